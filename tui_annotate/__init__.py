@@ -1,0 +1,3 @@
+"""tui-annotate: keyboard-first human feedback on LLM outputs, in the terminal."""
+
+__version__ = "0.1.0"

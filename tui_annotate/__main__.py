@@ -1,0 +1,5 @@
+"""Allow `python -m tui_annotate`."""
+
+from tui_annotate.cli import main
+
+main()

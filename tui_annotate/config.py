@@ -1,0 +1,70 @@
+"""Settings, lowest to highest precedence: defaults < ./tui-annotate.toml < TUI_ANNOTATE_* env < flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tui_annotate.errors import InputError
+
+CONFIG_FILE = "tui-annotate.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = "annotations.db"
+    rubrics: str = ""
+    overlap: int = 1
+    show_prompt_version: bool = False
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind == "int":
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"must be a whole number, not {value!r}", file=source, field=name
+            ) from None
+        if number < 1:
+            raise InputError("must be at least 1", file=source, field=name)
+        return number
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise InputError(f"must be true or false, not {value!r}", file=source, field=name)
+    return str(value)
+
+
+def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read the project file and environment; flags are applied by the CLI on top."""
+    settings = Settings()
+    names = {f.name for f in fields(Settings)}
+    path = (cwd or Path.cwd()) / CONFIG_FILE
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+        for key, value in data.items():
+            if key not in names:
+                raise InputError(f"unknown setting (known: {', '.join(sorted(names))})",
+                                 file=str(path), field=key)  # fmt: skip
+            settings = replace(settings, **{key: _coerce(key, value, str(path))})
+    environ = os.environ if env is None else env
+    for name in names:
+        value = environ.get(f"TUI_ANNOTATE_{name.upper()}")
+        if value is not None and value != "":
+            settings = replace(
+                settings, **{name: _coerce(name, value, f"TUI_ANNOTATE_{name.upper()}")}
+            )
+    return settings

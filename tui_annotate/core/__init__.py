@@ -1,0 +1,1 @@
+"""Headless services: no UI, no SQL, no network at import time."""

@@ -1,0 +1,51 @@
+"""Record the exact rubric each label is made under, and refuse silent edits to a version."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui_annotate.core.models import Rubric
+from tui_annotate.errors import RubricError
+
+if TYPE_CHECKING:
+    from tui_annotate.store.repository import Repository
+
+
+def rubric_hash(rubric: Rubric) -> str:
+    """A hash of what the rubric says (not how the file is laid out or where it lives)."""
+    data = dataclasses.asdict(rubric)
+    data.pop("path", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def register(repo: Repository, rubric: Rubric) -> None:
+    """Store a snapshot of RUBRIC's version, or check it matches the one already stored.
+
+    Labels keep the version they were made under, so a version's meaning must
+    not change under them: an edited rubric needs a new version number.
+    """
+    digest = rubric_hash(rubric)
+    stored = repo.rubric_snapshot_hash(rubric.name, rubric.version)
+    if stored is None:
+        text = (
+            Path(rubric.path).read_text("utf-8")
+            if rubric.path and Path(rubric.path).is_file()
+            else ""
+        )
+        repo.save_rubric_snapshot(
+            rubric.name,
+            rubric.version,
+            digest,
+            text or json.dumps(dataclasses.asdict(rubric), indent=2),
+        )
+    elif stored != digest:
+        raise RubricError(
+            f"rubric {rubric.name} {rubric.version} differs from the version {rubric.version} "
+            "that labels in this database were made under; bump 'version' after editing a rubric",
+            file=rubric.path or None,
+            field="version",
+        )

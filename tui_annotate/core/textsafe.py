@@ -1,0 +1,47 @@
+"""Make model text safe to put on a terminal: every control character becomes visible."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (but \n and \t), DEL, and C1 controls. C1 matters: U+009B is a
+# one-byte CSI on terminals that honour 8-bit controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates can make text read differently from
+# what it is ("Trojan Source"); show them as code points.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # U+2400..U+241F: the Control Pictures block, e.g. ␛ for ESC
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def _codepoint(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def visible(text: str, *, tab: str = "    ") -> str:
+    """Return TEXT with every control character replaced by a visible stand-in.
+
+    Line breaks survive (CRLF and lone CR are read as one), tabs become spaces,
+    ESC shows as ␛ so an ANSI or OSC sequence is printed, not obeyed.
+    The result is still plain text: callers must also render it without markup.
+    """
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n")
+    if "\t" in text:
+        text = text.replace("\t", tab)
+    text = _CONTROL.sub(_picture, text)
+    return _BIDI.sub(_codepoint, text)
+
+
+def one_line(text: str, width: int) -> str:
+    """A visible, single-line preview of TEXT cut to WIDTH characters."""
+    flat = visible(text).replace("\n", " ⏎ ")
+    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"

@@ -1,0 +1,87 @@
+"""Open a project database: WAL, foreign keys, a busy timeout and forward migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tui_annotate.errors import StoreError
+from tui_annotate.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+#: How long a writer waits for another process's transaction before giving up.
+#: Eight annotators commit a label each in well under a millisecond, so a wait
+#: this long means something is stuck, not busy.
+BUSY_TIMEOUT_MS = 15_000
+
+
+def connect(
+    path: Path | str, *, readonly: bool = False, migrate: bool = True
+) -> sqlite3.Connection:
+    """Open PATH, create or migrate its schema, and return a connection in autocommit mode.
+
+    Transactions are explicit (`BEGIN IMMEDIATE` … `COMMIT`) so that a label
+    is durable the moment its transaction returns. A file written by a newer
+    version of tui-annotate is refused and left untouched.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
+    if readonly:
+        if not path.exists():
+            raise StoreError(f"{path}: no such database")
+        uri = f"file:{path.resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        if not path.parent.exists():
+            raise StoreError(f"{path}: the directory {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{path}: can't open the database: {exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path}: this database has schema version {version}, written by a newer "
+                f"tui-annotate (this one knows up to {SCHEMA_VERSION}). Upgrade tui-annotate; "
+                "the file was not changed."
+            )
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{path}: can't switch the database to WAL mode (got {mode})")
+        # FULL: a commit is on disk before the screen moves on, even across a power cut.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if version < SCHEMA_VERSION:
+            if readonly or not migrate:
+                raise StoreError(
+                    f"{path}: schema version {version} needs migrating to {SCHEMA_VERSION}; "
+                    "open it once read-write"
+                )
+            _migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a tui-annotate database ({exc})") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply each pending migration in its own transaction, re-checking the version under lock."""
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                conn.execute("COMMIT")
+                continue
+            migration(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

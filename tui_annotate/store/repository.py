@@ -1,0 +1,420 @@
+"""The only code that speaks SQL: reads return models, writes are explicit transactions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from tui_annotate.core.models import CurrentLabel, Draft, EventKind, Item, LabelEvent, NewItem
+from tui_annotate.errors import DuplicateItemId, StoreError
+from tui_annotate.store.db import connect
+
+JUDGE_PREFIX = "judge:"
+
+
+def now() -> str:
+    """UTC timestamps with milliseconds, sortable as text."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Repository:
+    """One connection to one project database, and every query the app needs."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | str = ":memory:") -> None:
+        self.conn = conn
+        self.path = str(path)
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
+        return cls(connect(path, readonly=readonly), path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ---------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT: the write lock up front, so no deadlock on upgrade."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _store_error(self.path, exc) from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self.conn.execute("ROLLBACK")
+            raise _store_error(self.path, exc) from None
+
+    # -- schema introspection (tests, status) --------------------------------
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def columns(self, table: str) -> list[str]:
+        return [c.name for c in self.db.table(table).columns]
+
+    def tables(self) -> list[str]:
+        return sorted(self.db.table_names())
+
+    # -- items ----------------------------------------------------------------
+
+    def insert_items(self, items: Sequence[NewItem], file: str) -> int:
+        """Insert a batch inside the caller's transaction; return how many were new.
+
+        Content duplicates are ignored; an external id reused for different
+        content raises DuplicateItemId naming the offending item.
+        """
+        imported_at = now()
+        sql = (
+            "INSERT INTO items (external_id, content_hash, rank, output, input, context,"
+            " prompt, prompt_version, source, metadata, import_file, imported_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content_hash) DO NOTHING"
+        )
+        rows = [
+            (i.external_id, i.content_hash, i.rank, i.output, i.input, i.context, i.prompt,
+             i.prompt_version, i.source, i.metadata, file, imported_at)
+            for i in items
+        ]  # fmt: skip
+        before = self.conn.total_changes
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.IntegrityError:
+            # Find the culprit row by row; the caller rolls the whole import back.
+            self.conn.execute("SAVEPOINT find_duplicate")
+            try:
+                for item, row in zip(items, rows, strict=True):
+                    try:
+                        self.conn.execute(sql, row)
+                    except sqlite3.IntegrityError:
+                        raise DuplicateItemId(item.external_id, item.line) from None
+            finally:
+                self.conn.execute("ROLLBACK TO find_duplicate")
+                self.conn.execute("RELEASE find_duplicate")
+            raise
+        return self.conn.total_changes - before
+
+    def count_items(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def get_item(self, item_id: int) -> Item:
+        row = self.conn.execute(
+            "SELECT id, external_id, output, input, context, prompt, prompt_version, source,"
+            " metadata FROM items WHERE id = ?",
+            (item_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no item with id {item_id}")
+        return Item(
+            id=row[0], external_id=row[1], output=row[2], input=row[3], context=row[4],
+            prompt=row[5], prompt_version=row[6], source=row[7], metadata=json.loads(row[8]),
+        )  # fmt: skip
+
+    def item_ids_by_external(self, external_ids: Iterable[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ids = list(external_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for ext, iid in self.conn.execute(
+                f"SELECT external_id, id FROM items WHERE external_id IN ({marks})", chunk
+            ):
+                found[ext] = iid
+        return found
+
+    # -- rubrics --------------------------------------------------------------
+
+    def rubric_snapshot_hash(self, name: str, version: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT content_hash FROM rubrics WHERE name = ? AND version = ?", (name, version)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def save_rubric_snapshot(self, name: str, version: str, content_hash: str, toml: str) -> None:
+        with self.transaction():
+            self.db.table("rubrics").insert(
+                {"name": name, "version": version, "content_hash": content_hash,
+                 "toml": toml, "registered_at": now()},
+                ignore=True,
+            )  # fmt: skip
+
+    def rubric_versions(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, version FROM rubrics")]
+
+    # -- label events ---------------------------------------------------------
+
+    def append_event(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        rubric_version: str,
+        annotator: str,
+        kind: EventKind,
+        score: int | None = None,
+        tags: Sequence[str] = (),
+        comment: str = "",
+        seconds: float = 0.0,
+        calibration: bool = False,
+        meta: dict[str, Any] | None = None,
+        clear_draft: bool = False,
+    ) -> int:
+        """Append one label event and commit it before returning (the durability promise)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+                " tags, comment, seconds, calibration, meta, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (item_id, rubric, rubric_version, annotator, kind, score,
+                 json.dumps(list(tags)), comment, round(seconds, 3), int(calibration),
+                 json.dumps(meta or {}), now()),
+            )  # fmt: skip
+            if clear_draft:
+                self.conn.execute(
+                    "DELETE FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
+                    (rubric, annotator, item_id),
+                )
+            if kind == "skip":
+                # A skipped item goes back to the pool for others.
+                self.conn.execute(
+                    "DELETE FROM assignments WHERE rubric = ? AND item_id = ? AND annotator = ?",
+                    (rubric, item_id, annotator),
+                )
+            return int(cur.lastrowid or 0)
+
+    def events(
+        self, *, rubric: str | None = None, annotator: str | None = None
+    ) -> list[LabelEvent]:
+        where, args = [], []
+        if rubric is not None:
+            where.append("rubric = ?")
+            args.append(rubric)
+        if annotator is not None:
+            where.append("annotator = ?")
+            args.append(annotator)
+        sql = (
+            "SELECT id, item_id, rubric, rubric_version, annotator, kind, score, tags, comment,"
+            " seconds, created_at, calibration FROM labels"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [
+            LabelEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), r[8],
+                       r[9], r[10], bool(r[11]))
+            for r in self.conn.execute(sql + " ORDER BY id", args)
+        ]  # fmt: skip
+
+    def current_label(self, item_id: int, rubric: str, annotator: str) -> CurrentLabel | None:
+        row = self.conn.execute(
+            "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
+            " l.created_at FROM label_state s JOIN labels l ON l.id = s.event_id"
+            " WHERE s.rubric = ? AND s.annotator = ? AND s.item_id = ? AND s.state = 'rated'",
+            (rubric, annotator, item_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return CurrentLabel(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5],
+                            row[6])  # fmt: skip
+
+    def is_flagged(self, item_id: int, rubric: str, annotator: str) -> bool:
+        row = self.conn.execute(
+            "SELECT flagged FROM label_state WHERE rubric = ? AND annotator = ? AND item_id = ?",
+            (rubric, annotator, item_id),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def recent_rated(self, rubric: str, annotator: str, limit: int) -> list[int]:
+        """The annotator's most recently rated items, oldest first (for undo after a restart)."""
+        rows = self.conn.execute(
+            "SELECT item_id FROM label_state WHERE rubric = ? AND annotator = ?"
+            " AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
+            (rubric, annotator, limit),
+        ).fetchall()
+        return [r[0] for r in reversed(rows)]
+
+    def current_labels(self, rubric: str, *, humans_only: bool = True) -> list[CurrentLabel]:
+        """Every annotator's current label on RUBRIC, ordered by item."""
+        sql = (
+            "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
+            " l.created_at FROM label_state s JOIN labels l ON l.id = s.event_id"
+            " WHERE s.rubric = ? AND s.state = 'rated'"
+        )
+        if humans_only:
+            sql += f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
+        return [
+            CurrentLabel(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6])
+            for r in self.conn.execute(sql + " ORDER BY s.item_id, s.annotator", (rubric,))
+        ]
+
+    # -- drafts ---------------------------------------------------------------
+
+    def save_draft(self, item_id: int, rubric: str, annotator: str, draft: Draft) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO drafts (rubric, annotator, item_id, tags, comment, updated_at)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                " tags = excluded.tags, comment = excluded.comment, updated_at = excluded.updated_at",
+                (rubric, annotator, item_id, json.dumps(list(draft.tags)), draft.comment, now()),
+            )
+
+    def get_draft(self, item_id: int, rubric: str, annotator: str) -> Draft | None:
+        row = self.conn.execute(
+            "SELECT tags, comment FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
+            (rubric, annotator, item_id),
+        ).fetchone()
+        return None if row is None else Draft(tuple(json.loads(row[0])), row[1])
+
+    # -- the queue ------------------------------------------------------------
+
+    _ELIGIBLE = (
+        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+        " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+        "   AND a.item_id = i.id AND a.annotator != :annotator) < :overlap"
+    )
+
+    def claim_next(
+        self,
+        rubric: str,
+        annotator: str,
+        *,
+        overlap: int,
+        start_rank: int,
+        exclude: Sequence[int] = (),
+        include_skipped: bool = False,
+    ) -> int | None:
+        """Hand the annotator their next item and record the assignment, atomically.
+
+        First an item already assigned to them and not yet rated (a resumed
+        session), then the next eligible item at or after their starting point
+        in the shuffled order, wrapping around. Under BEGIN IMMEDIATE no other
+        process can claim between our check and our insert, so no item ever
+        has more than OVERLAP annotators.
+        """
+        args: dict[str, Any] = {
+            "rubric": rubric, "annotator": annotator, "overlap": overlap, "start": start_rank,
+        }  # fmt: skip
+        skip_clause = ""
+        if exclude:
+            skip_clause = f" AND i.id NOT IN ({','.join(str(int(x)) for x in exclude)})"
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
+                " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+                "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+                "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
+                + skip_clause
+                + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
+                args,
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            for where in ("i.rank >= :start", "i.rank < :start"):
+                row = self.conn.execute(
+                    f"SELECT i.id FROM items i WHERE {where} AND {self._ELIGIBLE}{skip_clause}"
+                    " ORDER BY i.rank LIMIT 1",
+                    args,
+                ).fetchone()
+                if row is not None:
+                    break
+            if row is None and include_skipped:
+                row = self.conn.execute(
+                    "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
+                    " AND s.annotator = :annotator AND s.state = 'skipped'"
+                    f"{skip_clause.replace('i.id', 's.item_id')} ORDER BY s.event_id LIMIT 1",
+                    args,
+                ).fetchone()
+            if row is None:
+                return None
+            self.conn.execute(
+                "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+                " VALUES (?,?,?,?)",
+                (rubric, row[0], annotator, now()),
+            )
+            return int(row[0])
+
+    def progress(self, rubric: str, annotator: str, overlap: int) -> tuple[int, int, int]:
+        """(done, remaining, skipped) for the annotator: counts, not a snapshot of who holds what."""
+        states = dict(
+            self.conn.execute(
+                "SELECT state, count(*) FROM label_state WHERE rubric = ? AND annotator = ?"
+                " GROUP BY state",
+                (rubric, annotator),
+            ).fetchall()
+        )
+        remaining = self.conn.execute(
+            f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}",
+            {"rubric": rubric, "annotator": annotator, "overlap": overlap},
+        ).fetchone()[0]
+        return int(states.get("rated", 0)), int(remaining), int(states.get("skipped", 0))
+
+    # -- settings -------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.table("settings").upsert({"key": key, "value": value}, pk="key")
+
+    # -- status ---------------------------------------------------------------
+
+    def label_counts(self) -> list[tuple[str, str, int, int, int]]:
+        """(rubric, annotator, rated, skipped, flagged) for every annotator with any state."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4])
+            for r in self.conn.execute(
+                "SELECT rubric, annotator, sum(state = 'rated'), sum(state = 'skipped'),"
+                " sum(flagged) FROM label_state GROUP BY rubric, annotator"
+                " ORDER BY rubric, annotator"
+            )
+        ]
+
+    def items_unlabeled(self, rubric: str) -> int:
+        """Items with no current human label on RUBRIC."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
+                " WHERE s.rubric = ? AND s.item_id = i.id AND s.state = 'rated'"
+                f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%')",
+                (rubric,),
+            ).fetchone()[0]
+        )
+
+    def rubrics_in_use(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")]
+
+    def export_items(self, item_ids: Sequence[int]) -> Iterator[Item]:
+        for item_id in item_ids:
+            yield self.get_item(item_id)
+
+
+def _store_error(path: str, exc: sqlite3.OperationalError) -> StoreError:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return StoreError(f"{path}: the database stayed locked by another process ({message})")
+    if "readonly" in message or "read-only" in message:
+        return StoreError(f"{path}: the database is read-only; nothing can be saved ({message})")
+    if "full" in message:
+        return StoreError(f"{path}: the disk is full; the last change was not saved ({message})")
+    return StoreError(f"{path}: {message}")

@@ -1,0 +1,242 @@
+"""The annotation screen: one item, the rubric, the examples, and a key for every action."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.errors import AnnotateError
+from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.screens.done import AllDoneScreen
+from tui_annotate.tui.screens.help import HelpScreen
+from tui_annotate.tui.screens.tags import TagPickerScreen
+from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
+from tui_annotate.tui.widgets.item_view import ItemView
+from tui_annotate.tui.widgets.progress_header import ProgressHeader
+from tui_annotate.tui.widgets.rubric_panel import RubricPanel
+
+#: Below this width the rubric panel is compact and the examples start hidden.
+WIDE = 100
+#: Below this height the examples start hidden.
+TALL = 30
+
+
+class AnnotateScreen(Screen[None]):
+    """Renders an AnnotationSession; every key calls one session method, then refreshes."""
+
+    BINDINGS = [
+        Binding("t", "tags", "tags", id="annotate.tags", tooltip="Pick failure tags for this item"),
+        Binding("c", "comment", "comment", id="annotate.comment", tooltip="Comment on this item"),
+        Binding("u", "undo", "undo", id="annotate.undo", tooltip="Retract the last label and go back"),
+        Binding("s", "skip", "skip", id="annotate.skip", tooltip="Park this item"),
+        Binding("f", "flag", "flag", id="annotate.flag", tooltip="Flag for expert review"),
+        Binding("n", "next", "next", id="annotate.next", show=False, tooltip="Next item, no rating"),
+        Binding("p", "previous", "prev", id="annotate.previous", show=False,
+                tooltip="Previous item"),
+        Binding("e", "toggle_examples", "examples", id="annotate.examples", show=False,
+                tooltip="Show or hide the few-shot examples"),
+        Binding("m", "toggle_markdown", "markdown", id="annotate.markdown", show=False,
+                tooltip="Render the output as Markdown"),
+        Binding("question_mark", "help", "help", id="annotate.help", key_display="?",
+                tooltip="All keys"),
+        Binding("q", "quit", "quit", id="annotate.quit", tooltip="Quit; every label is saved"),
+    ]  # fmt: skip
+
+    def __init__(self, session: AnnotationSession, *, show_prompt_version: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.show_prompt_version = show_prompt_version
+        self.examples_wanted: bool | None = None  # None: decided by the terminal's size
+        rubric = session.rubric
+        first = True
+        existing = self._bindings.key_to_bindings
+        rating: dict[str, list[Binding]] = {}
+        for level in rubric.scale:
+            # Rating keys come from the rubric; one footer entry stands for all of them.
+            keys = rating.setdefault(level.key, [])
+            keys.append(Binding(
+                level.key, f"rate({level.value})", "rate" if first else "",
+                show=first, key_display=_key_range(rubric) if first else None,
+                id=f"rate.{level.value}", tooltip=f"{level.value} {level.label}",
+            ))  # fmt: skip
+            first = False
+        # Rating first: it is what the footer should lead with.
+        self._bindings.key_to_bindings = {**rating, **existing}
+
+    def compose(self) -> ComposeResult:
+        yield ProgressHeader(id="header")
+        with Horizontal(id="main"):
+            yield ItemView(id="item")
+            with Vertical(id="side"):
+                yield RubricPanel(self.session.rubric, id="rubric")
+                yield ExamplesPanel(self.session.rubric, id="examples")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_item()
+        self.set_interval(1.0, self._tick)
+        self.count_progress()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width, event.size.height)
+
+    def on_screen_resume(self) -> None:
+        self._layout(self.size.width, self.size.height)
+
+    # -- rendering ------------------------------------------------------------
+
+    def _layout(self, width: int, height: int) -> None:
+        narrow = width < WIDE
+        self.set_class(narrow, "narrow")
+        wanted = self.examples_wanted
+        show = wanted if wanted is not None else (not narrow and height >= TALL)
+        self.query_one(ExamplesPanel).display = show
+        self._show_rubric()
+
+    def _show_rubric(self) -> None:
+        label = self.session.current_label()
+        self.query_one(RubricPanel).show_state(
+            label.score if label else None, self.session.draft, compact=self.has_class("narrow")
+        )
+
+    def refresh_item(self) -> None:
+        """Show the session's current item, or the all-done screen."""
+        if self.session.done:
+            self._header()
+            self._show_done()
+            return
+        item = self.session.current_item()
+        assert item is not None
+        self.query_one(ItemView).show_item(item)
+        self._show_rubric()
+        self._header()
+
+    def _header(self) -> None:
+        self.query_one(ProgressHeader).show_session(
+            self.session, show_prompt_version=self.show_prompt_version
+        )
+
+    def _tick(self) -> None:
+        if self.app.screen is self:
+            self._header()
+
+    def _show_done(self) -> None:
+        def chosen(choice: str | None) -> None:
+            if choice == "revisit":
+                self.session.revisit_skipped()
+            elif choice == "back":
+                self.session.previous()
+            else:
+                self.app.exit()
+                return
+            self.refresh_item()
+
+        self.app.push_screen(
+            AllDoneScreen(self.session.progress, self.session.rubric.name, self.session.annotator),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, group="progress")
+    def count_progress(self) -> None:
+        """Count the whole queue off the UI thread, on a connection of its own."""
+        from tui_annotate.store.repository import Repository
+
+        with Repository.open(self.session.repo.path, readonly=True) as repo:
+            self.session.refresh_progress(repo)
+        self.app.call_from_thread(self._header)
+
+    def _run(self, step: str, fn: object, *args: object) -> bool:
+        """Run a session step; a store failure leaves the screen (and what was typed) as it was."""
+        try:
+            fn(*args)  # type: ignore[operator]
+        except AnnotateError as exc:
+            self.notify(str(exc), title=f"{step} not saved", severity="error", timeout=10)
+            return False
+        return True
+
+    # -- actions --------------------------------------------------------------
+
+    def action_rate(self, value: int) -> None:
+        if self.session.done:
+            return
+        if self._run("rating", self.session.rate, value):
+            self.refresh_item()
+
+    def action_skip(self) -> None:
+        if not self.session.done and self._run("skip", self.session.skip):
+            self.refresh_item()
+
+    def action_undo(self) -> None:
+        if not self.session.actions:
+            self.notify("nothing to undo", timeout=2)
+            return
+        if self._run("undo", self.session.undo):
+            self.refresh_item()
+
+    def action_next(self) -> None:
+        self.session.next()
+        self.refresh_item()
+
+    def action_previous(self) -> None:
+        self.session.previous()
+        self.refresh_item()
+
+    def action_flag(self) -> None:
+        if not self.session.done and self._run("flag", self.session.toggle_flag):
+            self._header()
+
+    def action_tags(self) -> None:
+        rubric = self.session.rubric
+        if self.session.done or not rubric.tags:
+            if not rubric.tags:
+                self.notify(f"{rubric.name} has no failure tags", timeout=3)
+            return
+
+        def chosen(tags: tuple[str, ...] | None) -> None:
+            if tags is not None and self._run("tags", self.session.set_tags, tags):
+                self._show_rubric()
+
+        self.app.push_screen(TagPickerScreen(rubric.tags, self.session.draft.tags), chosen)
+
+    def action_comment(self) -> None:
+        if self.session.done:
+            return
+
+        def saved(text: str | None) -> None:
+            changed = text is not None and text != self.session.draft.comment
+            if changed and self._run("comment", self.session.set_comment, text):
+                self._show_rubric()
+
+        self.app.push_screen(CommentScreen(self.session.draft.comment), saved)
+
+    def action_toggle_examples(self) -> None:
+        panel = self.query_one(ExamplesPanel)
+        self.examples_wanted = not panel.display
+        panel.display = self.examples_wanted
+
+    def action_toggle_markdown(self) -> None:
+        on = self.query_one(ItemView).toggle_markdown()
+        self.notify("output rendered as Markdown" if on else "output shown raw", timeout=2)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.session.rubric))
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+
+def _key_range(rubric: object) -> str:
+    from tui_annotate.core.models import Rubric
+
+    assert isinstance(rubric, Rubric)
+    keys = [level.key for level in rubric.scale]
+    ordered = sorted(keys)
+    if all(k.isdigit() for k in keys) and len(keys) > 2:
+        return f"{ordered[0]}-{ordered[-1]}"
+    return "/".join(ordered)

@@ -1,0 +1,70 @@
+"""Help: every key, what it does, and the rubric's scale."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui_annotate.core.models import Rubric
+
+KEYS = [
+    ("t", "tags: pick failure tags (each tag has a key; Enter confirms)"),
+    ("c", "comment: write a comment for this item's label"),
+    ("u", "undo: go back to the last item you rated or skipped and retract that label"),
+    ("s", "skip: park this item (r on the all-done screen brings skipped items back)"),
+    ("f", "flag: mark the item for expert review (press again to unflag)"),
+    ("n / p", "next / previous item without rating"),
+    ("e", "examples: show or hide the few-shot examples"),
+    ("m", "markdown: render the output as Markdown, or show it raw"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("?", "this help"),
+    ("q", "quit: every label is already saved; reopen to resume"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal listing keys; any of Escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "close", id="help.close"),
+    ]
+
+    def __init__(self, rubric: Rubric) -> None:
+        super().__init__()
+        self.rubric = rubric
+
+    def compose(self) -> ComposeResult:
+        lines = [Content.styled("Rating keys", "bold")]
+        for level in self.rubric.scale:
+            verdict = self.rubric.verdict(level.value)
+            lines.append(
+                Content.assemble(
+                    Content.styled(f"  {level.key:<7}", "bold $accent"),
+                    f"{level.value} {level.label} ({verdict}): ",
+                    Content.styled(level.description, "dim"),
+                )
+            )
+        lines.append(Content(""))
+        lines.append(Content.styled("Other keys", "bold"))
+        for key, text in KEYS:
+            lines.append(Content.assemble(Content.styled(f"  {key:<7}", "bold $accent"), text))
+        lines.append(Content(""))
+        lines.append(
+            Content.styled(
+                "Rating moves on at once and is saved before the next item shows. "
+                "Rating an item you already rated adds a correction; nothing is overwritten.",
+                "italic",
+            )
+        )
+        with VerticalScroll(id="dialog"):
+            yield Static(Content("\n").join(lines))
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog").border_title = f"help — {self.rubric.title}"
+
+    def action_close(self) -> None:
+        self.dismiss(None)

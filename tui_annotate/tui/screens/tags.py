@@ -1,0 +1,70 @@
+"""The tag picker: each failure tag has a key; toggle several, Enter to confirm."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui_annotate.core.models import Tag
+
+
+class TagPickerScreen(ModalScreen[tuple[str, ...] | None]):
+    """Returns the chosen tag names, or None when dismissed with Escape."""
+
+    BINDINGS = [
+        Binding("enter", "confirm", "confirm", id="tags.confirm"),
+        Binding("escape", "cancel", "cancel", id="tags.cancel"),
+    ]
+
+    def __init__(self, tags: tuple[Tag, ...], chosen: tuple[str, ...]) -> None:
+        super().__init__()
+        self.tags = tags
+        self.chosen = [t.name for t in tags if t.name in chosen]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(id="tag-list")
+            yield Static(
+                Content.styled("press a tag's key to toggle · Enter confirm · Esc cancel", "dim")
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog").border_title = "failure tags"
+        self._render_tags()
+
+    def _render_tags(self) -> None:
+        lines = []
+        for tag in self.tags:
+            on = tag.name in self.chosen
+            box = "[x]" if on else "[ ]"
+            lines.append(
+                Content.assemble(
+                    Content.styled(f"{box} {tag.key} ", "bold" if on else ""),
+                    Content.styled(tag.name, "bold $accent" if on else "bold"),
+                    Content.styled(f"  {tag.description}", "dim"),
+                )
+            )
+        self.query_one("#tag-list", Static).update(Content("\n").join(lines))
+
+    def on_key(self, event: Key) -> None:
+        for tag in self.tags:
+            if event.character == tag.key:
+                if tag.name in self.chosen:
+                    self.chosen.remove(tag.name)
+                else:
+                    self.chosen.append(tag.name)
+                event.stop()
+                self._render_tags()
+                return
+
+    def action_confirm(self) -> None:
+        order = [t.name for t in self.tags]
+        self.dismiss(tuple(sorted(self.chosen, key=order.index)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
