@@ -27,14 +27,27 @@ DEMO_RUBRIC = "faithfulness"
 
 
 class Context:
-    """What every command needs: settings, and the database opened on first use."""
+    """What every command needs: settings (read when first needed, so --help always works)."""
 
-    def __init__(self, settings: config.Settings, db: str | None, rubrics_dir: str | None) -> None:
-        self.settings = settings
-        self.db_path = Path(db or settings.db)
-        self.rubrics_dir = (
-            Path(rubrics_dir or settings.rubrics) if (rubrics_dir or settings.rubrics) else None
-        )
+    def __init__(self, db: str | None, rubrics_dir: str | None) -> None:
+        self._db = db
+        self._rubrics_dir = rubrics_dir
+        self._settings: config.Settings | None = None
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            self._settings = config.load()
+        return self._settings
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self._db or self.settings.db)
+
+    @property
+    def rubrics_dir(self) -> Path | None:
+        chosen = self._rubrics_dir or self.settings.rubrics
+        return Path(chosen) if chosen else None
 
     def rubric_dirs(self) -> list[Path]:
         return rubrics.search_path(self.rubrics_dir)
@@ -63,6 +76,8 @@ def errors_to_exit(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            if args and isinstance(args[0], Context):
+                args[0].settings  # a broken config file is reported by every command  # noqa: B018
             return fn(*args, **kwargs)
         except AnnotateError as exc:
             fail(str(exc), exc.exit_code)
@@ -92,11 +107,7 @@ def emit_json(data: Any) -> None:
 @click.pass_context
 def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
     """Rate LLM outputs against a rubric from the keyboard; every label lands in SQLite at once."""
-    try:
-        settings = config.load()
-    except AnnotateError as exc:
-        fail(str(exc), exc.exit_code)
-    ctx.obj = Context(settings, db, rubrics_dir)
+    ctx.obj = Context(db, rubrics_dir)
 
 
 # -- import -------------------------------------------------------------------
@@ -181,14 +192,15 @@ def status(obj: Context, as_json: bool) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
-    console.print(f"[bold]{data['db']}[/]: {data['items']} items")
+    console.print(Text.assemble((data["db"], "bold"), f": {data['items']} items"))
     table = Table("rubric", "annotator", "rated", "skipped", "flagged", "items left unlabeled")
     for name, entry in data["rubrics"].items():
         first = True
         for annotator, counts in entry["annotators"].items():
-            table.add_row(name if first else "", annotator, str(counts["rated"]),
+            table.add_row(name if first else "", Text(annotator), str(counts["rated"]),
                           str(counts["skipped"]), str(counts["flagged"]),
                           str(entry["unlabeled_items"]) if first else "")  # fmt: skip
             first = False
@@ -399,6 +411,8 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None)
         if output is None:
             count = write(sys.stdout, exporter.rows(repo, loaded))
         else:
+            if not output.parent.is_dir():
+                raise InputError(f"the directory {output.parent} does not exist", file=str(output))
             tmp = output.with_name(output.name + ".part")
             with tmp.open("w", encoding="utf-8", newline="") as out:
                 count = write(out, exporter.rows(repo, loaded))

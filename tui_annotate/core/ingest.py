@@ -81,7 +81,7 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
 
 def _type_name(value: Any) -> str:
     return {dict: "an object", list: "an array", bool: "a boolean", int: "a number",
-            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
+            float: "a number", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
 
 
 def _from_messages(messages: Any, err: Callable[[str, str], InputError]) -> dict[str, str]:

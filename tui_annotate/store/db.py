@@ -26,18 +26,19 @@ def connect(
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
-    if readonly:
-        if not path.exists():
-            raise StoreError(f"{path}: no such database")
-        uri = f"file:{path.resolve()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    else:
-        if not path.parent.exists():
-            raise StoreError(f"{path}: the directory {path.parent} does not exist")
-        try:
+    try:
+        if readonly:
+            if not path.exists():
+                raise StoreError(f"{path}: no such database")
+            # as_uri() escapes '#', '?' and '%' in the path, which a URI would misread.
+            uri = path.resolve().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            if not path.parent.exists():
+                raise StoreError(f"{path}: the directory {path.parent} does not exist")
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{path}: can't open the database: {exc}") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: can't open the database: {exc}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
