@@ -80,6 +80,12 @@ class AnnotationSession:
         self.progress = Progress(done, remaining, skipped)
         return self.progress
 
+    def recount_done(self) -> Progress:
+        """Exact done and skipped counts when the queue is empty (nothing remains by definition)."""
+        rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
+        self.progress = Progress(rated, 0, skipped)
+        return self.progress
+
     # -- what is on screen ----------------------------------------------------
 
     @property

@@ -340,6 +340,8 @@ class Repository:
                 row = self.conn.execute(
                     "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
                     " AND s.annotator = :annotator AND s.state = 'skipped'"
+                    " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+                    "   AND a.item_id = s.item_id AND a.annotator != :annotator) < :overlap"
                     f"{skip_clause.replace('i.id', 's.item_id')} ORDER BY s.event_id LIMIT 1",
                     args,
                 ).fetchone()
@@ -352,8 +354,8 @@ class Repository:
             )
             return int(row[0])
 
-    def progress(self, rubric: str, annotator: str, overlap: int) -> tuple[int, int, int]:
-        """(done, remaining, skipped) for the annotator: counts, not a snapshot of who holds what."""
+    def state_counts(self, rubric: str, annotator: str) -> tuple[int, int]:
+        """(rated, skipped) for the annotator: cheap, one index range."""
         states = dict(
             self.conn.execute(
                 "SELECT state, count(*) FROM label_state WHERE rubric = ? AND annotator = ?"
@@ -361,11 +363,16 @@ class Repository:
                 (rubric, annotator),
             ).fetchall()
         )
+        return int(states.get("rated", 0)), int(states.get("skipped", 0))
+
+    def progress(self, rubric: str, annotator: str, overlap: int) -> tuple[int, int, int]:
+        """(done, remaining, skipped) for the annotator; counting remaining scans every item."""
+        rated, skipped = self.state_counts(rubric, annotator)
         remaining = self.conn.execute(
             f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}",
             {"rubric": rubric, "annotator": annotator, "overlap": overlap},
         ).fetchone()[0]
-        return int(states.get("rated", 0)), int(remaining), int(states.get("skipped", 0))
+        return rated, int(remaining), skipped
 
     # -- settings -------------------------------------------------------------
 

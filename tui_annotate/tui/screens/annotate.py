@@ -137,6 +137,7 @@ class AnnotateScreen(Screen[None]):
                 return
             self.refresh_item()
 
+        self.session.recount_done()
         self.app.push_screen(
             AllDoneScreen(self.session.progress, self.session.rubric.name, self.session.annotator),
             chosen,

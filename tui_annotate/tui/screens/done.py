@@ -21,19 +21,18 @@ class AllDoneScreen(Screen[str]):
         Binding("q", "choose('quit')", "quit", id="done.quit"),
     ]
 
-    def __init__(self, progress: Progress, rubric: str, annotator: str, flagged: int = 0) -> None:
+    def __init__(self, progress: Progress, rubric: str, annotator: str) -> None:
         super().__init__()
         self.progress = progress
         self.rubric = rubric
         self.annotator = annotator
-        self.flagged = flagged
 
     def compose(self) -> ComposeResult:
         p = self.progress
         lines = [
             Content.styled("All done", "bold $success"),
             Content(""),
-            Content(f"Nothing left in your queue for {self.rubric}."),
+            Content(f"Nothing left in {self.annotator}'s queue for {self.rubric}."),
             Content(f"{p.done} rated · {p.skipped} skipped"),
             Content(""),
             Content.styled(
