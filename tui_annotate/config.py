@@ -24,6 +24,8 @@ class Settings:
 def _coerce(name: str, value: Any, source: str) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if kind == "int":
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise InputError(f"must be a whole number, not {value!r}", file=source, field=name)
         try:
             number = int(value)
         except (TypeError, ValueError):

@@ -59,6 +59,10 @@ class StoreError(AnnotateError):
     """The database can't be used as asked (newer schema, read-only, disk full)."""
 
 
+class ItemFull(StoreError):
+    """The item already has as many annotators as the overlap allows."""
+
+
 class NotFound(AnnotateError):
     """A named thing (rubric, item) does not exist."""
 

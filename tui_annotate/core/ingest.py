@@ -218,6 +218,8 @@ def read_csv(
         line = raw.count(b"\n", 0, exc.start) + 1
         yield InputError(f"is not valid UTF-8 (byte {exc.start + 1})", file=file, line=line)
         return
+    # Retrieved documents can be long; the csv module's default cap is 128 KiB per field.
+    csv.field_size_limit(2**31 - 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -283,8 +285,8 @@ def import_items(
     """
     if source is not None and source not in SOURCES:
         raise InputError(f"--source {source!r} must be 'batch' or 'live'")
-    fmt = detect_format(path, fmt)
     _check_file(path)
+    fmt = detect_format(path, fmt)
     defaults = {k: v for k, v in
                 (("prompt", prompt), ("prompt_version", prompt_version), ("source", source)) if v}  # fmt: skip
     reader = read_jsonl if fmt == "jsonl" else read_csv
@@ -308,11 +310,11 @@ def import_items(
                 continue  # keep reading to report every bad line, but write nothing more
             batch.append(record)
             if len(batch) >= BATCH:
-                inserted += _flush(repo, batch, path)
+                inserted += _flush(repo, batch, path, errors if skip_invalid else None)
                 batch = []
         if errors and not skip_invalid:
             raise ManyInputErrors(errors)
-        inserted += _flush(repo, batch, path)
+        inserted += _flush(repo, batch, path, errors if skip_invalid else None)
         if read == 0:
             raise ManyInputErrors(errors) if errors else InputError("has no items", file=str(path))
     return ImportResult(
@@ -324,13 +326,24 @@ def import_items(
     )
 
 
-def _flush(repo: Repository, batch: list[NewItem], path: Path) -> int:
-    if not batch:
-        return 0
-    try:
-        return repo.insert_items(batch, str(path))
-    except DuplicateItemId as exc:
-        raise InputError(
-            f"id {exc.external_id!r} already names a different item in the database",
-            file=str(path), line=exc.line, field="id",
-        ) from None  # fmt: skip
+def _flush(
+    repo: Repository, batch: list[NewItem], path: Path, skipped: list[InputError] | None
+) -> int:
+    """Insert a batch; an id that names other content in the database is an error.
+
+    With SKIPPED (--skip-invalid) such a line is dropped and listed, and the
+    rest of the batch goes in; otherwise the error ends the import.
+    """
+    while batch:
+        try:
+            return repo.insert_items(batch, str(path))
+        except DuplicateItemId as exc:
+            error = InputError(
+                f"id {exc.external_id!r} already names a different item in the database",
+                file=str(path), line=exc.line, field="id",
+            )  # fmt: skip
+            if skipped is None:
+                raise error from None
+            skipped.append(error)
+            batch = [item for item in batch if item.line != exc.line]
+    return 0

@@ -156,6 +156,7 @@ class AnnotationSession:
             comment=self._draft.comment,
             seconds=self.seconds_on_item(),
             clear_draft=True,
+            overlap=self.overlap,
         )
         self.actions.append(_Action("rate", item_id))
         self.rated_this_session += 1
@@ -196,6 +197,8 @@ class AnnotationSession:
                 max(0, self.progress.done - 1), self.progress.remaining + 1, self.progress.skipped
             )
         else:
+            # A skip released the item; take it back so it can be rated (if nobody filled it).
+            self.repo.claim_item(self.rubric.name, action.item_id, self.annotator, self.overlap)
             self.progress = Progress(
                 self.progress.done, self.progress.remaining + 1, max(0, self.progress.skipped - 1)
             )

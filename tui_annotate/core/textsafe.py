@@ -28,7 +28,8 @@ def _codepoint(match: re.Match[str]) -> str:
 def visible(text: str, *, tab: str = "    ") -> str:
     """Return TEXT with every control character replaced by a visible stand-in.
 
-    Line breaks survive (CRLF and lone CR are read as one), tabs become spaces,
+    Line breaks survive (CRLF becomes LF; a lone CR, which would move the
+    cursor back over the line, shows as ␍), tabs become spaces,
     ESC shows as ␛ so an ANSI or OSC sequence is printed, not obeyed.
     The result is still plain text: callers must also render it without markup.
     """
@@ -44,4 +45,6 @@ def visible(text: str, *, tab: str = "    ") -> str:
 def one_line(text: str, width: int) -> str:
     """A visible, single-line preview of TEXT cut to WIDTH characters."""
     flat = visible(text).replace("\n", " ⏎ ")
-    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"
+    if len(flat) <= width:
+        return flat
+    return flat[: width - 1] + "…" if width > 0 else ""

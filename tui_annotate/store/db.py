@@ -48,6 +48,19 @@ def connect(
                 f"tui-annotate (this one knows up to {SCHEMA_VERSION}). Upgrade tui-annotate; "
                 "the file was not changed."
             )
+        if version == 0:
+            foreign = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            if foreign:
+                raise StoreError(
+                    f"{path}: not a tui-annotate database (it holds other tables: "
+                    f"{', '.join(foreign[:5])}); it was not changed"
+                )
         if not readonly:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":

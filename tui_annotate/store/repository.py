@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from tui_annotate.core.models import CurrentLabel, Draft, EventKind, Item, LabelEvent, NewItem
-from tui_annotate.errors import DuplicateItemId, StoreError
+from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
 from tui_annotate.store.db import connect
 
 JUDGE_PREFIX = "judge:"
@@ -30,11 +28,21 @@ class Repository:
     def __init__(self, conn: sqlite3.Connection, path: Path | str = ":memory:") -> None:
         self.conn = conn
         self.path = str(path)
-        self.db = sqlite_utils.Database(conn)
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
         return cls(connect(path, readonly=readonly), path)
+
+    @property
+    def db(self) -> Any:
+        """sqlite-utils over the same connection, for introspection off the hot path.
+
+        Created on first use: sqlite-utils imports numpy when it is installed,
+        and the annotation app must not pay for that before its first frame.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -56,14 +64,22 @@ class Repository:
             raise _store_error(self.path, exc) from None
         try:
             yield
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise _store_error(self.path, exc) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise _store_error(self.path, exc) from None
+
+    def _rollback(self) -> None:
+        # SQLite rolls back by itself after some errors (a full disk, say).
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     # -- schema introspection (tests, status) --------------------------------
 
@@ -96,21 +112,24 @@ class Repository:
             for i in items
         ]  # fmt: skip
         before = self.conn.total_changes
+        # A savepoint per batch: a failed batch leaves nothing behind, so the
+        # caller can drop the culprit and insert the batch again.
+        self.conn.execute("SAVEPOINT items_batch")
         try:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError:
-            # Find the culprit row by row; the caller rolls the whole import back.
-            self.conn.execute("SAVEPOINT find_duplicate")
-            try:
-                for item, row in zip(items, rows, strict=True):
-                    try:
-                        self.conn.execute(sql, row)
-                    except sqlite3.IntegrityError:
-                        raise DuplicateItemId(item.external_id, item.line) from None
-            finally:
-                self.conn.execute("ROLLBACK TO find_duplicate")
-                self.conn.execute("RELEASE find_duplicate")
-            raise
+            self.conn.execute("ROLLBACK TO items_batch")
+            culprit = items[0]
+            for item, row in zip(items, rows, strict=True):
+                try:
+                    self.conn.execute(sql, row)
+                except sqlite3.IntegrityError:
+                    culprit = item
+                    break
+            self.conn.execute("ROLLBACK TO items_batch")
+            self.conn.execute("RELEASE items_batch")
+            raise DuplicateItemId(culprit.external_id, culprit.line) from None
+        self.conn.execute("RELEASE items_batch")
         return self.conn.total_changes - before
 
     def count_items(self) -> int:
@@ -151,11 +170,11 @@ class Repository:
 
     def save_rubric_snapshot(self, name: str, version: str, content_hash: str, toml: str) -> None:
         with self.transaction():
-            self.db.table("rubrics").insert(
-                {"name": name, "version": version, "content_hash": content_hash,
-                 "toml": toml, "registered_at": now()},
-                ignore=True,
-            )  # fmt: skip
+            self.conn.execute(
+                "INSERT OR IGNORE INTO rubrics (name, version, content_hash, toml, registered_at)"
+                " VALUES (?,?,?,?,?)",
+                (name, version, content_hash, toml, now()),
+            )
 
     def rubric_versions(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.conn.execute("SELECT name, version FROM rubrics")]
@@ -177,9 +196,24 @@ class Repository:
         calibration: bool = False,
         meta: dict[str, Any] | None = None,
         clear_draft: bool = False,
+        overlap: int | None = None,
     ) -> int:
-        """Append one label event and commit it before returning (the durability promise)."""
+        """Append one label event and commit it before returning (the durability promise).
+
+        With OVERLAP, a rating also claims the item for the annotator if they
+        don't hold it (an undone skip, say), and is refused when the item
+        already has OVERLAP other annotators.
+        """
         with self.transaction():
+            if (
+                overlap is not None
+                and kind == "rate"
+                and not self._claim(rubric, item_id, annotator, overlap)
+            ):
+                raise ItemFull(
+                    f"this item already has {overlap} other annotator(s) (overlap {overlap}); "
+                    "it can't take another label"
+                )
             cur = self.conn.execute(
                 "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
                 " tags, comment, seconds, calibration, meta, created_at)"
@@ -200,6 +234,30 @@ class Repository:
                     (rubric, item_id, annotator),
                 )
             return int(cur.lastrowid or 0)
+
+    def _claim(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
+        """Hold the item for the annotator if they already do or there is room (in a transaction)."""
+        holders = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT annotator FROM assignments WHERE rubric = ? AND item_id = ?",
+                (rubric, item_id),
+            )
+        ]
+        if annotator in holders:
+            return True
+        if len(holders) >= overlap:
+            return False
+        self.conn.execute(
+            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
+            (rubric, item_id, annotator, now()),
+        )
+        return True
+
+    def claim_item(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
+        """Claim one given item (back) for the annotator; False when others fill the overlap."""
+        with self.transaction():
+            return self._claim(rubric, item_id, annotator, overlap)
 
     def events(
         self, *, rubric: str | None = None, annotator: str | None = None
@@ -382,7 +440,11 @@ class Repository:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            self.db.table("settings").upsert({"key": key, "value": value}, pk="key")
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # -- status ---------------------------------------------------------------
 
