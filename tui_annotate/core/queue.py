@@ -60,6 +60,7 @@ class AnnotationSession:
     _started_at: float = 0.0
     _draft: Draft = field(default_factory=Draft)
     _revisiting_skipped: bool = False
+    _moves: int = 0  # items this session took out of the queue (rated or skipped), net of undo
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -78,6 +79,22 @@ class AnnotationSession:
             self.rubric.name, self.annotator, self.overlap
         )
         self.progress = Progress(done, remaining, skipped)
+        return self.progress
+
+    def count_remaining(self, repo: Repository) -> tuple[int, int]:
+        """The full count of what is left, for a worker thread with its own connection.
+
+        Returns (remaining, moves): pass both to `apply_count` on the UI
+        thread, which corrects for labels made while the count ran.
+        """
+        moves = self._moves
+        _, remaining, _ = repo.progress(self.rubric.name, self.annotator, self.overlap)
+        return remaining, moves
+
+    def apply_count(self, remaining: int, moves_at_start: int) -> Progress:
+        rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
+        remaining = max(0, remaining - (self._moves - moves_at_start))
+        self.progress = Progress(rated, remaining, skipped)
         return self.progress
 
     def recount_done(self) -> Progress:
@@ -161,6 +178,7 @@ class AnnotationSession:
         self.actions.append(_Action("rate", item_id))
         self.rated_this_session += 1
         if not was_rated:
+            self._moves += 1
             self.progress = Progress(
                 self.progress.done + 1, max(0, self.progress.remaining - 1), self.progress.skipped
             )
@@ -175,6 +193,7 @@ class AnnotationSession:
             annotator=self.annotator, kind="skip", seconds=self.seconds_on_item(),
         )  # fmt: skip
         self.actions.append(_Action("skip", item_id))
+        self._moves += 1
         self.progress = Progress(
             self.progress.done, max(0, self.progress.remaining - 1), self.progress.skipped + 1
         )
@@ -184,13 +203,16 @@ class AnnotationSession:
         """Go back to the last item rated or skipped and retract that label; False if none."""
         if not self.actions:
             return False
-        action = self.actions.pop()
-        self._leave()
+        action = self.actions[-1]
         retracted = self.repo.current_label(action.item_id, self.rubric.name, self.annotator)
         self.repo.append_event(
             item_id=action.item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
             annotator=self.annotator, kind="retract",
         )  # fmt: skip
+        # Only once the retraction is on disk: a failed write leaves undo available.
+        self.actions.pop()
+        self._leave()
+        self._moves -= 1
         if action.kind == "rate":
             self.rated_this_session = max(0, self.rated_this_session - 1)
             self.progress = Progress(

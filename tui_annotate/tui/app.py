@@ -72,5 +72,5 @@ class AnnotateApp(App[None]):
         yield from (
             c
             for c in super().get_system_commands(screen)
-            if c.title not in ("Quit the application",)
+            if c.title not in ("Quit", "Quit the application")
         )

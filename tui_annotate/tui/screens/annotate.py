@@ -149,8 +149,12 @@ class AnnotateScreen(Screen[None]):
         from tui_annotate.store.repository import Repository
 
         with Repository.open(self.session.repo.path, readonly=True) as repo:
-            self.session.refresh_progress(repo)
-        self.app.call_from_thread(self._header)
+            remaining, moves = self.session.count_remaining(repo)
+        self.app.call_from_thread(self._counted, remaining, moves)
+
+    def _counted(self, remaining: int, moves: int) -> None:
+        self.session.apply_count(remaining, moves)
+        self._header()
 
     def _run(self, step: str, fn: object, *args: object) -> bool:
         """Run a session step; a store failure leaves the screen (and what was typed) as it was."""

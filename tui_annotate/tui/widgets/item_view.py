@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
@@ -12,17 +12,22 @@ from tui_annotate.core.textsafe import visible
 
 
 class ItemSection(Static):
-    """One titled block of item text; the text is data, never markup."""
+    """One block of item text; the text is data, never markup."""
 
     def show_text(self, text: str) -> None:
-        self.display = bool(text.strip())
         self.update(Content(visible(text)))
 
 
-class ItemView(VerticalScroll):
-    """Input, context and output, top to bottom; the output can be rendered as Markdown."""
+class SectionBox(VerticalScroll):
+    """A titled, separately scrollable box, so a long context never hides the output."""
 
-    can_focus = True
+
+class ItemView(Vertical):
+    """Input and context (capped in height) above the output, which takes the rest.
+
+    The output box has the focus, so the arrow and page keys scroll it; Tab
+    moves the focus to the context and input boxes.
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -30,24 +35,32 @@ class ItemView(VerticalScroll):
         self._output = ""
 
     def compose(self) -> ComposeResult:
-        yield ItemSection(id="input", classes="section")
-        yield ItemSection(id="context", classes="section")
-        yield ItemSection(id="output", classes="section output")
-        yield Markdown(id="output-md", classes="section output")
+        with SectionBox(id="input-box", classes="section"):
+            yield ItemSection(id="input")
+        with SectionBox(id="context-box", classes="section"):
+            yield ItemSection(id="context")
+        with SectionBox(id="output-box", classes="section output"):
+            yield ItemSection(id="output")
+            yield Markdown(id="output-md")
 
     def on_mount(self) -> None:
-        self.query_one("#input", ItemSection).border_title = "input"
-        self.query_one("#context", ItemSection).border_title = "context (tool data)"
-        self.query_one("#output", ItemSection).border_title = "output"
-        self.query_one("#output-md", Markdown).border_title = "output (markdown)"
+        self.query_one("#input-box").border_title = "input"
+        self.query_one("#context-box").border_title = "context (tool data)"
+        self.query_one("#output-box").border_title = "output"
         self.query_one("#output-md").display = False
 
     def show_item(self, item: Item) -> None:
-        self.query_one("#input", ItemSection).show_text(item.input)
-        self.query_one("#context", ItemSection).show_text(item.context)
+        for name, text in (("input", item.input), ("context", item.context)):
+            box = self.query_one(f"#{name}-box", SectionBox)
+            box.display = bool(text.strip())
+            self.query_one(f"#{name}", ItemSection).show_text(text)
+            box.scroll_home(animate=False)
         self._output = item.output
         self._show_output()
-        self.scroll_home(animate=False)
+        output = self.query_one("#output-box", SectionBox)
+        output.scroll_home(animate=False)
+        if self.screen.focused is None or self.screen.focused in list(self.query(SectionBox)):
+            output.focus(scroll_visible=False)
 
     def toggle_markdown(self) -> bool:
         self.markdown = not self.markdown
@@ -57,6 +70,8 @@ class ItemView(VerticalScroll):
     def _show_output(self) -> None:
         plain = self.query_one("#output", ItemSection)
         rendered = self.query_one("#output-md", Markdown)
+        box = self.query_one("#output-box", SectionBox)
+        box.border_title = "output (markdown)" if self.markdown else "output"
         if self.markdown:
             plain.display = False
             rendered.display = True

@@ -40,7 +40,7 @@ class RubricPanel(Static):
             else:
                 lines.append(
                     Content.assemble(
-                        head, " ", Content.styled(level.description, "dim" if not chosen else "")
+                        head, " — ", Content.styled(level.description, "dim" if not chosen else "")
                     )
                 )
         if draft.tags or draft.comment:
