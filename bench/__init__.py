@@ -1,0 +1,1 @@
+"""Speed and memory figures for tui-annotate, measured through a real pty (`make bench`)."""

@@ -1,0 +1,76 @@
+"""`python -m bench [--quick] [NAME…]`: run every benchmark and print one table of figures.
+
+Figures are printed, never asserted. The full run takes a few minutes on
+two cores (most of it generating and importing a million items); --quick
+uses smaller sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+from bench import import_speed, imports, keys, memory
+from bench.common import Figure, say, table
+
+#: In order: the million-item database from import_speed is reused by memory.
+BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
+    "import_speed": import_speed.run,
+    "memory": memory.run,
+    "keys": keys.run,
+    "imports": imports.run,
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import textual
+
+    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+            f"Textual {textual.__version__}, {platform.system()} {platform.release()}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"only these ({', '.join(BENCHMARKS)})")  # fmt: skip
+    args = parser.parse_args()
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r} (known: {', '.join(BENCHMARKS)})")
+    chosen = args.names or list(BENCHMARKS)
+    figures: list[Figure] = []
+    failed = []
+    started = time.perf_counter()
+    for name in chosen:
+        say(f"== {name}{' (quick)' if args.quick else ''}")
+        t = time.perf_counter()
+        try:
+            got = BENCHMARKS[name](args.quick)
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+            got = [Figure(f"{name}: FAILED (see the traceback above)", "—")]
+        figures.extend(got)
+        say(f"== {name} took {time.perf_counter() - t:.0f} s")
+    print(f"\n## tui-annotate benchmarks{' (--quick)' if args.quick else ''}\n")
+    print(f"Machine: {machine()}. Through a real pty at 120×40. "
+          f"Run: {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s.\n")  # fmt: skip
+    print(table(figures))
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
