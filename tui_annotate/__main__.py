@@ -2,4 +2,6 @@
 
 from tui_annotate.cli import main
 
-main()
+# Guarded: import's parsing process (multiprocessing, spawn) imports this module again.
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,14 @@ class Settings:
     rubrics: str = ""
     overlap: int = 1
     show_prompt_version: bool = False
+    #: Gate live annotation on calibration even before a rubric's first round.
+    require_calibration: bool = False
+    #: Krippendorff's thresholds: alpha >= pass_alpha passes, >= tentative_alpha is tentative.
+    pass_alpha: float = 0.800
+    tentative_alpha: float = 0.667
+    #: Share of live items given to one more annotator than the overlap, once a rubric is
+    #: calibrated, so `agreement --live` can watch agreement drift.
+    drift_share: float = 0.10
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -35,6 +43,16 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if number < 1:
             raise InputError("must be at least 1", file=source, field=name)
         return number
+    if kind == "float":
+        if isinstance(value, bool):
+            raise InputError(f"must be a number, not {value!r}", file=source, field=name)
+        try:
+            share = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"must be a number, not {value!r}", file=source, field=name) from None
+        if not 0.0 <= share <= 1.0:
+            raise InputError(f"must be between 0 and 1, not {share}", file=source, field=name)
+        return share
     if kind == "bool":
         if isinstance(value, bool):
             return value

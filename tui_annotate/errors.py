@@ -38,17 +38,32 @@ class InputError(AnnotateError):
         return f"{where}{field}{self.reason}"
 
 
-class ManyInputErrors(AnnotateError):
-    """Several bad lines in one file; the message lists the first few and counts the rest."""
+class ManyInputErrors(InputError):
+    """Bad lines in one file; the message lists the first few and counts the rest.
+
+    An InputError itself, naming the first bad line, so callers that handle
+    one bad input handle these too.
+    """
 
     SHOWN = 20
 
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
+        first = errors[0] if errors else InputError("bad input")
+        self.file, self.line, self.field, self.reason = (
+            first.file,
+            first.line,
+            first.field,
+            first.reason,
+        )
         lines = [e.format() for e in errors[: self.SHOWN]]
         if len(errors) > self.SHOWN:
             lines.append(f"... and {len(errors) - self.SHOWN} more bad lines")
-        super().__init__("\n".join(lines))
+        self._message = "\n".join(lines)
+        AnnotateError.__init__(self, self._message)
+
+    def format(self) -> str:
+        return self._message
 
 
 class RubricError(InputError):

@@ -28,6 +28,7 @@ COLUMNS = {
         "source",
         "metadata",
         "import_file",
+        "import_line",
         "imported_at",
     ],
     "rubrics": ["name", "version", "content_hash", "toml", "registered_at"],
@@ -44,6 +45,35 @@ COLUMNS = {
         "seconds",
         "calibration",
         "meta",
+        "created_at",
+        "round_id",
+    ],
+    "rounds": [
+        "id",
+        "rubric",
+        "rubric_version",
+        "rubric_major",
+        "status",
+        "source",
+        "seed",
+        "created_by",
+        "created_at",
+        "closed_at",
+        "verdict",
+        "alpha",
+        "result",
+    ],
+    "round_annotators": ["round_id", "annotator"],
+    "round_items": ["round_id", "item_id", "position"],
+    "golden": [
+        "id",
+        "item_id",
+        "rubric",
+        "rubric_version",
+        "score",
+        "note",
+        "adjudicator",
+        "round_id",
         "created_at",
     ],
     "label_state": ["rubric", "annotator", "item_id", "state", "score", "event_id", "flagged"],
@@ -89,6 +119,36 @@ def test_an_existing_empty_sqlite_file_is_migrated(db_path: Path) -> None:
     with Repository.open(db_path) as repo:
         assert repo.schema_version() == SCHEMA_VERSION
         assert repo.columns("labels") == COLUMNS["labels"]
+
+
+def test_a_version_1_file_with_labels_migrates_forward(db_path: Path) -> None:
+    """A database written before calibration existed keeps every label and gains the new schema."""
+    from tui_annotate.store.migrations import m001_initial
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("BEGIN")
+    m001_initial(conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO items (external_id, content_hash, rank, output, imported_at)"
+        " VALUES ('x', 'h', 1, 'out', 'now')"
+    )
+    conn.execute(
+        "INSERT INTO rubrics (name, version, content_hash, toml, registered_at)"
+        " VALUES ('r', '1.0.0', 'c', '', 'now')"
+    )
+    conn.execute(
+        "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score, created_at)"
+        " VALUES (1, 'r', '1.0.0', 'ana', 'rate', 4, 'now')"
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    with Repository.open(db_path) as repo:
+        assert repo.schema_version() == SCHEMA_VERSION
+        assert repo.columns("labels") == COLUMNS["labels"]
+        (event,) = repo.events()
+        assert (event.annotator, event.score) == ("ana", 4)
+        assert repo.current_label(1, "r", "ana") is not None
 
 
 def test_reopening_keeps_data_and_version(db_path: Path) -> None:

@@ -696,10 +696,11 @@ async def test_m_toggles_markdown_rendering_of_the_output(make_app: MakeApp) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         view = annotate_screen(app).query_one(ItemView)
-        raw, md = view.query_one("#output"), view.query_one("#output-md")
-        assert raw.display and not md.display
+        raw = view.query_one("#output")
+        assert raw.display and not view.query("#output-md")  # made on first use only
         await pilot.press("m")
         await pilot.pause()
+        md = view.query_one("#output-md")
         assert view.markdown
         assert md.display and not raw.display
         # The setting follows the annotator to the next item.
@@ -743,9 +744,9 @@ async def test_a_slow_progress_count_does_not_wipe_out_ratings_made_meanwhile(
     counted, rated = threading.Event(), threading.Event()
 
     def slow_progress(
-        self: Repository, rubric: str, annotator: str, overlap: int
+        self: Repository, rubric: str, annotator: str, overlap: int, **options: object
     ) -> tuple[int, int, int]:
-        counts = original(self, rubric, annotator, overlap)
+        counts = original(self, rubric, annotator, overlap, **options)  # type: ignore[arg-type]
         if threading.current_thread() is not threading.main_thread():
             counted.set()
             rated.wait(timeout=30)

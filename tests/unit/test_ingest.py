@@ -11,6 +11,7 @@ import pytest
 
 from tui_annotate.core import ingest
 from tui_annotate.core.models import Item
+from tui_annotate.core.textsafe import readable_json
 from tui_annotate.errors import InputError, ManyInputErrors
 from tui_annotate.store.repository import Repository
 
@@ -203,14 +204,16 @@ def test_chat_without_assistant_is_an_error(repo: Repository, tmp_path: Path) ->
     assert repo.count_items() == 0
 
 
-def test_context_object_stored_as_pretty_json(repo: Repository, tmp_path: Path) -> None:
+def test_context_object_stored_as_json(repo: Repository, tmp_path: Path) -> None:
+    """Stored compact (fast to write); the app indents it for reading (readable_json)."""
     context = {"order_id": "NW-1", "items": [{"sku": "BT-1", "qty": 2}], "note": "größe 10"}
     path = write_jsonl(tmp_path / "items.jsonl", [{"id": "a", "output": "x", "context": context}])
     ingest.import_items(repo, path)
     got = item(repo, "a")
-    assert got.context == json.dumps(context, indent=2, ensure_ascii=False)
+    assert got.context == json.dumps(context, ensure_ascii=False)
     assert json.loads(got.context) == context
-    assert "\n  " in got.context and "größe" in got.context
+    shown = readable_json(got.context)
+    assert "\n  " in shown and "größe" in shown and json.loads(shown) == context
 
 
 def test_defaults_fill_only_missing_fields(repo: Repository, tmp_path: Path) -> None:

@@ -15,14 +15,14 @@ import click
 
 from tui_annotate import __version__, config
 from tui_annotate.core import export as exporter
-from tui_annotate.core import ingest, report, snapshot
+from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.store.repository import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
-SAMPLE_ITEMS = Path(__file__).parent / "data" / "sample_items.jsonl"
+SAMPLE_ITEMS = Path(__file__).parent.parent / "data" / "sample_items.jsonl"
 DEMO_RUBRIC = "faithfulness"
 
 
@@ -309,17 +309,30 @@ def rubric_show(obj: Context, name: str, as_json: bool) -> None:
 
 
 def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, overlap: int,
-              show_prompt_version: bool) -> None:  # fmt: skip
+              show_prompt_version: bool, allow_uncalibrated: bool = False) -> None:  # fmt: skip
     loaded = obj.rubric(rubric_name)
     repo = Repository.open(db_path)
     try:
+        decision = gate.decide(
+            repo, loaded, annotator, require_calibration=obj.settings.require_calibration,
+            allow_uncalibrated=allow_uncalibrated,
+        )  # fmt: skip
+        if not decision.allowed:
+            fail(decision.message, code=1)
         snapshot.register(repo, loaded)
         if repo.get_setting("show_prompt_version") == "true":
             show_prompt_version = True
+        calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
         from tui_annotate.tui.app import AnnotateApp  # the TUI loads only when it opens
 
-        app = AnnotateApp(repo=repo, rubric=loaded, annotator=annotator, overlap=overlap,
-                          show_prompt_version=show_prompt_version)  # fmt: skip
+        app = AnnotateApp(
+            repo=repo, rubric=loaded, annotator=annotator, overlap=overlap,
+            show_prompt_version=show_prompt_version,
+            calibration_only=decision.calibration_only,
+            uncalibrated=decision.uncalibrated,
+            # Drift is measured once a team calibrates; a solo user keeps a plain overlap.
+            drift_permille=round(obj.settings.drift_share * 1000) if calibrated_rubric else 0,
+        )  # fmt: skip
         app.run()
     finally:
         repo.close()
@@ -337,10 +350,15 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
 @click.option(
     "--show-prompt-version", is_flag=True, help="Show items' prompt versions (unblinds them)."
 )
+@click.option(
+    "--allow-uncalibrated",
+    is_flag=True,
+    help="Let an annotator without a passed calibration round through (recorded on the labels).",
+)
 @click.pass_obj
 @errors_to_exit
 def annotate(obj: Context, annotator: str | None, rubric_name: str, overlap: int | None,
-             show_prompt_version: bool) -> None:  # fmt: skip
+             show_prompt_version: bool, allow_uncalibrated: bool) -> None:  # fmt: skip
     """Open the annotation app: rate items with one key each."""
     name = (annotator or getpass.getuser()).strip()
     if not name or name.startswith("judge:"):
@@ -348,7 +366,8 @@ def annotate(obj: Context, annotator: str | None, rubric_name: str, overlap: int
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
     _open_app(obj, obj.db_path, rubric_name, name, overlap or obj.settings.overlap,
-              show_prompt_version or obj.settings.show_prompt_version)  # fmt: skip
+              show_prompt_version or obj.settings.show_prompt_version,
+              allow_uncalibrated)  # fmt: skip
 
 
 @main.command()
@@ -418,3 +437,9 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None)
                 count = write(out, exporter.rows(repo, loaded))
             tmp.replace(output)  # a reader never sees half a file
             click.echo(f"exported {count} items to {output}", err=True)
+
+
+# Commands defined in sibling modules register themselves on `main` when imported.
+from tui_annotate.cli import calibration as _calibration  # noqa: E402
+
+__all__ = ["_calibration", "main"]

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core.models import ImportResult, NewItem
+from tui_annotate.core.clock import now
+from tui_annotate.core.models import ROW_LINE, ImportResult, NewItem
 from tui_annotate.errors import DuplicateItemId, InputError, ManyInputErrors
 
 if TYPE_CHECKING:
@@ -55,21 +56,30 @@ def _check_file(path: Path) -> None:
         raise InputError("is a binary file, not JSONL or CSV text", file=name)
 
 
+# Made once: json.dumps(..., ensure_ascii=False) builds a new encoder on every call,
+# which is most of its cost when called a million times.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def content_hash(fields: Mapping[str, str]) -> str:
     """Identity by content: the same input, context, output, prompt and version is one item."""
     key = [fields["input"], fields["context"], fields["output"], fields["prompt"],
            fields["prompt_version"]]  # fmt: skip
-    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_KEY.encode(key).encode()).hexdigest()
 
 
 def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
     """Text fields accept a string; context also accepts structured tool data."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
     if field == "context" and isinstance(value, dict | list):
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        # Compact, as the C encoder writes it fastest; the app lays JSON out for
+        # reading when it shows it.
+        return _JSON.encode(value)
     if (
         field in ("id", "prompt_version")
         and isinstance(value, int | float)
@@ -114,7 +124,7 @@ def _from_messages(messages: Any, err: Callable[[str, str], InputError]) -> dict
 
 
 def _record(
-    data: Any, line: int, file: str, defaults: Mapping[str, str], csv_mode: bool
+    data: Any, line: int, file: str, defaults: Mapping[str, str], csv_mode: bool, stamp: str
 ) -> NewItem:
     def err(field: str, reason: str) -> InputError:
         return InputError(reason, file=file, line=line, field=field)
@@ -157,59 +167,139 @@ def _record(
         raise err("metadata", f"must be an object, not {_type_name(metadata)}")
     digest = content_hash(fields)
     external_id = _text(data.get("id"), "id", err).strip() or f"h{digest[:16]}"
-    return NewItem(
-        external_id=external_id,
-        content_hash=digest,
-        rank=int(digest[:15], 16),
-        output=fields["output"],
-        input=fields["input"],
-        context=fields["context"],
-        prompt=fields["prompt"],
-        prompt_version=fields["prompt_version"],
-        source=source,
-        metadata=json.dumps(metadata, ensure_ascii=False, sort_keys=True),
-        line=line,
-    )
+    return (
+        external_id, digest, int(digest[:15], 16), fields["output"], fields["input"],
+        fields["context"], fields["prompt"], fields["prompt_version"], source,
+        _JSON_SORTED.encode(metadata) if metadata else "{}", file, line, stamp,
+    )  # fmt: skip
+
+
+#: Lines per chunk handed to the parsing process.
+CHUNK_LINES = 20_000
+#: Files larger than this are parsed in a second process while this one writes.
+PARALLEL_BYTES = 16 * 1024 * 1024
+
+# A parse error as plain data (reason, line, field), so it crosses processes cheaply.
+ErrorTuple = tuple[str, int, str | None]
+#: What the readers yield: the good items of a stretch of the file, and its bad lines.
+Chunk = tuple[list[NewItem], list[InputError]]
+
+
+def parse_jsonl_lines(
+    lines: list[bytes], first: int, file: str, defaults: Mapping[str, str], stamp: str
+) -> tuple[list[NewItem], list[ErrorTuple]]:
+    """Parse a run of JSONL lines starting at line FIRST; blank lines yield nothing."""
+    items: list[NewItem] = []
+    errors: list[ErrorTuple] = []
+    for number, raw in enumerate(lines, start=first):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append((f"is not valid UTF-8 (byte {exc.start + 1})", number, None))
+            continue
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append((f"invalid JSON: {exc.msg} at column {exc.colno}", number, None))
+            continue
+        try:
+            items.append(_record(data, number, file, defaults, False, stamp))
+        except InputError as exc:
+            errors.append((exc.reason, number, exc.field))
+    return items, errors
+
+
+def _line_chunks(path: Path, progress: Progress | None) -> Iterator[tuple[list[bytes], int]]:
+    with path.open("rb") as f:
+        first = 1
+        while True:
+            lines = f.readlines(CHUNK_LINES * 512)
+            if not lines:
+                break
+            yield lines, first
+            first += len(lines)
+            if progress is not None:
+                progress(f.tell())
 
 
 def read_jsonl(
-    path: Path, defaults: Mapping[str, str], progress: Progress | None = None
-) -> Iterator[NewItem | InputError]:
-    """Yield an item or an error for every non-blank line, in order."""
+    path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None = None
+) -> Iterator[Chunk]:
+    """Yield the items and errors of each stretch of the file, in order.
+
+    A large file is parsed in a second process, chunk by chunk, while this
+    process writes what is already parsed: the two halves of an import each
+    get a core.
+    """
     file = str(path)
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if progress is not None and number % 10_000 == 0:
-                progress(f.tell())
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
+
+    def chunk(parsed: tuple[list[NewItem], list[ErrorTuple]]) -> Chunk:
+        items, errors = parsed
+        return items, [InputError(r, file=file, line=n, field=f) for r, n, f in errors]
+
+    if path.stat().st_size < PARALLEL_BYTES:
+        for lines, first in _line_chunks(path, progress):
+            yield chunk(parse_jsonl_lines(lines, first, file, defaults, stamp))
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    pending: list[tuple[Future[tuple[list[NewItem], list[ErrorTuple]]] | None, list[bytes], int]]
+    pending = []
+    broken = False
+
+    def result(entry: tuple[Any, list[bytes], int]) -> Chunk:
+        """A chunk's result; should the parsing process die, parse it here instead."""
+        nonlocal broken
+        future, lines, first = entry
+        if future is not None and not broken:
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield InputError(
-                    f"is not valid UTF-8 (byte {exc.start + 1})", file=file, line=number
-                )
-                continue
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield InputError(f"invalid JSON: {exc.msg} at column {exc.colno}", file=file,
-                                 line=number)  # fmt: skip
-                continue
-            try:
-                yield _record(data, number, file, defaults, csv_mode=False)
-            except InputError as exc:
-                yield exc
-        if progress is not None:
-            progress(f.tell())
+                return chunk(future.result())
+            except Exception:  # a dead worker (BrokenProcessPool), not a bad line
+                broken = True
+        return chunk(parse_jsonl_lines(lines, first, file, defaults, stamp))
+
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        for lines, first in _line_chunks(path, progress):
+            future = None
+            if not broken:
+                try:
+                    future = pool.submit(parse_jsonl_lines, lines, first, file, dict(defaults),
+                                         stamp)  # fmt: skip
+                except Exception:
+                    broken = True
+            pending.append((future, lines, first))
+            if len(pending) >= 4:  # bounded read-ahead: memory stays flat
+                yield result(pending.pop(0))
+        while pending:
+            yield result(pending.pop(0))
 
 
 def read_csv(
-    path: Path, defaults: Mapping[str, str], progress: Progress | None = None
+    path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None = None
+) -> Iterator[Chunk]:
+    """Yield the items and errors of the CSV file in chunks; BOM, CRLF, quoted newlines are fine."""
+    items: list[NewItem] = []
+    errors: list[InputError] = []
+    for record in _csv_records(path, defaults, stamp, progress):
+        if isinstance(record, InputError):
+            errors.append(record)
+        else:
+            items.append(record)
+        if len(items) + len(errors) >= BATCH:
+            yield items, errors
+            items, errors = [], []
+    yield items, errors
+
+
+def _csv_records(
+    path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None
 ) -> Iterator[NewItem | InputError]:
-    """Yield an item or an error per CSV record; BOM, CRLF and quoted newlines are fine."""
     file = str(path)
     raw = path.read_bytes()
     try:
@@ -260,7 +350,7 @@ def read_csv(
             continue
         data = {k: v for k, v in zip(header, row, strict=True) if not (k != "output" and v == "")}
         try:
-            yield _record(data, line, file, defaults, csv_mode=True)
+            yield _record(data, line, file, defaults, True, stamp)
         except InputError as exc:
             yield exc
     if progress is not None:
@@ -291,30 +381,27 @@ def import_items(
                 (("prompt", prompt), ("prompt_version", prompt_version), ("source", source)) if v}  # fmt: skip
     reader = read_jsonl if fmt == "jsonl" else read_csv
     errors: list[InputError] = []
+    skipped: list[InputError] = []  # id clashes found while writing (with --skip-invalid)
     read = inserted = 0
     batch: list[NewItem] = []
-    seen_ids: dict[str, str] = {}
-    with repo.transaction():
-        for record in reader(path, defaults, progress):
-            if isinstance(record, InputError):
-                errors.append(record)
-                continue
-            other = seen_ids.setdefault(record.external_id, record.content_hash)
-            if other != record.content_hash:
-                errors.append(InputError(
-                    f"id {record.external_id!r} is used earlier in this file for different content",
-                    file=str(path), line=record.line, field="id"))  # fmt: skip
-                continue
-            read += 1
+    sink = skipped if skip_invalid else None
+    with repo.bulk_insert(), repo.transaction():
+        for items, bad in reader(path, defaults, now(), progress):
+            errors.extend(bad)
+            read += len(items)
             if errors and not skip_invalid:
                 continue  # keep reading to report every bad line, but write nothing more
-            batch.append(record)
+            batch.extend(items)
             if len(batch) >= BATCH:
-                inserted += _flush(repo, batch, path, errors if skip_invalid else None)
+                inserted += _write(repo, batch, path, sink, errors)
                 batch = []
+        if not errors or skip_invalid:
+            inserted += _write(repo, batch, path, sink, errors)
         if errors and not skip_invalid:
             raise ManyInputErrors(errors)
-        inserted += _flush(repo, batch, path, errors if skip_invalid else None)
+        errors.extend(skipped)
+        errors.sort(key=lambda e: e.line or 0)
+        read -= len(skipped)
         if read == 0:
             raise ManyInputErrors(errors) if errors else InputError("has no items", file=str(path))
     return ImportResult(
@@ -324,6 +411,17 @@ def import_items(
         duplicates=read - inserted,
         invalid=tuple(e.format() for e in errors),
     )
+
+
+def _write(repo: Repository, batch: list[NewItem], path: Path,
+           sink: list[InputError] | None, errors: list[InputError]) -> int:  # fmt: skip
+    """_flush, with an id clash (when not skipping) added to ERRORS: the import then
+    stops writing but reads on, to report every bad line at once."""
+    try:
+        return _flush(repo, batch, path, sink)
+    except InputError as exc:
+        errors.append(exc)
+        return 0
 
 
 def _flush(
@@ -336,14 +434,15 @@ def _flush(
     """
     while batch:
         try:
-            return repo.insert_items(batch, str(path))
+            return repo.insert_items(batch, recoverable=skipped is not None)
         except DuplicateItemId as exc:
             error = InputError(
-                f"id {exc.external_id!r} already names a different item in the database",
+                f"id {exc.external_id!r} already names a different item (in the database, "
+                "or earlier in this file)",
                 file=str(path), line=exc.line, field="id",
             )  # fmt: skip
             if skipped is None:
                 raise error from None
             skipped.append(error)
-            batch = [item for item in batch if item.line != exc.line]
+            batch = [item for item in batch if item[ROW_LINE] != exc.line]
     return 0

@@ -29,21 +29,29 @@ class Item:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """A validated item ready to insert (ingest builds these)."""
+#: A validated item ready to insert, field for field the `items` columns it fills:
+#: (external_id, content_hash, rank, output, input, context, prompt, prompt_version,
+#:  source, metadata, import_file, import_line, imported_at).
+#: A plain tuple, not a class: import makes these by the million, sends them from
+#: the parsing process and hands them to executemany as they are.
+NewItem = tuple[str, str, int, str, str, str, str, str, str, str, str, int, str]
+ROW_EXTERNAL_ID = 0
+ROW_CONTENT_HASH = 1
+ROW_LINE = 11
 
-    external_id: str
-    content_hash: str
-    rank: int
-    output: str
-    input: str
-    context: str
-    prompt: str
-    prompt_version: str
-    source: str
-    metadata: str
-    line: int
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    """Who wants their next item, and on what terms (see Repository.claim_next)."""
+
+    rubric: str
+    annotator: str
+    overlap: int
+    start_rank: int
+    exclude: tuple[int, ...] = ()
+    include_skipped: bool = False
+    drift_permille: int = 0
+    calibration_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +188,53 @@ class Progress:
     @property
     def total(self) -> int:
         return self.done + self.remaining
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A calibration round: a rubric version, its annotators and a sample of items."""
+
+    id: int
+    rubric: str
+    rubric_version: str
+    rubric_major: int
+    status: Literal["open", "closed"]
+    source: Literal["sample", "golden"]
+    seed: int
+    created_by: str
+    created_at: str
+    annotators: tuple[str, ...]
+    items: int
+    closed_at: str | None = None
+    verdict: str | None = None
+    alpha: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True, slots=True)
+class GoldenLabel:
+    """An adjudicated label: the lead's consensus score for an item, with a note."""
+
+    item_id: int
+    rubric: str
+    rubric_version: str
+    score: int
+    note: str
+    adjudicator: str
+    round_id: int | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundLabel:
+    """One annotator's current label on a round item, with everything review shows."""
+
+    item_id: int
+    annotator: str
+    score: int
+    tags: tuple[str, ...]
+    comment: str

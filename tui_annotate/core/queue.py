@@ -12,9 +12,9 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core.models import CurrentLabel, Draft, Item, Progress, Rubric
+from tui_annotate.core.models import ClaimRequest, CurrentLabel, Draft, Item, Progress, Rubric
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -33,6 +33,13 @@ def start_rank(annotator: str, rubric: str) -> int:
     return int(hashlib.sha256(f"{annotator}\x00{rubric}".encode()).hexdigest()[:15], 16)
 
 
+class _Unclaimed:
+    """Marks 'no claim was made yet' (None already means 'claimed: nothing left')."""
+
+
+UNCLAIMED = _Unclaimed()
+
+
 @dataclass
 class _Action:
     kind: str
@@ -47,6 +54,12 @@ class AnnotationSession:
     rubric: Rubric
     annotator: str
     overlap: int = 1
+    #: Extra annotators for this share of items (per mille), to measure drift.
+    drift_permille: int = 0
+    #: Only the items of the annotator's open calibration round (the gate's verdict).
+    calibration_only: bool = False
+    #: Let through the gate by a lead: recorded on every label.
+    uncalibrated: bool = False
     clock: Callable[[], float] = time.monotonic
     history: list[int] = field(default_factory=list)
     pos: int = -1
@@ -60,7 +73,12 @@ class AnnotationSession:
     _started_at: float = 0.0
     _draft: Draft = field(default_factory=Draft)
     _revisiting_skipped: bool = False
-    _moves: int = 0  # items this session took out of the queue (rated or skipped), net of undo
+    _moves: int = 0
+    _labels: dict[int, CurrentLabel | None] = field(default_factory=dict)
+    _flags: dict[int, bool] = field(default_factory=dict)
+    _rounds: dict[int, int | None] = field(
+        default_factory=dict
+    )  # items this session took out of the queue (rated or skipped), net of undo
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -76,8 +94,9 @@ class AnnotationSession:
     def refresh_progress(self, repo: Repository | None = None) -> Progress:
         """Recount done and remaining (a full count: call it off the UI thread on big queues)."""
         done, remaining, skipped = (repo or self.repo).progress(
-            self.rubric.name, self.annotator, self.overlap
-        )
+            self.rubric.name, self.annotator, self.overlap, drift_permille=self.drift_permille,
+            calibration_only=self.calibration_only,
+        )  # fmt: skip
         self.progress = Progress(done, remaining, skipped)
         return self.progress
 
@@ -88,7 +107,10 @@ class AnnotationSession:
         thread, which corrects for labels made while the count ran.
         """
         moves = self._moves
-        _, remaining, _ = repo.progress(self.rubric.name, self.annotator, self.overlap)
+        _, remaining, _ = repo.progress(
+            self.rubric.name, self.annotator, self.overlap, drift_permille=self.drift_permille,
+            calibration_only=self.calibration_only,
+        )  # fmt: skip
         return remaining, moves
 
     def apply_count(self, remaining: int, moves_at_start: int) -> Progress:
@@ -124,17 +146,43 @@ class AnnotationSession:
             self._items[item_id] = self.repo.get_item(item_id)
         return self._items[item_id]
 
-    def current_label(self) -> CurrentLabel | None:
-        item_id = self.current_id
+    # Only this annotator changes their own labels and flags, so what the session
+    # read about an item stays true until the session itself writes: these are
+    # cached per item and dropped on every write, which keeps a key press to a
+    # few queries.
+
+    def current_label(self, item_id: int | None = None) -> CurrentLabel | None:
+        item_id = self.current_id if item_id is None else item_id
         if item_id is None:
             return None
-        return self.repo.current_label(item_id, self.rubric.name, self.annotator)
+        if item_id not in self._labels:
+            self._labels[item_id] = self.repo.current_label(
+                item_id, self.rubric.name, self.annotator
+            )
+        return self._labels[item_id]
+
+    def round_of(self, item_id: int | None = None) -> int | None:
+        """The open calibration round this item is part of for this annotator (or None)."""
+        item_id = self.current_id if item_id is None else item_id
+        if item_id is None:
+            return None
+        if item_id not in self._rounds:
+            self._rounds[item_id] = self.repo.rounds.round_of_item(
+                self.rubric.name, self.annotator, item_id
+            )
+        return self._rounds[item_id]
 
     def flagged(self) -> bool:
         item_id = self.current_id
-        return item_id is not None and self.repo.is_flagged(
-            item_id, self.rubric.name, self.annotator
-        )
+        if item_id is None:
+            return False
+        if item_id not in self._flags:
+            self._flags[item_id] = self.repo.is_flagged(item_id, self.rubric.name, self.annotator)
+        return self._flags[item_id]
+
+    def _wrote(self, item_id: int) -> None:
+        self._labels.pop(item_id, None)
+        self._flags.pop(item_id, None)
 
     @property
     def draft(self) -> Draft:
@@ -162,7 +210,8 @@ class AnnotationSession:
         if self.rubric.level_for(value) is None:
             raise ValueError(f"{value} is not on the {self.rubric.name} scale")
         was_rated = self.current_label() is not None
-        event = self.repo.append_event(
+        round_id = self.round_of(item_id)
+        event, claimed = self._write(
             item_id=item_id,
             rubric=self.rubric.name,
             rubric_version=self.rubric.version,
@@ -173,7 +222,10 @@ class AnnotationSession:
             comment=self._draft.comment,
             seconds=self.seconds_on_item(),
             clear_draft=True,
-            overlap=self.overlap,
+            round_id=round_id,
+            # Round items go to every round annotator, whatever the overlap.
+            overlap=None if round_id is not None else self.overlap,
+            meta={"uncalibrated": True} if self.uncalibrated else None,
         )
         self.actions.append(_Action("rate", item_id))
         self.rated_this_session += 1
@@ -182,13 +234,13 @@ class AnnotationSession:
             self.progress = Progress(
                 self.progress.done + 1, max(0, self.progress.remaining - 1), self.progress.skipped
             )
-        self._advance()
+        self._advance(claimed)
         return event
 
     def skip(self) -> None:
         """Park the item (others may take it); it comes back only when asked for."""
         item_id = self._require_item()
-        self.repo.append_event(
+        _, claimed = self._write(
             item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
             annotator=self.annotator, kind="skip", seconds=self.seconds_on_item(),
         )  # fmt: skip
@@ -197,18 +249,21 @@ class AnnotationSession:
         self.progress = Progress(
             self.progress.done, max(0, self.progress.remaining - 1), self.progress.skipped + 1
         )
-        self._advance()
+        self._advance(claimed)
 
     def undo(self) -> bool:
         """Go back to the last item rated or skipped and retract that label; False if none."""
         if not self.actions:
             return False
         action = self.actions[-1]
-        retracted = self.repo.current_label(action.item_id, self.rubric.name, self.annotator)
-        self.repo.append_event(
-            item_id=action.item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-            annotator=self.annotator, kind="retract",
-        )  # fmt: skip
+        retracted = self.current_label(action.item_id)
+        try:
+            self.repo.append_event(
+                item_id=action.item_id, rubric=self.rubric.name,
+                rubric_version=self.rubric.version, annotator=self.annotator, kind="retract",
+            )  # fmt: skip
+        finally:
+            self._wrote(action.item_id)
         # Only once the retraction is on disk: a failed write leaves undo available.
         self.actions.pop()
         self._leave()
@@ -220,7 +275,8 @@ class AnnotationSession:
             )
         else:
             # A skip released the item; take it back so it can be rated (if nobody filled it).
-            self.repo.claim_item(self.rubric.name, action.item_id, self.annotator, self.overlap)
+            if self.round_of(action.item_id) is None:
+                self.repo.claim_item(self.rubric.name, action.item_id, self.annotator, self.overlap)
             self.progress = Progress(
                 self.progress.done, self.progress.remaining + 1, max(0, self.progress.skipped - 1)
             )
@@ -239,10 +295,13 @@ class AnnotationSession:
         """Flag the item for expert review (or take the flag back); returns the new state."""
         item_id = self._require_item()
         flagged = not self.flagged()
-        self.repo.append_event(
-            item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-            annotator=self.annotator, kind="flag" if flagged else "unflag",
-        )  # fmt: skip
+        try:
+            self.repo.append_event(
+                item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
+                annotator=self.annotator, kind="flag" if flagged else "unflag",
+            )  # fmt: skip
+        finally:
+            self._wrote(item_id)
         return flagged
 
     def set_tags(self, tags: tuple[str, ...]) -> None:
@@ -297,11 +356,14 @@ class AnnotationSession:
         self._draft = draft
         label = self.current_label()
         if label is not None:
-            self.repo.append_event(
-                item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-                annotator=self.annotator, kind="rate", score=label.score, tags=draft.tags,
-                comment=draft.comment, seconds=0.0,
-            )  # fmt: skip
+            try:
+                self.repo.append_event(
+                    item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
+                    annotator=self.annotator, kind="rate", score=label.score, tags=draft.tags,
+                    comment=draft.comment, seconds=0.0,
+                )  # fmt: skip
+            finally:
+                self._wrote(item_id)
         else:
             self.repo.save_draft(item_id, self.rubric.name, self.annotator, draft)
 
@@ -316,32 +378,61 @@ class AnnotationSession:
         if item_id is None:
             self._draft = Draft()
             return
-        label = self.repo.current_label(item_id, self.rubric.name, self.annotator)
+        label = self.current_label(item_id)
         if label is not None:
             self._draft = Draft(label.tags, label.comment)
         else:
             self._draft = self.repo.get_draft(item_id, self.rubric.name, self.annotator) or Draft()
 
-    def _advance(self) -> None:
+    def _write(self, **event: Any) -> tuple[int, int | _Unclaimed | None]:
+        """Append a label event that moves on; at the frontier the next item is claimed
+        in the same transaction (one commit per key)."""
+        item_id = event["item_id"]
+        try:
+            if self.pos >= len(self.history) - 1:
+                return self.repo.append_and_claim(self._request(self.passed), **event)
+            return self.repo.append_event(**event), UNCLAIMED
+        finally:
+            self._wrote(item_id)
+
+    def _claim(self, exclude: list[int]) -> int | None:
+        r = self._request(exclude)
+        return self.repo.claim_next(
+            r.rubric, r.annotator, overlap=r.overlap, start_rank=r.start_rank,
+            exclude=r.exclude, include_skipped=r.include_skipped,
+            drift_permille=r.drift_permille, calibration_only=r.calibration_only,
+        )  # fmt: skip
+
+    def _request(self, exclude: list[int]) -> ClaimRequest:
+        return ClaimRequest(
+            rubric=self.rubric.name,
+            annotator=self.annotator,
+            overlap=self.overlap,
+            start_rank=start_rank(self.annotator, self.rubric.name),
+            exclude=tuple(exclude),
+            include_skipped=self._revisiting_skipped,
+            drift_permille=self.drift_permille,
+            calibration_only=self.calibration_only,
+        )
+
+    def _advance(self, claimed: int | _Unclaimed | None = UNCLAIMED) -> None:
         self._leave()
         if self.pos < len(self.history) - 1:
             self.pos += 1
             self._arrive()
         else:
-            self._draw()
+            self._draw(claimed)
 
-    def _draw(self) -> None:
-        """Claim the next item at the frontier; passed-over items come back last."""
-        claim = self.repo.claim_next
-        kwargs = {
-            "overlap": self.overlap,
-            "start_rank": start_rank(self.annotator, self.rubric.name),
-            "include_skipped": self._revisiting_skipped,
-        }
-        item_id = claim(self.rubric.name, self.annotator, exclude=self.passed, **kwargs)  # type: ignore[arg-type]
+    def _draw(self, claimed: int | _Unclaimed | None = UNCLAIMED) -> None:
+        """Claim the next item at the frontier; passed-over items come back last.
+
+        CLAIMED is what the write that moved us on already claimed (an item,
+        or None for nothing left); UNCLAIMED means nobody has asked yet.
+        """
+        item_id = self._claim(self.passed) if isinstance(claimed, _Unclaimed) else claimed
         if item_id is None and self.passed:
             self.passed = []
-            item_id = claim(self.rubric.name, self.annotator, **kwargs)  # type: ignore[arg-type]
+            item_id = self._claim([])
         if item_id is None:
             self.pos = len(self.history)  # past the end: all done
             self._arrive()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls (but \n and \t), DEL, and C1 controls. C1 matters: U+009B is a
@@ -48,3 +49,19 @@ def one_line(text: str, width: int) -> str:
     if len(flat) <= width:
         return flat
     return flat[: width - 1] + "…" if width > 0 else ""
+
+
+def readable_json(text: str, limit: int = 200_000) -> str:
+    """TEXT laid out with indentation if it is a JSON object or array, else TEXT unchanged.
+
+    Tool data is usually stored as compact JSON; indented, an annotator can
+    read it field by field. Nothing is added or dropped: only white space.
+    """
+    stripped = text.strip()
+    if len(stripped) > limit or stripped[:1] not in ("{", "[") or "\n" in stripped[:200]:
+        return text
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)

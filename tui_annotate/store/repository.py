@@ -6,20 +6,28 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core.models import CurrentLabel, Draft, EventKind, Item, LabelEvent, NewItem
+from tui_annotate.core.clock import now
+from tui_annotate.core.models import (
+    ROW_EXTERNAL_ID,
+    ROW_LINE,
+    ClaimRequest,
+    CurrentLabel,
+    Draft,
+    EventKind,
+    Item,
+    LabelEvent,
+    NewItem,
+)
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
 from tui_annotate.store.db import connect
 
+if TYPE_CHECKING:
+    from tui_annotate.store.rounds import RoundStore
+
 JUDGE_PREFIX = "judge:"
-
-
-def now() -> str:
-    """UTC timestamps with milliseconds, sortable as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Repository:
@@ -43,6 +51,13 @@ class Repository:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
+
+    @property
+    def rounds(self) -> RoundStore:
+        """Calibration rounds and the golden set (SQL kept in store/rounds.py)."""
+        from tui_annotate.store.rounds import RoundStore
+
+        return RoundStore(self)
 
     def close(self) -> None:
         self.conn.close()
@@ -76,6 +91,21 @@ class Repository:
             self._rollback()
             raise _store_error(self.path, exc) from None
 
+    @contextmanager
+    def bulk_insert(self) -> Iterator[None]:
+        """A large page cache while importing: random keys in three indexes otherwise thrash
+        SQLite's default 2 MB cache. Memory is returned when the import ends."""
+        previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        temp_store = self.conn.execute("PRAGMA temp_store").fetchone()[0]
+        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        # Each batch runs in a savepoint, whose undo pages would otherwise go to a temp file.
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
+            self.conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
+
     def _rollback(self) -> None:
         # SQLite rolls back by itself after some errors (a full disk, say).
         if self.conn.in_transaction:
@@ -94,42 +124,43 @@ class Repository:
 
     # -- items ----------------------------------------------------------------
 
-    def insert_items(self, items: Sequence[NewItem], file: str) -> int:
+    def insert_items(self, items: Sequence[NewItem], *, recoverable: bool = False) -> int:
         """Insert a batch inside the caller's transaction; return how many were new.
 
         Content duplicates are ignored; an external id reused for different
-        content raises DuplicateItemId naming the offending item.
+        content raises DuplicateItemId naming the offending item. RECOVERABLE
+        wraps the batch in a savepoint so that after that error nothing of it
+        is left and the caller can retry without the culprit (--skip-invalid);
+        otherwise the caller rolls the whole import back, and the batch runs
+        without a savepoint's undo journal, which costs a fifth of the time.
         """
-        imported_at = now()
         sql = (
             "INSERT INTO items (external_id, content_hash, rank, output, input, context,"
-            " prompt, prompt_version, source, metadata, import_file, imported_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content_hash) DO NOTHING"
+            " prompt, prompt_version, source, metadata, import_file, import_line, imported_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content_hash) DO NOTHING"
         )
-        rows = [
-            (i.external_id, i.content_hash, i.rank, i.output, i.input, i.context, i.prompt,
-             i.prompt_version, i.source, i.metadata, file, imported_at)
-            for i in items
-        ]  # fmt: skip
         before = self.conn.total_changes
-        # A savepoint per batch: a failed batch leaves nothing behind, so the
-        # caller can drop the culprit and insert the batch again.
-        self.conn.execute("SAVEPOINT items_batch")
+        if recoverable:
+            self.conn.execute("SAVEPOINT items_batch")
         try:
-            self.conn.executemany(sql, rows)
+            self.conn.executemany(sql, items)  # NewItem is the row, column for column
         except sqlite3.IntegrityError:
-            self.conn.execute("ROLLBACK TO items_batch")
+            self.conn.execute("SAVEPOINT find_culprit")
             culprit = items[0]
-            for item, row in zip(items, rows, strict=True):
+            for item in items:
                 try:
-                    self.conn.execute(sql, row)
+                    self.conn.execute(sql, item)
                 except sqlite3.IntegrityError:
                     culprit = item
                     break
-            self.conn.execute("ROLLBACK TO items_batch")
+            self.conn.execute("ROLLBACK TO find_culprit")
+            self.conn.execute("RELEASE find_culprit")
+            if recoverable:
+                self.conn.execute("ROLLBACK TO items_batch")
+                self.conn.execute("RELEASE items_batch")
+            raise DuplicateItemId(str(culprit[ROW_EXTERNAL_ID]), int(culprit[ROW_LINE])) from None
+        if recoverable:
             self.conn.execute("RELEASE items_batch")
-            raise DuplicateItemId(culprit.external_id, culprit.line) from None
-        self.conn.execute("RELEASE items_batch")
         return self.conn.total_changes - before
 
     def count_items(self) -> int:
@@ -194,6 +225,7 @@ class Repository:
         comment: str = "",
         seconds: float = 0.0,
         calibration: bool = False,
+        round_id: int | None = None,
         meta: dict[str, Any] | None = None,
         clear_draft: bool = False,
         overlap: int | None = None,
@@ -204,36 +236,85 @@ class Repository:
         don't hold it (an undone skip, say), and is refused when the item
         already has OVERLAP other annotators.
         """
+        event = {k: v for k, v in locals().items() if k != "self"}
         with self.transaction():
-            if (
-                overlap is not None
-                and kind == "rate"
-                and not self._claim(rubric, item_id, annotator, overlap)
-            ):
-                raise ItemFull(
-                    f"this item already has {overlap} other annotator(s) (overlap {overlap}); "
-                    "it can't take another label"
-                )
-            cur = self.conn.execute(
+            return self._append_locked(**event)
+
+    def append_and_claim(self, request: ClaimRequest, **event: Any) -> tuple[int, int | None]:
+        """append_event, and claim the annotator's next item in the same transaction.
+
+        One commit, so one fsync, per rating key: the label and the next
+        item's claim land together or not at all.
+        """
+        with self.transaction():
+            event_id = self._append_locked(**event)
+            return event_id, self._claim_next_locked(request)
+
+    def _append_locked(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        rubric_version: str,
+        annotator: str,
+        kind: EventKind,
+        score: int | None = None,
+        tags: Sequence[str] = (),
+        comment: str = "",
+        seconds: float = 0.0,
+        calibration: bool = False,
+        round_id: int | None = None,
+        meta: dict[str, Any] | None = None,
+        clear_draft: bool = False,
+        overlap: int | None = None,
+    ) -> int:
+        if (
+            overlap is not None
+            and kind == "rate"
+            and not self._claim(rubric, item_id, annotator, overlap)
+        ):
+            raise ItemFull(
+                f"this item already has {overlap} other annotator(s) (overlap {overlap}); "
+                "it can't take another label"
+            )
+        cur = self.conn.execute(
+            "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+            " tags, comment, seconds, calibration, round_id, meta, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (item_id, rubric, rubric_version, annotator, kind, score,
+             json.dumps(list(tags)), comment, round(seconds, 3),
+             int(calibration or round_id is not None), round_id, json.dumps(meta or {}), now()),
+        )  # fmt: skip
+        if clear_draft:
+            self.conn.execute(
+                "DELETE FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
+                (rubric, annotator, item_id),
+            )
+        if kind == "skip":
+            # A skipped item goes back to the pool for others.
+            self.conn.execute(
+                "DELETE FROM assignments WHERE rubric = ? AND item_id = ? AND annotator = ?",
+                (rubric, item_id, annotator),
+            )
+        return int(cur.lastrowid or 0)
+
+    def append_imported_labels(self, events: Sequence[dict[str, Any]]) -> int:
+        """Append labels made elsewhere in one transaction; they hold their items like claims."""
+        stamp = now()
+        with self.transaction():
+            self.conn.executemany(
                 "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
-                " tags, comment, seconds, calibration, meta, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (item_id, rubric, rubric_version, annotator, kind, score,
-                 json.dumps(list(tags)), comment, round(seconds, 3), int(calibration),
-                 json.dumps(meta or {}), now()),
+                " tags, comment, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?)",
+                [(e["item_id"], e["rubric"], e["rubric_version"], e["annotator"], e["score"],
+                  json.dumps(list(e["tags"])), e["comment"], json.dumps(e["meta"]), stamp)
+                 for e in events],
             )  # fmt: skip
-            if clear_draft:
-                self.conn.execute(
-                    "DELETE FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
-                    (rubric, annotator, item_id),
-                )
-            if kind == "skip":
-                # A skipped item goes back to the pool for others.
-                self.conn.execute(
-                    "DELETE FROM assignments WHERE rubric = ? AND item_id = ? AND annotator = ?",
-                    (rubric, item_id, annotator),
-                )
-            return int(cur.lastrowid or 0)
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+                " VALUES (?,?,?,?)",
+                [(e["rubric"], e["item_id"], e["annotator"], stamp) for e in events],
+            )
+        return len(events)
 
     def _claim(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
         """Hold the item for the annotator if they already do or there is room (in a transaction)."""
@@ -309,18 +390,37 @@ class Repository:
         ).fetchall()
         return [r[0] for r in reversed(rows)]
 
-    def current_labels(self, rubric: str, *, humans_only: bool = True) -> list[CurrentLabel]:
-        """Every annotator's current label on RUBRIC, ordered by item."""
+    def current_labels(
+        self,
+        rubric: str,
+        *,
+        humans_only: bool = True,
+        live_only: bool = False,
+        annotators: Sequence[str] | None = None,
+    ) -> list[CurrentLabel]:
+        """Every annotator's current label on RUBRIC, ordered by item.
+
+        Labels on the items of an open calibration round are never returned:
+        the round is blind until it closes. LIVE_ONLY leaves out calibration labels.
+        """
         sql = (
             "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
             " l.created_at FROM label_state s JOIN labels l ON l.id = s.event_id"
             " WHERE s.rubric = ? AND s.state = 'rated'"
+            " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            "   WHERE ri.item_id = s.item_id AND r.status = 'open' AND r.rubric = s.rubric)"
         )
+        args: list[Any] = [rubric]
         if humans_only:
             sql += f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
+        if live_only:
+            sql += " AND l.round_id IS NULL"
+        if annotators is not None:
+            sql += f" AND s.annotator IN ({','.join('?' * len(annotators))})"
+            args.extend(annotators)
         return [
             CurrentLabel(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6])
-            for r in self.conn.execute(sql + " ORDER BY s.item_id, s.annotator", (rubric,))
+            for r in self.conn.execute(sql + " ORDER BY s.item_id, s.annotator", args)
         ]
 
     # -- drafts ---------------------------------------------------------------
@@ -343,11 +443,18 @@ class Repository:
 
     # -- the queue ------------------------------------------------------------
 
+    # An item is eligible for live annotation when this annotator has not
+    # rated or skipped it, fewer than OVERLAP others hold it (one more for the
+    # drift share, picked by rank so it is the same items for everyone), and
+    # it is not in an open calibration round of the rubric.
     _ELIGIBLE = (
         " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
-        "   AND a.item_id = i.id AND a.annotator != :annotator) < :overlap"
+        "   AND a.item_id = i.id AND a.annotator != :annotator)"
+        "   < :overlap + (i.rank % 1000 < :drift)"
+        " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+        "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
     )
 
     def claim_next(
@@ -359,58 +466,85 @@ class Repository:
         start_rank: int,
         exclude: Sequence[int] = (),
         include_skipped: bool = False,
+        drift_permille: int = 0,
+        calibration_only: bool = False,
     ) -> int | None:
-        """Hand the annotator their next item and record the assignment, atomically.
+        """Hand the annotator their next item and record the assignment, atomically."""
+        request = ClaimRequest(rubric, annotator, overlap, start_rank, tuple(exclude),
+                               include_skipped, drift_permille, calibration_only)  # fmt: skip
+        with self.transaction():
+            return self._claim_next_locked(request)
 
-        First an item already assigned to them and not yet rated (a resumed
-        session), then the next eligible item at or after their starting point
-        in the shuffled order, wrapping around. Under BEGIN IMMEDIATE no other
+    def _claim_next_locked(self, request: ClaimRequest) -> int | None:
+        """The claim itself, inside the caller's write transaction.
+
+        First the items of an open calibration round they belong to, then an
+        item already assigned to them and not yet rated (a resumed session),
+        then the next eligible item at or after their starting point in the
+        shuffled order, wrapping around. Under BEGIN IMMEDIATE no other
         process can claim between our check and our insert, so no item ever
-        has more than OVERLAP annotators.
+        has more annotators than the overlap allows.
         """
+        rubric, annotator, overlap = request.rubric, request.annotator, request.overlap
         args: dict[str, Any] = {
-            "rubric": rubric, "annotator": annotator, "overlap": overlap, "start": start_rank,
+            "rubric": rubric, "annotator": annotator, "overlap": overlap,
+            "start": request.start_rank, "drift": request.drift_permille,
         }  # fmt: skip
         skip_clause = ""
-        if exclude:
-            skip_clause = f" AND i.id NOT IN ({','.join(str(int(x)) for x in exclude)})"
-        with self.transaction():
+        if request.exclude:
+            skip_clause = f" AND i.id NOT IN ({','.join(str(int(x)) for x in request.exclude)})"
+        row = self.conn.execute(
+            "SELECT ri.item_id FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            " JOIN round_annotators ra ON ra.round_id = r.id AND ra.annotator = :annotator"
+            " JOIN items i ON i.id = ri.item_id"
+            " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')"
+            + skip_clause
+            + " ORDER BY r.id, ri.position LIMIT 1",
+            args,
+        ).fetchone()
+        if row is not None or request.calibration_only:
+            return None if row is None else int(row[0])
+        row = self.conn.execute(
+            "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
+            " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
+            + skip_clause
+            + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
+            args,
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        for where in ("i.rank >= :start", "i.rank < :start"):
             row = self.conn.execute(
-                "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
-                " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
-                "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-                "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
-                + skip_clause
-                + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
+                f"SELECT i.id FROM items i WHERE {where} AND {self._ELIGIBLE}{skip_clause}"
+                " ORDER BY i.rank LIMIT 1",
                 args,
             ).fetchone()
             if row is not None:
-                return int(row[0])
-            for where in ("i.rank >= :start", "i.rank < :start"):
-                row = self.conn.execute(
-                    f"SELECT i.id FROM items i WHERE {where} AND {self._ELIGIBLE}{skip_clause}"
-                    " ORDER BY i.rank LIMIT 1",
-                    args,
-                ).fetchone()
-                if row is not None:
-                    break
-            if row is None and include_skipped:
-                row = self.conn.execute(
-                    "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
-                    " AND s.annotator = :annotator AND s.state = 'skipped'"
-                    " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
-                    "   AND a.item_id = s.item_id AND a.annotator != :annotator) < :overlap"
-                    f"{skip_clause.replace('i.id', 's.item_id')} ORDER BY s.event_id LIMIT 1",
-                    args,
-                ).fetchone()
-            if row is None:
-                return None
-            self.conn.execute(
-                "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
-                " VALUES (?,?,?,?)",
-                (rubric, row[0], annotator, now()),
-            )
-            return int(row[0])
+                break
+        if row is None and request.include_skipped:
+            row = self.conn.execute(
+                "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
+                " AND s.annotator = :annotator AND s.state = 'skipped'"
+                " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+                "   AND a.item_id = s.item_id AND a.annotator != :annotator) < :overlap"
+                " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r"
+                "   ON r.id = ri.round_id WHERE ri.item_id = s.item_id AND r.status = 'open'"
+                "   AND r.rubric = :rubric)"
+                f"{skip_clause.replace('i.id', 's.item_id')} ORDER BY s.event_id LIMIT 1",
+                args,
+            ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute(
+            "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+            " VALUES (?,?,?,?)",
+            (rubric, row[0], annotator, now()),
+        )
+        return int(row[0])
 
     def state_counts(self, rubric: str, annotator: str) -> tuple[int, int]:
         """(rated, skipped) for the annotator: cheap, one index range."""
@@ -423,14 +557,32 @@ class Repository:
         )
         return int(states.get("rated", 0)), int(states.get("skipped", 0))
 
-    def progress(self, rubric: str, annotator: str, overlap: int) -> tuple[int, int, int]:
+    def progress(
+        self, rubric: str, annotator: str, overlap: int, *, drift_permille: int = 0,
+        calibration_only: bool = False,
+    ) -> tuple[int, int, int]:  # fmt: skip
         """(done, remaining, skipped) for the annotator; counting remaining scans every item."""
         rated, skipped = self.state_counts(rubric, annotator)
-        remaining = self.conn.execute(
-            f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}",
-            {"rubric": rubric, "annotator": annotator, "overlap": overlap},
+        args = {
+            "rubric": rubric,
+            "annotator": annotator,
+            "overlap": overlap,
+            "drift": drift_permille,
+        }
+        in_rounds = self.conn.execute(
+            "SELECT count(*) FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            " JOIN round_annotators ra ON ra.round_id = r.id AND ra.annotator = :annotator"
+            " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')",
+            args,
         ).fetchone()[0]
-        return rated, int(remaining), skipped
+        live = 0
+        if not calibration_only:
+            live = self.conn.execute(
+                f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}", args
+            ).fetchone()[0]
+        return rated, int(in_rounds) + int(live), skipped
 
     # -- settings -------------------------------------------------------------
 

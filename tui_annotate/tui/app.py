@@ -28,9 +28,15 @@ class AnnotateApp(App[None]):
         annotator: str,
         overlap: int = 1,
         show_prompt_version: bool = False,
+        calibration_only: bool = False,
+        uncalibrated: bool = False,
+        drift_permille: int = 0,
     ) -> None:
         super().__init__()
-        self.session = AnnotationSession(repo, rubric, annotator, overlap=overlap)
+        self.session = AnnotationSession(
+            repo, rubric, annotator, overlap=overlap, calibration_only=calibration_only,
+            uncalibrated=uncalibrated, drift_permille=drift_permille,
+        )  # fmt: skip
         self.show_prompt_version = show_prompt_version
 
     def on_mount(self) -> None:

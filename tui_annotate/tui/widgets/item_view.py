@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from tui_annotate.core.models import Item
-from tui_annotate.core.textsafe import visible
+from tui_annotate.core.textsafe import readable_json, visible
 
 
 class ItemSection(Static):
@@ -41,16 +41,14 @@ class ItemView(Vertical):
             yield ItemSection(id="context")
         with SectionBox(id="output-box", classes="section output"):
             yield ItemSection(id="output")
-            yield Markdown(id="output-md")
 
     def on_mount(self) -> None:
         self.query_one("#input-box").border_title = "input"
         self.query_one("#context-box").border_title = "context (tool data)"
         self.query_one("#output-box").border_title = "output"
-        self.query_one("#output-md").display = False
 
     def show_item(self, item: Item) -> None:
-        for name, text in (("input", item.input), ("context", item.context)):
+        for name, text in (("input", item.input), ("context", readable_json(item.context))):
             box = self.query_one(f"#{name}-box", SectionBox)
             box.display = bool(text.strip())
             self.query_one(f"#{name}", ItemSection).show_text(text)
@@ -69,15 +67,23 @@ class ItemView(Vertical):
 
     def _show_output(self) -> None:
         plain = self.query_one("#output", ItemSection)
-        rendered = self.query_one("#output-md", Markdown)
         box = self.query_one("#output-box", SectionBox)
         box.border_title = "output (markdown)" if self.markdown else "output"
+        rendered = box.query("#output-md").first() if box.query("#output-md") else None
         if self.markdown:
-            plain.display = False
-            rendered.display = True
             # Markdown syntax is honoured here, but control characters still are not.
-            rendered.update(visible(self._output))
+            text = visible(self._output)
+            plain.display = False
+            if rendered is None:
+                # Made on first use: the Markdown parser is not loaded before the first frame.
+                from textual.widgets import Markdown
+
+                box.mount(Markdown(text, id="output-md"))
+            else:
+                rendered.display = True
+                rendered.update(text)  # type: ignore[attr-defined]
         else:
-            rendered.display = False
+            if rendered is not None:
+                rendered.display = False
             plain.show_text(self._output)
             plain.display = True

@@ -35,6 +35,12 @@ class ProgressHeader(Static):
                 parts.append(
                     f" · {one_line(item.prompt or 'prompt', 16)} v{one_line(item.prompt_version, 12)}"
                 )
+        round_id = session.round_of() if item is not None else None
+        if round_id is not None:
+            parts.append(Content.styled(f" · calibration round {round_id} (blind)", "bold $accent"))
+        elif session.uncalibrated:
+            parts.append(Content.styled(" · uncalibrated", "$warning"))
         if item is not None and session.flagged():
             parts.append(Content.styled(" ⚑ flagged", "bold $warning"))
-        self.update(Content.assemble(*parts))
+        # One fixed line: no layout pass for the whole screen on every tick.
+        self.update(Content.assemble(*parts), layout=False)

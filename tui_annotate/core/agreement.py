@@ -1,0 +1,391 @@
+"""Inter-annotator agreement: Krippendorff's alpha, a bootstrap interval, kappa, diagnostics.
+
+Pure functions over arrays: no I/O, no UI. The point estimate of alpha comes
+from the `krippendorff` package; the bootstrap re-derives alpha from per-unit
+coincidence contributions so that a thousand replicates cost one matrix product.
+Undefined results are `None` with a reason, never 0 or 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Reliability data: annotators × units, each cell an index into `domain` or NaN (missing)."""
+
+    units: tuple[Hashable, ...]
+    annotators: tuple[str, ...]
+    domain: tuple[Any, ...]
+    matrix: FloatArray = field(repr=False)
+
+    @classmethod
+    def from_triples(
+        cls,
+        triples: Iterable[tuple[Hashable, str, Any]],
+        domain: Sequence[Any] | None = None,
+    ) -> Ratings:
+        """Build from (unit, annotator, value) triples; the last triple for a cell wins.
+
+        DOMAIN is the scale in scale order. Without it, numbers are sorted and
+        strings keep their first-seen order (fine for nominal data only).
+        """
+        rows = list(triples)
+        if domain is None:
+            values = [v for _, _, v in rows]
+            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                domain = sorted(set(values))
+            else:
+                domain = list(dict.fromkeys(values))
+        index = {v: i for i, v in enumerate(domain)}
+        units = list(dict.fromkeys(u for u, _, _ in rows))
+        annotators = sorted({a for _, a, _ in rows})
+        unit_at = {u: i for i, u in enumerate(units)}
+        ann_at = {a: i for i, a in enumerate(annotators)}
+        matrix = np.full((len(annotators), len(units)), np.nan)
+        for unit, annotator, value in rows:
+            if value not in index:
+                raise ValueError(f"value {value!r} is not on the scale {list(domain)}")
+            matrix[ann_at[annotator], unit_at[unit]] = index[value]
+        return cls(tuple(units), tuple(annotators), tuple(domain), matrix)
+
+    def without(self, annotator: str) -> Ratings:
+        keep = [i for i, a in enumerate(self.annotators) if a != annotator]
+        return Ratings(
+            self.units, tuple(self.annotators[i] for i in keep), self.domain, self.matrix[keep]
+        )
+
+    def value_counts(self) -> npt.NDArray[np.int64]:
+        """units × values: how many annotators gave each value to each unit."""
+        k = len(self.domain)
+        counts = np.zeros((len(self.units), k), dtype=np.int64)
+        for v in range(k):
+            counts[:, v] = (self.matrix == v).sum(axis=0)
+        return counts
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    replicates: int
+    undefined: int
+    seed: int
+    confidence: float
+    ci: tuple[float, float] | None
+    p_below: float | None
+    threshold: float
+
+
+@dataclass(frozen=True)
+class AlphaResult:
+    alpha: float | None
+    level: str
+    units: int
+    annotators: int
+    pairable_values: int
+    reason: str | None = None
+    bootstrap: Bootstrap | None = None
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        return self.bootstrap.ci if self.bootstrap else None
+
+
+# -- distances ------------------------------------------------------------------
+
+
+def _numeric(domain: Sequence[Any], level: str) -> FloatArray:
+    if level in ("interval", "ratio"):
+        try:
+            return np.asarray([float(v) for v in domain])
+        except (TypeError, ValueError):
+            raise ValueError(f"{level} alpha needs numeric values, not {list(domain)}") from None
+    return np.arange(len(domain), dtype=float)
+
+
+def distances(level: str, domain: Sequence[Any], n_v: FloatArray) -> FloatArray:
+    """Squared distance δ² between every pair of values; N_V may be a batch (B × V).
+
+    Ordinal distances depend on how often each value was used (Krippendorff
+    2011, eq. for ordinal metric), so they are recomputed for every replicate.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r} (use one of {', '.join(LEVELS)})")
+    k = len(domain)
+    if level == "nominal":
+        d = 1.0 - np.eye(k)
+        return d if n_v.ndim == 1 else np.broadcast_to(d, (*n_v.shape[:-1], k, k))
+    if level == "ordinal":
+        cs = np.cumsum(n_v, axis=-1)
+        lo = np.minimum.outer(np.arange(k), np.arange(k))
+        hi = np.maximum.outer(np.arange(k), np.arange(k))
+        between = cs[..., hi] - cs[..., lo] + n_v[..., lo]  # sum of n_g for g in [lo, hi]
+        d = (between - (n_v[..., :, None] + n_v[..., None, :]) / 2.0) ** 2
+        return d * (1.0 - np.eye(k))
+    x = _numeric(domain, level)
+    if level == "interval":
+        d = np.subtract.outer(x, x) ** 2
+    else:
+        total = np.add.outer(x, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(total != 0, (np.subtract.outer(x, x) / total) ** 2, 0.0)
+    return d if n_v.ndim == 1 else np.broadcast_to(d, (*n_v.shape[:-1], k, k))
+
+
+# -- alpha ----------------------------------------------------------------------
+
+
+def unit_coincidences(counts: npt.NDArray[np.int64]) -> FloatArray:
+    """Each pairable unit's contribution to the coincidence matrix: units × V × V."""
+    m = counts.sum(axis=1)
+    pairable = counts[m >= 2].astype(float)
+    m = m[m >= 2].astype(float)
+    outer = pairable[:, :, None] * pairable[:, None, :]
+    outer -= pairable[:, :, None] * np.eye(counts.shape[1])[None]
+    return outer / (m - 1)[:, None, None]
+
+
+def _undefined_reason(counts: npt.NDArray[np.int64]) -> str | None:
+    m = counts.sum(axis=1)
+    if len(counts) == 0 or (m >= 2).sum() == 0:
+        return "no unit has values from two or more annotators"
+    used = counts[m >= 2].sum(axis=0)
+    if (used > 0).sum() < 2:
+        return "no variation: every pairable value is the same, so expected disagreement is 0"
+    return None
+
+
+def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
+          confidence: float = 0.95, threshold: float = 0.8) -> AlphaResult:  # fmt: skip
+    """Krippendorff's alpha at LEVEL over RATINGS, optionally with a bootstrap interval."""
+    counts = ratings.value_counts()
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    base = {
+        "level": level,
+        "units": int(pairable.sum()),
+        "annotators": len(ratings.annotators),
+        "pairable_values": int(m[pairable].sum()),
+    }
+    reason = _undefined_reason(counts)
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r} (use one of {', '.join(LEVELS)})")
+    if len(ratings.domain) < 2:
+        reason = "the scale has fewer than two values"
+    if reason is not None:
+        return AlphaResult(alpha=None, reason=reason, **base)  # type: ignore[arg-type]
+    import krippendorff  # the reference point estimate; numpy-heavy, so imported on use
+
+    value = float(
+        krippendorff.alpha(
+            value_counts=counts[pairable],
+            value_domain=_numeric(ratings.domain, level) if level in ("interval", "ratio")
+            else np.arange(len(ratings.domain)),
+            level_of_measurement=cast(Any, level),
+        )
+    )  # fmt: skip
+    if not math.isfinite(value):
+        return AlphaResult(alpha=None, reason="expected disagreement is 0", **base)  # type: ignore[arg-type]
+    boot = None
+    if bootstrap > 0:
+        boot = bootstrap_alpha(counts, ratings.domain, level, replicates=bootstrap, seed=seed,
+                               confidence=confidence, threshold=threshold)  # fmt: skip
+    return AlphaResult(alpha=value, bootstrap=boot, **base)  # type: ignore[arg-type]
+
+
+def alpha_from_counts(
+    counts: npt.NDArray[np.int64], domain: Sequence[Any], level: str
+) -> float | None:
+    """Alpha from unit × value counts via coincidences (the bootstrap's own formula)."""
+    if _undefined_reason(counts) is not None:
+        return None
+    o = unit_coincidences(counts).sum(axis=0)
+    n_v = o.sum(axis=0)
+    n = n_v.sum()
+    d = distances(level, domain, n_v)
+    expected = (np.outer(n_v, n_v) * d).sum()
+    if expected == 0:
+        return None
+    return float(1.0 - (n - 1) * (o * d).sum() / expected)
+
+
+def bootstrap_alpha(
+    counts: npt.NDArray[np.int64],
+    domain: Sequence[Any],
+    level: str,
+    *,
+    replicates: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    threshold: float = 0.8,
+) -> Bootstrap:
+    """Resample pairable units with replacement and recompute alpha for each replicate.
+
+    Observed and expected disagreement are both recomputed per replicate. A
+    replicate with no variation has no alpha: it is skipped and counted.
+    Vectorised: each unit's coincidence contribution is computed once, a
+    replicate is a vector of unit weights, and all replicates are one matrix
+    product (B × U) @ (U × V²).
+    """
+    per_unit = unit_coincidences(counts)
+    u, k = per_unit.shape[0], len(domain)
+    rng = np.random.default_rng(seed)
+    if u == 0:
+        return Bootstrap(replicates, replicates, seed, confidence, None, None, threshold)
+    picks = rng.integers(0, u, size=(replicates, u))
+    flat = (np.arange(replicates)[:, None] * u + picks).ravel()
+    weights = np.bincount(flat, minlength=replicates * u).reshape(replicates, u).astype(float)
+    o = (weights @ per_unit.reshape(u, k * k)).reshape(replicates, k, k)
+    n_v = o.sum(axis=1)
+    n = n_v.sum(axis=1)
+    d = distances(level, domain, n_v)
+    observed = (o * d).sum(axis=(1, 2))
+    expected = (n_v[:, :, None] * n_v[:, None, :] * d).sum(axis=(1, 2))
+    defined = expected > 0
+    values = 1.0 - (n[defined] - 1) * observed[defined] / expected[defined]
+    undefined = int(replicates - defined.sum())
+    if values.size == 0:
+        return Bootstrap(replicates, undefined, seed, confidence, None, None, threshold)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(values, [tail, 100.0 - tail])
+    return Bootstrap(
+        replicates=replicates,
+        undefined=undefined,
+        seed=seed,
+        confidence=confidence,
+        ci=(float(low), float(high)),
+        p_below=float((values < threshold).mean()),
+        threshold=threshold,
+    )
+
+
+# -- diagnostics ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnotatorDiagnostics:
+    annotator: str
+    labels: int
+    alpha_without: float | None
+    bias: float | None  # mean (own − others' mean), in scale values; None for nominal
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    a: str
+    b: str
+    units: int
+    agreement: float | None
+
+
+@dataclass(frozen=True)
+class DisputedUnit:
+    unit: Hashable
+    spread: float
+    scores: dict[str, Any]
+
+
+def _values(ratings: Ratings, level: str) -> FloatArray:
+    """Annotators × units in scale values (for bias and spread); indices for nominal."""
+    x = _numeric(ratings.domain, level) if level in ("interval", "ratio") else None
+    if x is None:
+        try:
+            x = np.asarray([float(v) for v in ratings.domain])
+        except (TypeError, ValueError):
+            x = np.arange(len(ratings.domain), dtype=float)
+    out = np.full(ratings.matrix.shape, np.nan)
+    present = ~np.isnan(ratings.matrix)
+    out[present] = x[ratings.matrix[present].astype(int)]
+    return out
+
+
+def per_annotator(ratings: Ratings, level: str) -> list[AnnotatorDiagnostics]:
+    """Alpha without each annotator, and each one's mean bias against the others."""
+    values = _values(ratings, level)
+    result = []
+    for i, name in enumerate(ratings.annotators):
+        without = alpha(ratings.without(name), level).alpha if len(ratings.annotators) > 2 else None
+        own = values[i]
+        others = np.delete(values, i, axis=0)
+        have_others = (~np.isnan(others)).any(axis=0)
+        both = ~np.isnan(own) & have_others
+        bias = None
+        if level != "nominal" and both.any():
+            with np.errstate(invalid="ignore"):
+                others_mean = np.nanmean(others[:, both], axis=0)
+            bias = float(np.mean(own[both] - others_mean))
+        result.append(AnnotatorDiagnostics(name, int((~np.isnan(own)).sum()), without, bias))
+    return result
+
+
+def pairwise(ratings: Ratings) -> list[PairAgreement]:
+    """Exact agreement for every pair of annotators on the units both labelled."""
+    m = ratings.matrix
+    out = []
+    for i in range(len(ratings.annotators)):
+        for j in range(i + 1, len(ratings.annotators)):
+            both = ~np.isnan(m[i]) & ~np.isnan(m[j])
+            n = int(both.sum())
+            agree = float((m[i, both] == m[j, both]).mean()) if n else None
+            out.append(PairAgreement(ratings.annotators[i], ratings.annotators[j], n, agree))
+    return out
+
+
+def disputed(ratings: Ratings, level: str, limit: int = 10) -> list[DisputedUnit]:
+    """Units ranked by the spread of their scores (range; distinct values for nominal)."""
+    values = _values(ratings, level)
+    ranked = []
+    for u, unit in enumerate(ratings.units):
+        col = values[:, u]
+        present = ~np.isnan(col)
+        if present.sum() < 2:
+            continue
+        if level == "nominal":
+            spread = float(len(set(ratings.matrix[present, u].tolist())) - 1)
+        else:
+            spread = float(np.nanmax(col) - np.nanmin(col))
+        std = float(np.nanstd(col))
+        scores = {
+            ratings.annotators[a]: ratings.domain[int(ratings.matrix[a, u])]
+            for a in np.flatnonzero(present)
+        }
+        ranked.append((spread, std, DisputedUnit(unit, spread, scores)))
+    ranked.sort(key=lambda r: (-r[0], -r[1]))
+    return [r[2] for r in ranked[:limit] if r[0] > 0]
+
+
+# -- two raters ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TwoRaterAgreement:
+    units: int
+    percent: float | None
+    kappa: float | None
+    reason: str | None = None
+
+
+def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> TwoRaterAgreement:
+    """Cohen's kappa and percent agreement for paired labels (None where a label is missing)."""
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    n = len(pairs)
+    if n == 0:
+        return TwoRaterAgreement(0, None, None, "no unit labelled by both raters")
+    p_o = sum(x == y for x, y in pairs) / n
+    cats = {x for x, _ in pairs} | {y for _, y in pairs}
+    p_e = sum(
+        (sum(x == c for x, _ in pairs) / n) * (sum(y == c for _, y in pairs) / n) for c in cats
+    )
+    if math.isclose(p_e, 1.0):
+        return TwoRaterAgreement(n, p_o, None, "both raters used one and the same category only")
+    return TwoRaterAgreement(n, p_o, (p_o - p_e) / (1.0 - p_e))

@@ -1,0 +1,117 @@
+"""Agreement over a project or a label file: gather the labels, then the agreement maths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui_annotate.core import agreement
+from tui_annotate.core.label_import import read_labels
+from tui_annotate.core.models import Rubric
+from tui_annotate.errors import InputError
+
+if TYPE_CHECKING:
+    from tui_annotate.store.repository import Repository
+
+
+def only_rubric(repo: Repository, round_id: int | None) -> str:
+    """The rubric to use when none is named: the round's, or the only one with labels."""
+    if round_id is not None:
+        found = repo.rounds.get(round_id)
+        if found is None:
+            raise InputError(f"no calibration round {round_id}", field="--round")
+        return found.rubric
+    used = repo.rubrics_in_use()
+    if len(used) != 1:
+        raise InputError(
+            "name a rubric with --rubric (labels exist for: " + (", ".join(used) or "none") + ")"
+        )
+    return used[0]
+
+
+def report(ratings: agreement.Ratings, level: str, *, bootstrap: int, seed: int,
+           threshold: float) -> dict[str, Any]:  # fmt: skip
+    """The JSON-ready agreement report: alpha, CI, diagnostics, disputed units."""
+    result = agreement.alpha(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
+    boot = result.bootstrap
+    return {
+        "alpha": result.alpha,
+        "level": level,
+        "units": result.units,
+        "pairable_values": result.pairable_values,
+        "annotators": list(ratings.annotators),
+        "reason": result.reason,
+        "ci": list(boot.ci) if boot and boot.ci else None,
+        "bootstrap": None
+        if boot is None
+        else {
+            "replicates": boot.replicates,
+            "undefined": boot.undefined,
+            "seed": boot.seed,
+            "confidence": boot.confidence,
+        },
+        "p_below_threshold": boot.p_below if boot else None,
+        "per_annotator": [asdict(d) for d in agreement.per_annotator(ratings, level)],
+        "pairwise": [asdict(p) for p in agreement.pairwise(ratings)],
+        "disputed": [
+            {"item": str(d.unit), "spread": d.spread, "scores": d.scores}
+            for d in agreement.disputed(ratings, level)
+        ],
+    }
+
+
+def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: str | None,
+            annotators: Sequence[str] | None, live: bool, bootstrap: int, seed: int,
+            threshold: float) -> dict[str, Any]:  # fmt: skip
+    """Agreement on RUBRIC's current human labels (never an open round's: those are blind)."""
+    if round_id is not None:
+        found = repo.rounds.get(round_id)
+        if found is None:
+            raise InputError(f"no calibration round {round_id}", field="--round")
+        if found.is_open:
+            raise InputError(f"round {round_id} is still open; its labels are blind until close",
+                             field="--round")  # fmt: skip
+        rows = [(lb.item_id, lb.annotator, lb.score) for lb in repo.rounds.labels(round_id)
+                if annotators is None or lb.annotator in annotators]  # fmt: skip
+    else:
+        rows = [(lb.item_id, lb.annotator, lb.score)
+                for lb in repo.current_labels(rubric.name, live_only=live, annotators=annotators)]  # fmt: skip
+    external = {}
+    for item_id in {r[0] for r in rows}:
+        external[item_id] = repo.get_item(item_id).external_id
+    ratings = agreement.Ratings.from_triples(
+        [(external[i], a, s) for i, a, s in rows], domain=rubric.values
+    )
+    data = report(ratings, level or rubric.level, bootstrap=bootstrap, seed=seed,
+                  threshold=threshold)  # fmt: skip
+    data.update({"rubric": rubric.name, "round": round_id, "live": live})
+    return data
+
+
+def from_file(path: Path, *, rubric: Rubric | None, level: str | None,
+              annotators: Sequence[str] | None, bootstrap: int, seed: int,
+              threshold: float) -> dict[str, Any]:  # fmt: skip
+    """Agreement over a label file, no database: numbers, or (nominal) any strings."""
+    rows = [(r.item_id, r.annotator, r.score) for r in read_labels(path)
+            if annotators is None or r.annotator in annotators]  # fmt: skip
+    numeric = all(isinstance(s, int | float) for _, _, s in rows)
+    if rubric is not None:
+        domain: list[Any] | None = list(rubric.values)
+        level = level or rubric.level
+    elif numeric:
+        domain = sorted({s for _, _, s in rows})  # numbers: their order is the scale's
+        level = level or "ordinal"
+    else:
+        if level not in (None, "nominal"):
+            raise InputError(f"{level} agreement over text labels needs --rubric for the scale "
+                             "order", file=str(path), field="score")  # fmt: skip
+        domain, level = None, "nominal"
+    try:
+        ratings = agreement.Ratings.from_triples(rows, domain=domain)
+    except ValueError as exc:
+        raise InputError(str(exc), file=str(path), field="score") from None
+    data = report(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
+    data.update({"rubric": rubric.name if rubric else None, "file": str(path), "round": None})
+    return data
