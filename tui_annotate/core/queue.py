@@ -12,12 +12,12 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from tui_annotate.core.models import ClaimRequest, CurrentLabel, Draft, Item, Progress, Rubric
 
 if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+    from tui_annotate.store.repository import LabelWrite, Repository
 
 #: How many of the annotator's latest labels `p` and `u` can reach after a restart.
 HISTORY_ON_RESUME = 50
@@ -384,7 +384,7 @@ class AnnotationSession:
         else:
             self._draft = self.repo.get_draft(item_id, self.rubric.name, self.annotator) or Draft()
 
-    def _write(self, **event: Any) -> tuple[int, int | _Unclaimed | None]:
+    def _write(self, **event: Unpack[LabelWrite]) -> tuple[int, int | _Unclaimed | None]:
         """Append a label event that moves on; at the frontier the next item is claimed
         in the same transaction (one commit per key)."""
         item_id = event["item_id"]

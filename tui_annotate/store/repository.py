@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import (
@@ -28,6 +28,26 @@ if TYPE_CHECKING:
     from tui_annotate.store.rounds import RoundStore
 
 JUDGE_PREFIX = "judge:"
+
+
+class LabelWrite(TypedDict):
+    """One label event to append (see Repository.append_event)."""
+
+    item_id: int
+    rubric: str
+    rubric_version: str
+    annotator: str
+    kind: EventKind
+    score: NotRequired[int | None]
+    tags: NotRequired[Sequence[str]]
+    comment: NotRequired[str]
+    seconds: NotRequired[float]
+    calibration: NotRequired[bool]
+    round_id: NotRequired[int | None]
+    meta: NotRequired[dict[str, Any] | None]
+    clear_draft: NotRequired[bool]
+    #: Claim the item (or refuse the rating) against this many annotators.
+    overlap: NotRequired[int | None]
 
 
 class Repository:
@@ -212,62 +232,31 @@ class Repository:
 
     # -- label events ---------------------------------------------------------
 
-    def append_event(
-        self,
-        *,
-        item_id: int,
-        rubric: str,
-        rubric_version: str,
-        annotator: str,
-        kind: EventKind,
-        score: int | None = None,
-        tags: Sequence[str] = (),
-        comment: str = "",
-        seconds: float = 0.0,
-        calibration: bool = False,
-        round_id: int | None = None,
-        meta: dict[str, Any] | None = None,
-        clear_draft: bool = False,
-        overlap: int | None = None,
-    ) -> int:
+    def append_event(self, **event: Unpack[LabelWrite]) -> int:
         """Append one label event and commit it before returning (the durability promise).
 
-        With OVERLAP, a rating also claims the item for the annotator if they
+        With `overlap`, a rating also claims the item for the annotator if they
         don't hold it (an undone skip, say), and is refused when the item
-        already has OVERLAP other annotators.
+        already has that many other annotators.
         """
-        event = {k: v for k, v in locals().items() if k != "self"}
         with self.transaction():
-            return self._append_locked(**event)
+            return self._append_locked(event)
 
-    def append_and_claim(self, request: ClaimRequest, **event: Any) -> tuple[int, int | None]:
+    def append_and_claim(
+        self, request: ClaimRequest, **event: Unpack[LabelWrite]
+    ) -> tuple[int, int | None]:
         """append_event, and claim the annotator's next item in the same transaction.
 
         One commit, so one fsync, per rating key: the label and the next
         item's claim land together or not at all.
         """
         with self.transaction():
-            event_id = self._append_locked(**event)
+            event_id = self._append_locked(event)
             return event_id, self._claim_next_locked(request)
 
-    def _append_locked(
-        self,
-        *,
-        item_id: int,
-        rubric: str,
-        rubric_version: str,
-        annotator: str,
-        kind: EventKind,
-        score: int | None = None,
-        tags: Sequence[str] = (),
-        comment: str = "",
-        seconds: float = 0.0,
-        calibration: bool = False,
-        round_id: int | None = None,
-        meta: dict[str, Any] | None = None,
-        clear_draft: bool = False,
-        overlap: int | None = None,
-    ) -> int:
+    def _append_locked(self, e: LabelWrite) -> int:
+        item_id, rubric, annotator, kind = e["item_id"], e["rubric"], e["annotator"], e["kind"]
+        overlap, round_id = e.get("overlap"), e.get("round_id")
         if (
             overlap is not None
             and kind == "rate"
@@ -281,11 +270,12 @@ class Repository:
             "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
             " tags, comment, seconds, calibration, round_id, meta, created_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (item_id, rubric, rubric_version, annotator, kind, score,
-             json.dumps(list(tags)), comment, round(seconds, 3),
-             int(calibration or round_id is not None), round_id, json.dumps(meta or {}), now()),
+            (item_id, rubric, e["rubric_version"], annotator, kind, e.get("score"),
+             json.dumps(list(e.get("tags", ()))), e.get("comment", ""),
+             round(e.get("seconds", 0.0), 3), int(e.get("calibration", False) or round_id is not None),
+             round_id, json.dumps(e.get("meta") or {}), now()),
         )  # fmt: skip
-        if clear_draft:
+        if e.get("clear_draft"):
             self.conn.execute(
                 "DELETE FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
                 (rubric, annotator, item_id),

@@ -1,0 +1,34 @@
+"""The results app: one closed round's agreement, shown by `calibrate show ROUND`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from tui_annotate.tui.screens.results import ResultsScreen
+
+
+class ResultsApp(App[None]):
+    """Shows a round's stored result (the dict `calibration.compute` returns); read-only."""
+
+    CSS_PATH = "results.tcss"
+    TITLE = "tui-annotate"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__()
+        self.result = result
+
+    def on_mount(self) -> None:
+        self.push_screen(ResultsScreen(self.result))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("App: quit", "Close the results", self.exit)
+        yield from (
+            c
+            for c in super().get_system_commands(screen)
+            if c.title not in ("Quit", "Quit the application")
+        )

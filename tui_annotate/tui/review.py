@@ -1,0 +1,66 @@
+"""The review app: a lead adjudicates a closed round's disputed items (`calibrate review`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from tui_annotate.core.calibration import ReviewItem
+from tui_annotate.core.models import Round, Rubric
+from tui_annotate.store.repository import Repository
+from tui_annotate.tui.screens.review import ReviewScreen
+
+
+class ReviewApp(App[None]):
+    """One round, one adjudicator; every golden label is appended as soon as a score is set."""
+
+    # The annotation app's sheet styles the item view and the note editor shared with it.
+    CSS_PATH = ["app.tcss", "review.tcss"]
+    TITLE = "tui-annotate"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        round_: Round,
+        rubric: Rubric,
+        items: Sequence[ReviewItem],
+        adjudicator: str,
+    ) -> None:
+        super().__init__()
+        self.repo = repo
+        self.round = round_
+        self.rubric = rubric
+        self.items = list(items)
+        self.adjudicator = adjudicator
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            ReviewScreen(repo=self.repo, round_=self.round, rubric=self.rubric, items=self.items,
+                         adjudicator=self.adjudicator)
+        )  # fmt: skip
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action, named 'verb: object', so nothing needs a memorised key."""
+        if isinstance(screen, ReviewScreen) and not screen.done:
+            for level in self.rubric.scale:
+                yield SystemCommand(
+                    f"Adjudicate: {level.value} {level.label}",
+                    f"Golden label {level.value} for this item, with the note",
+                    lambda v=level.value: screen.action_adjudicate(v),
+                )
+            yield SystemCommand("Note: edit", "The note the golden label will carry",
+                                screen.action_note)  # fmt: skip
+            yield SystemCommand("Item: next", "Next item without adjudicating", screen.action_next)
+        if isinstance(screen, ReviewScreen):
+            yield SystemCommand("Item: previous", "Previous item", screen.action_previous)
+        yield SystemCommand("App: quit", "Quit (every golden label is already saved)", self.exit)
+        yield from (
+            c
+            for c in super().get_system_commands(screen)
+            if c.title not in ("Quit", "Quit the application")
+        )

@@ -1,0 +1,273 @@
+"""Adjudication: walk a closed round's disputed items and set each one's golden label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TextArea
+
+from tui_annotate.core import calibration
+from tui_annotate.core.calibration import ReviewItem
+from tui_annotate.core.models import GoldenLabel, Item, Round, Rubric
+from tui_annotate.core.textsafe import one_line
+from tui_annotate.errors import AnnotateError
+from tui_annotate.store.repository import Repository
+from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
+from tui_annotate.tui.widgets.item_view import ItemView
+from tui_annotate.tui.widgets.round_labels import RoundLabelsPanel
+
+#: Below this width the item takes the width and the panels go underneath.
+WIDE = 100
+
+
+class NoteScreen(CommentScreen):
+    """The comment editor, titled for an adjudication note."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield TextArea(self.text, id="comment-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(
+                Content.styled(
+                    "Ctrl+S or Esc keep · saved with the golden label when you press a score", "dim"
+                )
+            )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#dialog").border_title = "adjudication note"
+
+
+class ReviewScreen(Screen[None]):
+    """One disputed item at a time; a scale key stores the golden label and moves on.
+
+    Position len(items) is the end of the walk: the item gives way to a
+    "review done" box, from which p goes back and q quits.
+    """
+
+    BINDINGS = [
+        Binding("c", "note", "note", id="review.note",
+                tooltip="Write the note the golden label will carry"),
+        Binding("n", "next", "next", id="review.next", tooltip="Next item without adjudicating"),
+        Binding("p", "previous", "prev", id="review.previous", tooltip="Previous item"),
+        Binding("q", "quit", "quit", id="review.quit", tooltip="Quit; every golden label is saved"),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        round_: Round,
+        rubric: Rubric,
+        items: Sequence[ReviewItem],
+        adjudicator: str,
+    ) -> None:
+        super().__init__()
+        self.repo = repo
+        self.round = round_
+        self.rubric = rubric
+        self.items = list(items)
+        self.adjudicator = adjudicator
+        self.pos = 0
+        #: Notes typed per item, kept until that item's score is set.
+        self.notes: dict[int, str] = {}
+        #: Items given a golden label in this session.
+        self.adjudicated: set[int] = set()
+        self._loaded: dict[int, Item] = {}
+        existing = self._bindings.key_to_bindings
+        scale: dict[str, list[Binding]] = {}
+        for i, level in enumerate(rubric.scale):
+            # Scale keys come from the rubric; one footer entry stands for all of them.
+            scale.setdefault(level.key, []).append(Binding(
+                level.key, f"adjudicate({level.value})", "adjudicate" if i == 0 else "",
+                show=i == 0, key_display=key_range(rubric) if i == 0 else None,
+                id=f"review.adjudicate.{level.value}",
+                tooltip=f"Golden label {level.value} {level.label}",
+            ))  # fmt: skip
+        self._bindings.key_to_bindings = {**scale, **existing}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        with Horizontal(id="main"):
+            yield ItemView(id="item")
+            with Vertical(id="side"):
+                yield RoundLabelsPanel(self.rubric, id="round-labels")
+                yield AdjudicationPanel(self.rubric, id="adjudication")
+        with Vertical(id="review-done"):
+            yield Static(id="review-done-box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_item()
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < WIDE
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+            self._show_adjudication(self.golden())
+
+    # -- state ----------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.pos >= len(self.items)
+
+    @property
+    def current(self) -> ReviewItem | None:
+        return None if self.done else self.items[self.pos]
+
+    def golden(self) -> dict[int, GoldenLabel]:
+        try:
+            return self.repo.rounds.golden(self.rubric.name)
+        except AnnotateError as exc:
+            self.notify(str(exc), title="golden labels not read", severity="error", timeout=10)
+            return {}
+
+    def note_for(self, item_id: int, golden: GoldenLabel | None) -> tuple[str, bool]:
+        """The note the next score carries, and whether it comes from the golden label.
+
+        A correction keeps the reason already given unless the lead writes a new one.
+        """
+        if item_id in self.notes:
+            return self.notes[item_id], False
+        if golden is not None and golden.note:
+            return golden.note, True
+        return "", False
+
+    def _item(self, item_id: int) -> Item:
+        if item_id not in self._loaded:
+            try:
+                self._loaded[item_id] = self.repo.get_item(item_id)
+            except AnnotateError as exc:
+                self.notify(str(exc), title="item not loaded", severity="error", timeout=10)
+                return Item(id=item_id, external_id=f"#{item_id}", output="")
+        return self._loaded[item_id]
+
+    # -- rendering ------------------------------------------------------------
+
+    def refresh_item(self) -> None:
+        """Draw the current item, or the end of the walk."""
+        golden = self.golden()
+        self.query_one("#main").display = not self.done
+        self.query_one("#review-done").display = self.done
+        self.refresh_bindings()
+        current = self.current
+        if current is None:
+            self._header(golden, None)
+            self._show_done(golden)
+            return
+        item = self._item(current.item_id)
+        self._header(golden, item)
+        self.query_one(ItemView).show_item(item)
+        self.query_one(RoundLabelsPanel).show_labels(current.labels, current.spread)
+        self._show_adjudication(golden)
+
+    def _show_adjudication(self, golden: dict[int, GoldenLabel]) -> None:
+        current = self.current
+        if current is None:
+            return
+        label = golden.get(current.item_id)
+        note, inherited = self.note_for(current.item_id, label)
+        self.query_one(AdjudicationPanel).show_state(
+            label, note, inherited=inherited, compact=self.has_class("narrow")
+        )
+
+    def _header(self, golden: dict[int, GoldenLabel], item: Item | None) -> None:
+        total = len(self.items)
+        where = "done" if item is None else f"item {self.pos + 1} / {total}"
+        parts: list[Content | str] = [
+            Content.styled(" review", "bold"),
+            " │ ",
+            Content.styled(where, "bold"),
+            f" · round {self.round.id} · {self.rubric.name} {self.round.rubric_version}",
+        ]
+        if item is not None:
+            parts.append(f" │ {one_line(item.external_id, 24)}")
+        settled = sum(1 for r in self.items if r.item_id in golden)
+        parts.append(f" │ {settled} of {total} adjudicated")
+        self.query_one("#header", Static).update(Content.assemble(*parts))
+
+    def _show_done(self, golden: dict[int, GoldenLabel]) -> None:
+        total = len(self.items)
+        settled = sum(1 for r in self.items if r.item_id in golden)
+        lines = [
+            Content.styled(f"review done: {settled} of {total} adjudicated", "bold $success"),
+            Content(f"{len(self.adjudicated)} golden labels set in this session"),
+            Content(""),
+            Content.styled("Every golden label is saved. p goes back, q quits.", "dim"),
+        ]
+        self.query_one("#review-done-box", Static).update(Content("\n").join(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # At the end of the walk only going back and quitting make sense.
+        return not (self.done and action in ("adjudicate", "note", "next"))
+
+    # -- actions --------------------------------------------------------------
+
+    def action_adjudicate(self, value: int) -> None:
+        current = self.current
+        if current is None:
+            return
+        item_id = current.item_id
+        note, _ = self.note_for(item_id, self.golden().get(item_id))
+        try:
+            calibration.adjudicate(
+                self.repo, self.rubric, item_id, value, note=note,
+                adjudicator=self.adjudicator, round_id=self.round.id,
+            )  # fmt: skip
+        except AnnotateError as exc:
+            self.notify(str(exc), title="golden label not saved", severity="error", timeout=10)
+            return
+        self.notes.pop(item_id, None)
+        self.adjudicated.add(item_id)
+        level = self.rubric.level_for(value)
+        self.notify(
+            f"{one_line(self._item(item_id).external_id, 24)} = {value} "
+            f"{level.label if level else ''}".rstrip(),
+            title="golden label saved",
+            timeout=3,
+        )
+        self.pos += 1
+        self.refresh_item()
+
+    def action_note(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        item_id = current.item_id
+
+        def kept(text: str | None) -> None:
+            if text is not None:
+                self.notes[item_id] = text
+                if self.current is not None and self.current.item_id == item_id:
+                    self._show_adjudication(self.golden())
+
+        note, _ = self.note_for(item_id, self.golden().get(item_id))
+        self.app.push_screen(NoteScreen(note), kept)
+
+    def action_next(self) -> None:
+        if not self.done:
+            self.pos += 1
+            self.refresh_item()
+
+    def action_previous(self) -> None:
+        if self.pos > 0:
+            self.pos -= 1
+            self.refresh_item()
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+
+def key_range(rubric: Rubric) -> str:
+    """'1-5' for a run of digit keys (as the annotate screen shows it), else keys joined by '/'."""
+    keys = sorted(level.key for level in rubric.scale)
+    if all(k.isdigit() for k in keys) and len(keys) > 2:
+        return f"{keys[0]}-{keys[-1]}"
+    return "/".join(keys)
