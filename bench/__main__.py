@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import import_speed, imports, keys, memory
+from bench import bootstrap, import_speed, imports, keys, memory
 from bench.common import Figure, say, table
 
 #: In order: the million-item database from import_speed is reused by memory.
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "memory": memory.run,
     "keys": keys.run,
     "imports": imports.run,
+    "bootstrap": bootstrap.run,
 }
 
 

@@ -261,6 +261,19 @@ def test_bootstrap_matches_a_naive_resampling_loop() -> None:
     assert boot.p_below == pytest.approx(float((values < 0.8).mean()))
 
 
+def test_bootstrap_blocks_draw_like_one_big_draw() -> None:
+    """More replicates than one block: still the same resamples as a single draw."""
+    ratings = simulated(30, raters=3)
+    counts = ratings.value_counts()
+    boot = bootstrap_alpha(counts, ratings.domain, "ordinal", replicates=300, seed=9)
+    rng = np.random.default_rng(9)
+    pairable = counts[counts.sum(axis=1) >= 2]
+    picks = rng.integers(0, len(pairable), size=(300, len(pairable)))
+    slow = [alpha_from_counts(pairable[p], ratings.domain, "ordinal") for p in picks]
+    values = np.array([v for v in slow if v is not None])
+    assert boot.ci == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])))
+
+
 def test_bootstrap_counts_undefined_replicates() -> None:
     # Two units only, one with variation: many replicates draw the constant unit twice.
     rows = [(1, "a", 1), (1, "b", 2), (2, "a", 3), (2, "b", 3)]

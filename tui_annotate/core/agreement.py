@@ -19,6 +19,8 @@ import numpy.typing as npt
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 FloatArray = npt.NDArray[np.float64]
+#: Bootstrap replicates computed per matrix product.
+BLOCK = 128
 
 
 @dataclass(frozen=True)
@@ -242,10 +244,17 @@ def bootstrap_alpha(
     rng = np.random.default_rng(seed)
     if u == 0:
         return Bootstrap(replicates, replicates, seed, confidence, None, None, threshold)
-    picks = rng.integers(0, u, size=(replicates, u))
-    flat = (np.arange(replicates)[:, None] * u + picks).ravel()
-    weights = np.bincount(flat, minlength=replicates * u).reshape(replicates, u).astype(float)
-    o = (weights @ per_unit.reshape(u, k * k)).reshape(replicates, k, k)
+    flat_units = per_unit.reshape(u, k * k)
+    blocks = []
+    # In blocks, so the weight matrices stay a few MB however many units there are;
+    # the draws are the same as one big draw, so results don't depend on the block size.
+    for start in range(0, replicates, BLOCK):
+        size = min(BLOCK, replicates - start)
+        picks = rng.integers(0, u, size=(size, u))
+        flat = (np.arange(size)[:, None] * u + picks).ravel()
+        weights = np.bincount(flat, minlength=size * u).reshape(size, u).astype(float)
+        blocks.append(weights @ flat_units)
+    o = np.concatenate(blocks).reshape(replicates, k, k)
     n_v = o.sum(axis=1)
     n = n_v.sum(axis=1)
     d = distances(level, domain, n_v)
