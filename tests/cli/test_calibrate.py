@@ -274,6 +274,10 @@ def test_adjudicate_and_round_from_golden(cli: Run, project, db_path) -> None:
     with Repository.open(db_path) as repo:
         item = repo.get_item(repo.rounds.item_ids(1)[0]).external_id
     ok(cli("calibrate", "adjudicate", "1", item, "4", "--note", "consensus"))
+    golden = [json.loads(line) for line in ok(cli("export", "--rubric", "faithfulness",
+                                                  "--golden", "--format", "jsonl")).stdout.splitlines()]  # fmt: skip
+    assert [(g["item_id"], g["score"], g["verdict"]) for g in golden] == [(item, 4, "PASS")]
+    assert golden[0]["comments"] and "consensus" in golden[0]["comments"][0]
     bad(cli("calibrate", "adjudicate", "1", "nw-does-not-exist", "4"))
     bad(cli("calibrate", "adjudicate", "1", item, "9"))
     second = ok(cli("calibrate", "start", "--rubric", "faithfulness", "--annotators", "dan,eve",

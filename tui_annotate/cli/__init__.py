@@ -412,9 +412,11 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout.",
 )
+@click.option("--golden", is_flag=True, help="Export the golden (adjudicated) set instead.")
 @click.pass_obj
 @errors_to_exit
-def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None) -> None:
+def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
+           golden: bool) -> None:  # fmt: skip
     """Export PASS/FAIL labels: one row per labeled item, scores resolved by median."""
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path}")
@@ -426,15 +428,16 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None)
             else "csv"
         )
     write = exporter.write_jsonl if fmt == "jsonl" else exporter.write_csv
+    source = exporter.golden_rows if golden else exporter.rows
     with obj.repo(readonly=True) as repo:
         if output is None:
-            count = write(sys.stdout, exporter.rows(repo, loaded))
+            count = write(sys.stdout, source(repo, loaded))
         else:
             if not output.parent.is_dir():
                 raise InputError(f"the directory {output.parent} does not exist", file=str(output))
             tmp = output.with_name(output.name + ".part")
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = write(out, exporter.rows(repo, loaded))
+                count = write(out, source(repo, loaded))
             tmp.replace(output)  # a reader never sees half a file
             click.echo(f"exported {count} items to {output}", err=True)
 

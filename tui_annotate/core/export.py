@@ -70,6 +70,23 @@ def rows(repo: Repository, rubric: Rubric, *, include_judge: bool = False) -> It
         )  # fmt: skip
 
 
+def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
+    """The golden set: one row per adjudicated item, the lead's consensus score and note.
+
+    Same columns as the label export, so a regression suite reads either;
+    `annotators` names the adjudicator and `comments` carries the note.
+    """
+    for item_id, gold in sorted(repo.rounds.golden(rubric.name).items()):
+        item = repo.get_item(item_id)
+        yield ExportRow(
+            item_id=item.external_id, input=item.input, output=item.output, context=item.context,
+            prompt=item.prompt, prompt_version=item.prompt_version, rubric=rubric.name,
+            rubric_version=gold.rubric_version, score=gold.score,
+            verdict=rubric.verdict(gold.score), n_labels=1, annotators=(gold.adjudicator,),
+            tags=(), comments=(f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else (),
+        )  # fmt: skip
+
+
 def _record(row: ExportRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in COLUMNS}
 
