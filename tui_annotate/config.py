@@ -27,6 +27,8 @@ class Settings:
     #: Share of live items given to one more annotator than the overlap, once a rubric is
     #: calibrated, so `agreement --live` can watch agreement drift.
     drift_share: float = 0.10
+    #: A judge whose PASS/FAIL Cohen's kappa with people is below this is flagged untrustworthy.
+    judge_min_kappa: float = 0.60
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

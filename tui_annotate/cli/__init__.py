@@ -444,5 +444,6 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
 
 # Commands defined in sibling modules register themselves on `main` when imported.
 from tui_annotate.cli import calibration as _calibration  # noqa: E402
+from tui_annotate.cli import judge as _judge  # noqa: E402
 
-__all__ = ["_calibration", "main"]
+__all__ = ["_calibration", "_judge", "main"]

@@ -279,6 +279,13 @@ def calibrate_adjudicate(obj: Context, round_id: int, item_id: str, score: int, 
 )
 @click.option("--live", is_flag=True, help="Only live labels (drift after calibration).")
 @click.option(
+    "--judge",
+    "judge_model",
+    default=None,
+    metavar="MODEL",
+    help="Measure the LLM judge judge:MODEL against the humans.",
+)
+@click.option(
     "--file",
     "label_file",
     type=click.Path(path_type=Path),
@@ -297,10 +304,14 @@ def calibrate_adjudicate(obj: Context, round_id: int, item_id: str, score: int, 
 @click.pass_obj
 @errors_to_exit
 def agreement(obj: Context, rubric_name: str | None, round_id: int | None, annotators: str | None,
-              level: str | None, live: bool, label_file: Path | None, bootstrap: int, seed: int,
-              as_json: bool) -> None:  # fmt: skip
+              level: str | None, live: bool, judge_model: str | None, label_file: Path | None,
+              bootstrap: int, seed: int, as_json: bool) -> None:  # fmt: skip
     """Krippendorff's alpha with a bootstrap interval and per-annotator diagnostics."""
     from tui_annotate.core import agreement_report
+
+    if judge_model is not None:
+        _judge_agreement(obj, rubric_name, judge_model, bootstrap, seed, as_json)
+        return
 
     wanted = _split(annotators)
     pass_at = _thresholds(obj).pass_at
@@ -324,6 +335,57 @@ def agreement(obj: Context, rubric_name: str | None, round_id: int | None, annot
         emit_json(data)
     else:
         _print_result(data)
+
+
+def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstrap: int,
+                     seed: int, as_json: bool) -> None:  # fmt: skip
+    from tui_annotate.core import agreement_report, judge_report
+
+    if not obj.db_path.exists():
+        raise InputError(f"no database at {obj.db_path}")
+    with obj.repo(readonly=True) as repo:
+        rubric = obj.rubric(rubric_name or agreement_report.only_rubric(repo, None))
+        data = judge_report.judge_vs_humans(
+            repo, rubric, model, bootstrap=bootstrap, seed=seed,
+            threshold=_thresholds(obj).pass_at, min_kappa=obj.settings.judge_min_kappa,
+        )  # fmt: skip
+    if as_json:
+        emit_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    vs = data["vs_consensus"]
+    pf = data["pass_fail"]
+    console.print(Text(f"{data['judge']} vs people on {data['rubric']}: {data['items']} items "
+                       "labelled by both", style="bold"))  # fmt: skip
+    ci = f" [{vs['ci'][0]:.3f}, {vs['ci'][1]:.3f}]" if vs.get("ci") else ""
+    console.print(Text(f"alpha judge vs human consensus = {fmt(vs['alpha'])}{ci}"
+                       + (f" ({vs['reason']})" if vs["alpha"] is None else "")))  # fmt: skip
+    console.print(
+        Text(f"alpha with the judge as one more annotator = {fmt(data['with_judge']['alpha'])}")
+    )
+    console.print(Text(f"PASS/FAIL: kappa {fmt(pf['kappa'])}, agreement {fmt(pf['percent'])}"))
+    style = "bold green" if data["trustworthy"] else "bold red"
+    console.print(Text(("TRUSTWORTHY: " if data["trustworthy"] else "NOT TRUSTWORTHY: ")
+                       + data["trust_reason"], style=style))  # fmt: skip
+    table = Table("", "judge PASS", "judge FAIL", title="PASS/FAIL confusion")
+    for human, row in data["confusion"].items():
+        table.add_row(human, str(row["judge PASS"]), str(row["judge FAIL"]))
+    console.print(table)
+    if data["tags"]:
+        tags = Table("tag", "humans", "judge", "both", "recall", "precision", title="failure tags")
+        for name, t in data["tags"].items():
+            tags.add_row(name, str(t["humans"]), str(t["judge"]), str(t["both"]),
+                         fmt(t["recall"], 2), fmt(t["precision"], 2))  # fmt: skip
+        console.print(tags)
+    if data["largest_disagreements"]:
+        gaps = Table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
+        for g in data["largest_disagreements"]:
+            gaps.add_row(Text(g["item"]), str(g["judge"]), str(g["humans"]), Text(g["rationale"]))
+        console.print(gaps)
 
 
 # -- import-labels --------------------------------------------------------------

@@ -25,6 +25,7 @@ from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
 from tui_annotate.store.db import connect
 
 if TYPE_CHECKING:
+    from tui_annotate.store.judge import JudgeStore
     from tui_annotate.store.rounds import RoundStore
 
 JUDGE_PREFIX = "judge:"
@@ -71,6 +72,13 @@ class Repository:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
+
+    @property
+    def judge(self) -> JudgeStore:
+        """The LLM judge's cache, attempts, batches and routes (SQL in store/judge.py)."""
+        from tui_annotate.store.judge import JudgeStore
+
+        return JudgeStore(self)
 
     @property
     def rounds(self) -> RoundStore:
@@ -445,6 +453,10 @@ class Repository:
         "   < :overlap + (i.rank % 1000 < :drift)"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
+        # An item an LLM judge labelled is the judge's, unless it was routed to people.
+        " AND (NOT EXISTS (SELECT 1 FROM label_state j WHERE j.rubric = :rubric"
+        "   AND j.item_id = i.id AND j.annotator LIKE 'judge:%' AND j.state = 'rated')"
+        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
     )
 
     def claim_next(
@@ -505,6 +517,20 @@ class Repository:
             + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
             args,
         ).fetchone()
+        if row is None:
+            # Items the judge routed to people come before the rest of the queue.
+            row = self.conn.execute(
+                "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id"
+                f" WHERE rt.rubric = :rubric AND {self._ELIGIBLE}{skip_clause}"
+                " ORDER BY rt.created_at, i.rank LIMIT 1",
+                args,
+            ).fetchone()
+            if row is not None:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+                    " VALUES (?,?,?,?)",
+                    (rubric, row[0], annotator, now()),
+                )
         if row is not None:
             return int(row[0])
         for where in ("i.rank >= :start", "i.rank < :start"):

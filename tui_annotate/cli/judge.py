@@ -1,0 +1,205 @@
+"""Commands for the LLM judge: judge, route (agreement --judge lives with agreement)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import click
+
+from tui_annotate.cli import Context, emit_json, errors_to_exit, main
+from tui_annotate.errors import InputError
+
+
+@main.command()
+@click.option("--rubric", "rubric_name", required=True, help="The rubric the judge applies.")
+@click.option("--model", required=True, help="Model name, as the endpoint knows it.")
+@click.option(
+    "--base-url",
+    default=None,
+    envvar="OPENAI_BASE_URL",
+    help="An OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama …) [env OPENAI_BASE_URL].",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Judge at most N items.")
+@click.option(
+    "--items",
+    "which",
+    type=click.Choice(["unlabeled", "all", "golden"]),
+    default="unlabeled",
+    show_default=True,
+    help="unlabeled: no human or judge label yet; all; golden: the adjudicated set.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Ask K times; confidence = share agreeing with the modal score.",
+)
+@click.option(
+    "--temperature",
+    type=float,
+    default=None,
+    help="Sampling temperature [default: 0, or 1 with --samples > 1].",
+)
+@click.option("--no-structured", is_flag=True, help="Don't send a JSON-schema response_format.")
+@click.option("--no-logprobs", is_flag=True, help="Don't ask for logprobs.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Retries on 429, 5xx and timeouts, with exponential backoff and jitter.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the exact prompt for one item; send nothing.")
+@click.option("--batch", is_flag=True, help="Submit through the OpenAI Batch API.")
+@click.option(
+    "--resume",
+    "resume_id",
+    default=None,
+    metavar="BATCH_ID",
+    help="Collect the results of an earlier --batch run.",
+)
+@click.option(
+    "--poll-seconds",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="How often --batch checks on the batch.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+@errors_to_exit
+def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, concurrency: int,
+          limit: int | None, which: str, samples: int, temperature: float | None,
+          no_structured: bool, no_logprobs: bool, timeout: float, retries: int, dry_run: bool,
+          batch: bool, resume_id: str | None, poll_seconds: float, as_json: bool) -> None:  # fmt: skip
+    """Label items with an LLM judge (labels from annotator judge:MODEL).
+
+    The key comes from OPENAI_API_KEY and is never stored. Finished and cached
+    items cost no request, so a re-run (after Ctrl-C, say) continues.
+    """
+    from tui_annotate.core import judge as judging
+
+    rubric = obj.rubric(rubric_name)
+    config = judging.JudgeConfig(
+        model=model, base_url=base_url, concurrency=concurrency, limit=limit, items=which,
+        samples=samples, structured=not no_structured, logprobs=not no_logprobs,
+        temperature=temperature if temperature is not None else (1.0 if samples > 1 else 0.0),
+        timeout=timeout, retries=retries,
+    )  # fmt: skip
+    if not obj.db_path.exists():
+        raise InputError(f"no database at {obj.db_path} (import items first)")
+    with obj.repo() as repo:
+        if dry_run:
+            work = judging.plan(repo, rubric, config)
+            if not work:
+                raise InputError(f"no items to judge (--items {which})")
+            item, prompt = work[0]
+            emit_json({"item": item.external_id, "prompt_hash": prompt.prompt_hash,
+                       "model": model, "messages": list(prompt.messages),
+                       "response_format": prompt.response_format})  # fmt: skip
+            return
+        if batch or resume_id:
+            from tui_annotate.core import judge_batch
+
+            summary = judge_batch.run_batch(repo, rubric, config, resume_id=resume_id,
+                                            poll_seconds=poll_seconds,
+                                            say=lambda m: click.echo(m, err=True))  # fmt: skip
+            emit_json(summary) if as_json else click.echo(json.dumps(summary))
+            return
+        stats = _run_with_progress(repo, rubric, config, quiet=as_json)
+    summary = stats.as_dict()
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"judge:{model} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
+            f"from cache, {summary['skipped']} already done, {summary['invalid']} invalid "
+            f"answers, {summary['failed']} failed; {summary['prompt_tokens']:,} + "
+            f"{summary['completion_tokens']:,} tokens in {summary['seconds']:.1f} s"
+        )
+    if stats.failed or stats.invalid:
+        sys.exit(1)
+
+
+def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> Any:
+    """The run under a progress bar with rate, errors and tokens; Ctrl-C stops it cleanly."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tui_annotate.core import judge as judging
+
+    stats = judging.RunStats()
+    columns = (TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[rate]} · {task.fields[errors]} errors · "
+                          "{task.fields[tokens]} tokens"))  # fmt: skip
+    with Progress(*columns, disable=quiet or not sys.stderr.isatty(),
+                  console=None, transient=False) as bar:  # fmt: skip
+        task = bar.add_task("judge", total=None, rate="—/s", errors=0, tokens=0)
+
+        def update(s: judging.RunStats) -> None:
+            elapsed = max(1e-9, __import__("time").monotonic() - s.started)
+            bar.update(task, total=s.total, completed=s.done, rate=f"{s.judged / elapsed:.1f}/s",
+                       errors=s.failed + s.invalid,
+                       tokens=f"{s.prompt_tokens + s.completion_tokens:,}")  # fmt: skip
+
+        try:
+            asyncio.run(judging.run(repo, rubric, config, progress=update, stats=stats))
+        except KeyboardInterrupt:
+            click.echo(f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
+                       "run the same command again to continue", err=True)  # fmt: skip
+            sys.exit(130)
+    return stats
+
+
+@main.command()
+@click.option("--rubric", "rubric_name", required=True, help="The rubric.")
+@click.option("--model", default=None, help="The judge [default: the only judge on the rubric].")
+@click.option(
+    "--confidence-below",
+    type=click.FloatRange(0, 1),
+    default=0.7,
+    show_default=True,
+    help="Route the judge's labels less confident than this.",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Route this share of the rest too, to keep measuring the judge.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+@errors_to_exit
+def route(obj: Context, rubric_name: str, model: str | None, confidence_below: float,
+          sample: float, seed: int, as_json: bool) -> None:  # fmt: skip
+    """Send the judge's hard cases to people: low confidence, disagreement with a human,
+    and a random share of the rest. The annotation app serves routed items first."""
+    from tui_annotate.core import routing
+
+    rubric = obj.rubric(rubric_name)
+    with obj.repo() as repo:
+        summary = routing.route(repo, rubric, model=model, confidence_below=confidence_below,
+                                sample=sample, seed=seed)  # fmt: skip
+    if as_json:
+        emit_json(summary)
+        return
+    reasons = summary["routed_by_reason"]
+    click.echo(
+        f"routed {summary['routed']} of {summary['judged']} judged items to people "
+        f"({reasons.get('low_confidence', 0)} low confidence, {reasons.get('disagreement', 0)} "
+        f"disagreeing with a human, {reasons.get('sample', 0)} sampled); "
+        f"{summary['already_routed']} were routed before"
+    )

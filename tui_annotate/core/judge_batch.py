@@ -1,0 +1,160 @@
+"""The judge through the OpenAI Batch API: upload requests, wait, store results; resumable by id."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tui_annotate.core import judge_parse, snapshot
+from tui_annotate.core.judge import JudgeConfig, plan
+from tui_annotate.core.models import Rubric
+from tui_annotate.errors import InputError
+
+if TYPE_CHECKING:
+    from tui_annotate.store.repository import Repository
+
+DONE = ("completed", "failed", "expired", "cancelled")
+
+
+def make_client(config: JudgeConfig) -> Any:
+    import openai
+
+    return openai.OpenAI(
+        base_url=config.base_url or os.environ.get("OPENAI_BASE_URL") or None,
+        api_key=os.environ.get("OPENAI_API_KEY") or "no-key",
+        max_retries=5,  # the SDK's own backoff is fine for a handful of control calls
+        timeout=config.timeout,
+    )
+
+
+def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -> str | None:
+    """Upload a JSONL of requests for every item still to judge; returns the batch id."""
+    judged = repo.judge.judged(rubric.name, config.model)
+    requests: dict[str, Any] = {}
+    lines = []
+    for item, prompt in plan(repo, rubric, config):
+        if judged.get(item.id) == prompt.prompt_hash:
+            continue
+        if repo.judge.cached(config.model, prompt.prompt_hash) is not None:
+            continue
+        custom_id = f"item-{item.id}-{prompt.prompt_hash[:16]}"
+        body: dict[str, Any] = {"model": config.model, "messages": list(prompt.messages),
+                                "temperature": config.temperature}  # fmt: skip
+        if config.structured and prompt.response_format is not None:
+            body["response_format"] = prompt.response_format
+        if config.logprobs:
+            body.update(logprobs=True, top_logprobs=5)
+        lines.append(json.dumps({"custom_id": custom_id, "method": "POST",
+                                 "url": "/v1/chat/completions", "body": body}))  # fmt: skip
+        requests[custom_id] = [item.id, prompt.prompt_hash]
+    if not lines:
+        return None
+    upload = client.files.create(
+        file=("judge-requests.jsonl", io.BytesIO(("\n".join(lines) + "\n").encode())),
+        purpose="batch",
+    )
+    batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions",
+                                  completion_window="24h")  # fmt: skip
+    repo.judge.save_batch(batch.id, rubric=rubric.name, rubric_version=rubric.version,
+                          model=config.model, status=batch.status, requests=requests)  # fmt: skip
+    return str(batch.id)
+
+
+def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, batch_id: str,
+            *, poll_seconds: float, say: Callable[[str], None]) -> dict[str, Any]:  # fmt: skip
+    """Wait for BATCH_ID to finish, then store every result (idempotently: a re-collect of a
+    stored batch stores nothing twice)."""
+    saved = repo.judge.batch(batch_id)
+    if saved is None:
+        raise InputError(f"no judge batch {batch_id!r} in this database", field="--resume")
+    while True:
+        batch = client.batches.retrieve(batch_id)
+        if batch.status in DONE:
+            break
+        counts = batch.request_counts
+        say(f"batch {batch_id}: {batch.status}"
+            + (f" ({counts.completed}/{counts.total})" if counts else ""))  # fmt: skip
+        time.sleep(poll_seconds)
+    summary: dict[str, Any] = {"batch": batch_id, "status": batch.status, "judged": 0,
+                               "invalid": 0, "failed": 0, "requests": len(saved["requests"])}  # fmt: skip
+    if batch.status != "completed":
+        repo.judge.finish_batch(batch_id, batch.status, None)
+        return summary
+    # Successful lines are in the output file, failed ones in the error file.
+    text = "\n".join(
+        client.files.content(file_id).read().decode("utf-8")
+        for file_id in (batch.output_file_id, getattr(batch, "error_file_id", None))
+        if file_id
+    )
+    judged = repo.judge.judged(rubric.name, config.model)
+    for line in filter(None, (ln.strip() for ln in text.splitlines())):
+        result = json.loads(line)
+        item_id, prompt_hash = saved["requests"].get(result.get("custom_id"), (None, None))
+        if item_id is None or judged.get(item_id) == prompt_hash:
+            continue
+        response = (result.get("response") or {}).get("body") or {}
+        status = (result.get("response") or {}).get("status_code", 0)
+        if result.get("error") or status != 200:
+            summary["failed"] += 1
+            repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
+                              prompt_hash=prompt_hash, status="error",
+                              error=json.dumps(result.get("error") or response)[:2000])  # fmt: skip
+            continue
+        choice = (response.get("choices") or [{}])[0]
+        content = (choice.get("message") or {}).get("content")
+        usage = response.get("usage") or {}
+        try:
+            judgement = judge_parse.parse(content, rubric)
+        except judge_parse.InvalidAnswer as exc:
+            summary["invalid"] += 1
+            repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
+                              prompt_hash=prompt_hash, status="invalid", error=str(exc),
+                              raw=content or "", usage=usage)  # fmt: skip
+            continue
+        confidence = judge_parse.from_logprobs(
+            ((choice.get("logprobs") or {}).get("content")), judgement.score, rubric
+        )
+        answer = {
+            "score": judgement.score, "rationale": judgement.rationale, "tags": list(judgement.tags),
+            "dropped_tags": list(judgement.dropped_tags), "raw": content or "",
+            "usage": {"prompt_tokens": usage.get("prompt_tokens", 0),
+                      "completion_tokens": usage.get("completion_tokens", 0)},
+            "latency_ms": 0.0, "model": config.model, "batch": batch_id,
+            "confidence": None if confidence is None else round(confidence.value, 4),
+            "expected_score": None if confidence is None or confidence.expected is None
+            else round(confidence.expected, 4),
+            "confidence_method": None if confidence is None else confidence.method,
+        }  # fmt: skip
+        repo.judge.record(item_id=item_id, rubric=rubric.name, rubric_version=rubric.version,
+                          model=config.model, prompt_hash=prompt_hash, answer=answer,
+                          from_cache=False)  # fmt: skip
+        judged[item_id] = prompt_hash
+        summary["judged"] += 1
+    repo.judge.finish_batch(batch_id, batch.status, batch.output_file_id)
+    return summary
+
+
+def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_id: str | None,
+              poll_seconds: float, say: Callable[[str], None],
+              client: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Submit (or resume) a batch and collect it. An unfinished batch of the same rubric
+    and model is resumed rather than submitted twice."""
+    snapshot.register(repo, rubric)
+    client = client or make_client(config)
+    batch_id = resume_id
+    if batch_id is None:
+        pending = repo.judge.open_batches(rubric.name, config.model)
+        if pending:
+            batch_id = pending[0]
+            say(f"resuming batch {batch_id}")
+        else:
+            batch_id = submit(repo, rubric, config, client)
+            if batch_id is None:
+                return {"batch": None, "status": "nothing to judge", "judged": 0, "invalid": 0,
+                        "failed": 0, "requests": 0}  # fmt: skip
+            say(f"submitted batch {batch_id}; resume with --resume {batch_id} if interrupted")
+    return collect(repo, rubric, config, client, batch_id, poll_seconds=poll_seconds, say=say)

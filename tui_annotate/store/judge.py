@@ -1,0 +1,195 @@
+"""SQL for the LLM judge: cache, attempts, batches and routes (split from repository.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tui_annotate.core.clock import now
+from tui_annotate.core.models import CurrentLabel
+
+if TYPE_CHECKING:
+    from tui_annotate.store.repository import Repository
+
+JUDGE = "judge:"
+
+
+class JudgeStore:
+    """What the judge reads and writes; every write is its own committed transaction."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.conn = repo.conn
+
+    # -- which items -----------------------------------------------------------------
+
+    def item_ids(self, rubric: str, model: str, which: str) -> list[int]:
+        """Items to judge: 'unlabeled' (no human and no label from this judge), 'all', 'golden'."""
+        judge = JUDGE + model
+        if which == "golden":
+            sql = "SELECT DISTINCT item_id FROM golden WHERE rubric = ? ORDER BY item_id"
+            return [r[0] for r in self.conn.execute(sql, (rubric,))]
+        if which == "all":
+            return [r[0] for r in self.conn.execute("SELECT id FROM items ORDER BY id")]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
+                " WHERE s.rubric = ? AND s.item_id = i.id AND s.state = 'rated'"
+                " AND (s.annotator = ? OR s.annotator NOT LIKE 'judge:%')) ORDER BY i.id",
+                (rubric, judge),
+            )
+        ]
+
+    def judged(self, rubric: str, model: str) -> dict[int, str]:
+        """item -> prompt hash of this judge's current label, for skipping finished work."""
+        out: dict[int, str] = {}
+        for item_id, meta in self.conn.execute(
+            "SELECT s.item_id, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
+            " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated'",
+            (rubric, JUDGE + model),
+        ):
+            out[item_id] = json.loads(meta).get("prompt_hash", "")
+        return out
+
+    # -- cache and results -------------------------------------------------------------
+
+    def cached(self, model: str, prompt_hash: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT answer FROM judge_cache WHERE model = ? AND prompt_hash = ?",
+            (model, prompt_hash),
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def record(self, *, item_id: int, rubric: str, rubric_version: str, model: str,
+               prompt_hash: str, answer: dict[str, Any], from_cache: bool) -> None:  # fmt: skip
+        """A successful judgement: cache it, log the attempt and append the label, together."""
+        stamp = now()
+        usage = answer.get("usage", {})
+        with self.repo.transaction():
+            if not from_cache:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO judge_cache (model, prompt_hash, answer, created_at)"
+                    " VALUES (?,?,?,?)",
+                    (model, prompt_hash, json.dumps(answer), stamp),
+                )
+                self.conn.execute(
+                    "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, raw,"
+                    " prompt_tokens, completion_tokens, latency_ms, created_at)"
+                    " VALUES (?,?,?,?,'ok',?,?,?,?,?)",
+                    (item_id, rubric, model, prompt_hash, answer.get("raw", ""),
+                     usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
+                     answer.get("latency_ms", 0.0), stamp),
+                )  # fmt: skip
+            meta = {k: answer.get(k) for k in ("prompt_hash", "model", "usage", "latency_ms",
+                                               "confidence", "expected_score", "confidence_method",
+                                               "samples", "dropped_tags", "batch")}  # fmt: skip
+            meta["prompt_hash"] = prompt_hash
+            meta["from_cache"] = from_cache
+            self.conn.execute(
+                "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+                " tags, comment, seconds, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?,?)",
+                (item_id, rubric, rubric_version, JUDGE + model, answer["score"],
+                 json.dumps(answer.get("tags", [])), answer.get("rationale", ""),
+                 answer.get("latency_ms", 0.0) / 1000.0, json.dumps(meta), stamp),
+            )  # fmt: skip
+
+    def failed(self, *, item_id: int, rubric: str, model: str, prompt_hash: str, status: str,
+               error: str, raw: str = "", usage: dict[str, int] | None = None,
+               latency_ms: float = 0.0) -> None:  # fmt: skip
+        usage = usage or {}
+        with self.repo.transaction():
+            self.conn.execute(
+                "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, error,"
+                " raw, prompt_tokens, completion_tokens, latency_ms, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (item_id, rubric, model, prompt_hash, status, error[:2000], raw,
+                 usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), latency_ms,
+                 now()),
+            )  # fmt: skip
+
+    def attempts(self, rubric: str, model: str) -> list[dict[str, Any]]:
+        cols = ("item_id", "status", "error", "raw", "prompt_hash", "prompt_tokens",
+                "completion_tokens", "latency_ms")  # fmt: skip
+        return [
+            dict(zip(cols, r, strict=True))
+            for r in self.conn.execute(
+                f"SELECT {', '.join(cols)} FROM judge_attempts WHERE rubric = ? AND model = ?"
+                " ORDER BY id",
+                (rubric, model),
+            )
+        ]
+
+    def labels(self, rubric: str, model: str) -> list[tuple[CurrentLabel, dict[str, Any]]]:
+        """The judge's current labels with their metadata (confidence, prompt hash, …)."""
+        return [
+            (CurrentLabel(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]),
+             json.loads(r[7]))
+            for r in self.conn.execute(
+                "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
+                " l.created_at, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
+                " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated' ORDER BY s.item_id",
+                (rubric, JUDGE + model),
+            )
+        ]  # fmt: skip
+
+    # -- batches -------------------------------------------------------------------------
+
+    def save_batch(self, batch_id: str, *, rubric: str, rubric_version: str, model: str,
+                   status: str, requests: dict[str, Any]) -> None:  # fmt: skip
+        with self.repo.transaction():
+            self.conn.execute(
+                "INSERT INTO judge_batches (id, rubric, rubric_version, model, status, requests,"
+                " created_at) VALUES (?,?,?,?,?,?,?)",
+                (batch_id, rubric, rubric_version, model, status, json.dumps(requests), now()),
+            )
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT id, rubric, rubric_version, model, status, requests, output_file_id"
+            " FROM judge_batches WHERE id = ?",
+            (batch_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "rubric", "rubric_version", "model", "status", "requests", "output_file_id")
+        data = dict(zip(keys, row, strict=True))
+        data["requests"] = json.loads(data["requests"])
+        return data
+
+    def open_batches(self, rubric: str, model: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM judge_batches WHERE rubric = ? AND model = ?"
+                " AND finished_at IS NULL ORDER BY created_at",
+                (rubric, model),
+            )
+        ]
+
+    def finish_batch(self, batch_id: str, status: str, output_file_id: str | None) -> None:
+        with self.repo.transaction():
+            self.conn.execute(
+                "UPDATE judge_batches SET status = ?, output_file_id = ?, finished_at = ?"
+                " WHERE id = ?",
+                (status, output_file_id, now(), batch_id),
+            )
+
+    # -- routing -------------------------------------------------------------------------
+
+    def route(self, rubric: str, model: str, items: Sequence[tuple[int, str]]) -> int:
+        """Put items in the human queue (first in line); an item already routed stays as it was."""
+        before = self.conn.total_changes
+        with self.repo.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, created_at)"
+                " VALUES (?,?,?,?,?)",
+                [(rubric, item, reason, model, now()) for item, reason in items],
+            )
+        return self.conn.total_changes - before
+
+    def routes(self, rubric: str) -> dict[int, str]:
+        return dict(
+            self.conn.execute("SELECT item_id, reason FROM routes WHERE rubric = ?", (rubric,))
+        )
