@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import bootstrap, import_speed, imports, keys, memory
+from bench import bootstrap, import_speed, imports, judge_throughput, keys, memory
 from bench.common import Figure, say, table
 
 #: In order: the million-item database from import_speed is reused by memory.
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "keys": keys.run,
     "imports": imports.run,
     "bootstrap": bootstrap.run,
+    "judge": judge_throughput.run,
 }
 
 

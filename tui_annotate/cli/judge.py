@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from typing import Any
 
@@ -116,7 +115,18 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
             summary = judge_batch.run_batch(repo, rubric, config, resume_id=resume_id,
                                             poll_seconds=poll_seconds,
                                             say=lambda m: click.echo(m, err=True))  # fmt: skip
-            emit_json(summary) if as_json else click.echo(json.dumps(summary))
+            if as_json:
+                emit_json(summary)
+            else:
+                click.echo(f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
+                           f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
+                           "failed")  # fmt: skip
+            if (
+                summary["invalid"]
+                or summary["failed"]
+                or summary["status"] not in ("completed", "nothing to judge")
+            ):
+                sys.exit(1)
             return
         stats = _run_with_progress(repo, rubric, config, quiet=as_json)
     summary = stats.as_dict()

@@ -270,8 +270,8 @@ async def run(
                 stats.invalid += 1
                 repo.judge.failed(
                     item_id=item.id, rubric=rubric.name, model=config.model,
-                    prompt_hash=prompt.prompt_hash, status="invalid", error=str(exc),
-                    raw=getattr(exc, "raw", ""), usage=getattr(exc, "usage", None),
+                    prompt_hash=prompt.prompt_hash, status="invalid", error=redact(str(exc)),
+                    raw=redact(getattr(exc, "raw", "")), usage=getattr(exc, "usage", None),
                     latency_ms=getattr(exc, "latency_ms", 0.0),
                 )  # fmt: skip
             except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that isn't JSON
@@ -282,6 +282,8 @@ async def run(
                     prompt_hash=prompt.prompt_hash, status="error", error=_short(exc),
                 )  # fmt: skip
             else:
+                answer["raw"] = redact(answer["raw"])
+                answer["rationale"] = redact(answer["rationale"])
                 _store(repo, rubric, config, item, prompt, answer, from_cache=False)
                 stats.judged += 1
         if progress:
@@ -314,6 +316,15 @@ async def _close(client: Any) -> None:
             await close()
 
 
+def redact(text: str) -> str:
+    """TEXT with the API key blanked out: a server may echo it in an error or an answer,
+    and nothing that reaches the database, a log or the screen may carry it."""
+    key = os.environ.get("OPENAI_API_KEY")
+    if key and len(key) >= 4:
+        text = text.replace(key, "[redacted]")
+    return text
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:300]}"
+    return redact(f"{type(exc).__name__}: {text[:300]}")

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core import judge_parse, snapshot
-from tui_annotate.core.judge import JudgeConfig, plan
+from tui_annotate.core.judge import JudgeConfig, plan, redact
 from tui_annotate.core.models import Rubric
-from tui_annotate.errors import InputError
+from tui_annotate.errors import AnnotateError, InputError
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -102,7 +102,7 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
             summary["failed"] += 1
             repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
                               prompt_hash=prompt_hash, status="error",
-                              error=json.dumps(result.get("error") or response)[:2000])  # fmt: skip
+                              error=redact(json.dumps(result.get("error") or response)[:2000]))  # fmt: skip
             continue
         choice = (response.get("choices") or [{}])[0]
         content = (choice.get("message") or {}).get("content")
@@ -112,15 +112,16 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         except judge_parse.InvalidAnswer as exc:
             summary["invalid"] += 1
             repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
-                              prompt_hash=prompt_hash, status="invalid", error=str(exc),
-                              raw=content or "", usage=usage)  # fmt: skip
+                              prompt_hash=prompt_hash, status="invalid", error=redact(str(exc)),
+                              raw=redact(content or ""), usage=usage)  # fmt: skip
             continue
         confidence = judge_parse.from_logprobs(
             ((choice.get("logprobs") or {}).get("content")), judgement.score, rubric
         )
         answer = {
-            "score": judgement.score, "rationale": judgement.rationale, "tags": list(judgement.tags),
-            "dropped_tags": list(judgement.dropped_tags), "raw": content or "",
+            "score": judgement.score, "rationale": redact(judgement.rationale),
+            "tags": list(judgement.tags), "dropped_tags": list(judgement.dropped_tags),
+            "raw": redact(content or ""),
             "usage": {"prompt_tokens": usage.get("prompt_tokens", 0),
                       "completion_tokens": usage.get("completion_tokens", 0)},
             "latency_ms": 0.0, "model": config.model, "batch": batch_id,
@@ -143,8 +144,25 @@ def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_i
               client: Any = None) -> dict[str, Any]:  # fmt: skip
     """Submit (or resume) a batch and collect it. An unfinished batch of the same rubric
     and model is resumed rather than submitted twice."""
+    import openai
+
     snapshot.register(repo, rubric)
     client = client or make_client(config)
+    try:
+        return _run_batch(repo, rubric, config, client, resume_id, poll_seconds, say)
+    except openai.APIStatusError as exc:
+        raise AnnotateError(
+            f"the endpoint's Batch API answered {exc.status_code}: "
+            f"{redact(' '.join(str(exc).split()))[:300]} (servers such as vLLM, llama.cpp and "
+            "Ollama have no Batch API: judge without --batch)"
+        ) from None
+    except openai.OpenAIError as exc:
+        raise AnnotateError(f"the Batch API call failed: {redact(str(exc))[:300]}") from None
+
+
+def _run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any,
+               resume_id: str | None, poll_seconds: float,
+               say: Callable[[str], None]) -> dict[str, Any]:  # fmt: skip
     batch_id = resume_id
     if batch_id is None:
         pending = repo.judge.open_batches(rubric.name, config.model)

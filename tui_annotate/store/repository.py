@@ -459,6 +459,23 @@ class Repository:
         "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
     )
 
+    # A routed item wants one human label made after it was routed (a second opinion,
+    # when the judge disagreed with a first): so the people who labelled it before
+    # don't count against the overlap, only those holding it now without a label.
+    _ROUTED_ELIGIBLE = (
+        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+        " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+        "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
+        " AND NOT EXISTS (SELECT 1 FROM label_state h JOIN labels l ON l.id = h.event_id"
+        "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
+        "   AND h.annotator NOT LIKE 'judge:%' AND l.created_at >= rt.created_at)"
+        " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+        "   AND a.item_id = i.id AND a.annotator != :annotator AND NOT EXISTS ("
+        "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
+        "     AND o.item_id = i.id AND o.state != 'open')) < :overlap"
+    )
+
     def claim_next(
         self,
         rubric: str,
@@ -521,7 +538,7 @@ class Repository:
             # Items the judge routed to people come before the rest of the queue.
             row = self.conn.execute(
                 "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id"
-                f" WHERE rt.rubric = :rubric AND {self._ELIGIBLE}{skip_clause}"
+                f" WHERE rt.rubric = :rubric AND {self._ROUTED_ELIGIBLE}{skip_clause}"
                 " ORDER BY rt.created_at, i.rank LIMIT 1",
                 args,
             ).fetchone()
