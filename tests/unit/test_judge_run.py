@@ -593,6 +593,33 @@ async def test_a_key_echoed_in_an_error_is_not_stored(
     assert_secret_nowhere(sample_repo, db_path)
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        json_reply(4, rationale=f"The key is {SECRET}."),
+        Reply(content=f"I can't grade this; my key is {SECRET}"),
+    ],
+    ids=["in-a-rationale", "in-an-invalid-answer"],
+)
+async def test_a_key_echoed_in_an_answer_is_not_stored(
+    sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI, db_path: Path, reply: Reply
+) -> None:
+    server.script = [reply]
+    stats = await judge_run(sample_repo, faithfulness, config(server, limit=1))
+    assert stats.judged + stats.invalid == 1
+    assert_secret_nowhere(sample_repo, db_path)
+
+
+def test_a_key_echoed_in_a_batch_answer_is_not_stored(
+    sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI, db_path: Path
+) -> None:
+    server.batch_polls_until_done = 0
+    server.script = [json_reply(4, rationale=f"key {SECRET}"), Reply(content=f"no: {SECRET}")]
+    summary = run_batch(sample_repo, faithfulness, server, cfg=config(server, limit=2))
+    assert (summary["judged"], summary["invalid"]) == (1, 1)
+    assert_secret_nowhere(sample_repo, db_path)
+
+
 # -- what a run covers ---------------------------------------------------------------------
 
 

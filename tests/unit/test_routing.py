@@ -280,6 +280,17 @@ def test_items_routed_for_disagreement_reach_a_second_person_at_the_default_over
     assert missing == set(), f"routed items never served (positions): {sorted(missing)}"
 
 
+def test_a_routed_item_goes_to_one_more_person_not_to_everyone(
+    sample_repo: Repository, faithfulness: Rubric, seeded: dict[int, int]
+) -> None:
+    do_route(sample_repo, faithfulness)
+    routed = set(sample_repo.judge.routes(RUBRIC))
+    first = drain(AnnotationSession(sample_repo, faithfulness, "newbie"))
+    assert set(first[: len(routed)]) == routed
+    later = drain(AnnotationSession(sample_repo, faithfulness, "third"))
+    assert set(later) & routed == set()
+
+
 # -- agreement against people --------------------------------------------------------------
 
 
