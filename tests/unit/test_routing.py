@@ -381,3 +381,28 @@ def test_agreement_needs_shared_items(
         judge_report.judge_vs_humans(
             sample_repo, faithfulness, MODEL, bootstrap=0, seed=1, threshold=0.8, min_kappa=0.6
         )
+
+
+def test_a_label_made_just_before_routing_is_not_the_second_opinion(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    """Ordered by label id, not by a millisecond clock: a human label written in the same
+    millisecond as the route, but before it, still leaves the item to a second person."""
+    item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
+    for who, score in (("judge:" + MODEL, 5), ("alice", 1)):
+        sample_repo.append_event(item_id=item, rubric=RUBRIC, rubric_version="1.0.0",
+                                 annotator=who, kind="rate", score=score)  # fmt: skip
+    sample_repo.conn.execute(  # alice's claim, as the app would have made it
+        "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
+        (RUBRIC, item, "alice", "2026-01-01T00:00:00.000Z"),
+    )
+    sample_repo.judge.route(RUBRIC, MODEL, [(item, "disagreement")])
+    # Give the route the very timestamp of alice's label: a clock-based rule would now
+    # take her label for the second opinion and never serve the item.
+    (stamp,) = sample_repo.conn.execute(
+        "SELECT created_at FROM labels WHERE annotator = 'alice'"
+    ).fetchone()
+    sample_repo.conn.execute("UPDATE routes SET created_at = ?", (stamp,))
+    session = AnnotationSession(sample_repo, faithfulness, "newbie")
+    session.start()
+    assert session.current_id == item

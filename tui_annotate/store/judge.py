@@ -182,10 +182,11 @@ class JudgeStore:
         """Put items in the human queue (first in line); an item already routed stays as it was."""
         before = self.conn.total_changes
         with self.repo.transaction():
+            last = self.conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
             self.conn.executemany(
-                "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, created_at)"
-                " VALUES (?,?,?,?,?)",
-                [(rubric, item, reason, model, now()) for item, reason in items],
+                "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, after_label,"
+                " created_at) VALUES (?,?,?,?,?,?)",
+                [(rubric, item, reason, model, last, now()) for item, reason in items],
             )
         return self.conn.total_changes - before
 

@@ -260,6 +260,8 @@ def m003_judge(conn: sqlite3.Connection) -> None:
             item_id INTEGER NOT NULL REFERENCES items (id),
             reason TEXT NOT NULL CHECK (reason IN ('low_confidence', 'disagreement', 'sample')),
             model TEXT NOT NULL,
+            -- labels.id when routed: a human label with a higher id is the opinion asked for
+            after_label INTEGER NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
             PRIMARY KEY (rubric, item_id)
         ) WITHOUT ROWID;

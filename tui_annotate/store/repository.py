@@ -469,7 +469,7 @@ class Repository:
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
         " AND NOT EXISTS (SELECT 1 FROM label_state h JOIN labels l ON l.id = h.event_id"
         "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
-        "   AND h.annotator NOT LIKE 'judge:%' AND l.created_at >= rt.created_at)"
+        "   AND h.annotator NOT LIKE 'judge:%' AND l.id > rt.after_label)"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         "   AND a.item_id = i.id AND a.annotator != :annotator AND NOT EXISTS ("
         "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
