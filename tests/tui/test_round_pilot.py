@@ -80,6 +80,8 @@ async def test_a_passed_annotator_goes_live_after_the_round(sample_repo, faithfu
     app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator="ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await pilot.press("q")  # the round's results greet her first
+        await pilot.pause()
         assert app.session.current_id not in sample_repo.rounds.item_ids(round_.id)
         assert "calibration round" not in screen_text(app)
         await pilot.press("4")
@@ -88,3 +90,33 @@ async def test_a_passed_annotator_goes_live_after_the_round(sample_repo, faithfu
         e for e in sample_repo.events(annotator="ana") if e.kind == "rate" and not e.calibration
     ]
     assert len(live) == 1
+
+
+async def test_round_results_greet_each_annotator_once_after_close(
+    sample_repo, faithfulness
+) -> None:
+    from tui_annotate.tui.screens.annotate import AnnotateScreen
+    from tui_annotate.tui.screens.results import ResultsScreen
+
+    round_ = calibration.start_round(sample_repo, faithfulness, ["ana", "ben"], items=3, seed=4,
+                                     created_by="lead")  # fmt: skip
+    for name in ("ana", "ben"):
+        await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
+    calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
+    for opening, expect_results in ((1, True), (2, False)):
+        app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator="ana")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ResultsScreen) is expect_results, opening
+            if expect_results:
+                assert f"round {round_.id}" in screen_text(app)
+                await pilot.press("q")  # closes the results, not the app
+                await pilot.pause()
+            assert isinstance(app.screen, AnnotateScreen)
+            assert app.is_running
+    # ben took part too, so he sees it once; dan, who did not, is not shown it
+    for name, shown in (("ben", True), ("dan", False)):
+        app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator=name)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ResultsScreen) is shown, name

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from tui_annotate.core.models import Rubric
+from tui_annotate.core.models import Round, Rubric
 from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 
@@ -16,7 +18,7 @@ from tui_annotate.tui.screens.annotate import AnnotateScreen
 class AnnotateApp(App[None]):
     """One annotator, one rubric, one database. Built the same way by the CLI and the tests."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "tui-annotate"
     ENABLE_COMMAND_PALETTE = True
 
@@ -42,6 +44,39 @@ class AnnotateApp(App[None]):
     def on_mount(self) -> None:
         self.session.start()
         self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
+        self.show_new_results()
+
+    def latest_round(self) -> Round | None:
+        """The last closed calibration round on this rubric this annotator took part in."""
+        rounds = self.session.repo.rounds.find(rubric=self.session.rubric.name, status="closed")
+        mine = [r for r in rounds if self.session.annotator in r.annotators]
+        return mine[-1] if mine else None
+
+    def show_new_results(self) -> None:
+        """After a round closes, each of its annotators sees its results once, on opening."""
+        found = self.latest_round()
+        if found is None:
+            return
+        key = f"results_seen/{self.session.annotator}/{found.id}"
+        repo = self.session.repo
+        if repo.get_setting(key) is not None:
+            return
+        with contextlib.suppress(AnnotateError):  # read-only database: show it again next time
+            repo.set_setting(key, "1")
+        self._push_results(found)
+
+    def _push_results(self, found: Round) -> None:
+        # Imported here: most sessions never show it, and start-up stays lean.
+        from tui_annotate.tui.screens.results import ResultsScreen
+
+        self.push_screen(ResultsScreen(found.result, closes_app=False))
+
+    def action_show_results(self) -> None:
+        found = self.latest_round()
+        if found is None:
+            self.notify("no closed calibration round of yours on this rubric yet", timeout=3)
+            return
+        self._push_results(found)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action, named 'verb: object', so nothing needs a memorised key."""
@@ -74,6 +109,8 @@ class AnnotateApp(App[None]):
             ]
             for title, help_text, callback in commands:
                 yield SystemCommand(title, help_text, callback)
+        yield SystemCommand("Calibration: results", "Your last calibration round's agreement",
+                            self.action_show_results)  # fmt: skip
         yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
         yield from (
             c

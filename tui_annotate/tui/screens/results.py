@@ -41,9 +41,11 @@ class ResultsScreen(Screen[None]):
                 tooltip="Close the results"),
     ]  # fmt: skip
 
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(self, result: dict[str, Any], *, closes_app: bool = True) -> None:
         super().__init__()
         self.result = result
+        #: In `calibrate show` q ends the app; over the annotation app it only closes this.
+        self.closes_app = closes_app
         self.thresholds = {**DEFAULT_THRESHOLDS, **(result.get("thresholds") or {})}
         self.annotators = annotator_table(result)
         self.pairwise = pairwise_matrix(result)
@@ -82,7 +84,10 @@ class ResultsScreen(Screen[None]):
         self.set_class(event.size.width < max(WIDE, wanted), "narrow")
 
     async def action_quit(self) -> None:
-        self.app.exit()
+        if self.closes_app:
+            self.app.exit()
+        else:
+            self.dismiss(None)
 
 
 def header(r: dict[str, Any]) -> Content:
