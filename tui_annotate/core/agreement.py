@@ -103,6 +103,25 @@ class AlphaResult:
         return self.bootstrap.ci if self.bootstrap else None
 
 
+def alpha_fields(result: AlphaResult) -> dict[str, Any]:
+    """The JSON-ready part every report shares: alpha (or why not), its interval, the bootstrap."""
+    boot = result.bootstrap
+    return {
+        "alpha": result.alpha,
+        "reason": result.reason,
+        "ci": list(boot.ci) if boot and boot.ci else None,
+        "bootstrap": None
+        if boot is None
+        else {
+            "replicates": boot.replicates,
+            "undefined": boot.undefined,
+            "seed": boot.seed,
+            "confidence": boot.confidence,
+        },
+        "p_below_threshold": boot.p_below if boot else None,
+    }
+
+
 # -- distances ------------------------------------------------------------------
 
 

@@ -35,24 +35,12 @@ def report(ratings: agreement.Ratings, level: str, *, bootstrap: int, seed: int,
            threshold: float) -> dict[str, Any]:  # fmt: skip
     """The JSON-ready agreement report: alpha, CI, diagnostics, disputed units."""
     result = agreement.alpha(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
-    boot = result.bootstrap
     return {
-        "alpha": result.alpha,
+        **agreement.alpha_fields(result),
         "level": level,
         "units": result.units,
         "pairable_values": result.pairable_values,
         "annotators": list(ratings.annotators),
-        "reason": result.reason,
-        "ci": list(boot.ci) if boot and boot.ci else None,
-        "bootstrap": None
-        if boot is None
-        else {
-            "replicates": boot.replicates,
-            "undefined": boot.undefined,
-            "seed": boot.seed,
-            "confidence": boot.confidence,
-        },
-        "p_below_threshold": boot.p_below if boot else None,
         "per_annotator": [asdict(d) for d in agreement.per_annotator(ratings, level)],
         "pairwise": [asdict(p) for p in agreement.pairwise(ratings)],
         "disputed": [

@@ -187,24 +187,12 @@ def compute(
             entry["gold_items"] = len(graded)
         per.append(entry)
     external = {i: repo.get_item(i).external_id for i in repo.rounds.item_ids(round_.id)}
-    boot = result.bootstrap
     return {
         "round": round_.id,
         "rubric": rubric.name,
         "rubric_version": round_.rubric_version,
         "level": rubric.level,
-        "alpha": result.alpha,
-        "reason": result.reason,
-        "ci": list(boot.ci) if boot and boot.ci else None,
-        "bootstrap": None
-        if boot is None
-        else {
-            "replicates": boot.replicates,
-            "undefined": boot.undefined,
-            "seed": boot.seed,
-            "confidence": boot.confidence,
-        },
-        "p_below_threshold": boot.p_below if boot else None,
+        **agreement.alpha_fields(result),
         "thresholds": {"pass": thresholds.pass_at, "tentative": thresholds.tentative_at},
         "verdict": verdict,
         "units": result.units,
