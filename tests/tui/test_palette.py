@@ -28,6 +28,7 @@ EXPECTED = [
     "Examples: toggle",
     "Markdown: toggle",
     "Help: show",
+    "Results: show",
     "App: quit",
 ]
 

@@ -109,7 +109,7 @@ class AnnotateApp(App[None]):
             ]
             for title, help_text, callback in commands:
                 yield SystemCommand(title, help_text, callback)
-        yield SystemCommand("Calibration: results", "Your last calibration round's agreement",
+        yield SystemCommand("Results: show", "Your last calibration round's agreement",
                             self.action_show_results)  # fmt: skip
         yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
         yield from (

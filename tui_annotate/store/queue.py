@@ -1,0 +1,226 @@
+"""SQL of the annotation queue: who is handed which item next, and how much is left.
+
+A mixin of Repository (same connection, same transactions), kept apart because the
+eligibility rules are the densest SQL in the project.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from tui_annotate.core.clock import now
+from tui_annotate.core.models import ClaimRequest
+
+
+class QueueQueries:
+    """Claims and counts; the caller (Repository) provides the connection and transactions."""
+
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[None]:
+        raise NotImplementedError  # Repository's
+
+    def _claim(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
+        """Hold the item for the annotator if they already do or there is room (in a transaction)."""
+        holders = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT annotator FROM assignments WHERE rubric = ? AND item_id = ?",
+                (rubric, item_id),
+            )
+        ]
+        if annotator in holders:
+            return True
+        if len(holders) >= overlap:
+            return False
+        self.conn.execute(
+            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
+            (rubric, item_id, annotator, now()),
+        )
+        return True
+
+    def claim_item(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
+        """Claim one given item (back) for the annotator; False when others fill the overlap."""
+        with self.transaction():
+            return self._claim(rubric, item_id, annotator, overlap)
+
+    # -- the queue ------------------------------------------------------------
+
+    # An item is eligible for live annotation when this annotator has not
+    # rated or skipped it, fewer than OVERLAP others hold it (one more for the
+    # drift share, picked by rank so it is the same items for everyone), and
+    # it is not in an open calibration round of the rubric.
+    _ELIGIBLE = (
+        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+        " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+        "   AND a.item_id = i.id AND a.annotator != :annotator)"
+        "   < :overlap + (i.rank % 1000 < :drift)"
+        " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+        "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
+        # An item an LLM judge labelled is the judge's, unless it was routed to people.
+        " AND (NOT EXISTS (SELECT 1 FROM label_state j WHERE j.rubric = :rubric"
+        "   AND j.item_id = i.id AND j.annotator LIKE 'judge:%' AND j.state = 'rated')"
+        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
+    )
+
+    # A routed item wants one human label made after it was routed (a second opinion,
+    # when the judge disagreed with a first): so the people who labelled it before
+    # don't count against the overlap, only those holding it now without a label.
+    _ROUTED_ELIGIBLE = (
+        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+        " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+        "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
+        " AND NOT EXISTS (SELECT 1 FROM label_state h JOIN labels l ON l.id = h.event_id"
+        "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
+        "   AND h.annotator NOT LIKE 'judge:%' AND l.id > rt.after_label)"
+        " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+        "   AND a.item_id = i.id AND a.annotator != :annotator AND NOT EXISTS ("
+        "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
+        "     AND o.item_id = i.id AND o.state != 'open')) < :overlap"
+    )
+
+    def claim_next(
+        self,
+        rubric: str,
+        annotator: str,
+        *,
+        overlap: int,
+        start_rank: int,
+        exclude: Sequence[int] = (),
+        include_skipped: bool = False,
+        drift_permille: int = 0,
+        calibration_only: bool = False,
+    ) -> int | None:
+        """Hand the annotator their next item and record the assignment, atomically."""
+        request = ClaimRequest(rubric, annotator, overlap, start_rank, tuple(exclude),
+                               include_skipped, drift_permille, calibration_only)  # fmt: skip
+        with self.transaction():
+            return self._claim_next_locked(request)
+
+    def _claim_next_locked(self, request: ClaimRequest) -> int | None:
+        """The claim itself, inside the caller's write transaction.
+
+        First the items of an open calibration round they belong to, then an
+        item already assigned to them and not yet rated (a resumed session),
+        then the next eligible item at or after their starting point in the
+        shuffled order, wrapping around. Under BEGIN IMMEDIATE no other
+        process can claim between our check and our insert, so no item ever
+        has more annotators than the overlap allows.
+        """
+        rubric, annotator, overlap = request.rubric, request.annotator, request.overlap
+        args: dict[str, Any] = {
+            "rubric": rubric, "annotator": annotator, "overlap": overlap,
+            "start": request.start_rank, "drift": request.drift_permille,
+        }  # fmt: skip
+        skip_clause = ""
+        if request.exclude:
+            skip_clause = f" AND i.id NOT IN ({','.join(str(int(x)) for x in request.exclude)})"
+        row = self.conn.execute(
+            "SELECT ri.item_id FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            " JOIN round_annotators ra ON ra.round_id = r.id AND ra.annotator = :annotator"
+            " JOIN items i ON i.id = ri.item_id"
+            " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')"
+            + skip_clause
+            + " ORDER BY r.id, ri.position LIMIT 1",
+            args,
+        ).fetchone()
+        if row is not None or request.calibration_only:
+            return None if row is None else int(row[0])
+        row = self.conn.execute(
+            "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
+            " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
+            + skip_clause
+            + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
+            args,
+        ).fetchone()
+        if row is None:
+            # Items the judge routed to people come before the rest of the queue.
+            row = self.conn.execute(
+                "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id"
+                f" WHERE rt.rubric = :rubric AND {self._ROUTED_ELIGIBLE}{skip_clause}"
+                " ORDER BY rt.created_at, i.rank LIMIT 1",
+                args,
+            ).fetchone()
+            if row is not None:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+                    " VALUES (?,?,?,?)",
+                    (rubric, row[0], annotator, now()),
+                )
+        if row is not None:
+            return int(row[0])
+        for where in ("i.rank >= :start", "i.rank < :start"):
+            row = self.conn.execute(
+                f"SELECT i.id FROM items i WHERE {where} AND {self._ELIGIBLE}{skip_clause}"
+                " ORDER BY i.rank LIMIT 1",
+                args,
+            ).fetchone()
+            if row is not None:
+                break
+        if row is None and request.include_skipped:
+            row = self.conn.execute(
+                "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
+                " AND s.annotator = :annotator AND s.state = 'skipped'"
+                " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+                "   AND a.item_id = s.item_id AND a.annotator != :annotator) < :overlap"
+                " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r"
+                "   ON r.id = ri.round_id WHERE ri.item_id = s.item_id AND r.status = 'open'"
+                "   AND r.rubric = :rubric)"
+                f"{skip_clause.replace('i.id', 's.item_id')} ORDER BY s.event_id LIMIT 1",
+                args,
+            ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute(
+            "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
+            " VALUES (?,?,?,?)",
+            (rubric, row[0], annotator, now()),
+        )
+        return int(row[0])
+
+    def state_counts(self, rubric: str, annotator: str) -> tuple[int, int]:
+        """(rated, skipped) for the annotator: cheap, one index range."""
+        states = dict(
+            self.conn.execute(
+                "SELECT state, count(*) FROM label_state WHERE rubric = ? AND annotator = ?"
+                " GROUP BY state",
+                (rubric, annotator),
+            ).fetchall()
+        )
+        return int(states.get("rated", 0)), int(states.get("skipped", 0))
+
+    def progress(
+        self, rubric: str, annotator: str, overlap: int, *, drift_permille: int = 0,
+        calibration_only: bool = False,
+    ) -> tuple[int, int, int]:  # fmt: skip
+        """(done, remaining, skipped) for the annotator; counting remaining scans every item."""
+        rated, skipped = self.state_counts(rubric, annotator)
+        args = {
+            "rubric": rubric,
+            "annotator": annotator,
+            "overlap": overlap,
+            "drift": drift_permille,
+        }
+        in_rounds = self.conn.execute(
+            "SELECT count(*) FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            " JOIN round_annotators ra ON ra.round_id = r.id AND ra.annotator = :annotator"
+            " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
+            "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')",
+            args,
+        ).fetchone()[0]
+        live = 0
+        if not calibration_only:
+            live = self.conn.execute(
+                f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}", args
+            ).fetchone()[0]
+        return rated, int(in_rounds) + int(live), skipped
