@@ -213,6 +213,13 @@ def parse_jsonl_lines(
     return items, errors
 
 
+def _in_worker(
+    lines: list[bytes], first: int, file: str, defaults: Mapping[str, str], stamp: str
+) -> tuple[list[NewItem], list[ErrorTuple]]:
+    """What the parsing process runs (by name, so it always finds this module's parser)."""
+    return parse_jsonl_lines(lines, first, file, defaults, stamp)
+
+
 def _line_chunks(path: Path, progress: Progress | None) -> Iterator[tuple[list[bytes], int]]:
     with path.open("rb") as f:
         first = 1
@@ -269,8 +276,7 @@ def read_jsonl(
             future = None
             if not broken:
                 try:
-                    future = pool.submit(parse_jsonl_lines, lines, first, file, dict(defaults),
-                                         stamp)  # fmt: skip
+                    future = pool.submit(_in_worker, lines, first, file, dict(defaults), stamp)
                 except Exception:
                     broken = True
             pending.append((future, lines, first))
