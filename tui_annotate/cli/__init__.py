@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import sys
@@ -71,7 +72,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def errors_to_exit(fn: F) -> F:
     """Turn AnnotateErrors into a message and the exit code the command contract names."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

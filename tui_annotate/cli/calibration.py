@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from tui_annotate.cli import Context, emit_json, errors_to_exit, fail, main
+from tui_annotate.cli import Context, emit_json, errors_to_exit, main
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt
 
@@ -424,6 +424,3 @@ def import_labels_cmd(
     with obj.repo() as repo:
         count = label_import.import_labels(repo, file, rubrics, rubric_name, fmt_name)
     click.echo(f"{file}: imported {count} labels into {obj.db_path}")
-
-
-__all__ = ["fail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
 import click
@@ -158,7 +159,7 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
         task = bar.add_task("judge", total=None, rate="—/s", errors=0, tokens=0)
 
         def update(s: judging.RunStats) -> None:
-            elapsed = max(1e-9, __import__("time").monotonic() - s.started)
+            elapsed = max(1e-9, time.monotonic() - s.started)
             bar.update(task, total=s.total, completed=s.done, rate=f"{s.judged / elapsed:.1f}/s",
                        errors=s.failed + s.invalid,
                        tokens=f"{s.prompt_tokens + s.completion_tokens:,}")  # fmt: skip

@@ -236,9 +236,6 @@ class Repository(QueueQueries):
                 (name, version, content_hash, toml, now()),
             )
 
-    def rubric_versions(self) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, version FROM rubrics")]
-
     # -- label events ---------------------------------------------------------
 
     def append_event(self, **event: Unpack[LabelWrite]) -> int:
@@ -456,10 +453,6 @@ class Repository(QueueQueries):
 
     def rubrics_in_use(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")]
-
-    def export_items(self, item_ids: Sequence[int]) -> Iterator[Item]:
-        for item_id in item_ids:
-            yield self.get_item(item_id)
 
 
 def _store_error(path: str, exc: sqlite3.OperationalError) -> StoreError:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui_annotate.core.clock import now
 from tui_annotate.core.models import GoldenLabel, Round, RoundLabel
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ class RoundStore:
         annotators: Sequence[str],
         item_ids: Sequence[int],
     ) -> int:
-        from tui_annotate.core.clock import now
-
         with self.repo.transaction():
             cur = self.conn.execute(
                 "INSERT INTO rounds (rubric, rubric_version, rubric_major, source, seed,"
@@ -146,8 +145,6 @@ class RoundStore:
     def close(
         self, round_id: int, *, verdict: str, alpha: float | None, result: dict[str, Any]
     ) -> None:
-        from tui_annotate.core.clock import now
-
         with self.repo.transaction():
             updated = self.conn.execute(
                 "UPDATE rounds SET status = 'closed', closed_at = ?, verdict = ?, alpha = ?,"
@@ -191,8 +188,6 @@ class RoundStore:
         adjudicator: str,
         round_id: int | None,
     ) -> int:
-        from tui_annotate.core.clock import now
-
         with self.repo.transaction():
             cur = self.conn.execute(
                 "INSERT INTO golden (item_id, rubric, rubric_version, score, note, adjudicator,"
