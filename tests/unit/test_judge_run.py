@@ -210,8 +210,10 @@ async def test_a_transient_error_is_retried_once(
 async def test_a_timeout_is_retried(
     sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI
 ) -> None:
-    server.script = [json_reply(1, delay=5.0), json_reply(5)]
-    cfg = config(server, limit=1, timeout=0.3)
+    server.script = [json_reply(1, delay=10.0), json_reply(5)]
+    cfg = config(
+        server, limit=1, timeout=2.0
+    )  # generous: a loaded CI must not time the retry out too
     stats = await judge_run(sample_repo, faithfulness, cfg)
     assert server.chat_count() == 2
     assert stats.errors == {"APITimeoutError": 1} and stats.retries == 1
