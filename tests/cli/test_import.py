@@ -270,3 +270,13 @@ def test_skip_invalid_json_lists_the_bad_lines(cli, tmp_path: Path) -> None:
     assert len(data["invalid"]) == 1
     assert names_line(data["invalid"][0], "mixed.csv", 3)
     assert "source" in data["invalid"][0]
+
+
+def test_escape_sequences_in_a_bad_file_never_reach_the_terminal(cli, tmp_path: Path) -> None:
+    """An error quotes the file's field name; a name holding an OSC sequence is shown, not sent."""
+    path = tmp_path / "evil.jsonl"
+    path.write_text(json.dumps({"output": "x", "\x1b]0;pwned\x07": 1}) + "\n", encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "␛]0;pwned␇" in result.stderr

@@ -19,6 +19,7 @@ from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
 from tui_annotate.core.models import Rubric
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.store.repository import Repository
 
@@ -66,7 +67,8 @@ class Context:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    # Messages quote the user's files (field names, ids): never let them drive the terminal.
+    click.echo(f"error: {visible(message)}", err=True)
     sys.exit(code)
 
 
@@ -164,7 +166,7 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                    "duplicates": result.duplicates, "invalid": list(result.invalid)})  # fmt: skip
         return
     for line in result.invalid:
-        click.echo(f"skipped: {line}", err=True)
+        click.echo(f"skipped: {visible(line)}", err=True)
     if result.inserted == 0:
         click.echo(f"{file}: nothing new — all {result.read} items are already in {obj.db_path}")
     else:
@@ -227,7 +229,7 @@ def rubric_check(obj: Context, files: tuple[Path, ...]) -> None:
         try:
             loaded = rubrics.load_rubric(path)
         except AnnotateError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {visible(str(exc))}", err=True)
             bad += 1
             continue
         click.echo(f"ok: {path} ({loaded.name} {loaded.version}, {len(loaded.scale)}-point "

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from tui_annotate.cli import Context, emit_json, errors_to_exit, main
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt
 
@@ -151,7 +152,7 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
         click.echo(f"round {entry['round']} · {entry['rubric']} {entry['rubric_version']} · "
                    f"{entry['status']}{verdict} · {entry['items']} items")  # fmt: skip
         for name, p in entry["annotators"].items():
-            click.echo(f"  {name:<20} {p['done']:>4} / {p['of']}")
+            click.echo(f"  {visible(name):<20} {p['done']:>4} / {p['of']}")
     if isinstance(data, list) and not data:
         click.echo("no calibration rounds yet")
 
