@@ -11,6 +11,9 @@ from typing import Any
 from tui_annotate.errors import InputError
 
 CONFIG_FILE = "tui-annotate.toml"
+#: Who may do what is the project's, set by the lead in the file: an annotator's
+#: environment variable must not turn the guard off (see tui_annotate.access).
+FILE_ONLY = frozenset({"annotators_from_login", "leads"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,13 @@ class Settings:
     drift_share: float = 0.10
     #: A judge whose PASS/FAIL Cohen's kappa with people is below this is flagged untrustworthy.
     judge_min_kappa: float = 0.60
+    #: A team host: the annotator is always the login (`--annotator` is refused).
+    annotators_from_login: bool = False
+    #: Logins allowed to run the lead's commands (import, rounds, judge, export…); empty = anyone.
+    leads: tuple[str, ...] = ()
+    #: An item held this long by someone who stopped answering (their app sends a heartbeat)
+    #: goes to the next annotator who asks.
+    lease_seconds: int = 600
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -64,6 +74,12 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise InputError(f"must be true or false, not {value!r}", file=source, field=name)
+    if kind == "tuple[str, ...]":
+        # A TOML array, or a comma-separated environment variable.
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
+            raise InputError(f"must be a list of names, not {value!r}", file=source, field=name)
+        return tuple(x.strip() for x in items if x.strip())
     return str(value)
 
 
@@ -83,7 +99,7 @@ def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings
                                  file=str(path), field=key)  # fmt: skip
             settings = replace(settings, **{key: _coerce(key, value, str(path))})
     environ = os.environ if env is None else env
-    for name in names:
+    for name in names - FILE_ONLY:
         value = environ.get(f"TUI_ANNOTATE_{name.upper()}")
         if value is not None and value != "":
             settings = replace(

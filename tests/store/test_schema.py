@@ -104,7 +104,7 @@ COLUMNS = {
         "created_at",
     ],
     "label_state": ["rubric", "annotator", "item_id", "state", "score", "event_id", "flagged"],
-    "assignments": ["rubric", "item_id", "annotator", "claimed_at"],
+    "assignments": ["rubric", "item_id", "annotator", "claimed_at", "lease_until"],
     "drafts": ["rubric", "annotator", "item_id", "tags", "comment", "updated_at"],
     "settings": ["key", "value"],
 }

@@ -158,3 +158,29 @@ def test_bad_env_value_wins_over_a_good_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         config.load(tmp_path, {"TUI_ANNOTATE_OVERLAP": "lots"})
     assert info.value.file == "TUI_ANNOTATE_OVERLAP"
+
+
+def test_team_settings_from_the_file(tmp_path: Path) -> None:
+    write(tmp_path, 'leads = ["ana", " bo "]\nannotators_from_login = true\nlease_seconds = 90\n')
+    settings = config.load(tmp_path, {})
+    assert settings.leads == ("ana", "bo")
+    assert settings.annotators_from_login is True
+    assert settings.lease_seconds == 90
+
+
+def test_who_may_do_what_is_not_set_from_the_environment(tmp_path: Path) -> None:
+    write(tmp_path, 'leads = ["ana"]\nannotators_from_login = true\n')
+    env = {"TUI_ANNOTATE_LEADS": "mallory", "TUI_ANNOTATE_ANNOTATORS_FROM_LOGIN": "false",
+           "TUI_ANNOTATE_LEASE_SECONDS": "5"}  # fmt: skip
+    settings = config.load(tmp_path, env)
+    assert (settings.leads, settings.annotators_from_login) == (("ana",), True)
+    assert settings.lease_seconds == 5  # an operational knob, fine to set per process
+
+
+@pytest.mark.parametrize("text", ["leads = [1, 2]\n", "leads = 3\n", 'leads = [["a"]]\n'])
+def test_leads_must_be_names(tmp_path: Path, text: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        config.load(tmp_path, {})
+    assert "field 'leads': must be a list of names" in str(err.value)
+    assert CONFIG_FILE in str(err.value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import json
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from tui_annotate import __version__, config
+from tui_annotate import __version__, access, config
 from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
@@ -87,6 +86,23 @@ def errors_to_exit(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def lead_only(command: str) -> Callable[[F], F]:
+    """Refuse COMMAND to logins the project's tui-annotate.toml doesn't name as leads.
+
+    Goes under @errors_to_exit, so the refusal is a message and exit 2.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(obj: Context, *args: Any, **kwargs: Any) -> Any:
+            access.require_lead(command, obj.settings)
+            return fn(obj, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -134,6 +150,7 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("import")
 def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                prompt_version: str | None, source: str | None, skip_invalid: bool,
                as_json: bool) -> None:  # fmt: skip
@@ -313,7 +330,8 @@ def rubric_show(obj: Context, name: str, as_json: bool) -> None:
 def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, overlap: int,
               show_prompt_version: bool, allow_uncalibrated: bool = False) -> None:  # fmt: skip
     loaded = obj.rubric(rubric_name)
-    repo = Repository.open(db_path)
+    repo, readonly_reason = Repository.open_or_browse(db_path)
+    repo.lease_seconds = obj.settings.lease_seconds
     try:
         decision = gate.decide(
             repo, loaded, annotator, require_calibration=obj.settings.require_calibration,
@@ -321,7 +339,11 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
         )  # fmt: skip
         if not decision.allowed:
             fail(decision.message, code=1)
-        snapshot.register(repo, loaded)
+        if readonly_reason is None:
+            snapshot.register(repo, loaded)
+        else:
+            click.echo(f"warning: {visible(readonly_reason)}; opening it read-only for "
+                       "browsing: nothing will be saved", err=True)  # fmt: skip
         if repo.get_setting("show_prompt_version") == "true":
             show_prompt_version = True
         calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
@@ -334,6 +356,7 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
             uncalibrated=decision.uncalibrated,
             # Drift is measured once a team calibrates; a solo user keeps a plain overlap.
             drift_permille=round(obj.settings.drift_share * 1000) if calibrated_rubric else 0,
+            readonly_reason=readonly_reason,
         )  # fmt: skip
         app.run()
     finally:
@@ -341,7 +364,11 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
 
 
 @main.command()
-@click.option("--annotator", default=None, help="Your name on the labels [default: your login].")
+@click.option(
+    "--annotator",
+    default=None,
+    help="Your name on the labels [default: your login; a team project can turn this off].",
+)
 @click.option("--rubric", "rubric_name", required=True, help="The rubric to rate against.")
 @click.option(
     "--overlap",
@@ -362,9 +389,7 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
 def annotate(obj: Context, annotator: str | None, rubric_name: str, overlap: int | None,
              show_prompt_version: bool, allow_uncalibrated: bool) -> None:  # fmt: skip
     """Open the annotation app: rate items with one key each."""
-    name = (annotator or getpass.getuser()).strip()
-    if not name or name.startswith("judge:"):
-        raise InputError(f"invalid annotator name {name!r}", field="--annotator")
+    name = access.annotator_name(annotator, obj.settings)
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
     _open_app(obj, obj.db_path, rubric_name, name, overlap or obj.settings.overlap,
@@ -390,7 +415,7 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     with Repository.open(db_path) as repo:
         ingest.import_items(repo, SAMPLE_ITEMS)
     try:
-        _open_app(obj, db_path, rubric_name, (annotator or getpass.getuser()), 1, True)
+        _open_app(obj, db_path, rubric_name, (annotator or access.login_name()), 1, True)
     finally:
         click.echo(f"Demo database: {db_path}")
         click.echo(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")
@@ -417,6 +442,7 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
 @click.option("--golden", is_flag=True, help="Export the golden (adjudicated) set instead.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("export")
 def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
            golden: bool) -> None:  # fmt: skip
     """Export PASS/FAIL labels: one row per labeled item, scores resolved by median."""
@@ -444,8 +470,35 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
             click.echo(f"exported {count} items to {output}", err=True)
 
 
+# -- backup -------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+@click.pass_obj
+@errors_to_exit
+@lead_only("backup")
+def backup(obj: Context, dest: Path, force: bool) -> None:
+    """Copy the database to DEST safely while annotators keep working.
+
+    A plain `cp` of the .db file misses every label still in its -wal file;
+    this copies one consistent snapshot, the WAL included, into one file.
+    """
+    if not obj.db_path.exists():
+        raise InputError(f"no database at {obj.db_path}")
+    if dest.exists() and not force:
+        raise InputError(f"{dest} exists; pass --force to replace it", file=str(dest))
+    if not dest.parent.is_dir():
+        raise InputError(f"the directory {dest.parent} does not exist", file=str(dest))
+    with obj.repo(readonly=True) as repo:
+        size = repo.backup_to(dest)
+    click.echo(f"backed up {obj.db_path} to {dest} ({size / 1e6:.1f} MB)", err=True)
+
+
 # Commands defined in sibling modules register themselves on `main` when imported.
 from tui_annotate.cli import calibration as _calibration  # noqa: E402
 from tui_annotate.cli import judge as _judge  # noqa: E402
+from tui_annotate.cli import serve as _serve  # noqa: E402
 
-__all__ = ["_calibration", "_judge", "main"]
+__all__ = ["_calibration", "_judge", "_serve", "main"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tui_annotate.cli import Context, emit_json, errors_to_exit, main
+from tui_annotate import access
+from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt
@@ -107,6 +107,7 @@ def calibrate() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the round as JSON.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("calibrate start")
 def calibrate_start(obj: Context, rubric_name: str, annotators: str, items: int | None,
                     from_golden: bool, seed: int | None, as_json: bool) -> None:  # fmt: skip
     """Open a round: a sample stratified over prompts and prompt versions."""
@@ -116,7 +117,7 @@ def calibrate_start(obj: Context, rubric_name: str, annotators: str, items: int 
     with obj.repo() as repo:
         round_ = calibration.start_round(
             repo, rubric, _split(annotators) or [], items=items, from_golden=from_golden,
-            seed=seed, created_by=getpass.getuser(),
+            seed=seed, created_by=access.login_name(),
         )  # fmt: skip
         data = calibration.status(repo, round_)
     if as_json:
@@ -169,6 +170,7 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("calibrate close")
 def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json: bool) -> None:
     """Compute alpha, its interval and diagnostics; store the verdict; exit 1 unless it passed."""
     from tui_annotate.core import calibration
@@ -216,11 +218,13 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
 @click.option("--adjudicator", default=None, help="Your name on golden labels [default: login].")
 @click.pass_obj
 @errors_to_exit
+@lead_only("calibrate review")
 def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> None:
     """Walk the round's disputed items and adjudicate golden labels (the app)."""
     from tui_annotate.core import calibration
     from tui_annotate.store.repository import Repository
 
+    adjudicator = access.annotator_name(adjudicator, obj.settings, "--adjudicator")
     repo = Repository.open(obj.db_path)
     try:
         round_ = calibration.find_round(repo, round_id)
@@ -232,7 +236,7 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
         from tui_annotate.tui.review import ReviewApp
 
         ReviewApp(repo=repo, round_=round_, rubric=rubric, items=items,
-                  adjudicator=adjudicator or getpass.getuser()).run()  # fmt: skip
+                  adjudicator=adjudicator).run()  # fmt: skip
     finally:
         repo.close()
 
@@ -245,11 +249,13 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
 @click.option("--adjudicator", default=None, help="Your name [default: login].")
 @click.pass_obj
 @errors_to_exit
+@lead_only("calibrate adjudicate")
 def calibrate_adjudicate(obj: Context, round_id: int, item_id: str, score: int, note: str,
                          adjudicator: str | None) -> None:  # fmt: skip
     """Set the golden label of ITEM (its external id) from ROUND without opening the app."""
     from tui_annotate.core import calibration
 
+    adjudicator = access.annotator_name(adjudicator, obj.settings, "--adjudicator")
     with obj.repo() as repo:
         round_ = calibration.find_round(repo, round_id)
         if round_.is_open:
@@ -259,7 +265,7 @@ def calibrate_adjudicate(obj: Context, round_id: int, item_id: str, score: int, 
         if item_id not in found or found[item_id] not in repo.rounds.item_ids(round_id):
             raise NotFound(f"item {item_id!r} is not in round {round_id}")
         calibration.adjudicate(repo, rubric, found[item_id], score, note=note,
-                               adjudicator=adjudicator or getpass.getuser(), round_id=round_id)  # fmt: skip
+                               adjudicator=adjudicator, round_id=round_id)  # fmt: skip
     click.echo(f"golden: {item_id} = {score} ({rubric.name})")
 
 
@@ -406,6 +412,7 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
 )
 @click.pass_obj
 @errors_to_exit
+@lead_only("import-labels")
 def import_labels_cmd(
     obj: Context, file: Path, rubric_name: str | None, fmt_name: str | None
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from tui_annotate.cli import Context, emit_json, errors_to_exit, main
+from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
 from tui_annotate.errors import InputError
 
 
@@ -80,6 +80,7 @@ from tui_annotate.errors import InputError
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("judge")
 def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, concurrency: int,
           limit: int | None, which: str, samples: int, temperature: float | None,
           no_structured: bool, no_logprobs: bool, timeout: float, retries: int, dry_run: bool,
@@ -194,6 +195,7 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
 @errors_to_exit
+@lead_only("route")
 def route(obj: Context, rubric_name: str, model: str | None, confidence_below: float,
           sample: float, seed: int, as_json: bool) -> None:  # fmt: skip
     """Send the judge's hard cases to people: low confidence, disagreement with a human,

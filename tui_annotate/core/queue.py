@@ -91,6 +91,14 @@ class AnnotationSession:
         self.pos = len(self.history) - 1
         self._draw()
 
+    def heartbeat(self) -> None:
+        """Tell the store this annotator is still here: their held items stay theirs.
+
+        The app calls it well inside the lease; an annotator who vanished stops
+        calling, and their items go to others once the lease runs out.
+        """
+        self.repo.renew_leases(self.rubric.name, self.annotator)
+
     def refresh_progress(self, repo: Repository | None = None) -> Progress:
         """Recount done and remaining (a full count: call it off the UI thread on big queues)."""
         done, remaining, skipped = (repo or self.repo).progress(
@@ -396,6 +404,9 @@ class AnnotationSession:
             self._wrote(item_id)
 
     def _claim(self, exclude: list[int]) -> int | None:
+        if self.repo.readonly:
+            # Browsing: nothing is held, so what was shown must be left out by hand.
+            exclude = [*exclude, *self.history]
         r = self._request(exclude)
         return self.repo.claim_next(
             r.rubric, r.annotator, overlap=r.overlap, start_rank=r.start_rank,

@@ -30,9 +30,7 @@ def connect(
         if readonly:
             if not path.exists():
                 raise StoreError(f"{path}: no such database")
-            # as_uri() escapes '#', '?' and '%' in the path, which a URI would misread.
-            uri = path.resolve().as_uri() + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn = _open_read_only(path)
         else:
             if not path.parent.exists():
                 raise StoreError(f"{path}: the directory {path.parent} does not exist")
@@ -75,6 +73,10 @@ def connect(
                     "open it once read-write"
                 )
             _migrate(conn)
+    except sqlite3.OperationalError as exc:
+        # Can't read or lock it (permissions, a read-only mount): not a question of format.
+        conn.close()
+        raise StoreError(f"{path}: can't open the database: {exc}") from None
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path}: not a tui-annotate database ({exc})") from None
@@ -82,6 +84,51 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """mode=ro, or immutable=1 where even that can't work.
+
+    A WAL database opened read-only still needs its -shm file, and creates it
+    when missing: on a read-only mount, or in a directory this user can't
+    write, that fails. immutable=1 then reads the main file without locks;
+    what it shows is the last checkpoint (everything, once the writers have
+    closed), which is enough for browsing.
+    """
+    # as_uri() escapes '#', '?' and '%' in the path, which a URI would misread.
+    base = path.resolve().as_uri()
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(base + "?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)  # fmt: skip
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if conn is not None:
+            conn.close()
+        return sqlite3.connect(base + "?mode=ro&immutable=1", uri=True, isolation_level=None,
+                               check_same_thread=False)  # fmt: skip
+
+
+def refuses_writes(conn: sqlite3.Connection) -> str | None:
+    """Why this connection can't write (a read-only file or mount), or None if it can.
+
+    Writes the header's user_version back unchanged and rolls back: nothing
+    changes, but SQLite has to take the write path to say no.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            return str(exc)
+        raise
+    return None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -11,36 +11,74 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from tui_annotate.core.clock import now
+from tui_annotate.core.clock import later, now
 from tui_annotate.core.models import ClaimRequest
+
+#: A claim that still counts: held for good (labelled) or on a lease not yet run out.
+LIVE = "(a.lease_until IS NULL OR a.lease_until > :now)"
 
 
 class QueueQueries:
-    """Claims and counts; the caller (Repository) provides the connection and transactions."""
+    """Claims and counts; the caller (Repository) provides the connection and transactions.
+
+    A claim on an item nobody has labelled yet is a lease: the annotator's
+    app renews it while it runs (renew_leases), and once it has run out the
+    item counts as free, so an annotator whose connection dropped doesn't
+    keep it from everyone else. The lapsed row stays: its owner gets the
+    item back on return if nobody took it meanwhile.
+    """
 
     conn: sqlite3.Connection
+    lease_seconds: float
+    readonly: bool
 
     def transaction(self) -> AbstractContextManager[None]:
         raise NotImplementedError  # Repository's
 
-    def _claim(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
-        """Hold the item for the annotator if they already do or there is room (in a transaction)."""
-        holders = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT annotator FROM assignments WHERE rubric = ? AND item_id = ?",
-                (rubric, item_id),
-            )
-        ]
-        if annotator in holders:
-            return True
-        if len(holders) >= overlap:
-            return False
+    def _hold(self, rubric: str, item_id: int, annotator: str) -> None:
+        """Take or renew the annotator's lease on the item (a labelled one stays held for good)."""
         self.conn.execute(
-            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
-            (rubric, item_id, annotator, now()),
+            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET lease_until = excluded.lease_until"
+            " WHERE assignments.lease_until IS NOT NULL",
+            (rubric, item_id, annotator, now(), later(self.lease_seconds)),
         )
+
+    def _others_holding(self, rubric: str, item_id: int, annotator: str) -> int:
+        """How many other annotators hold the item now (labelled it, or on a live lease)."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
+                f" AND a.item_id = :item AND a.annotator != :annotator AND {LIVE}",
+                {"rubric": rubric, "item": item_id, "annotator": annotator, "now": now()},
+            ).fetchone()[0]
+        )
+
+    def _claim(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
+        """Hold the item for the annotator if there is room, or they hold it and nobody
+        took it from them while their lease was out (in a transaction)."""
+        own = self.conn.execute(
+            "SELECT lease_until FROM assignments WHERE rubric = ? AND item_id = ?"
+            " AND annotator = ?",
+            (rubric, item_id, annotator),
+        ).fetchone()
+        if own is not None and (own[0] is None or own[0] > now()):
+            self._hold(rubric, item_id, annotator)
+            return True
+        if self._others_holding(rubric, item_id, annotator) >= overlap:
+            return False
+        self._hold(rubric, item_id, annotator)
         return True
+
+    def renew_leases(self, rubric: str, annotator: str) -> int:
+        """The running app's heartbeat: extend every lease the annotator holds on RUBRIC."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE assignments SET lease_until = ? WHERE rubric = ? AND annotator = ?"
+                " AND lease_until IS NOT NULL",
+                (later(self.lease_seconds), rubric, annotator),
+            )
+            return cur.rowcount
 
     def claim_item(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
         """Claim one given item (back) for the annotator; False when others fill the overlap."""
@@ -57,7 +95,7 @@ class QueueQueries:
         " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
-        "   AND a.item_id = i.id AND a.annotator != :annotator)"
+        f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE})"
         "   < :overlap + (i.rank % 1000 < :drift)"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
@@ -79,7 +117,7 @@ class QueueQueries:
         "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
         "   AND h.annotator NOT LIKE 'judge:%' AND l.id > rt.after_label)"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
-        "   AND a.item_id = i.id AND a.annotator != :annotator AND NOT EXISTS ("
+        f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE} AND NOT EXISTS ("
         "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
         "     AND o.item_id = i.id AND o.state != 'open')) < :overlap"
     )
@@ -99,10 +137,12 @@ class QueueQueries:
         """Hand the annotator their next item and record the assignment, atomically."""
         request = ClaimRequest(rubric, annotator, overlap, start_rank, tuple(exclude),
                                include_skipped, drift_permille, calibration_only)  # fmt: skip
+        if self.readonly:  # browsing a database we can't write: what would come, held by nobody
+            return self._claim_next_locked(request, hold=False)
         with self.transaction():
             return self._claim_next_locked(request)
 
-    def _claim_next_locked(self, request: ClaimRequest) -> int | None:
+    def _claim_next_locked(self, request: ClaimRequest, *, hold: bool = True) -> int | None:
         """The claim itself, inside the caller's write transaction.
 
         First the items of an open calibration round they belong to, then an
@@ -115,7 +155,7 @@ class QueueQueries:
         rubric, annotator, overlap = request.rubric, request.annotator, request.overlap
         args: dict[str, Any] = {
             "rubric": rubric, "annotator": annotator, "overlap": overlap,
-            "start": request.start_rank, "drift": request.drift_permille,
+            "start": request.start_rank, "drift": request.drift_permille, "now": now(),
         }  # fmt: skip
         skip_clause = ""
         if request.exclude:
@@ -133,15 +173,24 @@ class QueueQueries:
         ).fetchone()
         if row is not None or request.calibration_only:
             return None if row is None else int(row[0])
-        row = self.conn.execute(
+        row = None
+        for (held,) in self.conn.execute(
             "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
             " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
             "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
             + skip_clause
-            + " ORDER BY a.claimed_at, a.item_id LIMIT 1",
+            + " ORDER BY a.claimed_at, a.item_id",
             args,
-        ).fetchone()
+        ).fetchall():
+            if not hold or self._claim(rubric, int(held), annotator, overlap):
+                row = (held,)
+                break
+            # Their lease ran out and others filled the item meanwhile: it is theirs no more.
+            self.conn.execute(
+                "DELETE FROM assignments WHERE rubric = ? AND item_id = ? AND annotator = ?",
+                (rubric, held, annotator),
+            )
         if row is None:
             # Items the judge routed to people come before the rest of the queue.
             row = self.conn.execute(
@@ -150,12 +199,8 @@ class QueueQueries:
                 " ORDER BY rt.created_at, i.rank LIMIT 1",
                 args,
             ).fetchone()
-            if row is not None:
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
-                    " VALUES (?,?,?,?)",
-                    (rubric, row[0], annotator, now()),
-                )
+            if row is not None and hold:
+                self._hold(rubric, int(row[0]), annotator)
         if row is not None:
             return int(row[0])
         for where in ("i.rank >= :start", "i.rank < :start"):
@@ -171,7 +216,8 @@ class QueueQueries:
                 "SELECT s.item_id AS id FROM label_state s WHERE s.rubric = :rubric"
                 " AND s.annotator = :annotator AND s.state = 'skipped'"
                 " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
-                "   AND a.item_id = s.item_id AND a.annotator != :annotator) < :overlap"
+                f"   AND a.item_id = s.item_id AND a.annotator != :annotator AND {LIVE})"
+                "   < :overlap"
                 " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r"
                 "   ON r.id = ri.round_id WHERE ri.item_id = s.item_id AND r.status = 'open'"
                 "   AND r.rubric = :rubric)"
@@ -180,11 +226,8 @@ class QueueQueries:
             ).fetchone()
         if row is None:
             return None
-        self.conn.execute(
-            "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
-            " VALUES (?,?,?,?)",
-            (rubric, row[0], annotator, now()),
-        )
+        if hold:
+            self._hold(rubric, int(row[0]), annotator)
         return int(row[0])
 
     def state_counts(self, rubric: str, annotator: str) -> tuple[int, int]:
@@ -209,6 +252,7 @@ class QueueQueries:
             "annotator": annotator,
             "overlap": overlap,
             "drift": drift_permille,
+            "now": now(),
         }
         in_rounds = self.conn.execute(
             "SELECT count(*) FROM round_items ri JOIN rounds r ON r.id = ri.round_id"

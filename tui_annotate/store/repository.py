@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
-from tui_annotate.core.clock import now
+from tui_annotate.config import Settings
+from tui_annotate.core.clock import later, now
 from tui_annotate.core.models import (
     ROW_EXTERNAL_ID,
     ROW_LINE,
@@ -22,7 +23,7 @@ from tui_annotate.core.models import (
     NewItem,
 )
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
-from tui_annotate.store.db import connect
+from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.queue import QueueQueries
 
 if TYPE_CHECKING:
@@ -58,10 +59,59 @@ class Repository(QueueQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str = ":memory:") -> None:
         self.conn = conn
         self.path = str(path)
+        #: How long a claim outlives its annotator's last heartbeat (Settings.lease_seconds).
+        self.lease_seconds: float = Settings().lease_seconds
+        #: Opened for reading only: claims are looked up, never written.
+        self.readonly = False
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
-        return cls(connect(path, readonly=readonly), path)
+        repo = cls(connect(path, readonly=readonly), path)
+        repo.readonly = readonly
+        return repo
+
+    def backup_to(self, dest: Path) -> int:
+        """A consistent copy of the whole database in DEST, taken while others keep writing.
+
+        SQLite's online backup reads one snapshot, the WAL's committed frames
+        included: copying the main file alone would miss every label not yet
+        checkpointed into it. Written beside DEST and renamed, so DEST is
+        never half a database. Returns the copy's size in bytes.
+        """
+        part = dest.with_name(dest.name + ".part")
+        part.unlink(missing_ok=True)
+        target = sqlite3.connect(part, isolation_level=None)
+        try:
+            self.conn.backup(target)  # every page in one step: one read snapshot
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        except sqlite3.Error as exc:
+            target.close()
+            part.unlink(missing_ok=True)
+            raise StoreError(f"{dest}: the backup failed: {exc}") from None
+        target.close()
+        part.replace(dest)
+        return dest.stat().st_size
+
+    @classmethod
+    def open_or_browse(cls, path: Path | str) -> tuple[Repository, str | None]:
+        """Open for annotating; a file that takes no writes is opened read-only instead.
+
+        Returns the repository and, when read-only, why: the app then lets the
+        annotator browse, and says plainly that nothing will be saved.
+        """
+        try:
+            repo = cls.open(path)
+        except StoreError as exc:
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+            reason = str(exc)
+        else:
+            refusal = refuses_writes(repo.conn)
+            if refusal is None:
+                return repo, None
+            repo.close()
+            reason = f"{path}: {refusal}"
+        return cls.open(path, readonly=True), reason
 
     @property
     def db(self) -> Any:
@@ -281,6 +331,13 @@ class Repository(QueueQueries):
              round(e.get("seconds", 0.0), 3), int(e.get("calibration", False) or round_id is not None),
              round_id, json.dumps(e.get("meta") or {}), now()),
         )  # fmt: skip
+        if kind in ("rate", "retract"):
+            # Labelled: held for good. Retracted: back on a lease while they re-rate it.
+            self.conn.execute(
+                "UPDATE assignments SET lease_until = ? WHERE rubric = ? AND item_id = ?"
+                " AND annotator = ?",
+                (None if kind == "rate" else later(self.lease_seconds), rubric, item_id, annotator),
+            )
         if e.get("clear_draft"):
             self.conn.execute(
                 "DELETE FROM drafts WHERE rubric = ? AND annotator = ? AND item_id = ?",
@@ -306,8 +363,8 @@ class Repository(QueueQueries):
                  for e in events],
             )  # fmt: skip
             self.conn.executemany(
-                "INSERT OR IGNORE INTO assignments (rubric, item_id, annotator, claimed_at)"
-                " VALUES (?,?,?,?)",
+                "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
+                " VALUES (?,?,?,?,NULL) ON CONFLICT DO UPDATE SET lease_until = NULL",
                 [(e["rubric"], e["item_id"], e["annotator"], stamp) for e in events],
             )
         return len(events)

@@ -33,8 +33,10 @@ class AnnotateApp(App[None]):
         calibration_only: bool = False,
         uncalibrated: bool = False,
         drift_permille: int = 0,
+        readonly_reason: str | None = None,
     ) -> None:
         super().__init__()
+        self.readonly_reason = readonly_reason
         self.session = AnnotationSession(
             repo, rubric, annotator, overlap=overlap, calibration_only=calibration_only,
             uncalibrated=uncalibrated, drift_permille=drift_permille,
@@ -45,6 +47,20 @@ class AnnotateApp(App[None]):
         self.session.start()
         self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
         self.show_new_results()
+        if self.readonly_reason is not None:
+            self.notify(
+                f"{self.readonly_reason}. Browse with n and p; nothing you rate is saved.",
+                title="Read-only database", severity="warning", timeout=30,
+            )  # fmt: skip
+            return
+        # Three beats per lease: one late or failed beat doesn't cost anyone their items.
+        self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
+
+    def heartbeat(self) -> None:
+        # A database that takes no writes just now (full, read-only, locked for long) shows
+        # its error on the next key, where the annotator can act on it; not every beat.
+        with contextlib.suppress(AnnotateError):
+            self.session.heartbeat()
 
     def latest_round(self) -> Round | None:
         """The last closed calibration round on this rubric this annotator took part in."""

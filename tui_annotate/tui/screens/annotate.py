@@ -204,7 +204,9 @@ class AnnotateScreen(Screen[None]):
             return
 
         def chosen(tags: tuple[str, ...] | None) -> None:
-            if tags is not None and self._run("tags", self.session.set_tags, tags):
+            if tags is not None:
+                # Shown even when the save failed: the session keeps them for the rating key.
+                self._run("tags", self.session.set_tags, tags)
                 self._show_rubric()
 
         self.app.push_screen(TagPickerScreen(rubric.tags, self.session.draft.tags), chosen)
@@ -214,8 +216,9 @@ class AnnotateScreen(Screen[None]):
             return
 
         def saved(text: str | None) -> None:
-            changed = text is not None and text != self.session.draft.comment
-            if changed and self._run("comment", self.session.set_comment, text):
+            if text is not None and text != self.session.draft.comment:
+                # Shown even when the save failed: the session keeps it for the rating key.
+                self._run("comment", self.session.set_comment, text)
                 self._show_rubric()
 
         self.app.push_screen(CommentScreen(self.session.draft.comment), saved)
