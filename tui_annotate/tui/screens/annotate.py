@@ -30,9 +30,14 @@ TALL = 30
 class AnnotateScreen(Screen[None]):
     """Renders an AnnotationSession; every key calls one session method, then refreshes."""
 
+    # The keys that open another screen are priority bindings: the App runs them as the key
+    # arrives, so keys typed right behind them (one burst over SSH) reach the new screen,
+    # not this one, where they could rate the item.
     BINDINGS = [
-        Binding("t", "tags", "tags", id="annotate.tags", tooltip="Pick failure tags for this item"),
-        Binding("c", "comment", "comment", id="annotate.comment", tooltip="Comment on this item"),
+        Binding("t", "tags", "tags", id="annotate.tags", tooltip="Pick failure tags for this item",
+                priority=True),
+        Binding("c", "comment", "comment", id="annotate.comment", tooltip="Comment on this item",
+                priority=True),
         Binding("u", "undo", "undo", id="annotate.undo", tooltip="Retract the last label and go back"),
         Binding("s", "skip", "skip", id="annotate.skip", tooltip="Park this item"),
         Binding("f", "flag", "flag", id="annotate.flag", tooltip="Flag for expert review"),
@@ -44,7 +49,7 @@ class AnnotateScreen(Screen[None]):
         Binding("m", "toggle_markdown", "markdown", id="annotate.markdown", show=False,
                 tooltip="Render the output as Markdown"),
         Binding("question_mark", "help", "help", id="annotate.help", key_display="?",
-                tooltip="All keys"),
+                tooltip="All keys", priority=True),
         Binding("q", "quit", "quit", id="annotate.quit", tooltip="Quit; every label is saved"),
     ]  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,7 +12,12 @@ from textual.widgets import Static, TextArea
 
 
 class CommentScreen(ModalScreen[str]):
-    """Returns the edited comment. Escape saves too: nothing typed is thrown away."""
+    """Returns the edited comment. Escape saves too: nothing typed is thrown away.
+
+    Typed ahead is typed too: over SSH a burst can hold `c`, the comment and
+    Ctrl+S at once. Keys that reach the screen before its text area has focus
+    are handed to it, and saving waits for the keys already on their way.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "save", id="comment.save", priority=True),
@@ -21,6 +27,7 @@ class CommentScreen(ModalScreen[str]):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+        self._saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -35,5 +42,19 @@ class CommentScreen(ModalScreen[str]):
         area.focus()
         area.move_cursor(area.document.end)
 
+    def on_key(self, event: events.Key) -> None:
+        # The text area stops every printable key it gets; one here was sent to the screen
+        # because nothing had focus yet (the screen was still opening).
+        if event.is_printable and event.character is not None:
+            event.stop()
+            self.query_one(TextArea).post_message(events.Key(event.key, event.character))
+
     def action_save(self) -> None:
+        # Priority bindings run as the key arrives: the keys typed before it may still be
+        # queued for this screen and then for the text area. Save behind both queues.
+        if not self._saving:
+            self._saving = True
+            self.call_later(lambda: self.query_one(TextArea).call_later(self._save))
+
+    def _save(self) -> None:
         self.dismiss(self.query_one(TextArea).text.strip())
