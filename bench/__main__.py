@@ -15,7 +15,16 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import bootstrap, import_speed, imports, judge_throughput, keys, memory
+from bench import (
+    bootstrap,
+    bytes_per_item,
+    import_speed,
+    imports,
+    judge_throughput,
+    keys,
+    memory,
+    team,
+)
 from bench.common import Figure, say, table
 
 #: In order: the million-item database from import_speed is reused by memory.
@@ -23,6 +32,8 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "import_speed": import_speed.run,
     "memory": memory.run,
     "keys": keys.run,
+    "bytes": bytes_per_item.run,
+    "team": team.run,
     "imports": imports.run,
     "bootstrap": bootstrap.run,
     "judge": judge_throughput.run,

@@ -249,6 +249,13 @@ class PtyApp:
                 continue
             data = data[n:]
 
+    def resize(self, cols: int, rows: int) -> None:
+        """Give the terminal a new size, as a terminal emulator does when its window changes."""
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.cols, self.rows = cols, rows
+        with contextlib.suppress(ProcessLookupError):  # the kernel signals it too, given a ctty
+            os.killpg(self.proc.pid, signal.SIGWINCH)
+
     # -- ending ----------------------------------------------------------------
 
     def kill(self, sig: int = signal.SIGKILL) -> int:

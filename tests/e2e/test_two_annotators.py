@@ -7,40 +7,10 @@ from pathlib import Path
 
 from tests.conftest import SAMPLE
 from tests.e2e.conftest import TIMEOUT, Spawn
-from tests.e2e.ptyapp import PtyApp, PtyTimeout, pump_any
+from tests.e2e.ptyapp import PtyTimeout, pump_any
+from tests.e2e.raters import Rater
 from tui_annotate.core import ingest
 from tui_annotate.store.repository import Repository
-
-#: The all-done screen's footer; its only key not on the annotation screen.
-DONE_SCREEN = b"revisit skipped"
-
-
-class Rater:
-    """One annotator pressing a rating key each time the screen acknowledges the last one."""
-
-    def __init__(self, app: PtyApp, key: str) -> None:
-        self.app = app
-        self.key = key
-        self.current = app.wait_for_item(TIMEOUT)
-        self.shown = [self.current]
-        self.mark = -1  # output offset of the unacknowledged key press, or -1
-        self.done = False
-
-    def press(self) -> None:
-        self.mark = len(self.app.output)
-        self.app.send(self.key)
-
-    def acknowledged(self) -> bool:
-        """True once the screen moved on after the last press (another item, or all done)."""
-        if self.app.output.find(DONE_SCREEN, self.mark) >= 0:
-            self.done = True
-            return True
-        moved = [i for i in self.app.item_ids(self.mark) if i != self.current]
-        if moved:
-            self.current = moved[0]
-            self.shown.append(self.current)
-            return True
-        return False
 
 
 def test_two_annotators_never_share_an_item(tmp_path: Path, spawn: Spawn) -> None:

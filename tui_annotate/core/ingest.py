@@ -6,6 +6,9 @@ import csv
 import hashlib
 import io
 import json
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,6 +223,21 @@ def _in_worker(
     return parse_jsonl_lines(lines, first, file, defaults, stamp)
 
 
+def _die_with(parent: int) -> None:
+    """A parsing process's initializer: exit once the import that started it is gone.
+
+    A `kill -9` of the import gives its workers no signal; blocked on their
+    task queue they would otherwise wait forever, holding memory.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def _line_chunks(path: Path, progress: Progress | None) -> Iterator[tuple[list[bytes], int]]:
     with path.open("rb") as f:
         first = 1
@@ -271,7 +289,8 @@ def read_jsonl(
                 broken = True
         return chunk(parse_jsonl_lines(lines, first, file, defaults, stamp))
 
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_die_with,
+                             initargs=(os.getpid(),)) as pool:  # fmt: skip
         for lines, first in _line_chunks(path, progress):
             future = None
             if not broken:

@@ -5,17 +5,21 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
 
 from tui_annotate.core.models import Item
 from tui_annotate.core.textsafe import readable_json, visible
+from tui_annotate.tui.widgets.partial_static import PartialStatic
 
 
-class ItemSection(Static):
-    """One block of item text; the text is data, never markup."""
+class ItemSection(PartialStatic):
+    """One block of item text; the text is data, never markup.
+
+    Only the lines that differ from the last item are sent to the terminal
+    when the new text wraps to as many lines (see PartialStatic).
+    """
 
     def show_text(self, text: str) -> None:
-        self.update(Content(visible(text)))
+        self.show(Content(visible(text)))
 
 
 class SectionBox(VerticalScroll):
@@ -57,7 +61,9 @@ class ItemView(Vertical):
         self._show_output()
         output = self.query_one("#output-box", SectionBox)
         output.scroll_home(animate=False)
-        if self.screen.focused is None or self.screen.focused in list(self.query(SectionBox)):
+        focused = self.screen.focused
+        # focus() repaints the whole box even when it already has the focus.
+        if focused is not output and (focused is None or focused in list(self.query(SectionBox))):
             output.focus(scroll_visible=False)
 
     def toggle_markdown(self) -> bool:
@@ -68,7 +74,9 @@ class ItemView(Vertical):
     def _show_output(self) -> None:
         plain = self.query_one("#output", ItemSection)
         box = self.query_one("#output-box", SectionBox)
-        box.border_title = "output (markdown)" if self.markdown else "output"
+        title = "output (markdown)" if self.markdown else "output"
+        if box.border_title != title:  # setting it repaints the whole box, border and all
+            box.border_title = title
         rendered = box.query("#output-md").first() if box.query("#output-md") else None
         if self.markdown:
             # Markdown syntax is honoured here, but control characters still are not.

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tui_annotate.core.models import Draft, Rubric
+from tui_annotate.tui.widgets.partial_static import PartialStatic
 
 
-class RubricPanel(Static):
+class RubricPanel(PartialStatic):
     """Question, anchors, and what the next rating will carry (tags, comment)."""
 
     def __init__(self, rubric: Rubric, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.rubric = rubric
         self._shown: tuple[int | None, Draft, bool] | None = None
 
@@ -20,7 +20,11 @@ class RubricPanel(Static):
         self.border_title = f"{self.rubric.title} — PASS at {self.rubric.pass_threshold}+"
 
     def show_state(self, score: int | None, draft: Draft, compact: bool = False) -> None:
-        """Re-render only when something visible changed (saves bytes over SSH)."""
+        """Re-render only when something visible changed, and repaint only the lines that did.
+
+        Over SSH every byte counts: moving the highlight repaints the two
+        levels' lines, not the panel.
+        """
         state = (score, draft, compact)
         if state == self._shown:
             return
@@ -53,4 +57,4 @@ class RubricPanel(Static):
             lines.append(
                 Content.assemble(Content.styled("comment: ", "bold"), Content(first + more))
             )
-        self.update(Content("\n").join(lines))
+        self.show(Content("\n").join(lines))
