@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from tui_annotate.core.models import (
     NewItem,
 )
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
-from tui_annotate.store.db import BUSY_TIMEOUT_MS, connect, refuses_writes
+from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.queue import QueueQueries
 
 if TYPE_CHECKING:
@@ -153,7 +152,10 @@ class Repository(QueueQueries):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT: the write lock up front, so no deadlock on upgrade."""
-        self._begin_immediate()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _store_error(self.path, exc) from None
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -167,33 +169,6 @@ class Repository(QueueQueries):
         except sqlite3.OperationalError as exc:
             self._rollback()
             raise _store_error(self.path, exc) from None
-
-    def _begin_immediate(self) -> None:
-        """Take the write lock, asking again every millisecond or two while another has it.
-
-        SQLite's own busy handler backs off in steps up to 100 ms: with eight
-        annotators committing at once, a key press could sit out a whole
-        step after the lock was free. Polling here keeps the wait near the
-        other writers' actual (sub-millisecond) transactions. The deadline is
-        the connection's busy timeout; every other statement keeps SQLite's
-        handler.
-        """
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        self.conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            pause = 0.0005
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    busy = "locked" in str(exc) or "busy" in str(exc)
-                    if not busy or time.monotonic() > deadline:
-                        raise _store_error(self.path, exc) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.002)
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def bulk_insert(self) -> Iterator[None]:
