@@ -153,3 +153,12 @@ def test_a_backup_taken_mid_session_holds_every_label(tmp_path: Path, spawn: Spa
 
     rate_acknowledged(app, "4", shown)  # the annotator never noticed
     assert labelled(db, "kim") == shown[:6]
+
+    # Once the last connection closes, SQLite checkpoints the WAL into the main file and
+    # removes it: from then on the .db alone is the whole database, and a plain copy works.
+    app.send("q")
+    assert app.wait_exit(TIMEOUT) == 0, app._why("quit failed")
+    assert not Path(f"{db}-wal").exists()
+    after = tmp_path / "copy-after-close.db"
+    shutil.copyfile(db, after)
+    assert labelled(after, "kim") == shown[:6]

@@ -77,6 +77,15 @@ def annotators(db: Path) -> dict[str, int]:
     return counts
 
 
+def drafts(db: Path) -> dict[str, str]:
+    """Unsaved-label drafts by item external id: comments typed before any rating."""
+    with Repository.open(db, readonly=True) as repo:
+        rows = repo.conn.execute(
+            "SELECT i.external_id, d.comment FROM drafts d JOIN items i ON i.id = d.item_id"
+        ).fetchall()
+    return {str(ext): str(comment) for ext, comment in rows}
+
+
 def rate(app: PtyApp, current: str, times: int) -> list[str]:
     """Press 4 TIMES, each after the header moved on; the items shown after each press."""
     shown = []
@@ -138,6 +147,8 @@ def test_ssh_login_rates_survives_a_dropped_link_and_resumes(tmp_path: Path) -> 
         # sshd hangs up the session; the app on the other end must not linger.
         wait_gone(project, server, STEP)
         assert labelled(db, user) == rated
+        # The half-typed comment was kept as the item's draft on the way out.
+        assert drafts(db) == {shown[N]: UNSAVED}
 
         again = PtyApp(server.client_argv(), cols=120, rows=40)
         try:
@@ -155,3 +166,9 @@ def test_ssh_login_rates_survives_a_dropped_link_and_resumes(tmp_path: Path) -> 
     after = labelled(db, user)
     assert sorted(after) == sorted([*shown, *more[:-1]])
     assert more[-1] not in after
+    # The comment typed before the link dropped went out with the resumed item's rating.
+    with Repository.open(db, readonly=True) as repo:
+        item = repo.item_ids_by_external([shown[N]])[shown[N]]
+        label = repo.current_label(item, "faithfulness", user)
+    assert label is not None and label.comment == UNSAVED
+    assert drafts(db) == {}

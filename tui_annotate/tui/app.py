@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import signal
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -47,6 +50,8 @@ class AnnotateApp(App[None]):
         self.session.start()
         self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
         self.show_new_results()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
         if self.readonly_reason is not None:
             self.notify(
                 f"{self.readonly_reason}. Browse with n and p; nothing you rate is saved.",
@@ -55,6 +60,26 @@ class AnnotateApp(App[None]):
             return
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.
         self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
+
+    def hung_up(self) -> None:
+        """The terminal is gone (an SSH link dropped): keep a comment being typed, then go.
+
+        Labels are already on disk, one commit per key; the comment editor's
+        text is the one thing typed and not yet saved, so it becomes the
+        item's draft and comes back at the next login. Then exit at once:
+        there is no terminal left to restore.
+        """
+        from tui_annotate.tui.screens.comment import CommentScreen
+
+        screen = self.screen
+        if isinstance(screen, CommentScreen) and not self.session.done:
+            text = screen.text_now()
+            if text != self.session.draft.comment:
+                with contextlib.suppress(AnnotateError):
+                    self.session.set_comment(text)
+        with contextlib.suppress(Exception):
+            self.session.repo.close()
+        os._exit(128 + signal.SIGHUP)
 
     def heartbeat(self) -> None:
         # A database that takes no writes just now (full, read-only, locked for long) shows

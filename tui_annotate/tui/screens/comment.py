@@ -57,4 +57,8 @@ class CommentScreen(ModalScreen[str]):
             self.call_later(lambda: self.query_one(TextArea).call_later(self._save))
 
     def _save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text.strip())
+        self.dismiss(self.text_now())
+
+    def text_now(self) -> str:
+        """What the editor holds now, as it would be saved."""
+        return self.query_one(TextArea).text.strip()
