@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import OUT, Figure, generate_jsonl, import_file, say, table
+from bench.common import Figure, items_db, say, table
 from bench.ptydriver import SYNC_END, PtyApp
 
 #: input, context, output: the same realistic items as bench/keys.py.
@@ -220,15 +220,7 @@ def differing_rows(partial: Terminal, full: Terminal) -> list[int]:
 
 
 def ensure_db(quick: bool) -> Path:
-    count = 2_000 if quick else 5_000
-    items = generate_jsonl(OUT / f"bytes-{count}.jsonl", count, SIZES, prefix="k")
-    db = OUT / f"bytes-{count}.db"
-    done = db.with_name(db.name + ".imported")
-    if not (db.exists() and done.exists()):
-        say(f"importing {count:,} items for the bytes benchmark")
-        import_file(db, items)
-        done.touch()
-    return db
+    return items_db("bytes", 2_000 if quick else 5_000, SIZES, "k")
 
 
 def copy_db(db: Path, to: Path) -> None:

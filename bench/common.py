@@ -175,6 +175,18 @@ def generate_jsonl(path: Path, count: int, sizes: tuple[int, int, int], prefix: 
     return path
 
 
+def items_db(name: str, count: int, sizes: tuple[int, int, int], prefix: str) -> Path:
+    """bench/out/NAME-COUNT.db with COUNT generated items, imported once and then reused."""
+    items = generate_jsonl(OUT / f"{name}-{count}.jsonl", count, sizes, prefix=prefix)
+    db = OUT / f"{name}-{count}.db"
+    done = db.with_name(db.name + ".imported")
+    if not (db.exists() and done.exists()):
+        say(f"importing {count:,} items for the {name} benchmark")
+        import_file(db, items)
+        done.touch()
+    return db
+
+
 def disk_free(path: Path) -> int:
     return shutil.disk_usage(path if path.exists() else path.parent).free
 

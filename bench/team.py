@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.bytes_per_item import copy_db
-from bench.common import OUT, Figure, generate_jsonl, import_file, main_for, say, summary
+from bench.common import Figure, items_db, main_for, say, summary
 from bench.ptydriver import ITEM_ID, SYNC_END, PtyApp, pump_any
 
 #: input, context, output: the same realistic items as bench/keys.py.
@@ -75,15 +75,7 @@ class Annotator:
 
 
 def ensure_db(quick: bool) -> Path:
-    count = 2_000 if quick else 5_000
-    items = generate_jsonl(OUT / f"team-{count}.jsonl", count, SIZES, prefix="t")
-    db = OUT / f"team-{count}.db"
-    done = db.with_name(db.name + ".imported")
-    if not (db.exists() and done.exists()):
-        say(f"importing {count:,} items for the team benchmark")
-        import_file(db, items)
-        done.touch()
-    return db
+    return items_db("team", 2_000 if quick else 5_000, SIZES, "t")
 
 
 def _run_phase(team: list[Annotator], presses: int) -> float:

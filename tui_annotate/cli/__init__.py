@@ -103,6 +103,15 @@ def lead_only(command: str) -> Callable[[F], F]:
     return decorate
 
 
+#: `annotate` and `serve` take the same overlap.
+OVERLAP = click.option(
+    "--overlap",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most this many annotators per item [default: 1].",
+)
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -370,12 +379,7 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
     help="Your name on the labels [default: your login; a team project can turn this off].",
 )
 @click.option("--rubric", "rubric_name", required=True, help="The rubric to rate against.")
-@click.option(
-    "--overlap",
-    type=click.IntRange(min=1),
-    default=None,
-    help="At most this many annotators per item [default: 1].",
-)
+@OVERLAP
 @click.option(
     "--show-prompt-version", is_flag=True, help="Show items' prompt versions (unblinds them)."
 )

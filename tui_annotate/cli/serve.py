@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from tui_annotate import access
-from tui_annotate.cli import Context, errors_to_exit, main
+from tui_annotate.cli import OVERLAP, Context, errors_to_exit, main
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -68,12 +68,7 @@ def _server(command: str, host: str, port: int, public_url: str, title: str) -> 
 
 @main.command()
 @click.option("--rubric", "rubric_name", required=True, help="The rubric to rate against.")
-@click.option(
-    "--overlap",
-    type=click.IntRange(min=1),
-    default=None,
-    help="At most this many annotators per item [default: 1].",
-)
+@OVERLAP
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port."
