@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +81,21 @@ def test_sigkill_loses_no_acknowledged_label(db_path: Path, faithfulness: Rubric
     assert len(current) >= 5
     for item_id, score in acknowledged.items():
         assert current.get(item_id) == score, f"acknowledged label on item {item_id} was lost"
+
+
+def test_a_new_database_in_a_shared_directory_is_group_writable(tmp_path: Path) -> None:
+    """A setgid, group-writable directory (a team host's): the annotators can write it too."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    private = tmp_path / "private"
+    private.mkdir()
+    old = os.umask(0o022)
+    try:
+        for folder in (shared, private):
+            with Repository.open(folder / "annotations.db"):
+                pass
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((shared / "annotations.db").stat().st_mode) == 0o664
+    assert stat.S_IMODE((private / "annotations.db").stat().st_mode) == 0o644

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import stat
 from pathlib import Path
 
 from tui_annotate.errors import StoreError
@@ -26,6 +28,7 @@ def connect(
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
+    created = not readonly and not path.exists()
     try:
         if readonly:
             if not path.exists():
@@ -83,7 +86,26 @@ def connect(
     except BaseException:
         conn.close()
         raise
+    if created:
+        share_with_group(path)
     return conn
+
+
+def share_with_group(path: Path) -> None:
+    """A new database in a shared directory is made writable by that directory's group.
+
+    A team host keeps the database in a setgid, group-writable directory
+    (README: "Running a team host"); a lead whose umask is the usual 022
+    would otherwise create a file the annotators can only read. SQLite
+    gives the -wal and -shm files the database's mode when it creates them,
+    so the ones it already made get it too.
+    """
+    folder = path.parent.stat().st_mode
+    if not (folder & stat.S_ISGID and folder & stat.S_IWGRP):
+        return
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(OSError):  # not ours to change, or already gone
+            part.chmod(part.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
