@@ -78,13 +78,18 @@ def test_status_json_counts_per_rubric_and_annotator(cli) -> None:
     data = status_json(cli)
     assert data["items"] == 40
     faith = data["rubrics"]["faithfulness"]
-    assert faith["annotators"]["ana"] == {"rated": 3, "skipped": 1, "flagged": 1}
-    assert faith["annotators"]["bob"] == {"rated": 1, "skipped": 0, "flagged": 0}
+    # Held: each session's current item; bob's also the rating he undid (his to re-rate).
+    assert faith["annotators"]["ana"] == {"rated": 3, "skipped": 1, "flagged": 1, "held": 1,
+                                          "lapsed": 0}  # fmt: skip
+    assert faith["annotators"]["bob"] == {"rated": 1, "skipped": 0, "flagged": 0, "held": 2,
+                                          "lapsed": 0}  # fmt: skip
     assert faith["annotators"]["judge:m"]["rated"] == 1
     # Items left for people: ana's 3 and bob's 1 are labeled; the judge's and the skip are not.
     assert faith["unlabeled_items"] == 40 - 4
     helpful = data["rubrics"]["helpfulness"]
-    assert helpful["annotators"] == {"ana": {"rated": 1, "skipped": 0, "flagged": 0}}
+    assert helpful["annotators"] == {
+        "ana": {"rated": 1, "skipped": 0, "flagged": 0, "held": 1, "lapsed": 0}
+    }
     assert helpful["unlabeled_items"] == 39
     assert data["rubrics"]["safety"]["unlabeled_items"] == 40
     assert data["rubrics"]["safety"]["annotators"] == {}
@@ -94,10 +99,10 @@ def test_status_json_counts_per_rubric_and_annotator(cli) -> None:
 def test_status_table_shows_the_same_counts(cli) -> None:
     text = ok(cli("status")).stdout
     assert re.search(r"\b40 items\b", text)
-    assert row_numbers(text, "faithfulness", "ana") == [3, 1, 1, 36]
-    assert row_numbers(text, "bob") == [1, 0, 0]
-    assert row_numbers(text, "helpfulness", "ana") == [1, 0, 0, 39]
-    assert row_numbers(text, "safety") == [0, 0, 0, 40]
+    assert row_numbers(text, "faithfulness", "ana") == [3, 1, 1, 1, 0, 36]
+    assert row_numbers(text, "bob") == [1, 0, 0, 2, 0]
+    assert row_numbers(text, "helpfulness", "ana") == [1, 0, 0, 1, 0, 39]
+    assert row_numbers(text, "safety") == [0, 0, 0, 0, 0, 40]
 
 
 def test_status_follows_the_db_flag(cli, tmp_path: Path) -> None:
@@ -143,3 +148,20 @@ def test_status_and_export_with_uri_special_characters_in_the_path(
     ok(cli("export", "--rubric", "faithfulness", db=db))
     after = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(name))
     assert after == [p for p in before if not p.startswith(name)], "a stray file was created"
+
+
+def test_status_shows_lapsed_leases(cli, db_path: Path) -> None:
+    """An item held by an annotator who vanished shows as lapsed until someone takes it."""
+    ok(cli("import", str(SAMPLE)))
+    faithfulness = load_shipped("faithfulness")
+    with Repository.open(db_path) as gone, Repository.open(db_path) as here:
+        snapshot.register(here, faithfulness)
+        gone.lease_seconds = -1  # vanished the moment she took it
+        AnnotationSession(gone, faithfulness, "ana").start()
+        AnnotationSession(here, faithfulness, "bob").start()
+    faith = status_json(cli)["rubrics"]["faithfulness"]["annotators"]
+    assert (faith["ana"]["held"], faith["ana"]["lapsed"]) == (0, 1)
+    assert (faith["bob"]["held"], faith["bob"]["lapsed"]) == (1, 0)
+    text = ok(cli("status")).stdout
+    assert row_numbers(text, "ana") == [0, 0, 0, 0, 1, 40]
+    assert "lapsed: held by an annotator whose app stopped answering" in text

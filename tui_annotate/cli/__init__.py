@@ -224,17 +224,26 @@ def status(obj: Context, as_json: bool) -> None:
 
     console = Console()
     console.print(Text.assemble((data["db"], "bold"), f": {data['items']} items"))
-    table = Table("rubric", "annotator", "rated", "skipped", "flagged", "items left unlabeled")
+    table = Table("rubric", "annotator", "rated", "skipped", "flagged", "held", "lapsed",
+                  "items left unlabeled")  # fmt: skip
     for name, entry in data["rubrics"].items():
         first = True
         for annotator, counts in entry["annotators"].items():
-            table.add_row(name if first else "", Text(annotator), str(counts["rated"]),
-                          str(counts["skipped"]), str(counts["flagged"]),
+            table.add_row(name if first else "", Text(annotator),
+                          *(str(counts[k]) for k in ("rated", "skipped", "flagged", "held",
+                                                     "lapsed")),
                           str(entry["unlabeled_items"]) if first else "")  # fmt: skip
             first = False
         if first:
-            table.add_row(name, "—", "0", "0", "0", str(entry["unlabeled_items"]))
+            table.add_row(name, "—", "0", "0", "0", "0", "0", str(entry["unlabeled_items"]))
     console.print(table)
+    console.print(
+        Text(
+            "held: handed out, not yet labelled; lapsed: held by an annotator whose "
+            "app stopped answering (the next one who asks gets it)",
+            style="dim",
+        )
+    )
 
 
 # -- rubrics ------------------------------------------------------------------

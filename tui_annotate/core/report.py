@@ -11,9 +11,20 @@ if TYPE_CHECKING:
 def status(repo: Repository, rubrics: list[str]) -> dict[str, Any]:
     """A JSON-ready summary; RUBRICS adds rubrics nobody has labelled yet."""
     per_rubric: dict[str, Any] = {}
+    zero = {"rated": 0, "skipped": 0, "flagged": 0, "held": 0, "lapsed": 0}
     for rubric, annotator, rated, skipped, flagged in repo.label_counts():
         entry = per_rubric.setdefault(rubric, {"annotators": {}})
-        entry["annotators"][annotator] = {"rated": rated, "skipped": skipped, "flagged": flagged}
+        entry["annotators"][annotator] = {
+            **zero, "rated": rated, "skipped": skipped, "flagged": flagged,
+        }  # fmt: skip
+    # Held: handed out and not yet labelled, on a live lease (someone is on it) or a
+    # run-out one (its annotator vanished; the next annotator who asks gets it).
+    for rubric, annotator, held, lapsed in repo.lease_counts():
+        entry = per_rubric.setdefault(rubric, {"annotators": {}})
+        counts = entry["annotators"].setdefault(annotator, dict(zero))
+        counts.update(held=held, lapsed=lapsed)
+    for entry in per_rubric.values():
+        entry["annotators"] = dict(sorted(entry["annotators"].items()))
     total = repo.count_items()
     for name in sorted(set(rubrics) | set(per_rubric) | set(repo.rubrics_in_use())):
         entry = per_rubric.setdefault(name, {"annotators": {}})

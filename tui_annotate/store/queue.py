@@ -80,6 +80,18 @@ class QueueQueries:
             )
             return cur.rowcount
 
+    def lease_counts(self) -> list[tuple[str, str, int, int]]:
+        """(rubric, annotator, held, lapsed): unlabelled items on a live lease, and on a run-out one."""
+        return [
+            (r[0], r[1], int(r[2]), int(r[3]))
+            for r in self.conn.execute(
+                "SELECT rubric, annotator, sum(lease_until > :now), sum(lease_until <= :now)"
+                " FROM assignments WHERE lease_until IS NOT NULL GROUP BY rubric, annotator"
+                " ORDER BY rubric, annotator",
+                {"now": now()},
+            )
+        ]
+
     def claim_item(self, rubric: str, item_id: int, annotator: str, overlap: int) -> bool:
         """Claim one given item (back) for the annotator; False when others fill the overlap."""
         with self.transaction():
