@@ -149,7 +149,7 @@ def refuses_writes(conn: sqlite3.Connection) -> str | None:
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "read-only" in str(exc):
             return str(exc)
-        raise
+        raise StoreError(f"can't write the database: {exc}") from None
     return None
 
 

@@ -106,7 +106,11 @@ class Repository(QueueQueries):
                 raise
             reason = str(exc)
         else:
-            refusal = refuses_writes(repo.conn)
+            try:
+                refusal = refuses_writes(repo.conn)
+            except StoreError as exc:
+                repo.close()
+                raise StoreError(f"{path}: {exc}") from None
             if refusal is None:
                 return repo, None
             repo.close()
