@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.widgets._toast import Toast
 
+from tests.conftest import SAMPLE
 from tests.tui.helpers import ANNOTATOR, RUBRIC, SIZE, MakeApp, annotate_screen, plain, settle
+from tui_annotate.core import ingest, snapshot
+from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.tags import TagPickerScreen
 from tui_annotate.tui.widgets.rubric_panel import RubricPanel
@@ -120,3 +125,27 @@ async def test_undo_on_a_read_only_database_warns_and_keeps_the_label(
         await pilot.pause()
         assert app.session.current_id == first
         assert sample_repo.current_label(first, RUBRIC, ANNOTATOR) is None
+
+
+async def test_an_error_quoting_a_path_shows_it_literally(
+    make_app: MakeApp, faithfulness: Rubric, tmp_path: Path
+) -> None:
+    """Store errors quote the database path; a path that looks like markup is shown as typed."""
+    folder = tmp_path / "odd [" / "] [bold]dir"  # the path holds "[/]": a closing tag
+    folder.mkdir(parents=True)
+    with Repository.open(folder / "annotations.db") as repo:
+        ingest.import_items(repo, SAMPLE)
+        snapshot.register(repo, faithfulness)
+        app = make_app(repo=repo)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            with read_only(repo):
+                await pilot.press("4")
+                await pilot.pause()
+                assert app.is_running
+                errors = [n for n in app._notifications if n.severity == "error"]
+                assert errors, "no error was shown"
+                assert str(folder) in errors[-1].message
+                await pilot.pause(0.2)
+                shown = " ".join(toast.render().plain for toast in app.screen.query(Toast))
+                assert "odd [/] [bold]dir" in " ".join(shown.split()), shown

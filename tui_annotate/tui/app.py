@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.annotate import AnnotateScreen
@@ -54,8 +55,9 @@ class AnnotateApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
         if self.readonly_reason is not None:
             self.notify(
-                f"{self.readonly_reason}. Browse with n and p; nothing you rate is saved.",
-                title="Read-only database", severity="warning", timeout=30,
+                f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is "
+                "saved.", title="Read-only database", severity="warning", timeout=30,
+                markup=False,
             )  # fmt: skip
             return
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.tui.screens.comment import CommentScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
@@ -166,7 +167,13 @@ class AnnotateScreen(Screen[None]):
         try:
             fn(*args)  # type: ignore[operator]
         except AnnotateError as exc:
-            self.notify(str(exc), title=f"{step} not saved", severity="error", timeout=10)
+            self.notify(
+                visible(str(exc)),
+                markup=False,
+                title=f"{step} not saved",
+                severity="error",
+                timeout=10,
+            )
             return False
         return True
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static, TextArea
 from tui_annotate.core import calibration
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import GoldenLabel, Item, Round, Rubric
-from tui_annotate.core.textsafe import one_line
+from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.comment import CommentScreen
@@ -126,7 +126,13 @@ class ReviewScreen(Screen[None]):
         try:
             return self.repo.rounds.golden(self.rubric.name)
         except AnnotateError as exc:
-            self.notify(str(exc), title="golden labels not read", severity="error", timeout=10)
+            self.notify(
+                visible(str(exc)),
+                markup=False,
+                title="golden labels not read",
+                severity="error",
+                timeout=10,
+            )
             return {}
 
     def note_for(self, item_id: int, golden: GoldenLabel | None) -> tuple[str, bool]:
@@ -145,7 +151,13 @@ class ReviewScreen(Screen[None]):
             try:
                 self._loaded[item_id] = self.repo.get_item(item_id)
             except AnnotateError as exc:
-                self.notify(str(exc), title="item not loaded", severity="error", timeout=10)
+                self.notify(
+                    visible(str(exc)),
+                    markup=False,
+                    title="item not loaded",
+                    severity="error",
+                    timeout=10,
+                )
                 return Item(id=item_id, external_id=f"#{item_id}", output="")
         return self._loaded[item_id]
 
@@ -222,7 +234,13 @@ class ReviewScreen(Screen[None]):
                 adjudicator=self.adjudicator, round_id=self.round.id,
             )  # fmt: skip
         except AnnotateError as exc:
-            self.notify(str(exc), title="golden label not saved", severity="error", timeout=10)
+            self.notify(
+                visible(str(exc)),
+                markup=False,
+                title="golden label not saved",
+                severity="error",
+                timeout=10,
+            )
             return
         self.notes.pop(item_id, None)
         self.adjudicated.add(item_id)
@@ -232,6 +250,7 @@ class ReviewScreen(Screen[None]):
             f"{level.label if level else ''}".rstrip(),
             title="golden label saved",
             timeout=3,
+            markup=False,  # an item id is the user's data
         )
         self.pos += 1
         self.refresh_item()
