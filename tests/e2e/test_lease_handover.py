@@ -33,7 +33,7 @@ def wait_until(check: object, what: str) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll interval for the database, not a wait for a result
 
 
 def test_a_killed_annotators_item_goes_to_the_next(tmp_path: Path, spawn: Spawn) -> None:

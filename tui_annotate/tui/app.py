@@ -17,6 +17,7 @@ from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.annotate import AnnotateScreen
+from tui_annotate.tui.screens.comment import CommentScreen
 
 
 class AnnotateApp(App[None]):
@@ -71,8 +72,6 @@ class AnnotateApp(App[None]):
         item's draft and comes back at the next login. Then exit at once:
         there is no terminal left to restore.
         """
-        from tui_annotate.tui.screens.comment import CommentScreen
-
         screen = self.screen
         if isinstance(screen, CommentScreen) and not self.session.done:
             text = screen.text_now()
