@@ -13,10 +13,14 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import SAMPLE
 from tests.e2e.conftest import TIMEOUT
@@ -41,7 +45,9 @@ from tests.e2e.test_kill_faults import (
 from tests.e2e.test_ssh import COMMENT_HINT, UNSAVED, drafts
 from tests.openai_server import FakeOpenAI, json_reply, last_user_text
 from tui_annotate.core import ingest
+from tui_annotate.store.db import BUSY_TIMEOUT_MS
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.driver import RESTORE
 
 HANGUP_EXIT = 128 + signal.SIGHUP
 TERM_EXIT = 128 + signal.SIGTERM
@@ -135,6 +141,45 @@ def test_sigterm_keeps_the_comment_and_gives_the_terminal_back(tmp_path: Path) -
     after = re.sub(rb"\x1b\[[?<>]?[0-9;]*[a-zA-Z]", b"", out[left:])
     assert after.strip() == b"", f"written after leaving the alternate screen: {after!r}"
     assert b"Traceback" not in out
+
+
+def asleep_in_sqlite(pid: int) -> bool:
+    """PID's main thread sleeps in the kernel as SQLite's busy handler does (proc(5) wchan)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text() in ("hrtimer_nanosleep", "do_nanosleep")
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_the_app_ends_on_a_signal_while_its_ui_thread_is_stuck(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A Python signal handler would wait for the UI thread; a rating blocked on a database
+    another process holds locked keeps it busy for the whole busy timeout (15 s)."""
+    db = sample_db(tmp_path)
+    app = PtyApp.annotate(db, "kim")
+    with closing(sqlite3.connect(db, isolation_level=None)) as holder:
+        try:
+            app.wait_for_item(TIMEOUT)
+            holder.execute("BEGIN IMMEDIATE")
+            locked = time.monotonic()
+            app.send("4")
+            wait_until(lambda: asleep_in_sqlite(app.pid), TIMEOUT,
+                       lambda: app._why("the rating never waited on the lock"))  # fmt: skip
+            os.kill(app.pid, sig)
+            status = app.wait_exit(TIMEOUT)
+            ended = time.monotonic()
+        finally:
+            app.close()
+            holder.rollback()
+    # Out while the UI thread was still waiting: it never got free to run a handler.
+    assert ended - locked < BUSY_TIMEOUT_MS / 1000, f"{ended - locked:.1f}s: waited for the UI"
+    assert status == 128 + sig, app._why(f"exit status {status}")
+    if sig == signal.SIGTERM:  # the terminal given back by hand, the UI thread being stuck
+        assert bytes(app.output).endswith(RESTORE.encode()), app._why("terminal not restored")
+    with Repository.open(db, readonly=True) as repo:
+        assert repo.conn.execute("SELECT count(*) FROM labels").fetchone()[0] == 0
 
 
 def test_sigterm_stops_the_judge_keeping_every_committed_result(tmp_path: Path) -> None:

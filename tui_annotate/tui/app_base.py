@@ -37,12 +37,13 @@ ReturnType = TypeVar("ReturnType")
 #: Exit statuses as a shell reports a death by these signals.
 HANGUP_EXIT = 128 + signal.SIGHUP
 TERM_EXIT = 128 + signal.SIGTERM
-#: The terminal is gone: keep the typing and leave within a second, whatever the UI thread does.
-GONE_DEADLINE = 0.5
+#: The terminal is gone: the UI thread gets this long to keep the typing and leave...
+GONE_DEADLINE = 0.3
+#: ...then the last resort this long to save it on its own connection: out within a second,
+#: whatever the UI thread is doing (a locked database would hold a save for 15 s).
+SAVE_WAIT = 0.6
 #: SIGTERM: the normal shutdown gets this long before the terminal is restored by hand.
 TERM_DEADLINE = 3.0
-#: How long the last resort waits for a save the UI thread already started.
-SAVE_WAIT = 2.0
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM}
 
 
@@ -172,7 +173,9 @@ class TerminalApp(App[ReturnType], Generic[ReturnType]):
 
     def _end_by_hand(self, status: int) -> None:
         """The UI thread didn't end the app in time: do it from this thread."""
-        self._keep_once(fallback=True)
+        saver = threading.Thread(target=self._keep_once, kwargs={"fallback": True}, daemon=True)
+        saver.start()
+        saver.join(SAVE_WAIT)  # a save stuck behind a lock is given up, not waited for
         if status == TERM_EXIT and self._ending == TERM_EXIT:
             driver = self._driver
             if isinstance(driver, TerminalDriver):
