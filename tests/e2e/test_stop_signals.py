@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import random
 import re
+import select
 import signal
 import sqlite3
 import subprocess
@@ -55,6 +57,8 @@ TERM_EXIT = 128 + signal.SIGTERM
 ALT_SCREEN_ON = b"\x1b[?1049h"
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 #: Modes the app turns on and must turn off: mouse reports, bracketed paste, hidden cursor.
+#: Escape sequences, to search what the app drew for words.
+ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|.)")
 RESETS = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l", b"\x1b[?2004l", b"\x1b[?25h")
 
 
@@ -117,6 +121,49 @@ def test_a_closed_terminal_ends_an_app_that_gets_no_sighup_and_keeps_the_comment
     assert drafts(db) == {item: UNSAVED}
     with Repository.open(db, readonly=True) as repo:
         assert repo.conn.execute("SELECT count(*) FROM labels").fetchone()[0] == 0
+
+
+def test_a_failed_write_to_the_terminal_ends_the_app_and_keeps_the_comment(
+    tmp_path: Path,
+) -> None:
+    """The terminal's output goes first (its reader is gone), its input stays open."""
+    db = sample_db(tmp_path)
+    master, slave = pty.openpty()
+    screen_r, screen_w = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui_annotate", "--db", str(db), "annotate", "--annotator",
+         "kim", "--rubric", RUBRIC],
+        stdin=slave, stdout=slave, stderr=screen_w, start_new_session=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )  # fmt: skip
+    os.close(slave)
+    os.close(screen_w)
+    shown = bytearray()
+
+    def screen_shows(text: str) -> bool:
+        if select.select([screen_r], [], [], 0.1)[0]:
+            shown.extend(os.read(screen_r, 65536))
+        return text in ESCAPES.sub("", shown.decode("utf-8", errors="replace"))
+
+    try:
+        wait_until(lambda: screen_shows("on item"), TIMEOUT, lambda: "no item shown")
+        os.write(master, b"c")
+        wait_until(lambda: screen_shows(COMMENT_HINT), TIMEOUT, lambda: "no comment editor")
+        os.write(master, UNSAVED.encode())
+        wait_until(lambda: screen_shows(UNSAVED), TIMEOUT, lambda: "the comment never showed")
+        os.close(screen_r)  # the next frame (the header's clock ticks) fails with EPIPE
+        screen_r = -1
+        status = proc.wait(TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        if screen_r >= 0:
+            os.close(screen_r)
+    assert status == HANGUP_EXIT, f"exit status {status}"
+    item = next(iter(drafts(db)), None)
+    assert item is not None and drafts(db) == {item: UNSAVED}
 
 
 def test_sigterm_keeps_the_comment_and_gives_the_terminal_back(tmp_path: Path) -> None:
