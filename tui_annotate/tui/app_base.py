@@ -88,6 +88,7 @@ class TerminalApp(App[ReturnType], Generic[ReturnType]):
         self._ending: int | None = None  # the exit status once an ending has begun
         self._kept = False
         self._keep_lock = threading.Lock()
+        self._begin_lock = threading.Lock()
         self._last_resort: threading.Timer | None = None
 
     def get_driver_class(self) -> type[Driver]:
@@ -125,6 +126,11 @@ class TerminalApp(App[ReturnType], Generic[ReturnType]):
         self._begin(TERM_EXIT, TERM_DEADLINE, self._end_terminated)
 
     def _begin(self, status: int, deadline: float, end: Any) -> None:
+        # The signal thread and the driver's threads may both report, at the same moment.
+        with self._begin_lock:
+            self._begin_locked(status, deadline, end)
+
+    def _begin_locked(self, status: int, deadline: float, end: Any) -> None:
         if self._ending is not None:
             if status == HANGUP_EXIT and self._ending == TERM_EXIT:
                 # Terminated, then the terminal went too: nothing left to restore.
