@@ -43,7 +43,7 @@ GONE_DEADLINE = 0.3
 #: whatever the UI thread is doing (a locked database would hold a save for 15 s).
 SAVE_WAIT = 0.6
 #: SIGTERM: the normal shutdown gets this long before the terminal is restored by hand.
-TERM_DEADLINE = 3.0
+TERM_DEADLINE = 1.5
 _SIGNALS = {signal.SIGHUP, signal.SIGTERM}
 
 
