@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, load_shipped
 from tests.e2e.conftest import TIMEOUT
 from tests.e2e.ptyapp import PtyApp
 from tests.e2e.test_kill_faults import (
@@ -46,6 +46,7 @@ from tests.e2e.test_kill_faults import (
 )
 from tests.e2e.test_ssh import COMMENT_HINT, UNSAVED, drafts
 from tests.openai_server import FakeOpenAI, json_reply, last_user_text
+from tests.tui.test_calibration_screens import DISPUTED, closed_round
 from tui_annotate.core import ingest
 from tui_annotate.store.db import BUSY_TIMEOUT_MS
 from tui_annotate.store.repository import Repository
@@ -121,6 +122,28 @@ def test_a_closed_terminal_ends_an_app_that_gets_no_sighup_and_keeps_the_comment
     assert drafts(db) == {item: UNSAVED}
     with Repository.open(db, readonly=True) as repo:
         assert repo.conn.execute("SELECT count(*) FROM labels").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "shows"),
+    [("show", "most disputed items"), ("review", "golden")],
+    ids=["calibrate show", "calibrate review"],
+)
+def test_a_closed_terminal_ends_the_lead_apps_too(tmp_path: Path, command: str,
+                                                  shows: str) -> None:  # fmt: skip
+    db = sample_db(tmp_path)
+    with Repository.open(db) as repo:
+        round_ = closed_round(repo, load_shipped(RUBRIC), DISPUTED)
+    argv = [sys.executable, "-m", "tui_annotate", "--db", str(db), "calibrate", command,
+            str(round_.id)]  # fmt: skip
+    app = PtyApp(argv, controlling=False)
+    try:
+        app.wait_for(lambda a: shows in a.text(), TIMEOUT)
+        app.hang_up()
+        status = app.proc.wait(TIMEOUT)
+    finally:
+        app.close()
+    assert status == HANGUP_EXIT, f"exit status {status}"
 
 
 def test_a_failed_write_to_the_terminal_ends_the_app_and_keeps_the_comment(
