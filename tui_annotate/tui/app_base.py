@@ -12,9 +12,9 @@ runs on the main thread between bytecodes, so an app inside a long SQLite
 call used to ignore SIGHUP until the call returned. SIGHUP and SIGTERM are
 blocked while the app runs and taken by a thread of their own
 (`sigtimedwait`); the shutdown is handed to the app's loop, and if the loop
-hasn't done it by a deadline, the signal thread keeps the typing itself
-(`keep_unsaved(fallback=True)`, on a connection of its own), restores the
-terminal directly and ends the process.
+hasn't done it by a deadline, a timer thread keeps the typing itself
+(`keep_unsaved(fallback=True)`, on a connection of its own, for at most
+SAVE_WAIT), restores the terminal directly after SIGTERM and ends the process.
 """
 
 from __future__ import annotations
