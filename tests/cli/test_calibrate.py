@@ -304,3 +304,95 @@ def test_agreement_live_leaves_out_calibration_labels(cli: Run, project, db_path
     assert live["units"] == len({r["item_id"] for r in rows})
     assert live["alpha"] == pytest.approx(1.0)
     assert everything["units"] == live["units"] + 6
+
+
+# -- nothing dropped silently (issue 11) ---------------------------------------------------------
+
+
+def label_everything(cli: Run, tmp_path: Path, names: tuple[str, ...] = ("zed", "yan")) -> None:
+    """NAMES label all 40 sample items, zed and yan disagreeing on every fifth."""
+    rows = [{"item_id": f"nw-{n:03d}", "annotator": who,
+             "score": (n % 5 + 1) if who != "yan" or n % 5 else 5 - n % 5}
+            for n in range(1, 41) for who in names]  # fmt: skip
+    ok(cli("import-labels", str(write_jsonl(tmp_path / "before.jsonl", rows)), "--rubric",
+           "faithfulness"))  # fmt: skip
+
+
+def test_an_open_round_hides_only_its_own_labels_and_says_so(
+    cli: Run, project, db_path, tmp_path: Path
+) -> None:
+    label_everything(cli, tmp_path)
+    args = ("agreement", "--rubric", "faithfulness", "--json", "--bootstrap", "50")
+    before = json.loads(ok(cli(*args)).stdout)
+    assert before["units"] == 40
+    assert before["left_out"] == {"labels": 0, "rounds": [], "reason": None}
+    round_id = start(cli, items=8, team="ana,ben")
+    rate_round(db_path, ["ana", "ben"], agree)
+    during = cli(*args)
+    ok(during)
+    data = json.loads(during.stdout)
+    # zed's and yan's labels on the round's items still count: only ana's and ben's are blind
+    assert data["units"] == 40 and data["annotators"] == ["yan", "zed"]
+    assert data["left_out"] == {
+        "labels": 16,
+        "rounds": [round_id],
+        "reason": f"made in open calibration round {round_id}: blind until closed "
+        f"(tui-annotate calibrate close {round_id})",
+    }
+    # every other key is exactly what it was before the round opened
+    assert {k: v for k, v in data.items() if k != "left_out"} == {
+        k: v for k, v in before.items() if k != "left_out"
+    }
+    notice = (
+        f"agreement: left out 16 labels made in open calibration round {round_id}: "
+        f"blind until closed (tui-annotate calibrate close {round_id})\n"
+    )
+    assert during.stderr == notice
+    assert ok(cli("agreement", "--rubric", "faithfulness", "--bootstrap", "0")).stderr == notice
+    # the round's own result still comes from the round's labels alone
+    ok(cli("calibrate", "close", "--bootstrap", "0"))
+    closed = json.loads(ok(cli("calibrate", "show", str(round_id), "--json")).stdout)
+    assert closed["annotators"] == ["ana", "ben"] and closed["units"] == 8
+    after = cli(*args)
+    assert after.stderr == ""
+    data = json.loads(after.stdout)
+    assert data["annotators"] == ["ana", "ben", "yan", "zed"]
+    assert data["left_out"] == {"labels": 0, "rounds": [], "reason": None}
+
+
+def test_agreement_names_annotators_with_no_labels(cli: Run, project, db_path, tmp_path) -> None:
+    label_everything(cli, tmp_path, ("zed", "yan", "xi"))
+    three = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--annotators",
+                              "zed,yan", "--json", "--bootstrap", "0")).stdout)  # fmt: skip
+    assert three["without_labels"] == []
+    result = cli("agreement", "--rubric", "faithfulness", "--annotators", "zed,nobody,yan",
+                 "--json", "--bootstrap", "0")  # fmt: skip
+    ok(result)
+    data = json.loads(result.stdout)
+    assert data["without_labels"] == ["nobody"]
+    assert data["annotators"] == ["yan", "zed"]
+    assert data["alpha"] == pytest.approx(three["alpha"]) and data["alpha"] is not None
+    assert result.stderr == "agreement: no labels on faithfulness from nobody\n"
+    alone = cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,zed", "--json")
+    ok(alone)
+    data = json.loads(alone.stdout)
+    assert data["alpha"] is None and data["without_labels"] == ["ana"]
+    assert data["reason"] == (
+        "no labels on faithfulness from ana; agreement needs two annotators with labels "
+        "and only zed has any"
+    )
+    assert alone.stderr == "agreement: no labels on faithfulness from ana\n"
+    text = ok(cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,zed")).stdout
+    assert "undefined: no labels on faithfulness from ana" in text
+
+
+def test_agreement_from_a_file_names_annotators_with_no_labels(cli: Run, tmp_path: Path) -> None:
+    rows = [{"item_id": f"i{n}", "annotator": who, "score": n % 3}
+            for n in range(6) for who in ("a", "b")]  # fmt: skip
+    path = write_jsonl(tmp_path / "labels.jsonl", rows)
+    result = cli("agreement", "--file", str(path), "--annotators", "a,c", "--json")
+    ok(result)
+    data = json.loads(result.stdout)
+    assert data["without_labels"] == ["c"] and data["alpha"] is None
+    assert data["reason"].startswith(f"no labels in {path} from c;")
+    assert result.stderr == "agreement: no labels from c\n"

@@ -338,10 +338,23 @@ def agreement(obj: Context, rubric_name: str | None, round_id: int | None, annot
                                             annotators=wanted, live=live, bootstrap=bootstrap,
                                             seed=seed, threshold=pass_at)  # fmt: skip
     data["thresholds"] = {"pass": pass_at, "tentative": _thresholds(obj).tentative_at}
+    _say_what_was_left_out(data)
     if as_json:
         emit_json(data)
     else:
         _print_result(data)
+
+
+def _say_what_was_left_out(data: dict[str, Any]) -> None:
+    """On stderr, beside the table or the JSON: labels held back and annotators with none."""
+    left = data.get("left_out") or {}
+    if left.get("labels"):
+        click.echo(f"agreement: left out {left['labels']} label{'s' if left['labels'] != 1 else ''}"
+                   f" {left['reason']}", err=True)  # fmt: skip
+    if data.get("without_labels"):
+        where = f" on {data['rubric']}" if data.get("rubric") else ""
+        names = ", ".join(visible(n) for n in data["without_labels"])
+        click.echo(f"agreement: no labels{where} from {names}", err=True)
 
 
 def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstrap: int,
