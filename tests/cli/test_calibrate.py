@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run, bad, ok, write_jsonl
+from tests.cli.conftest import Run, bad, describe, ok, write_jsonl
 from tests.conftest import SAMPLE, load_shipped
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.store.repository import Repository
@@ -396,3 +396,29 @@ def test_agreement_from_a_file_names_annotators_with_no_labels(cli: Run, tmp_pat
     assert data["without_labels"] == ["c"] and data["alpha"] is None
     assert data["reason"].startswith(f"no labels in {path} from c;")
     assert result.stderr == "agreement: no labels from c\n"
+
+
+def test_close_refuses_a_round_nobody_labelled_unless_forced(cli: Run, project, db_path) -> None:
+    round_id = start(cli, items=8)
+    refused = bad(cli("calibrate", "close"))
+    assert refused.stderr == (
+        f"error: round {round_id} has no labels yet: none of ana, ben and cy has labelled any "
+        "of its 8 items. Closing it now would spend it; close it once they have (or now, with "
+        "--force)\n"
+    )
+    status = json.loads(ok(cli("calibrate", "status", str(round_id), "--json")).stdout)
+    assert status["status"] == "open"  # not spent
+    forced = cli("calibrate", "close", "--force", "--json", "--bootstrap", "0")
+    assert forced.exit_code == 1, describe(forced)  # undefined: not a pass
+    assert json.loads(forced.stdout)["verdict"] == "undefined"
+    assert (
+        json.loads(ok(cli("calibrate", "status", str(round_id), "--json")).stdout)["status"]
+        == "closed"
+    )
+
+
+def test_close_takes_a_round_with_any_label(cli: Run, project, db_path) -> None:
+    start(cli, items=4, team="ana,ben")
+    rate_round(db_path, ["ana"], agree)
+    result = cli("calibrate", "close", "--json", "--bootstrap", "0")
+    assert result.exit_code == 1 and json.loads(result.stdout)["verdict"] == "undefined"

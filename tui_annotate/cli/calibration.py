@@ -168,10 +168,12 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
     help="Bootstrap replicates for the confidence interval.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--force", is_flag=True, help="Close even a round nobody has labelled yet.")
 @click.pass_obj
 @errors_to_exit
 @lead_only("calibrate close")
-def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json: bool) -> None:
+def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json: bool,
+                    force: bool) -> None:  # fmt: skip
     """Compute alpha, its interval and diagnostics; store the verdict; exit 1 unless it passed."""
     from tui_annotate.core import calibration
 
@@ -179,7 +181,7 @@ def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json:
         round_ = calibration.find_round(repo, round_id)
         rubric = obj.rubric(round_.rubric)
         data = calibration.close_round(repo, round_, rubric, thresholds=_thresholds(obj),
-                                       bootstrap=bootstrap)  # fmt: skip
+                                       bootstrap=bootstrap, force=force)  # fmt: skip
     if as_json:
         emit_json(data)
     else:
