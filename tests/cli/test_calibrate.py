@@ -422,3 +422,79 @@ def test_close_takes_a_round_with_any_label(cli: Run, project, db_path) -> None:
     rate_round(db_path, ["ana"], agree)
     result = cli("calibrate", "close", "--json", "--bootstrap", "0")
     assert result.exit_code == 1 and json.loads(result.stdout)["verdict"] == "undefined"
+
+
+# -- checks that say what is true (issue 11) -----------------------------------------------------
+
+
+@pytest.fixture
+def results_shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Replace only the results app; record each round result the CLI showed with it."""
+    shown: list[dict[str, object]] = []
+
+    class ResultsApp:
+        def __init__(self, result: dict[str, object]) -> None:
+            self.result = result
+
+        def run(self) -> None:
+            shown.append(self.result)
+
+    fake = types.ModuleType("tui_annotate.tui.results")
+    fake.ResultsApp = ResultsApp  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui_annotate.tui.results", fake)
+    return shown
+
+
+def test_the_gate_tells_a_lead_who_labelled_everything_what_is_true(
+    cli: Run, project, db_path, tmp_path: Path, opened
+) -> None:
+    label_everything(cli, tmp_path, ("lead",))
+    start(cli, items=8, team="ana,ben")
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "lead"), code=1)
+    assert refused.stderr == (
+        "error: live annotation on faithfulness needs a passed calibration round on version "
+        "1.x, and lead has taken part in none. Round 1 is open (ana, ben). As a lead you can "
+        "let yourself through with --allow-uncalibrated (recorded on your labels), or join the "
+        "next round once round 1 is closed (tui-annotate calibrate start --rubric faithfulness "
+        "--annotators lead,…).\n"
+    )
+    assert "is calibrated" not in refused.stderr
+    ok(cli("annotate", "--rubric", "faithfulness", "--annotator", "lead", "--allow-uncalibrated"))
+    assert opened[-1]["uncalibrated"] is True
+
+
+def test_the_gate_names_a_failed_round_and_the_way_in(
+    cli: Run, project, db_path, tmp_path: Path, opened, results_shown
+) -> None:
+    start(cli, items=10)
+    rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
+    closed = cli("calibrate", "close", "--json", "--bootstrap", "0")
+    assert closed.exit_code == 1
+    alpha = json.loads(closed.stdout)["alpha"]
+    assert json.loads(closed.stdout)["verdict"] == "fail"
+    (tmp_path / "tui-annotate.toml").write_text('leads = ["someone-else"]\n')
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "dan"), code=1)
+    assert refused.stderr == (
+        "error: live annotation on faithfulness needs a passed calibration round on version "
+        f"1.x, and dan has taken part in none. Round 1 failed (alpha {alpha:.3f}; ana, ben, cy). "
+        "Ask a lead to add you to a round (tui-annotate calibrate start --rubric faithfulness "
+        "--annotators dan,…) or to let you through with --allow-uncalibrated.\n"
+    )
+    assert results_shown == []  # dan was not in the round: nothing to see
+    assert opened == []
+
+
+def test_members_of_a_failed_round_see_its_results_before_the_refusal(
+    cli: Run, project, db_path, opened, results_shown
+) -> None:
+    start(cli, items=10)
+    rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
+    result = json.loads(cli("calibrate", "close", "--json", "--bootstrap", "0").stdout)
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "cy"), code=1)
+    assert results_shown == [result]
+    assert "Round 1 failed" in refused.stderr and opened == []
+    # once: the next refusal goes straight to the message, as the app shows results once
+    bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "cy"), code=1)
+    assert results_shown == [result]
+    bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "ana"), code=1)
+    assert results_shown == [result, result]

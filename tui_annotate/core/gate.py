@@ -89,7 +89,7 @@ def refusal(rounds: Sequence[Round], rubric: Rubric, annotator: str, *, lead: bo
     name = visible(annotator)
     need = f"live annotation on {rubric.name} needs a passed calibration round on version {rubric.major}.x"
     if not rounds:
-        why = f"this project requires calibration: {need}, and {rubric.name} has no round yet"
+        why = f"this project requires calibration: {need}, and {rubric.name} has no round yet."
     else:
         why = f"{need}, and {name} has taken part in none. " + _rounds_so_far(rounds, rubric)
     open_ = [r for r in rounds if r.is_open]
