@@ -196,8 +196,8 @@ class AnnotateScreen(Screen[None]):
             return True
         need = f"{MIN_SIZE[0]}×{MIN_SIZE[1]}"
         message = f"{what} ignored: terminal too small (needs {need}); nothing saved"
+        # In the notice itself: at this size a toast would cover the notice it refers to.
         self.query_one(SizeNotice).show_size(self.size.width, self.size.height, MIN_SIZE, message)
-        self.notify(message, severity="warning", timeout=3, markup=False)
         return False
 
     def action_rate(self, value: int) -> None:
