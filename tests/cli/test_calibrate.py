@@ -311,11 +311,23 @@ def test_agreement_live_leaves_out_calibration_labels(cli: Run, project, db_path
 
 def label_everything(cli: Run, tmp_path: Path, names: tuple[str, ...] = ("zed", "yan")) -> None:
     """NAMES label all 40 sample items, zed and yan disagreeing on every fifth."""
-    rows = [{"item_id": f"nw-{n:03d}", "annotator": who,
-             "score": (n % 5 + 1) if who != "yan" or n % 5 else 5 - n % 5}
-            for n in range(1, 41) for who in names]  # fmt: skip
-    ok(cli("import-labels", str(write_jsonl(tmp_path / "before.jsonl", rows)), "--rubric",
-           "faithfulness"))  # fmt: skip
+    rows = [
+        {
+            "item_id": f"nw-{n:03d}",
+            "annotator": who,
+            "score": (n % 5 + 1) if who != "yan" or n % 5 else 5 - n % 5,
+        }
+        for n in range(1, 41)
+        for who in names
+    ]
+    ok(
+        cli(
+            "import-labels",
+            str(write_jsonl(tmp_path / "before.jsonl", rows)),
+            "--rubric",
+            "faithfulness",
+        )
+    )
 
 
 def test_an_open_round_hides_only_its_own_labels_and_says_so(
@@ -362,11 +374,31 @@ def test_an_open_round_hides_only_its_own_labels_and_says_so(
 
 def test_agreement_names_annotators_with_no_labels(cli: Run, project, db_path, tmp_path) -> None:
     label_everything(cli, tmp_path, ("zed", "yan", "xi"))
-    three = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--annotators",
-                              "zed,yan", "--json", "--bootstrap", "0")).stdout)  # fmt: skip
+    three = json.loads(
+        ok(
+            cli(
+                "agreement",
+                "--rubric",
+                "faithfulness",
+                "--annotators",
+                "zed,yan",
+                "--json",
+                "--bootstrap",
+                "0",
+            )
+        ).stdout
+    )
     assert three["without_labels"] == []
-    result = cli("agreement", "--rubric", "faithfulness", "--annotators", "zed,nobody,yan",
-                 "--json", "--bootstrap", "0")  # fmt: skip
+    result = cli(
+        "agreement",
+        "--rubric",
+        "faithfulness",
+        "--annotators",
+        "zed,nobody,yan",
+        "--json",
+        "--bootstrap",
+        "0",
+    )
     ok(result)
     data = json.loads(result.stdout)
     assert data["without_labels"] == ["nobody"]
@@ -387,8 +419,11 @@ def test_agreement_names_annotators_with_no_labels(cli: Run, project, db_path, t
 
 
 def test_agreement_from_a_file_names_annotators_with_no_labels(cli: Run, tmp_path: Path) -> None:
-    rows = [{"item_id": f"i{n}", "annotator": who, "score": n % 3}
-            for n in range(6) for who in ("a", "b")]  # fmt: skip
+    rows = [
+        {"item_id": f"i{n}", "annotator": who, "score": n % 3}
+        for n in range(6)
+        for who in ("a", "b")
+    ]
     path = write_jsonl(tmp_path / "labels.jsonl", rows)
     result = cli("agreement", "--file", str(path), "--annotators", "a,c", "--json")
     ok(result)

@@ -16,8 +16,9 @@ def failed_round(db: Path) -> dict[str, object]:
     rubric = load_shipped("faithfulness")
     with Repository.open(db) as repo:
         ingest.import_items(repo, SAMPLE)
-        round_ = calibration.start_round(repo, rubric, ["ana", "cy"], items=6, seed=4,
-                                         created_by="lead")  # fmt: skip
+        round_ = calibration.start_round(
+            repo, rubric, ["ana", "cy"], items=6, seed=4, created_by="lead"
+        )
         for name in ("ana", "cy"):
             session = AnnotationSession(repo, rubric, name, calibration_only=True)
             session.start()
@@ -25,8 +26,9 @@ def failed_round(db: Path) -> dict[str, object]:
                 item = session.current_id
                 assert item is not None
                 session.rate(item % 5 + 1 if name == "ana" else 5 - item % 5)
-        return calibration.close_round(repo, round_, rubric, bootstrap=0,
-                                       thresholds=Thresholds(0.8, 0.667))  # fmt: skip
+        return calibration.close_round(
+            repo, round_, rubric, bootstrap=0, thresholds=Thresholds(0.8, 0.667)
+        )
 
 
 def test_the_results_screen_comes_before_the_refusal(tmp_path: Path, spawn: Spawn) -> None:

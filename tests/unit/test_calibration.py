@@ -357,8 +357,9 @@ def test_an_open_round_holds_back_its_own_labels_and_nobody_elses(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
     label_live(sample_repo, faithfulness, "zed")  # all 40 items, before any round
-    round_ = calibration.start_round(sample_repo, faithfulness, ["ana", "ben"], items=5, seed=3,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=5, seed=3, created_by="lead"
+    )
     label_round(sample_repo, faithfulness, ["ana", "ben"])
     in_round = set(sample_repo.rounds.item_ids(round_.id))
     current = sample_repo.current_labels("faithfulness")
@@ -380,8 +381,9 @@ def test_an_open_round_holds_back_its_own_labels_and_nobody_elses(
 def test_close_refuses_an_empty_round_unless_forced(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=3, seed=1,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=3, seed=1, created_by="lead"
+    )
     with pytest.raises(InputError) as refused:
         calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
     assert str(refused.value) == (

@@ -172,16 +172,18 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 @click.pass_obj
 @errors_to_exit
 @lead_only("calibrate close")
-def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json: bool,
-                    force: bool) -> None:  # fmt: skip
+def calibrate_close(
+    obj: Context, round_id: int | None, bootstrap: int, as_json: bool, force: bool
+) -> None:
     """Compute alpha, its interval and diagnostics; store the verdict; exit 1 unless it passed."""
     from tui_annotate.core import calibration
 
     with obj.repo() as repo:
         round_ = calibration.find_round(repo, round_id)
         rubric = obj.rubric(round_.rubric)
-        data = calibration.close_round(repo, round_, rubric, thresholds=_thresholds(obj),
-                                       bootstrap=bootstrap, force=force)  # fmt: skip
+        data = calibration.close_round(
+            repo, round_, rubric, thresholds=_thresholds(obj), bootstrap=bootstrap, force=force
+        )
     if as_json:
         emit_json(data)
     else:
@@ -351,8 +353,11 @@ def _say_what_was_left_out(data: dict[str, Any]) -> None:
     """On stderr, beside the table or the JSON: labels held back and annotators with none."""
     left = data.get("left_out") or {}
     if left.get("labels"):
-        click.echo(f"agreement: left out {left['labels']} label{'s' if left['labels'] != 1 else ''}"
-                   f" {left['reason']}", err=True)  # fmt: skip
+        click.echo(
+            f"agreement: left out {left['labels']} label{'s' if left['labels'] != 1 else ''}"
+            f" {left['reason']}",
+            err=True,
+        )
     if data.get("without_labels"):
         where = f" on {data['rubric']}" if data.get("rubric") else ""
         names = ", ".join(visible(n) for n in data["without_labels"])

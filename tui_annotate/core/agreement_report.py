@@ -100,8 +100,9 @@ def held_back(held: dict[int, int]) -> dict[str, Any]:
     }
 
 
-def _name_the_missing(data: dict[str, Any], annotators: Sequence[str] | None, *,
-                      where: str) -> dict[str, Any]:  # fmt: skip
+def _name_the_missing(
+    data: dict[str, Any], annotators: Sequence[str] | None, *, where: str
+) -> dict[str, Any]:
     """Record which of the ANNOTATORS asked for have no labels; when fewer than two
     are left, alpha's reason says so by name instead of a bare 'undefined'."""
     present = set(data["annotators"])

@@ -466,12 +466,15 @@ class Repository(QueueQueries):
         """{open round id: its current labels} on RUBRIC: what current_labels holds back.
 
         Walks the open rounds' items (few), not the rubric's labels (many).
+        CROSS JOIN and INDEXED BY fix that plan: without statistics the planner
+        scans the rubric's whole label_state instead.
         """
         sql = (
-            "SELECT r.id, count(*) FROM rounds r JOIN round_items ri ON ri.round_id = r.id"
-            " JOIN label_state s ON s.rubric = r.rubric AND s.item_id = ri.item_id"
-            " JOIN labels l ON l.id = s.event_id AND l.round_id = r.id"
-            " WHERE r.rubric = ? AND r.status = 'open' AND s.state = 'rated'"
+            "SELECT r.id, count(*) FROM rounds r CROSS JOIN round_items ri"
+            " CROSS JOIN label_state s INDEXED BY label_state_by_item CROSS JOIN labels l"
+            " WHERE r.rubric = ? AND r.status = 'open' AND ri.round_id = r.id"
+            " AND s.rubric = r.rubric AND s.item_id = ri.item_id AND s.state = 'rated'"
+            " AND l.id = s.event_id AND l.round_id = r.id"
         )
         sql, args = _label_filters(sql, [rubric], humans_only=humans_only, annotators=annotators)
         return {
