@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run, bad, ok, write_jsonl
+from tests.cli.conftest import Run, bad, describe, ok, write_jsonl
 from tests.conftest import SAMPLE, load_shipped
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.store.repository import Repository
@@ -304,3 +304,232 @@ def test_agreement_live_leaves_out_calibration_labels(cli: Run, project, db_path
     assert live["units"] == len({r["item_id"] for r in rows})
     assert live["alpha"] == pytest.approx(1.0)
     assert everything["units"] == live["units"] + 6
+
+
+# -- nothing dropped silently (issue 11) ---------------------------------------------------------
+
+
+def label_everything(cli: Run, tmp_path: Path, names: tuple[str, ...] = ("zed", "yan")) -> None:
+    """NAMES label all 40 sample items, zed and yan disagreeing on every fifth."""
+    rows = [
+        {
+            "item_id": f"nw-{n:03d}",
+            "annotator": who,
+            "score": (n % 5 + 1) if who != "yan" or n % 5 else 5 - n % 5,
+        }
+        for n in range(1, 41)
+        for who in names
+    ]
+    ok(
+        cli(
+            "import-labels",
+            str(write_jsonl(tmp_path / "before.jsonl", rows)),
+            "--rubric",
+            "faithfulness",
+        )
+    )
+
+
+def test_an_open_round_hides_only_its_own_labels_and_says_so(
+    cli: Run, project, db_path, tmp_path: Path
+) -> None:
+    label_everything(cli, tmp_path)
+    args = ("agreement", "--rubric", "faithfulness", "--json", "--bootstrap", "50")
+    before = json.loads(ok(cli(*args)).stdout)
+    assert before["units"] == 40
+    assert before["left_out"] == {"labels": 0, "rounds": [], "reason": None}
+    round_id = start(cli, items=8, team="ana,ben")
+    rate_round(db_path, ["ana", "ben"], agree)
+    during = cli(*args)
+    ok(during)
+    data = json.loads(during.stdout)
+    # zed's and yan's labels on the round's items still count: only ana's and ben's are blind
+    assert data["units"] == 40 and data["annotators"] == ["yan", "zed"]
+    assert data["left_out"] == {
+        "labels": 16,
+        "rounds": [round_id],
+        "reason": f"made in open calibration round {round_id}: blind until closed "
+        f"(tui-annotate calibrate close {round_id})",
+    }
+    # every other key is exactly what it was before the round opened
+    assert {k: v for k, v in data.items() if k != "left_out"} == {
+        k: v for k, v in before.items() if k != "left_out"
+    }
+    notice = (
+        f"agreement: left out 16 labels made in open calibration round {round_id}: "
+        f"blind until closed (tui-annotate calibrate close {round_id})\n"
+    )
+    assert during.stderr == notice
+    assert ok(cli("agreement", "--rubric", "faithfulness", "--bootstrap", "0")).stderr == notice
+    # the round's own result still comes from the round's labels alone
+    ok(cli("calibrate", "close", "--bootstrap", "0"))
+    closed = json.loads(ok(cli("calibrate", "show", str(round_id), "--json")).stdout)
+    assert closed["annotators"] == ["ana", "ben"] and closed["units"] == 8
+    after = cli(*args)
+    assert after.stderr == ""
+    data = json.loads(after.stdout)
+    assert data["annotators"] == ["ana", "ben", "yan", "zed"]
+    assert data["left_out"] == {"labels": 0, "rounds": [], "reason": None}
+
+
+def test_agreement_names_annotators_with_no_labels(cli: Run, project, db_path, tmp_path) -> None:
+    label_everything(cli, tmp_path, ("zed", "yan", "xi"))
+    three = json.loads(
+        ok(
+            cli(
+                "agreement",
+                "--rubric",
+                "faithfulness",
+                "--annotators",
+                "zed,yan",
+                "--json",
+                "--bootstrap",
+                "0",
+            )
+        ).stdout
+    )
+    assert three["without_labels"] == []
+    result = cli(
+        "agreement",
+        "--rubric",
+        "faithfulness",
+        "--annotators",
+        "zed,nobody,yan",
+        "--json",
+        "--bootstrap",
+        "0",
+    )
+    ok(result)
+    data = json.loads(result.stdout)
+    assert data["without_labels"] == ["nobody"]
+    assert data["annotators"] == ["yan", "zed"]
+    assert data["alpha"] == pytest.approx(three["alpha"]) and data["alpha"] is not None
+    assert result.stderr == "agreement: no labels on faithfulness from nobody\n"
+    alone = cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,zed", "--json")
+    ok(alone)
+    data = json.loads(alone.stdout)
+    assert data["alpha"] is None and data["without_labels"] == ["ana"]
+    assert data["reason"] == (
+        "no labels on faithfulness from ana; agreement needs two annotators with labels "
+        "and only zed has any"
+    )
+    assert alone.stderr == "agreement: no labels on faithfulness from ana\n"
+    text = ok(cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,zed")).stdout
+    assert "undefined: no labels on faithfulness from ana" in text
+
+
+def test_agreement_from_a_file_names_annotators_with_no_labels(cli: Run, tmp_path: Path) -> None:
+    rows = [
+        {"item_id": f"i{n}", "annotator": who, "score": n % 3}
+        for n in range(6)
+        for who in ("a", "b")
+    ]
+    path = write_jsonl(tmp_path / "labels.jsonl", rows)
+    result = cli("agreement", "--file", str(path), "--annotators", "a,c", "--json")
+    ok(result)
+    data = json.loads(result.stdout)
+    assert data["without_labels"] == ["c"] and data["alpha"] is None
+    assert data["reason"].startswith(f"no labels in {path} from c;")
+    assert result.stderr == "agreement: no labels from c\n"
+
+
+def test_close_refuses_a_round_nobody_labelled_unless_forced(cli: Run, project, db_path) -> None:
+    round_id = start(cli, items=8)
+    refused = bad(cli("calibrate", "close"))
+    assert refused.stderr == (
+        f"error: round {round_id} has no labels yet: none of ana, ben and cy has labelled any "
+        "of its 8 items. Closing it now would spend it; close it once they have (or now, with "
+        "--force)\n"
+    )
+    status = json.loads(ok(cli("calibrate", "status", str(round_id), "--json")).stdout)
+    assert status["status"] == "open"  # not spent
+    forced = cli("calibrate", "close", "--force", "--json", "--bootstrap", "0")
+    assert forced.exit_code == 1, describe(forced)  # undefined: not a pass
+    assert json.loads(forced.stdout)["verdict"] == "undefined"
+    assert (
+        json.loads(ok(cli("calibrate", "status", str(round_id), "--json")).stdout)["status"]
+        == "closed"
+    )
+
+
+def test_close_takes_a_round_with_any_label(cli: Run, project, db_path) -> None:
+    start(cli, items=4, team="ana,ben")
+    rate_round(db_path, ["ana"], agree)
+    result = cli("calibrate", "close", "--json", "--bootstrap", "0")
+    assert result.exit_code == 1 and json.loads(result.stdout)["verdict"] == "undefined"
+
+
+# -- checks that say what is true (issue 11) -----------------------------------------------------
+
+
+@pytest.fixture
+def results_shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Replace only the results app; record each round result the CLI showed with it."""
+    shown: list[dict[str, object]] = []
+
+    class ResultsApp:
+        def __init__(self, result: dict[str, object]) -> None:
+            self.result = result
+
+        def run(self) -> None:
+            shown.append(self.result)
+
+    fake = types.ModuleType("tui_annotate.tui.results")
+    fake.ResultsApp = ResultsApp  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tui_annotate.tui.results", fake)
+    return shown
+
+
+def test_the_gate_tells_a_lead_who_labelled_everything_what_is_true(
+    cli: Run, project, db_path, tmp_path: Path, opened
+) -> None:
+    label_everything(cli, tmp_path, ("lead",))
+    start(cli, items=8, team="ana,ben")
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "lead"), code=1)
+    assert refused.stderr == (
+        "error: live annotation on faithfulness needs a passed calibration round on version "
+        "1.x, and lead has taken part in none. Round 1 is open (ana, ben). As a lead you can "
+        "let yourself through with --allow-uncalibrated (recorded on your labels), or join the "
+        "next round once round 1 is closed (tui-annotate calibrate start --rubric faithfulness "
+        "--annotators lead,…).\n"
+    )
+    assert "is calibrated" not in refused.stderr
+    ok(cli("annotate", "--rubric", "faithfulness", "--annotator", "lead", "--allow-uncalibrated"))
+    assert opened[-1]["uncalibrated"] is True
+
+
+def test_the_gate_names_a_failed_round_and_the_way_in(
+    cli: Run, project, db_path, tmp_path: Path, opened, results_shown
+) -> None:
+    start(cli, items=10)
+    rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
+    closed = cli("calibrate", "close", "--json", "--bootstrap", "0")
+    assert closed.exit_code == 1
+    alpha = json.loads(closed.stdout)["alpha"]
+    assert json.loads(closed.stdout)["verdict"] == "fail"
+    (tmp_path / "tui-annotate.toml").write_text('leads = ["someone-else"]\n')
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "dan"), code=1)
+    assert refused.stderr == (
+        "error: live annotation on faithfulness needs a passed calibration round on version "
+        f"1.x, and dan has taken part in none. Round 1 failed (alpha {alpha:.3f}; ana, ben, cy). "
+        "Ask a lead to add you to a round (tui-annotate calibrate start --rubric faithfulness "
+        "--annotators dan,…) or to let you through with --allow-uncalibrated.\n"
+    )
+    assert results_shown == []  # dan was not in the round: nothing to see
+    assert opened == []
+
+
+def test_members_of_a_failed_round_see_its_results_before_the_refusal(
+    cli: Run, project, db_path, opened, results_shown
+) -> None:
+    start(cli, items=10)
+    rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
+    result = json.loads(cli("calibrate", "close", "--json", "--bootstrap", "0").stdout)
+    refused = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "cy"), code=1)
+    assert results_shown == [result]
+    assert "Round 1 failed" in refused.stderr and opened == []
+    # once: the next refusal goes straight to the message, as the app shows results once
+    bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "cy"), code=1)
+    assert results_shown == [result]
+    bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "ana"), code=1)
+    assert results_shown == [result, result]

@@ -186,3 +186,68 @@ async def test_the_flag_is_visible_in_the_header_at_80x24(make_app: MakeApp) -> 
         await pilot.pause()
         assert "flagged" in plain(annotate_screen(app).query_one("#header"))
         assert "flagged" in screen_lines(app)[0], screen_lines(app)[0]
+
+
+TINY = (40, 10)
+
+
+def labels_in(app: AnnotateApp) -> int:
+    return len(app.session.repo.events(annotator=ANNOTATOR))
+
+
+async def test_a_terminal_too_small_says_so_and_rates_nothing(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=TINY) as pilot:
+        await settle(pilot)
+        screen = annotate_screen(app)
+        assert screen.has_class("too-small")
+        on_screen = "\n".join(screen_lines(app))
+        assert "terminal too small: 40×10" in on_screen
+        assert "the app needs at least 80×24" in on_screen
+        first = app.session.current_id
+        # rating, skipping, flagging, moving: all ignored, and nothing reaches the database
+        await pilot.press("3", "s", "f", "n", "u")
+        await pilot.pause()
+        assert labels_in(app) == 0 and app.session.current_id == first
+        assert not app.session.repo.is_flagged(first, "faithfulness", ANNOTATOR)  # type: ignore[arg-type]
+        assert "undo ignored: terminal too small (needs 80×24); nothing saved" in plain(
+            screen.query_one("#too-small")
+        )
+        # tags and comment open nothing either (a dialog would save on close)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is screen
+        # back to a size that fits: the item is shown and the keys rate again
+        await pilot.resize_terminal(*SMALL)
+        await pilot.pause()
+        assert not screen.has_class("too-small")
+        assert "terminal too small" not in "\n".join(screen_lines(app))
+        first_words = app.session.current_item().output.split("\n")[0][:20]  # type: ignore[union-attr]
+        assert first_words in "\n".join(screen_lines(app))
+        await pilot.press("3")
+        await pilot.pause()
+        assert labels_in(app) == 1 and app.session.current_id != first
+
+
+async def test_shrinking_below_the_minimum_stops_rating_until_it_fits(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = annotate_screen(app)
+        assert not screen.has_class("too-small")
+        assert not screen.query_one("#too-small").display
+        await pilot.press("4")
+        await pilot.pause()
+        assert labels_in(app) == 1
+        for size in ((79, 24), (80, 23)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert screen.has_class("too-small"), size
+            await pilot.press("4")
+            await pilot.pause()
+            assert labels_in(app) == 1, size
+        await pilot.resize_terminal(*LARGE)
+        await pilot.pause()
+        await pilot.press("4")
+        await pilot.pause()
+        assert labels_in(app) == 2

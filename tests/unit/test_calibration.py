@@ -341,3 +341,90 @@ def test_stratified_sample_properties(sizes: list[int], n: int, seed: int) -> No
     assert set(picked) <= {item for item, _, _ in pool}
     if n >= len(sizes):
         assert {item // 1000 for item in picked} == set(range(len(sizes)))
+
+
+# -- an open round holds back only its own labels (issue 11) --------------------------------------
+
+
+def label_live(repo: Repository, rubric: Rubric, name: str, score: int = 3) -> None:
+    session = AnnotationSession(repo, rubric, name, overlap=9)
+    session.start()
+    while not session.done:
+        session.rate(score)
+
+
+def test_an_open_round_holds_back_its_own_labels_and_nobody_elses(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    label_live(sample_repo, faithfulness, "zed")  # all 40 items, before any round
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=5, seed=3, created_by="lead"
+    )
+    label_round(sample_repo, faithfulness, ["ana", "ben"])
+    in_round = set(sample_repo.rounds.item_ids(round_.id))
+    current = sample_repo.current_labels("faithfulness")
+    assert {lb.annotator for lb in current} == {"zed"} and len(current) == 40
+    assert {lb.item_id for lb in current} >= in_round  # zed's labels on the round's items stay
+    assert sample_repo.open_round_labels("faithfulness") == {round_.id: 10}
+    assert sample_repo.open_round_labels("faithfulness", annotators=["ana", "zed"]) == {
+        round_.id: 5
+    }
+    assert sample_repo.current_labels("faithfulness", live_only=True) == current
+    # the round's own result reads the round's labels, and only those
+    assert {lb.annotator for lb in sample_repo.rounds.labels(round_.id)} == {"ana", "ben"}
+    calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
+    assert sample_repo.open_round_labels("faithfulness") == {}
+    assert len(sample_repo.current_labels("faithfulness")) == 50
+    assert len(sample_repo.current_labels("faithfulness", live_only=True)) == 40
+
+
+def test_close_refuses_an_empty_round_unless_forced(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=3, seed=1, created_by="lead"
+    )
+    with pytest.raises(InputError) as refused:
+        calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
+    assert str(refused.value) == (
+        f"round {round_.id} has no labels yet: none of ana, ben and cy has labelled any of its "
+        "3 items. Closing it now would spend it; close it once they have (or now, with --force)"
+    )
+    assert sample_repo.rounds.get(round_.id).is_open  # type: ignore[union-attr]
+    result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0, force=True)
+    assert result["verdict"] == "undefined"
+    assert not sample_repo.rounds.get(round_.id).is_open  # type: ignore[union-attr]
+
+
+def test_the_gate_refusal_names_rounds_on_an_older_version(
+    sample_repo: Repository, faithfulness: Rubric, tmp_path: Path
+) -> None:
+    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=4, created_by="lead")
+    label_round(sample_repo, faithfulness, TEAM)
+    calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
+    major = tmp_path / "faithfulness.toml"
+    text = Path(faithfulness.path).read_text("utf-8")
+    major.write_text(text.replace('version = "1.0.0"', 'version = "2.0.0"'), "utf-8")
+    from tui_annotate.core.rubric import load_rubric
+
+    refused = decide(sample_repo, load_rubric(major), "ana")
+    assert not refused.allowed
+    assert refused.message.startswith(
+        "live annotation on faithfulness needs a passed calibration round on version 2.x, and "
+        "ana has taken part in none. Round 1 passed (alpha 1.000, on version 1.x; ana, ben, cy). "
+        "Ask a lead to add you to a round"
+    )
+    # ana already saw nothing of round 1: its results come with the refusal, once
+    assert refused.results is not None and refused.results.id == round_.id
+
+
+def test_a_required_calibration_refusal_says_there_is_no_round_yet(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    refused = decide(sample_repo, faithfulness, "solo", require_calibration=True, lead=True)
+    assert refused.message == (
+        "this project requires calibration: live annotation on faithfulness needs a passed "
+        "calibration round on version 1.x, and faithfulness has no round yet. As a lead you can "
+        "let yourself through with --allow-uncalibrated (recorded on your labels), or join a "
+        "round (tui-annotate calibrate start --rubric faithfulness --annotators solo,…)."
+    )

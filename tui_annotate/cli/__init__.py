@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -18,7 +19,7 @@ from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
-from tui_annotate.core.models import Rubric
+from tui_annotate.core.models import Round, Rubric
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.store.repository import Repository
@@ -355,9 +356,11 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
     try:
         decision = gate.decide(
             repo, loaded, annotator, require_calibration=obj.settings.require_calibration,
-            allow_uncalibrated=allow_uncalibrated,
+            allow_uncalibrated=allow_uncalibrated, lead=access.is_lead(obj.settings),
         )  # fmt: skip
         if not decision.allowed:
+            if decision.results is not None:
+                _show_results_first(repo, annotator, decision.results)
             fail(decision.message, code=1)
         if readonly_reason is None:
             snapshot.register(repo, loaded)
@@ -381,6 +384,17 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
         app.run()
     finally:
         repo.close()
+
+
+def _show_results_first(repo: Repository, annotator: str, round_: Round) -> None:
+    """A member of a closed round sees its results once before being refused, as the app
+    shows them once before the queue (README: Calibration)."""
+    from tui_annotate.tui.results import ResultsApp
+
+    ResultsApp(round_.result).run()
+    key = gate.RESULTS_SEEN.format(annotator=annotator, round_id=round_.id)
+    with contextlib.suppress(AnnotateError):  # read-only database: shown again next time
+        repo.set_setting(key, "1")
 
 
 @main.command()

@@ -169,18 +169,22 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
     help="Bootstrap replicates for the confidence interval.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--force", is_flag=True, help="Close even a round nobody has labelled yet.")
 @click.pass_obj
 @errors_to_exit
 @lead_only("calibrate close")
-def calibrate_close(obj: Context, round_id: int | None, bootstrap: int, as_json: bool) -> None:
+def calibrate_close(
+    obj: Context, round_id: int | None, bootstrap: int, as_json: bool, force: bool
+) -> None:
     """Compute alpha, its interval and diagnostics; store the verdict; exit 1 unless it passed."""
     from tui_annotate.core import calibration
 
     with obj.repo() as repo:
         round_ = calibration.find_round(repo, round_id)
         rubric = obj.rubric(round_.rubric)
-        data = calibration.close_round(repo, round_, rubric, thresholds=_thresholds(obj),
-                                       bootstrap=bootstrap)  # fmt: skip
+        data = calibration.close_round(
+            repo, round_, rubric, thresholds=_thresholds(obj), bootstrap=bootstrap, force=force
+        )
     if as_json:
         emit_json(data)
     else:
@@ -339,10 +343,26 @@ def agreement(obj: Context, rubric_name: str | None, round_id: int | None, annot
                                             annotators=wanted, live=live, bootstrap=bootstrap,
                                             seed=seed, threshold=pass_at)  # fmt: skip
     data["thresholds"] = {"pass": pass_at, "tentative": _thresholds(obj).tentative_at}
+    _say_what_was_left_out(data)
     if as_json:
         emit_json(data)
     else:
         _print_result(data)
+
+
+def _say_what_was_left_out(data: dict[str, Any]) -> None:
+    """On stderr, beside the table or the JSON: labels held back and annotators with none."""
+    left = data.get("left_out") or {}
+    if left.get("labels"):
+        click.echo(
+            f"agreement: left out {left['labels']} label{'s' if left['labels'] != 1 else ''}"
+            f" {left['reason']}",
+            err=True,
+        )
+    if data.get("without_labels"):
+        where = f" on {data['rubric']}" if data.get("rubric") else ""
+        names = ", ".join(visible(n) for n in data["without_labels"])
+        click.echo(f"agreement: no labels{where} from {names}", err=True)
 
 
 def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstrap: int,

@@ -53,7 +53,12 @@ def report(ratings: agreement.Ratings, level: str, *, bootstrap: int, seed: int,
 def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: str | None,
             annotators: Sequence[str] | None, live: bool, bootstrap: int, seed: int,
             threshold: float) -> dict[str, Any]:  # fmt: skip
-    """Agreement on RUBRIC's current human labels (never an open round's: those are blind)."""
+    """Agreement on RUBRIC's current human labels (never an open round's: those are blind).
+
+    What the open rounds held back is counted under `left_out`, and named
+    annotators with no labels under `without_labels`, so nothing is dropped silently.
+    """
+    left_out: dict[str, Any] = {"labels": 0, "rounds": [], "reason": None}
     if round_id is not None:
         found = repo.rounds.get(round_id)
         if found is None:
@@ -66,6 +71,9 @@ def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: st
     else:
         rows = [(lb.item_id, lb.annotator, lb.score)
                 for lb in repo.current_labels(rubric.name, live_only=live, annotators=annotators)]  # fmt: skip
+        held = repo.open_round_labels(rubric.name, annotators=annotators)
+        if held:
+            left_out = held_back(held)
     external = {}
     for item_id in {r[0] for r in rows}:
         external[item_id] = repo.get_item(item_id).external_id
@@ -75,6 +83,37 @@ def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: st
     data = report(ratings, level or rubric.level, bootstrap=bootstrap, seed=seed,
                   threshold=threshold)  # fmt: skip
     data.update({"rubric": rubric.name, "round": round_id, "live": live})
+    data["left_out"] = left_out
+    return _name_the_missing(data, annotators, where=f"on {rubric.name}")
+
+
+def held_back(held: dict[int, int]) -> dict[str, Any]:
+    """`left_out` for labels of open rounds {round id: labels}: how many, which, and why."""
+    ids = sorted(held)
+    which = ", ".join(str(i) for i in ids)
+    return {
+        "labels": sum(held.values()),
+        "rounds": ids,
+        "reason": f"made in open calibration round{'s' if len(ids) > 1 else ''} {which}: "
+        "blind until closed (tui-annotate calibrate close "
+        f"{ids[0] if len(ids) == 1 else 'ROUND'})",
+    }
+
+
+def _name_the_missing(
+    data: dict[str, Any], annotators: Sequence[str] | None, *, where: str
+) -> dict[str, Any]:
+    """Record which of the ANNOTATORS asked for have no labels; when fewer than two
+    are left, alpha's reason says so by name instead of a bare 'undefined'."""
+    present = set(data["annotators"])
+    missing = [a for a in dict.fromkeys(annotators or ()) if a not in present]
+    data["without_labels"] = missing
+    if missing and len(present) < 2 and data["alpha"] is None:
+        have = f"only {', '.join(present)} has any" if present else "none of them has any"
+        data["reason"] = (
+            f"no labels {where} from {', '.join(missing)}; agreement needs two annotators "
+            f"with labels and {have}"
+        )
     return data
 
 
@@ -102,4 +141,4 @@ def from_file(path: Path, *, rubric: Rubric | None, level: str | None,
         raise InputError(str(exc), file=str(path), field="score") from None
     data = report(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
     data.update({"rubric": rubric.name if rubric else None, "file": str(path), "round": None})
-    return data
+    return _name_the_missing(data, annotators, where=f"in {path}")

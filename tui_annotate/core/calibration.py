@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core import agreement, snapshot
 from tui_annotate.core.models import Round, RoundLabel, Rubric
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 
 if TYPE_CHECKING:
@@ -222,10 +223,21 @@ def close_round(
     *,
     thresholds: Thresholds = Thresholds(),
     bootstrap: int = DEFAULT_BOOTSTRAP,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Compute the result, store it with the verdict, and lift the round's blindness."""
+    """Compute the result, store it with the verdict, and lift the round's blindness.
+
+    A round with no labels at all is refused unless FORCE: closing is final,
+    and an empty round closed by mistake would be spent for nothing.
+    """
     if not round_.is_open:
         raise InputError(f"round {round_.id} is already closed (verdict: {round_.verdict})")
+    if not force and not any(repo.rounds.progress(round_.id).values()):
+        raise InputError(
+            f"round {round_.id} has no labels yet: none of {_names(round_.annotators)} has "
+            f"labelled any of its {round_.items} items. Closing it now would spend it; "
+            f"close it once they have (or now, with --force)"
+        )
     if rubric.version != round_.rubric_version:
         raise InputError(
             f"round {round_.id} was started on {rubric.name} {round_.rubric_version}, "
@@ -275,6 +287,12 @@ def adjudicate(
         item_id=item_id, rubric=rubric.name, rubric_version=rubric.version, score=score,
         note=note, adjudicator=adjudicator, round_id=round_id,
     )  # fmt: skip
+
+
+def _names(names: Sequence[str]) -> str:
+    """'ana, ben and cy'."""
+    shown = [visible(n) for n in names]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _item(unit: object) -> int:

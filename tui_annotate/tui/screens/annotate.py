@@ -21,11 +21,14 @@ from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.progress_header import ProgressHeader
 from tui_annotate.tui.widgets.rubric_panel import RubricPanel
+from tui_annotate.tui.widgets.size_notice import SizeNotice
 
 #: Below this width the rubric panel is compact and the examples start hidden.
 WIDE = 100
 #: Below this height the examples start hidden.
 TALL = 30
+#: The smallest terminal the item, its output and every anchor fit in (tests/tui/test_sizes.py).
+MIN_SIZE = (80, 24)
 
 
 class AnnotateScreen(Screen[None]):
@@ -77,6 +80,7 @@ class AnnotateScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
+        yield SizeNotice(id="too-small")
         with Horizontal(id="main"):
             yield ItemView(id="item")
             with Vertical(id="side"):
@@ -98,6 +102,13 @@ class AnnotateScreen(Screen[None]):
     # -- rendering ------------------------------------------------------------
 
     def _layout(self, width: int, height: int) -> None:
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "too-small")
+        self.query_one("#main").display = not small
+        notice = self.query_one(SizeNotice)
+        notice.display = small
+        if small:
+            notice.show_size(width, height, MIN_SIZE)
         narrow = width < WIDE
         self.set_class(narrow, "narrow")
         wanted = self.examples_wanted
@@ -179,17 +190,33 @@ class AnnotateScreen(Screen[None]):
 
     # -- actions --------------------------------------------------------------
 
+    def _fits(self, what: str) -> bool:
+        """False, saying so, while the terminal is too small to see what would be rated."""
+        if not self.has_class("too-small"):
+            return True
+        need = f"{MIN_SIZE[0]}×{MIN_SIZE[1]}"
+        message = f"{what} ignored: terminal too small (needs {need}); nothing saved"
+        # In the notice itself: at this size a toast would cover the notice it refers to.
+        self.query_one(SizeNotice).show_size(self.size.width, self.size.height, MIN_SIZE, message)
+        return False
+
     def action_rate(self, value: int) -> None:
+        if not self._fits("rating"):
+            return
         if self.session.done:
             return
         if self._run("rating", self.session.rate, value):
             self.refresh_item()
 
     def action_skip(self) -> None:
+        if not self._fits("skip"):
+            return
         if not self.session.done and self._run("skip", self.session.skip):
             self.refresh_item()
 
     def action_undo(self) -> None:
+        if not self._fits("undo"):
+            return
         if not self.session.actions:
             self.notify("nothing to undo", timeout=2)
             return
@@ -197,18 +224,26 @@ class AnnotateScreen(Screen[None]):
             self.refresh_item()
 
     def action_next(self) -> None:
+        if not self._fits("next"):
+            return
         self.session.next()
         self.refresh_item()
 
     def action_previous(self) -> None:
+        if not self._fits("previous"):
+            return
         self.session.previous()
         self.refresh_item()
 
     def action_flag(self) -> None:
+        if not self._fits("flag"):
+            return
         if not self.session.done and self._run("flag", self.session.toggle_flag):
             self._header()
 
     def action_tags(self) -> None:
+        if not self._fits("tags"):
+            return
         rubric = self.session.rubric
         if self.session.done or not rubric.tags:
             if not rubric.tags:
@@ -224,6 +259,8 @@ class AnnotateScreen(Screen[None]):
         self.app.push_screen(TagPickerScreen(rubric.tags, self.session.draft.tags), chosen)
 
     def action_comment(self) -> None:
+        if not self._fits("comment"):
+            return
         if self.session.done:
             return
 
