@@ -312,15 +312,17 @@ def test_route_without_judge_labels_exits_2(cli: Run, sample_repo: Repository) -
 
 
 def test_agreement_judge_json(cli: Run, seeded: dict[int, int], sample_repo: Repository) -> None:
-    result = ok(cli("agreement", "--judge", MODEL, "--rubric", RUBRIC, "--json",
-                    "--bootstrap", "200"))  # fmt: skip
+    result = cli("agreement", "--judge", MODEL, "--rubric", RUBRIC, "--json", "--bootstrap", "200")
+    assert result.exit_code == 1, describe(result)  # the seeded judge is not trustworthy
     check_seeded_report(sample_repo, json.loads(result.stdout))
 
 
 def test_agreement_judge_text_flags_an_untrustworthy_judge(
     cli: Run, seeded: dict[int, int]
 ) -> None:
-    text = ok(cli("agreement", "--judge", MODEL, "--bootstrap", "0")).stdout
+    result = cli("agreement", "--judge", MODEL, "--bootstrap", "0")
+    assert result.exit_code == 1, describe(result)  # a failed check, like a round below threshold
+    text = result.stdout
     assert f"judge:{MODEL} vs people on {RUBRIC}: 12 items labelled by both" in text
     assert "NOT TRUSTWORTHY: PASS/FAIL kappa 0.211 < 0.6" in text
     assert "PASS/FAIL confusion" in text and "largest disagreements" in text

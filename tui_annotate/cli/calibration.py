@@ -358,7 +358,13 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
         )  # fmt: skip
     if as_json:
         emit_json(data)
-        return
+    else:
+        _print_judge_agreement(data)
+    if not data["trustworthy"]:
+        sys.exit(1)  # a failed check, like a round below threshold
+
+
+def _print_judge_agreement(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
