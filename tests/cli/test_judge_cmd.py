@@ -33,7 +33,8 @@ RUBRIC = "faithfulness"
 SECRET = "sk-test-CLI-NEVER-PRINT-91c0de"
 SUMMARY_KEYS = {
     "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
-    "completion_tokens", "seconds", "requests_per_second", "errors",
+    "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
+    "requests_per_second", "errors",
 }  # fmt: skip
 
 

@@ -397,7 +397,12 @@ def _print_judge_agreement(data: dict[str, Any]) -> None:
     if data["largest_disagreements"]:
         gaps = Table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
         for g in data["largest_disagreements"]:
-            gaps.add_row(Text(g["item"]), str(g["judge"]), str(g["humans"]), Text(g["rationale"]))
+            gaps.add_row(
+                Text(visible(g["item"])),
+                str(g["judge"]),
+                str(g["humans"]),
+                Text(visible(g["rationale"])),
+            )
         console.print(gaps)
 
 
