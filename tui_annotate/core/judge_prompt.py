@@ -11,7 +11,7 @@ from tui_annotate.core.models import Item, Rubric
 
 #: Who the judge is when the rubric says nothing: neutral, named after the rubric.
 DEFAULT_INSTRUCTIONS = (
-    "You are a careful, strict evaluator for the rubric \"{title}\". You grade one item "
+    'You are a careful, strict evaluator for the rubric "{title}". You grade one item '
     "against the rubric you are given, exactly as a trained human annotator would."
 )
 #: Always said, whatever the rubric's own instructions: the item is data, the answer is JSON.
