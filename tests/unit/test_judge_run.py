@@ -19,7 +19,7 @@ import openai
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, json_reply, last_user_text, logprob_reply
-from tui_annotate.core import judge, judge_batch, judge_prompt
+from tui_annotate.core import judge, judge_batch, judge_endpoint, judge_prompt
 from tui_annotate.core.judge import JudgeConfig, JudgeFatal, RunStats
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError, InputError
@@ -256,7 +256,7 @@ async def test_backoff_honours_retry_after_up_to_the_cap(faithfulness: Rubric) -
         response = Response()
 
     cfg = JudgeConfig(model=MODEL, backoff_base=0.01, backoff_cap=0.5)
-    caller = judge._Caller(None, faithfulness, cfg, RunStats(), learned={}, say=print)
+    caller = judge_endpoint.Caller(None, faithfulness, cfg, RunStats(), learned={}, say=print)
     assert caller._delay(0, Exc()) == 0.5
     for attempt in range(12):
         delay = caller._delay(attempt, Exception())

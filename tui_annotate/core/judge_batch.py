@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core import judge_confidence, judge_parse, snapshot
-from tui_annotate.core.judge import JudgeConfig, confidence_fields, plan, redact
+from tui_annotate.core.judge import JudgeConfig, plan, redact
+from tui_annotate.core.judge_endpoint import confidence_fields
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
