@@ -185,6 +185,23 @@ def test_dry_run_shows_a_prompt_even_when_every_item_is_labelled(
     assert server.chat_count() == asked
 
 
+def test_dry_run_shows_the_form_this_server_accepted_before(
+    judge_cmd: Any, server: FakeOpenAI, faithfulness: Rubric
+) -> None:
+    def answer(request: dict[str, Any]) -> Reply:
+        if request.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=422, content="response_format: json_schema is not allowed")
+        return json_reply(4)
+
+    server.answer = answer
+    ok(judge_cmd("--limit", "1"))
+    data = json.loads(ok(judge_cmd("--dry-run")).stdout)
+    assert data["response_format"] == {
+        "type": "json_object",
+        "schema": judge_prompt.answer_schema(faithfulness),
+    }
+
+
 def test_a_run_that_cannot_work_stops_after_the_first_requests(
     judge_cmd: Any, server: FakeOpenAI, sample_repo: Repository
 ) -> None:

@@ -112,9 +112,19 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
             if not work:
                 raise InputError(f"no items to judge (--items {which})")
             item, prompt = work[0]
-            emit_json({"item": item.external_id, "prompt_hash": prompt.prompt_hash,
-                       "model": model, "messages": list(prompt.messages),
-                       "response_format": prompt.response_format})  # fmt: skip
+            from tui_annotate.core import judge_endpoint as endpoint
+
+            # The form this server accepted before, as the run would send it.
+            form = endpoint.first_form(config, endpoint.remembered(repo, config))
+            emit_json(
+                {
+                    "item": item.external_id,
+                    "prompt_hash": prompt.prompt_hash,
+                    "model": model,
+                    "messages": list(prompt.messages),
+                    "response_format": endpoint.request_format(form, rubric, prompt),
+                }
+            )
             return
         if batch or resume_id:
             from tui_annotate.core import judge_batch

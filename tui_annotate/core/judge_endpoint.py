@@ -62,6 +62,23 @@ def remembered(repo: Repository, config: JudgeConfig) -> dict[str, Any]:
     return {}
 
 
+def first_form(config: JudgeConfig, learned: dict[str, Any]) -> str:
+    """The form a run starts with: what was remembered, never stricter than the flags allow."""
+    known = str(learned.get("form"))
+    first = known if known in OUTPUT_FORMS else OUTPUT_FORMS[0]
+    least = OUTPUT_FORMS[0] if config.structured else OUTPUT_FORMS[-1]
+    return max(first, least, key=OUTPUT_FORMS.index)
+
+
+def request_format(form: str, rubric: Rubric, prompt: JudgePrompt) -> dict[str, Any] | None:
+    """The request's response_format in FORM (None: instructions only)."""
+    if form == "json_schema" and prompt.response_format is not None:
+        return prompt.response_format
+    if form == "json_object":
+        return {"type": "json_object", "schema": judge_prompt.answer_schema(rubric)}
+    return None
+
+
 class Caller:
     """One model endpoint: requests with retries and backoff, stepping down to a form of
     structured output (and to no logprobs) that the server accepts, and remembering it."""
@@ -78,14 +95,11 @@ class Caller:
     ) -> None:
         self.client, self.rubric, self.config, self.stats = client, rubric, config, stats
         self.say = say
-        known = str(learned.get("form"))
-        first = known if known in OUTPUT_FORMS else OUTPUT_FORMS[0]
-        forms = OUTPUT_FORMS if config.structured else OUTPUT_FORMS[-1:]
-        self.form: str = max(first, forms[0], key=OUTPUT_FORMS.index)
+        self.form = first_form(config, learned)
         self.logprobs = config.logprobs and learned.get("logprobs", True) is not False
         self.changed = False
         stats.output_form, stats.logprobs = self.form, self.logprobs
-        if learned and (self.form != forms[0] or self.logprobs != config.logprobs):
+        if learned and (self.form != first_form(config, {}) or self.logprobs != config.logprobs):
             say(
                 f"using {_FORM_NAMES[self.form]}"
                 + ("" if self.logprobs or not config.logprobs else ", without logprobs")
@@ -94,13 +108,6 @@ class Caller:
 
     def learned(self) -> dict[str, Any]:
         return {"form": self.form, "logprobs": self.logprobs}
-
-    def _format(self, prompt: JudgePrompt) -> dict[str, Any] | None:
-        if self.form == "json_schema" and prompt.response_format is not None:
-            return prompt.response_format
-        if self.form == "json_object":
-            return {"type": "json_object", "schema": judge_prompt.answer_schema(self.rubric)}
-        return None
 
     def _step_down(self, form: str, status: int | None) -> None:
         if self.form != form:
@@ -135,7 +142,7 @@ class Caller:
                 "messages": list(prompt.messages),
                 "temperature": self.config.temperature,
             }
-            response_format = self._format(prompt)
+            response_format = request_format(form, self.rubric, prompt)
             if response_format is not None:
                 kwargs["response_format"] = response_format
             if logprobs:
