@@ -4,13 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench lint format clean system-packages
+SERVERS := .cache/servers
+SERVERS_STAMP := $(SERVERS)/.installed
+WHEELS := .cache/wheels
+
+.PHONY: demo test check bench lint format clean servers system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The real third-party servers the judge tests start (pyproject's test-servers group), in their
+# own virtualenv: litellm[proxy] pins a rich that Textual can't use. llama-cpp-python builds
+# llama.cpp from source, several minutes on 2 cores: its wheel is kept in .cache/wheels, so only
+# the first run pays (`make clean` keeps it).
+$(SERVERS_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(SERVERS)
+	$(SERVERS)/bin/pip install --quiet --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(SERVERS)/bin/pip wheel --quiet --no-deps \
+		--find-links $(WHEELS) --wheel-dir $(WHEELS) 'llama-cpp-python==0.3.36'
+	$(SERVERS)/bin/pip install --quiet --find-links $(WHEELS) --group test-servers
+	touch $(SERVERS_STAMP)
+
+servers: $(SERVERS_STAMP)
 
 ## Open the app on the bundled sample project (a fresh database each time).
 demo: $(STAMP)
@@ -21,7 +39,7 @@ system-packages:
 	sh scripts/ensure-system-packages.sh
 
 ## The whole test suite.
-test: $(STAMP) system-packages
+test: $(STAMP) $(SERVERS_STAMP) system-packages
 	$(BIN)/pytest
 
 ## Lint, format check, types and the layering contracts: the pre-merge loop.

@@ -33,7 +33,8 @@ RUBRIC = "faithfulness"
 SECRET = "sk-test-CLI-NEVER-PRINT-91c0de"
 SUMMARY_KEYS = {
     "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
-    "completion_tokens", "seconds", "requests_per_second", "errors",
+    "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
+    "requests_per_second", "errors",
 }  # fmt: skip
 
 
@@ -170,6 +171,68 @@ def test_dry_run_prints_the_exact_prompt_and_sends_nothing(
     assert judge_labels(sample_repo) == {}
     plain = json.loads(ok(judge_cmd("--dry-run", "--no-structured")).stdout)
     assert plain["response_format"] is None
+
+
+def test_dry_run_shows_a_prompt_even_when_every_item_is_labelled(
+    judge_cmd: Any, server: FakeOpenAI, sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    ok(judge_cmd())  # every item judged: nothing is left for --items unlabeled
+    asked = server.chat_count()
+    data = json.loads(ok(judge_cmd("--dry-run")).stdout)
+    first = sample_repo.get_item(min(positions(sample_repo).values()))
+    assert data["item"] == first.external_id
+    assert data["messages"] == list(judge_prompt.build(faithfulness, first, MODEL).messages)
+    assert server.chat_count() == asked
+
+
+def test_dry_run_shows_the_form_this_server_accepted_before(
+    judge_cmd: Any, server: FakeOpenAI, faithfulness: Rubric
+) -> None:
+    def answer(request: dict[str, Any]) -> Reply:
+        if request.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=422, content="response_format: json_schema is not allowed")
+        return json_reply(4)
+
+    server.answer = answer
+    ok(judge_cmd("--limit", "1"))
+    data = json.loads(ok(judge_cmd("--dry-run")).stdout)
+    assert data["response_format"] == {
+        "type": "json_object",
+        "schema": judge_prompt.answer_schema(faithfulness),
+    }
+
+
+def test_a_run_that_cannot_work_stops_after_the_first_requests(
+    judge_cmd: Any, server: FakeOpenAI, sample_repo: Repository
+) -> None:
+    server.answer = lambda request: Reply(status=400, content="Invalid model name passed")
+    result = bad(judge_cmd("--concurrency", "3"), 2)
+    assert "all 3 first requests failed with the same error" in result.stderr
+    assert "Invalid model name passed" in result.stderr
+    assert server.chat_count() == 3
+    assert judge_labels(sample_repo) == {}
+
+
+def test_the_fallback_and_missing_confidences_are_said(judge_cmd: Any, server: FakeOpenAI) -> None:
+    def answer(request: dict[str, Any]) -> Reply:
+        if request.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=500, content="response_format json_schema is not supported")
+        return json_reply(4)  # no logprobs
+
+    server.answer = answer
+    result = ok(judge_cmd("--limit", "3", "--concurrency", "1"))
+    assert result.stderr.count("judge: the server refused response_format json_schema") == 1
+    assert "; 3 judged without a confidence (no usable logprobs" in result.stdout
+
+
+def test_route_text_counts_labels_without_a_confidence(
+    judge_cmd: Any, cli: Run, server: FakeOpenAI
+) -> None:
+    server.answer = lambda request: json_reply(4)  # no logprobs
+    ok(judge_cmd("--limit", "3"))
+    text = ok(cli("route", "--rubric", RUBRIC, "--sample", "0")).stdout
+    assert "routed 0 of 3 judged items to people" in text
+    assert "3 judged items have no confidence" in text
 
 
 def test_a_refused_key_exits_2_and_stores_nothing(
@@ -312,15 +375,17 @@ def test_route_without_judge_labels_exits_2(cli: Run, sample_repo: Repository) -
 
 
 def test_agreement_judge_json(cli: Run, seeded: dict[int, int], sample_repo: Repository) -> None:
-    result = ok(cli("agreement", "--judge", MODEL, "--rubric", RUBRIC, "--json",
-                    "--bootstrap", "200"))  # fmt: skip
+    result = cli("agreement", "--judge", MODEL, "--rubric", RUBRIC, "--json", "--bootstrap", "200")
+    assert result.exit_code == 1, describe(result)  # the seeded judge is not trustworthy
     check_seeded_report(sample_repo, json.loads(result.stdout))
 
 
 def test_agreement_judge_text_flags_an_untrustworthy_judge(
     cli: Run, seeded: dict[int, int]
 ) -> None:
-    text = ok(cli("agreement", "--judge", MODEL, "--bootstrap", "0")).stdout
+    result = cli("agreement", "--judge", MODEL, "--bootstrap", "0")
+    assert result.exit_code == 1, describe(result)  # a failed check, like a round below threshold
+    text = result.stdout
     assert f"judge:{MODEL} vs people on {RUBRIC}: 12 items labelled by both" in text
     assert "NOT TRUSTWORTHY: PASS/FAIL kappa 0.211 < 0.6" in text
     assert "PASS/FAIL confusion" in text and "largest disagreements" in text

@@ -204,5 +204,24 @@ def test_the_score_enum_follows_a_custom_scale(faithfulness: Rubric) -> None:
 
 def test_the_system_message_says_the_item_is_data(faithfulness: Rubric) -> None:
     system = build(faithfulness, item(), MODEL).messages[0]["content"]
-    assert system == judge_prompt.SYSTEM
+    assert system.endswith(judge_prompt.DATA_RULE)
     assert "data" in system and "JSON" in system
+
+
+def test_the_default_system_message_names_the_rubric_and_no_domain(shipped: Rubric) -> None:
+    prompt = build(shipped, item(), MODEL)
+    system, user = (m["content"] for m in prompt.messages)
+    assert f'the rubric "{shipped.title}"' in system
+    assert "customer" not in system.lower() and "support" not in system.lower()
+    assert "written by a customer" not in user
+
+
+def test_judge_instructions_replace_the_default_but_not_the_data_rule(
+    faithfulness: Rubric,
+) -> None:
+    own = dataclasses.replace(faithfulness, judge_instructions="You review legal summaries.")
+    system = build(own, item(), MODEL).messages[0]["content"]
+    assert system.startswith("You review legal summaries.")
+    assert system.endswith(judge_prompt.DATA_RULE)
+    assert faithfulness.title not in system
+    assert build(own, item(), MODEL).prompt_hash != build(faithfulness, item(), MODEL).prompt_hash

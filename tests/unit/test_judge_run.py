@@ -19,7 +19,7 @@ import openai
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, json_reply, last_user_text, logprob_reply
-from tui_annotate.core import judge, judge_batch, judge_prompt
+from tui_annotate.core import judge, judge_batch, judge_endpoint, judge_prompt
 from tui_annotate.core.judge import JudgeConfig, JudgeFatal, RunStats
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError, InputError
@@ -139,7 +139,8 @@ async def test_scores_are_stored_as_judge_labels_with_measurements(
         assert meta["model"] == MODEL
         assert meta["usage"] == {"prompt_tokens": 100, "completion_tokens": 20}
         assert isinstance(meta["latency_ms"], float) and meta["latency_ms"] > 0
-        assert meta["confidence_method"] == "logprobs"
+        assert meta["confidence_method"] == "logprobs-lower-bound"
+        assert meta["output_form"] == "json_schema"
         assert meta["from_cache"] is False
     four = next(i for i in ids if scores[i] == 4)
     assert got[four][1]["confidence"] == pytest.approx(0.6)
@@ -255,7 +256,7 @@ async def test_backoff_honours_retry_after_up_to_the_cap(faithfulness: Rubric) -
         response = Response()
 
     cfg = JudgeConfig(model=MODEL, backoff_base=0.01, backoff_cap=0.5)
-    caller = judge._Caller(None, faithfulness, cfg, RunStats())
+    caller = judge_endpoint.Caller(None, faithfulness, cfg, RunStats(), learned={}, say=print)
     assert caller._delay(0, Exc()) == 0.5
     for attempt in range(12):
         delay = caller._delay(attempt, Exception())
@@ -328,19 +329,30 @@ async def test_a_reply_that_is_not_a_chat_completion_is_not_a_label(
 # -- servers that can't do everything ------------------------------------------------------
 
 
-async def test_a_server_rejecting_response_format_is_asked_again_without_it(
+async def test_a_server_rejecting_json_schema_is_asked_with_json_object(
     sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI
 ) -> None:
     message = "Invalid parameter: 'response_format' of type 'json_schema' is not supported."
     server.script = [Reply(status=400, content=message)]
     server.answer = lambda request: json_reply(5)
-    stats = await judge_run(sample_repo, faithfulness, config(server, limit=2, concurrency=1))
+    said: list[str] = []
+    cfg = config(server, limit=2, concurrency=1)
+    stats = await judge_run(sample_repo, faithfulness, cfg, say=said.append)
     assert stats.judged == 2 and stats.failed == 0
+    assert stats.output_form == "json_object"
     first, *later = server.chat_requests()
     assert first["response_format"]["type"] == "json_schema"
     assert len(later) == 2
-    assert all("response_format" not in body for body in later)  # and for the next item too
+    for body in later:  # and for the next item too
+        assert body["response_format"] == {
+            "type": "json_object",
+            "schema": judge_prompt.answer_schema(faithfulness),
+        }
     assert [label.score for label, _ in labels(sample_repo).values()] == [5, 5]
+    assert said == [
+        "the server refused response_format json_schema (HTTP 400); using response_format "
+        "json_object with the schema from now on"
+    ]
 
 
 async def test_a_server_rejecting_logprobs_is_asked_again_without_them(
@@ -359,12 +371,14 @@ async def test_a_server_rejecting_logprobs_is_asked_again_without_them(
 async def test_another_bad_request_fails_the_item_without_retrying(
     sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI
 ) -> None:
-    server.answer = lambda request: Reply(status=400, content="context length exceeded")
-    stats = await judge_run(sample_repo, faithfulness, config(server, limit=1))
-    assert server.chat_count() == 1
-    assert (stats.failed, stats.errors) == (1, {"BadRequestError": 1})
-    ((attempt),) = sample_repo.judge.attempts(RUBRIC, MODEL)
-    assert attempt["status"] == "error" and "context length exceeded" in attempt["error"]
+    server.script = [Reply(status=400, content="context length exceeded")]
+    server.answer = lambda request: json_reply(4)
+    # Two first requests, one answered: the run goes on (see the fail-fast tests for all bad).
+    stats = await judge_run(sample_repo, faithfulness, config(server, limit=2, concurrency=2))
+    assert server.chat_count() == 2
+    assert (stats.judged, stats.failed, stats.errors) == (1, 1, {"BadRequestError": 1})
+    bad = [a for a in sample_repo.judge.attempts(RUBRIC, MODEL) if a["status"] != "ok"]
+    assert len(bad) == 1 and "context length exceeded" in bad[0]["error"]
 
 
 # -- samples -------------------------------------------------------------------------------
@@ -590,8 +604,10 @@ async def test_a_key_echoed_in_an_error_is_not_stored(
     sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI, db_path: Path
 ) -> None:
     server.answer = lambda request: Reply(status=400, content=f"bad request from key {SECRET}")
-    stats = await judge_run(sample_repo, faithfulness, config(server, limit=1))
-    assert stats.failed == 1
+    with pytest.raises(JudgeFatal) as raised:
+        await judge_run(sample_repo, faithfulness, config(server, limit=1))
+    assert "bad request from key [redacted]" in str(raised.value)
+    assert len(sample_repo.judge.attempts(RUBRIC, MODEL)) == 1
     assert_secret_nowhere(sample_repo, db_path)
 
 
@@ -671,7 +687,8 @@ def test_stats_summary_keys() -> None:
     data = stats.as_dict()
     assert set(data) == {
         "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
-        "completion_tokens", "seconds", "requests_per_second", "errors",
+        "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
+        "requests_per_second", "errors",
     }  # fmt: skip
     assert stats.done == 3
 

@@ -116,6 +116,12 @@ def test_the_good_rubric_parses() -> None:
     assert rubric.verdict(1) == "FAIL"
 
 
+def test_judge_instructions_are_optional_and_kept() -> None:
+    assert parse_rubric(dump(GOOD), FILE).judge_instructions == ""
+    text = dump({**GOOD, "judge_instructions": "  You grade the tone of emails.  "})
+    assert parse_rubric(text, FILE).judge_instructions == "You grade the tone of emails."
+
+
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     """An edit that sets data[a][i][b] = value for path 'a.i.b'."""
 
@@ -188,6 +194,12 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "every score would PASS",
     ),
     ("pass-threshold-string", _set("pass_threshold", "2"), "pass_threshold", "must be an integer"),
+    (
+        "judge-instructions-not-a-string",
+        _set("judge_instructions", ["be strict"]),
+        "judge_instructions",
+        "must be a string",
+    ),
     ("tag-key-clash", _set("tags.1.key", "r"), "tags[1].key", "bound to two tags"),
     ("tag-name-twice", _set("tags.1.name", "rude"), "tags[1].name", "appears twice"),
     ("tag-missing-key", _del("tags.0.key"), "tags[0].key", "is required"),

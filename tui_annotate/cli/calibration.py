@@ -379,7 +379,13 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
         )  # fmt: skip
     if as_json:
         emit_json(data)
-        return
+    else:
+        _print_judge_agreement(data)
+    if not data["trustworthy"]:
+        sys.exit(1)  # a failed check, like a round below threshold
+
+
+def _print_judge_agreement(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -412,7 +418,12 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
     if data["largest_disagreements"]:
         gaps = Table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
         for g in data["largest_disagreements"]:
-            gaps.add_row(Text(g["item"]), str(g["judge"]), str(g["humans"]), Text(g["rationale"]))
+            gaps.add_row(
+                Text(visible(g["item"])),
+                str(g["judge"]),
+                str(g["humans"]),
+                Text(visible(g["rationale"])),
+            )
         console.print(gaps)
 
 

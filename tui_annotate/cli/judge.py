@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import time
 from typing import Any
@@ -11,6 +12,7 @@ import click
 
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
 from tui_annotate.cli.stopping import stops_cleanly
+from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError
 
 
@@ -107,11 +109,24 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
         if dry_run:
             work = judging.plan(repo, rubric, config)
             if not work:
+                # Every item is labelled: the prompt is still worth seeing before a re-run.
+                work = judging.plan(repo, rubric, dataclasses.replace(config, items="all", limit=1))
+            if not work:
                 raise InputError(f"no items to judge (--items {which})")
             item, prompt = work[0]
-            emit_json({"item": item.external_id, "prompt_hash": prompt.prompt_hash,
-                       "model": model, "messages": list(prompt.messages),
-                       "response_format": prompt.response_format})  # fmt: skip
+            from tui_annotate.core import judge_endpoint as endpoint
+
+            # The form this server accepted before, as the run would send it.
+            form = endpoint.first_form(config, endpoint.remembered(repo, config))
+            emit_json(
+                {
+                    "item": item.external_id,
+                    "prompt_hash": prompt.prompt_hash,
+                    "model": model,
+                    "messages": list(prompt.messages),
+                    "response_format": endpoint.request_format(form, rubric, prompt),
+                }
+            )
             return
         if batch or resume_id:
             from tui_annotate.core import judge_batch
@@ -142,9 +157,19 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
             f"from cache, {summary['skipped']} already done, {summary['invalid']} invalid "
             f"answers, {summary['failed']} failed; {summary['prompt_tokens']:,} + "
             f"{summary['completion_tokens']:,} tokens in {summary['seconds']:.1f} s"
+            + (
+                f"; {stats.confidence_unknown} judged without a confidence (no usable logprobs;"
+                " route can't weigh them)"
+                if stats.confidence_unknown
+                else ""
+            )
         )
     if stats.failed or stats.invalid:
         sys.exit(1)
+
+
+def _say(message: str) -> None:
+    click.echo(f"judge: {visible(message)}", err=True)
 
 
 def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> Any:
@@ -168,7 +193,7 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
                        tokens=f"{s.prompt_tokens + s.completion_tokens:,}")  # fmt: skip
 
         try:
-            asyncio.run(judging.run(repo, rubric, config, progress=update, stats=stats))
+            asyncio.run(judging.run(repo, rubric, config, progress=update, stats=stats, say=_say))
         except KeyboardInterrupt:
             click.echo(f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
                        "run the same command again to continue", err=True)  # fmt: skip
@@ -218,3 +243,9 @@ def route(obj: Context, rubric_name: str, model: str | None, confidence_below: f
         f"disagreeing with a human, {reasons.get('sample', 0)} sampled); "
         f"{summary['already_routed']} were routed before"
     )
+    if summary["confidence_unknown"]:
+        click.echo(
+            f"{summary['confidence_unknown']} judged items have no confidence (the server gave no"
+            " usable logprobs), so --confidence-below could not weigh them; judge again with"
+            " --samples K to measure one"
+        )

@@ -1,6 +1,6 @@
 """The LLM judge: label items with any OpenAI-compatible model, concurrently, cached, resumable.
 
-The only code that talks to the network. `openai` is imported when a run
+With judge_endpoint.py, the only code that talks to the network. `openai` is imported when a run
 starts, never at import time, so the annotation app stays light. The API key
 comes from OPENAI_API_KEY and is handed to the client only: it is never
 stored, logged or exported.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +18,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core import judge_parse, judge_prompt, snapshot
+from tui_annotate.core.judge_endpoint import (
+    RETRY_CLIENT,
+    Caller,
+    JudgeFatal,
+    redact,
+    remember,
+    remembered,
+    short_error,
+)
 from tui_annotate.core.judge_prompt import JudgePrompt
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError
@@ -26,11 +34,18 @@ from tui_annotate.errors import AnnotateError
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
+__all__ = [
+    "ITEM_SETS",
+    "JudgeConfig",
+    "JudgeFatal",
+    "RunStats",
+    "make_client",
+    "plan",
+    "redact",
+    "run",
+]
+
 ITEM_SETS = ("unlabeled", "all", "golden")
-
-
-class JudgeFatal(AnnotateError):
-    """The run can't go on (bad key, unknown model): stop instead of failing every item."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +79,11 @@ class RunStats:
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: Judged items with no confidence (no usable logprobs): route can't weigh them.
+    confidence_unknown: int = 0
+    #: The structured-output form and logprobs the server accepted (after any fallback).
+    output_form: str = ""
+    logprobs: bool = False
     started: float = field(default_factory=time.monotonic)
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -77,7 +97,9 @@ class RunStats:
             "total": self.total, "judged": self.judged, "cached": self.cached,
             "skipped": self.skipped, "failed": self.failed, "invalid": self.invalid,
             "retries": self.retries, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens, "seconds": round(elapsed, 3),
+            "completion_tokens": self.completion_tokens,
+            "confidence_unknown": self.confidence_unknown, "output_form": self.output_form,
+            "logprobs": self.logprobs, "seconds": round(elapsed, 3),
             "requests_per_second": round(self.judged / elapsed, 2) if elapsed > 0 else None,
             "errors": dict(self.errors),
         }  # fmt: skip
@@ -109,123 +131,50 @@ def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[It
     ]  # fmt: skip
 
 
-class _Caller:
-    """One model endpoint: requests with retries and backoff, degrading gracefully when a
-    server rejects structured output or logprobs."""
+class _Probe:
+    """The run's first requests, up to the concurrency: if every one fails with the same
+    client error (a wrong key or model that the server reports as a 400, say), the run
+    can't work, and it stops before sending another."""
 
-    def __init__(self, client: Any, rubric: Rubric, config: JudgeConfig, stats: RunStats) -> None:
-        self.client, self.rubric, self.config, self.stats = client, rubric, config, stats
-        self.structured = config.structured
-        self.logprobs = config.logprobs
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.started = 0
+        self.outcomes: list[object] = []
+        self.settled = asyncio.Event()
+        self.fatal: str | None = None
 
-    async def complete(self, prompt: JudgePrompt) -> tuple[Any, float]:
-        """One chat completion, retried on 429, 5xx, timeouts and dropped connections."""
-        import openai
+    async def enter(self) -> None:
+        if self.started < self.size:
+            self.started += 1
+            return
+        await self.settled.wait()
+        if self.fatal is not None:
+            raise JudgeFatal(self.fatal)
 
-        attempt = 0
-        while True:
-            kwargs: dict[str, Any] = {
-                "model": self.config.model,
-                "messages": list(prompt.messages),
-                "temperature": self.config.temperature,
-            }
-            if self.structured and prompt.response_format is not None:
-                kwargs["response_format"] = prompt.response_format
-            if self.logprobs:
-                kwargs["logprobs"] = True
-                kwargs["top_logprobs"] = 5
-            started = time.monotonic()
-            try:
-                response = await self.client.chat.completions.create(**kwargs)
-                return response, (time.monotonic() - started) * 1000.0
-            except openai.BadRequestError as exc:
-                text = str(exc).lower()
-                if self.structured and ("response_format" in text or "json_schema" in text):
-                    self.structured = False  # this server can't do structured output
-                    continue
-                if self.logprobs and "logprob" in text:
-                    self.logprobs = False  # nor logprobs: fall back to --samples
-                    continue
-                raise
-            except (openai.AuthenticationError, openai.PermissionDeniedError,
-                    openai.NotFoundError) as exc:  # fmt: skip
-                raise JudgeFatal(f"the endpoint refused the run: {_short(exc)}") from None
-            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
-                    openai.APIConnectionError) as exc:  # fmt: skip
-                if attempt >= self.config.retries:
-                    raise
-                self.stats.retries += 1
-                self.stats.errors[type(exc).__name__] += 1
-                await asyncio.sleep(self._delay(attempt, exc))
-                attempt += 1
-
-    def _delay(self, attempt: int, exc: Exception) -> float:
-        """Exponential backoff with full jitter; a server's retry-after is honoured (capped)."""
-        cap = min(self.config.backoff_cap, self.config.backoff_base * (2**attempt))
-        delay = random.uniform(0, cap)
-        response = getattr(exc, "response", None)
-        header = response.headers.get("retry-after") if response is not None else None
-        if header:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, min(float(header), self.config.backoff_cap))
-        return delay
-
-    async def judge(self, prompt: JudgePrompt) -> dict[str, Any]:
-        """Ask (K times with --samples) and return the answer to store, or raise
-        judge_parse.InvalidAnswer with the raw text attached."""
-        answers: list[judge_parse.Judgement] = []
-        raws: list[str] = []
-        usage = Counter[str]()
-        latency = 0.0
-        confidence = None
-        for _ in range(max(1, self.config.samples)):
-            response, ms = await self.complete(prompt)
-            latency += ms
-            found = getattr(response, "usage", None)
-            if found is not None:
-                usage["prompt_tokens"] += found.prompt_tokens or 0
-                usage["completion_tokens"] += found.completion_tokens or 0
-            choices = getattr(response, "choices", None)
-            if not choices:  # not a chat completion at all (a proxy's error page, say)
-                bad = judge_parse.InvalidAnswer("the server's reply is not a chat completion")
-                bad.raw = str(response)[:4000]  # type: ignore[attr-defined]
-                raise bad
-            choice = choices[0]
-            text = choice.message.content if choice.message is not None else None
-            raws.append(text or "")
-            try:
-                judgement = judge_parse.parse(text, self.rubric)
-            except judge_parse.InvalidAnswer as exc:
-                exc.raw = "\n---\n".join(raws)  # type: ignore[attr-defined]
-                exc.usage = dict(usage)  # type: ignore[attr-defined]
-                exc.latency_ms = latency  # type: ignore[attr-defined]
-                raise
-            answers.append(judgement)
-            if self.config.samples <= 1 and choice.logprobs is not None:
-                confidence = judge_parse.from_logprobs(
-                    choice.logprobs.content, judgement.score, self.rubric
+    def outcome(self, error: BaseException | None) -> None:
+        """A first request's end: None when the server answered, else the error it raised."""
+        if self.settled.is_set():
+            return
+        self.outcomes.append(_client_error(error) if error is not None else None)
+        if error is None or len(self.outcomes) >= self.size:
+            first = self.outcomes[0]
+            if isinstance(first, str) and all(o == first for o in self.outcomes):
+                n = len(self.outcomes)
+                self.fatal = (
+                    f"{'the first request' if n == 1 else f'all {n} first requests'}"
+                    f" failed with the same error, so the run stopped: {first}"
                 )
-        self.stats.prompt_tokens += usage["prompt_tokens"]
-        self.stats.completion_tokens += usage["completion_tokens"]
-        chosen = answers[0]
-        if len(answers) > 1:
-            score, confidence = judge_parse.from_samples([a.score for a in answers])
-            chosen = next(a for a in answers if a.score == score)
-        return {
-            "score": chosen.score,
-            "rationale": chosen.rationale,
-            "tags": list(chosen.tags),
-            "dropped_tags": list(chosen.dropped_tags),
-            "raw": "\n---\n".join(raws),
-            "usage": dict(usage),
-            "latency_ms": round(latency, 1),
-            "confidence": None if confidence is None else round(confidence.value, 4),
-            "expected_score": None if confidence is None or confidence.expected is None
-            else round(confidence.expected, 4),
-            "confidence_method": None if confidence is None else confidence.method,
-            "samples": [a.score for a in answers] if len(answers) > 1 else None,
-            "model": self.config.model,
-        }  # fmt: skip
+            self.settled.set()
+            if self.fatal is not None:
+                raise JudgeFatal(self.fatal)
+
+
+def _client_error(error: BaseException) -> object:
+    """A non-retryable client error as text to compare; anything else as a unique object."""
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500 and status not in RETRY_CLIENT:
+        return f"HTTP {status}: {short_error(error)}"
+    return object()
 
 
 async def run(
@@ -236,6 +185,7 @@ async def run(
     client: Any = None,
     progress: Callable[[RunStats], None] | None = None,
     stats: RunStats | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> RunStats:
     """Judge every planned item. Finished and cached items cost no request; each result
     is committed as it arrives, so an interrupted run loses nothing and a re-run continues."""
@@ -257,35 +207,59 @@ async def run(
         progress(stats)
     if not todo:
         return stats
-    caller = _Caller(client or make_client(config), rubric, config, stats)
+    caller = Caller(
+        client or make_client(config),
+        rubric,
+        config,
+        stats,
+        learned=remembered(repo, config),
+        say=say or (lambda _: None),
+    )
     semaphore = asyncio.Semaphore(max(1, config.concurrency))
+    probe = _Probe(min(max(1, config.concurrency), len(todo)))
 
     async def one(item: Item, prompt: JudgePrompt) -> None:
         import openai
 
         async with semaphore:
+            await probe.enter()
             try:
                 answer = await caller.judge(prompt)
             except judge_parse.InvalidAnswer as exc:
                 stats.invalid += 1
+                usage = getattr(exc, "usage", None) or {}
+                stats.prompt_tokens += usage.get("prompt_tokens", 0)
+                stats.completion_tokens += usage.get("completion_tokens", 0)
                 repo.judge.failed(
-                    item_id=item.id, rubric=rubric.name, model=config.model,
-                    prompt_hash=prompt.prompt_hash, status="invalid", error=redact(str(exc)),
-                    raw=redact(getattr(exc, "raw", "")), usage=getattr(exc, "usage", None),
+                    item_id=item.id,
+                    rubric=rubric.name,
+                    model=config.model,
+                    prompt_hash=prompt.prompt_hash,
+                    status="invalid",
+                    error=redact(str(exc)),
+                    raw=redact(getattr(exc, "raw", "")),
+                    usage=usage,
                     latency_ms=getattr(exc, "latency_ms", 0.0),
-                )  # fmt: skip
+                )
+                probe.outcome(None)
             except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that isn't JSON
                 stats.failed += 1
                 stats.errors[type(exc).__name__] += 1
                 repo.judge.failed(
-                    item_id=item.id, rubric=rubric.name, model=config.model,
-                    prompt_hash=prompt.prompt_hash, status="error", error=_short(exc),
-                )  # fmt: skip
+                    item_id=item.id,
+                    rubric=rubric.name,
+                    model=config.model,
+                    prompt_hash=prompt.prompt_hash,
+                    status="error",
+                    error=short_error(exc),
+                )
+                probe.outcome(exc)
             else:
                 answer["raw"] = redact(answer["raw"])
                 answer["rationale"] = redact(answer["rationale"])
                 _store(repo, rubric, config, item, prompt, answer, from_cache=False)
                 stats.judged += 1
+                probe.outcome(None)
         if progress:
             progress(stats)
 
@@ -297,6 +271,7 @@ async def run(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await _close(caller.client)
+        remember(repo, config, caller)
     return stats
 
 
@@ -314,17 +289,3 @@ async def _close(client: Any) -> None:
         # Closing a client must never hide the run's own result.
         with contextlib.suppress(Exception):
             await close()
-
-
-def redact(text: str) -> str:
-    """TEXT with the API key blanked out: a server may echo it in an error or an answer,
-    and nothing that reaches the database, a log or the screen may carry it."""
-    key = os.environ.get("OPENAI_API_KEY")
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    return text
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return redact(f"{type(exc).__name__}: {text[:300]}")

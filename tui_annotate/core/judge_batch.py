@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import judge_parse, snapshot
+from tui_annotate.core import judge_confidence, judge_parse, snapshot
 from tui_annotate.core.judge import JudgeConfig, plan, redact
+from tui_annotate.core.judge_endpoint import confidence_fields
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
@@ -115,9 +116,13 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
                               prompt_hash=prompt_hash, status="invalid", error=redact(str(exc)),
                               raw=redact(content or ""), usage=usage)  # fmt: skip
             continue
-        confidence = judge_parse.from_logprobs(
-            ((choice.get("logprobs") or {}).get("content")), judgement.score, rubric
-        )
+        try:
+            confidence: judge_confidence.Confidence | None = judge_confidence.from_logprobs(
+                ((choice.get("logprobs") or {}).get("content")), judgement.score, rubric
+            )
+            why_none = ""
+        except judge_confidence.NoConfidence as exc:
+            confidence, why_none = None, str(exc)
         answer = {
             "score": judgement.score, "rationale": redact(judgement.rationale),
             "tags": list(judgement.tags), "dropped_tags": list(judgement.dropped_tags),
@@ -125,10 +130,7 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
             "usage": {"prompt_tokens": usage.get("prompt_tokens", 0),
                       "completion_tokens": usage.get("completion_tokens", 0)},
             "latency_ms": 0.0, "model": config.model, "batch": batch_id,
-            "confidence": None if confidence is None else round(confidence.value, 4),
-            "expected_score": None if confidence is None or confidence.expected is None
-            else round(confidence.expected, 4),
-            "confidence_method": None if confidence is None else confidence.method,
+            **confidence_fields(confidence, why_none),
         }  # fmt: skip
         repo.judge.record(item_id=item_id, rubric=rubric.name, rubric_version=rubric.version,
                           model=config.model, prompt_hash=prompt_hash, answer=answer,

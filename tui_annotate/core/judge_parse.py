@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import re
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +28,12 @@ class Judgement:
 def _objects(text: str) -> list[Any]:
     """Candidate JSON values in TEXT: the whole, fenced blocks, then every balanced {...}."""
     found: list[Any] = []
+    # strict=False: raw control characters inside strings (a tab, a newline), which some
+    # grammars let a model write, don't cost a valid judgement.
     for candidate in [text.strip(), *(m.group(1).strip() for m in _FENCE.finditer(text))]:
         with contextlib.suppress(ValueError):
-            found.append(json.loads(candidate))
-    decoder = json.JSONDecoder()
+            found.append(json.loads(candidate, strict=False))
+    decoder = json.JSONDecoder(strict=False)
     for start in (m.start() for m in re.finditer(r"\{", text)):
         try:
             value, _ = decoder.raw_decode(text, start)
@@ -79,58 +78,3 @@ def parse(text: str | None, rubric: Rubric) -> Judgement:
     good = tuple(dict.fromkeys(t for t in tags if isinstance(t, str) and t in known))
     dropped = tuple(str(t) for t in tags if not (isinstance(t, str) and t in known))
     return Judgement(score, rationale.strip(), good, dropped)
-
-
-@dataclass(frozen=True, slots=True)
-class Confidence:
-    """How sure the judge was: P(chosen score), the expected score, and how it was measured."""
-
-    value: float
-    expected: float | None
-    method: str  # "logprobs" or "samples"
-
-
-def from_logprobs(tokens: Sequence[Any] | None, score: int, rubric: Rubric) -> Confidence | None:
-    """P(score) from the token that carries the score digit (the first digit token after
-    'score'), renormalised over the scale's values among its top alternatives."""
-    if not tokens:
-        return None
-    values = {str(v): v for v in rubric.values}
-    seen_key = False
-    for token in tokens:
-        text = _get(token, "token") or ""
-        if "score" in text:
-            seen_key = True
-            continue
-        if not seen_key or text.strip() not in values:
-            continue
-        alternatives = _get(token, "top_logprobs") or []
-        probs: dict[int, float] = {}
-        for alt in alternatives:
-            alt_text = (_get(alt, "token") or "").strip()
-            if alt_text in values:
-                probs[values[alt_text]] = probs.get(values[alt_text], 0.0) + math.exp(
-                    float(_get(alt, "logprob"))
-                )
-        own = values[text.strip()]
-        if own not in probs:
-            probs[own] = math.exp(float(_get(token, "logprob")))
-        total = sum(probs.values())
-        if total <= 0:
-            return None
-        expected = sum(v * p for v, p in probs.items()) / total
-        return Confidence(probs.get(score, 0.0) / total, expected, "logprobs")
-    return None
-
-
-def from_samples(scores: Sequence[int]) -> tuple[int, Confidence]:
-    """The modal score of repeated answers (ties to the lower score), and the share agreeing."""
-    counts = Counter(scores)
-    top = max(counts.values())
-    mode = min(s for s, c in counts.items() if c == top)
-    expected = sum(scores) / len(scores)
-    return mode, Confidence(top / len(scores), expected, "samples")
-
-
-def _get(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)

@@ -101,6 +101,8 @@ class Rubric:
     tags: tuple[Tag, ...] = ()
     examples: tuple[Example, ...] = ()
     path: str = ""
+    #: Who the LLM judge is and what it grades; empty: a neutral default naming the title.
+    judge_instructions: str = ""
 
     @property
     def major(self) -> int:

@@ -20,7 +20,7 @@ RESERVED_KEYS = frozenset("tcusfnpeqm?")
 
 TOP_KEYS = {
     "name", "version", "title", "question", "level", "pass_threshold",
-    "guidelines", "scale", "tags", "examples",
+    "guidelines", "scale", "tags", "examples", "judge_instructions",
 }  # fmt: skip
 SCALE_KEYS = {"value", "label", "description", "key"}
 TAG_KEYS = {"name", "key", "description"}
@@ -100,6 +100,7 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
     question = check.string(data, "question", "", required=True)
     title = check.string(data, "title", "", required=False) or name
     guidelines = check.string(data, "guidelines", "", required=False).strip()
+    judge_instructions = check.string(data, "judge_instructions", "", required=False).strip()
     level = data.get("level", "ordinal")
     if level not in LEVELS:
         raise check.fail("level", f"{level!r} must be one of {', '.join(LEVELS)}")
@@ -126,6 +127,7 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
         tags=tuple(tags),
         examples=tuple(examples),
         path=file,
+        judge_instructions=judge_instructions,
     )
 
 

@@ -84,7 +84,8 @@ class JudgeStore:
                 )  # fmt: skip
             meta = {k: answer.get(k) for k in ("prompt_hash", "model", "usage", "latency_ms",
                                                "confidence", "expected_score", "confidence_method",
-                                               "samples", "dropped_tags", "batch")}  # fmt: skip
+                                               "confidence_detail", "output_form", "samples",
+                                               "dropped_tags", "batch")}  # fmt: skip
             meta["prompt_hash"] = prompt_hash
             meta["from_cache"] = from_cache
             self.conn.execute(
