@@ -238,13 +238,13 @@ def status(obj: Context, as_json: bool) -> None:
         return
     out = console()
     out.print(literal(data["db"], "bold") + literal(f": {plural(data['items'], 'item')}"))
-    grid = table("rubric", "annotator", "rated", "skipped", "flagged", "held", "lapsed",
-                 "items left unlabeled")  # fmt: skip
+    kinds = ("rated", "skipped", "flagged", "held", "lapsed")
+    grid = table("rubric", "annotator", *kinds, "items left unlabeled", fixed=("rubric", *kinds))
     for name, entry in data["rubrics"].items():
         first = True
         for annotator, counts in entry["annotators"].items():
             add_row(grid, name if first else "", annotator,
-                    *(counts[k] for k in ("rated", "skipped", "flagged", "held", "lapsed")),
+                    *(counts[k] for k in kinds),
                     entry["unlabeled_items"] if first else "")  # fmt: skip
             first = False
         if first:
@@ -312,7 +312,7 @@ def rubric_list(obj: Context, as_json: bool) -> None:
     # No borders and no header: the columns read like the plain list they are, and
     # a long name widens its column instead of pushing the rest out of line.
     grid = table("name", "version", "points", "title", "path", box=None, show_header=False,
-                 pad_edge=False)  # fmt: skip
+                 pad_edge=False, fixed=("name", "version", "points"))  # fmt: skip
     for e in entries:
         if e["error"]:
             add_row(grid, e["name"], "INVALID", "", e["error"], "")
@@ -340,7 +340,8 @@ def rubric_show(obj: Context, name: str, as_json: bool) -> None:
     out.print(literal(r.question))
     if r.guidelines:
         out.print(literal(r.guidelines, "italic"))
-    scale = table("key", "score", "label", "meaning", title=f"PASS at {r.pass_threshold} or more")
+    scale = table("key", "score", "label", "meaning", title=f"PASS at {r.pass_threshold} or more",
+                  fixed=("key", "score"))  # fmt: skip
     for level in r.scale:
         add_row(scale, level.key, level.value, level.label, level.description)
     out.print(scale)

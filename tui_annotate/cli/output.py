@@ -13,6 +13,7 @@ Rich is imported only when a command prints a table, so `--help` stays fast.
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
@@ -69,13 +70,19 @@ def console(*, err: bool = False) -> Console:
     )
 
 
-def table(*headers: str, title: str | None = None, **options: Any) -> Table:
-    """A table whose columns fold long values onto more lines instead of cutting them."""
+def table(
+    *headers: str, title: str | None = None, fixed: Collection[str] = (), **options: Any
+) -> Table:
+    """A table whose columns fold long values onto more lines instead of cutting them.
+
+    Columns named in FIXED (counts, versions, keys) never wrap, so on a narrow
+    terminal the room is taken from the columns of names and text, which fold.
+    """
     from rich.table import Table
 
     grid = Table(title=literal(title) if title else None, **options)
     for header in headers:
-        grid.add_column(literal(header), overflow="fold")
+        grid.add_column(literal(header), overflow="fold", no_wrap=header in fixed)
     return grid
 
 
