@@ -111,3 +111,13 @@ def test_rubric_list_keeps_columns_aligned_with_a_long_name(tmp_path: Path) -> N
     columns = {name: line.index(" 1.0.0 ") for name, line in rows.items()}
     assert len(set(columns.values())) == 1, out  # every version starts in the same column
     assert all(line.rstrip().endswith(".toml)") for line in rows.values()), out
+
+
+def test_the_readme_quickstart_points_at_the_sample_as_a_template(cli: Run) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    sample = "tui_annotate/data/sample_items.jsonl"
+    assert f"tui-annotate import {sample}" in quickstart
+    assert "template" in quickstart
+    assert (Path(__file__).resolve().parents[2] / sample).resolve() == SAMPLE.resolve()
+    assert "imported 40 items" in ok(cli("import", str(SAMPLE))).stdout
