@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,8 +138,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     rubrics = folder / "rubrics"
     rubrics.mkdir()
     (rubrics / "hostile.toml").write_text(HOSTILE_RUBRIC, encoding="utf-8")
-    # A rubric file whose name is an escape sequence: `rubric list` prints the stem.
-    (rubrics / f"{evil('file')}.toml").write_text(HOSTILE_RUBRIC, encoding="utf-8")
+    # A rubric file whose name is an escape sequence: `rubric list` prints the stem. Its
+    # own directory: it declares another name, which may make it invalid to other commands.
+    (folder / "named").mkdir()
+    (folder / "named" / f"{evil('file')}.toml").write_text(HOSTILE_RUBRIC, encoding="utf-8")
 
     labels = folder / "labels.jsonl"
     labels.write_text(
@@ -156,16 +158,16 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 
 @pytest.fixture
-def run(project: Project, tmp_path: Path) -> Iterator[object]:
+def run(project: Project, tmp_path: Path) -> Iterator[Callable[..., tuple[int, bytes]]]:
     """run(*args) runs `tui-annotate --db <a copy of the project> --rubrics DIR ARGS` on a pty."""
     started: list[PtyApp] = []
 
-    def start(*args: str) -> tuple[int, bytes]:
+    def start(*args: str, rubrics: Path = project.rubrics) -> tuple[int, bytes]:
         db = tmp_path / "copy.db"
         if not db.exists():
             shutil.copy(project.db, db)
         argv = [sys.executable, "-m", "tui_annotate", "--db", str(db),
-                "--rubrics", str(project.rubrics), *args]  # fmt: skip
+                "--rubrics", str(rubrics), *args]  # fmt: skip
         env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
         app = PtyApp(argv, cols=250, rows=60, cwd=tmp_path, env=env)
         started.append(app)
@@ -248,8 +250,11 @@ def test_rubric_commands_show_rubric_text_literally(run, project: Project) -> No
     assert_inert(raw, "title", "question", "label", "anchor", "tagtext", "example", status=status)
     status, raw = run("rubric", "list")
     assert status == 0, raw
-    assert_inert(raw, "title", "file", status=status)
-    status, raw = run("rubric", "check", str(project.rubrics / f"{evil('file')}.toml"))
+    assert_inert(raw, "title", status=status)
+    named = project.folder / "named"
+    status, raw = run("rubric", "list", rubrics=named)
+    assert_inert(raw, "file", status=status)
+    status, raw = run("rubric", "check", str(named / f"{evil('file')}.toml"))
     assert_inert(raw, "file", status=status)
 
 
