@@ -121,3 +121,19 @@ def test_the_readme_quickstart_points_at_the_sample_as_a_template(cli: Run) -> N
     assert "template" in quickstart
     assert (Path(__file__).resolve().parents[2] / sample).resolve() == SAMPLE.resolve()
     assert "imported 40 items" in ok(cli("import", str(SAMPLE))).stdout
+
+
+def test_json_output_escapes_c1_controls_and_keeps_the_value(cli: Run, db_path: Path) -> None:
+    """JSON leaves U+009B (a one-character CSI) raw; --json writes it as \\u009b: same data."""
+    name = "eve\x9b31m\u202e"
+    ok(cli("import", str(SAMPLE)))
+    rubric = load_shipped("faithfulness")
+    with Repository.open(db_path) as repo:
+        snapshot.register(repo, rubric)
+        session = AnnotationSession(repo, rubric, name)
+        session.start()
+        session.rate(3)
+    out = ok(cli("status", "--json")).stdout
+    assert "\x9b" not in out and "\u202e" not in out
+    assert "eve\\u009b31m\\u202e" in out
+    assert name in json.loads(out)["rubrics"]["faithfulness"]["annotators"]

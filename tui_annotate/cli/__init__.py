@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
-import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,6 +16,7 @@ from tui_annotate import __version__, access, config
 from tui_annotate.cli.output import (
     add_row,
     console,
+    emit_json,
     for_reading,
     literal,
     markup_safe,
@@ -120,16 +119,6 @@ OVERLAP = click.option(
     default=None,
     help="At most this many annotators per item [default: 1].",
 )
-
-
-#: JSON escapes C0 controls itself; C1 controls (U+009B is a one-byte CSI) and bidi
-#: overrides it leaves raw. As \u escapes they are the same JSON, inert on a terminal.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-
-
-def emit_json(data: Any) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,6 +13,8 @@ Rich is imported only when a command prints a table, so `--help` stays fast.
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -33,6 +35,17 @@ UNLIMITED = 100_000
 def say(message: str = "", *, err: bool = False) -> None:
     """Echo MESSAGE, which may quote data, with every control character made visible."""
     click.echo(visible(message), err=err)
+
+
+#: JSON escapes C0 controls itself; C1 controls (U+009B is a one-byte CSI) and bidi
+#: overrides it leaves raw. As \u escapes they are the same JSON, inert on a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def emit_json(data: Any) -> None:
+    """DATA as indented JSON (--json): byte for byte what it was, but for those escapes."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def literal(value: object, style: StyleType = "") -> Text:
