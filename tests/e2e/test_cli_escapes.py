@@ -273,7 +273,8 @@ def test_import_progress_bar_names_the_file_literally(run, tmp_path: Path) -> No
             out.write(json.dumps({"id": f"b{n}", "output": f"{n} {filler}"}) + "\n")
     status, raw = run("import", str(big))
     assert status == 0, raw
-    assert_inert(raw, "big", status=status)
+    text = assert_inert(raw, "big", status=status)
+    assert "importing big␛]2;PWNED-big␇<U+009B>31m[bold]big␛[2JCLEAR-big.jsonl" in text, text
 
 
 def test_export_and_backup_name_hostile_files_literally(run, tmp_path: Path) -> None:
