@@ -6,6 +6,13 @@ import time
 from pathlib import Path
 
 from tests.tui.helpers import SIZE, MakeApp, screen_lines, settle
+from tests.tui.test_calibration_screens import (  # the round under review, shared
+    disputed_round,  # noqa: F401
+    review_app,
+    review_screen,
+)
+from tui_annotate.core.models import Round, Rubric
+from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.help import HelpScreen
 
 
@@ -64,3 +71,19 @@ def test_the_results_screen_counts_one_as_one() -> None:
     assert "1 annotator · 1 item" in header(one).plain
     many = sample_line({**one, "units": 2, "items": 3, "annotators": ["a", "b"]})
     assert many.startswith("2 pairable units of 3 items · 2 annotators"), many
+
+
+async def test_review_done_counts_one_golden_label_as_one(
+    sample_repo: Repository,
+    faithfulness: Rubric,
+    disputed_round: Round,  # noqa: F811
+) -> None:
+    app = review_app(sample_repo, faithfulness, disputed_round)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = review_screen(app)
+        await pilot.press("4", *["n"] * (len(screen.items) - 1))
+        await pilot.pause()
+        assert screen.done
+        text = "\n".join(screen_lines(app))
+        assert "1 golden label set in this session" in text, text
