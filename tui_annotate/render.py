@@ -55,4 +55,4 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     """'1 item', '2 items', '0 items' (MANY for irregular words: 'entry', 'entries')."""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+    return f"{count} {word if count == 1 else (many or word + 's')}"

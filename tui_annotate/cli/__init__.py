@@ -199,10 +199,10 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
     for line in result.invalid:
         say(f"skipped: {line}", err=True)
     if result.inserted == 0:
-        every = "the only item is" if result.read == 1 else f"all {result.read:,} items are"
+        every = "the only item is" if result.read == 1 else f"all {result.read} items are"
         say(f"{file}: nothing new — {every} already in {obj.db_path}")
     else:
-        dup = f", {result.duplicates:,} already present" if result.duplicates else ""
+        dup = f", {result.duplicates} already present" if result.duplicates else ""
         skipped = plural(len(result.invalid), "invalid line")
         bad = f", {skipped} skipped" if result.invalid else ""
         say(f"{file}: imported {plural(result.inserted, 'item')} into {obj.db_path}{dup}{bad}")
