@@ -96,20 +96,26 @@ def _label(repo: Repository, item_id: int, rubric: str, version: str, annotator:
 def _round(repo: Repository, name: str, *, close: bool, scores: tuple[int, int]) -> int:
     rubric = load_shipped(name)
     snapshot.register(repo, rubric)
-    round_ = calibration.start_round(repo, rubric, [ANA, BOB], items=ROUND_ITEMS, seed=1,
-                                     created_by="lead")  # fmt: skip
+    # Straight into the store: `calibrate start` may come to refuse such names.
+    first = 0 if name == "faithfulness" else ROUND_ITEMS
+    items = [row[0] for row in repo.conn.execute("SELECT id FROM items ORDER BY id")]
+    round_id = repo.rounds.create(
+        rubric=rubric.name, rubric_version=rubric.version, rubric_major=rubric.major,
+        source="sample", seed=1, created_by="lead", annotators=[ANA, BOB],
+        item_ids=items[first : first + ROUND_ITEMS],
+    )  # fmt: skip
     tags = [rubric.tags[0].name] if rubric.tags else []
-    for n, item_id in enumerate(repo.rounds.item_ids(round_.id)):
+    for n, item_id in enumerate(repo.rounds.item_ids(round_id)):
         for annotator, score in zip((ANA, BOB), scores, strict=True):
             value = rubric.values[(score + n) % len(rubric.values)]
             _label(repo, item_id, rubric.name, rubric.version, annotator, value,
-                   calibration=True, round_id=round_.id, tags=tags,
+                   calibration=True, round_id=round_id, tags=tags,
                    comment=evil(f"note{n}"))  # fmt: skip
     if close:
-        found = repo.rounds.get(round_.id)
+        found = repo.rounds.get(round_id)
         assert found is not None
         calibration.close_round(repo, found, rubric, bootstrap=20)
-    return round_.id
+    return round_id
 
 
 @pytest.fixture(scope="module")
