@@ -124,12 +124,11 @@ def _nothing_to_sample(repo: Repository, rubric: Rubric, names: Sequence[str]) -
     if total == 0:
         return "no items to sample: the project has no items yet (tui-annotate import FILE)"
     rated = {who: n for name, who, n, *_ in repo.label_counts() if name == rubric.name}
-    done = ", ".join(f"{who} {rated.get(who, 0)}" for who in names)
+    done = ", ".join(f"{who} has labelled {rated.get(who, 0)}" for who in names)
     return (
-        f"no items to sample for {rubric.name}: a round samples only items none of its "
-        f"annotators has labelled on {rubric.name}, and of the {plural(total, 'item')}, these "
-        f"have labelled (each): {done}. Import new items, or choose annotators who have not "
-        "labelled them"
+        f"no items to sample for {rubric.name}: of the {plural(total, 'item')}, {done}, and "
+        f"a round samples only items none of its annotators has labelled on {rubric.name}. "
+        "Import new items, or choose annotators who have not labelled them"
     )
 
 
