@@ -51,3 +51,8 @@ def alpha_scale(
 def fmt(value: float | None, digits: int = 3) -> str:
     """A number for a table, or 'undefined' (never a made-up 0)."""
     return "undefined" if value is None else f"{value:.{digits}f}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 item', '2 items', '0 items' (MANY for irregular words: 'entry', 'entries')."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -157,7 +157,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("bad-semver-v-prefix", _set("version", "v1.0.0"), "version", "semantic version"),
     ("version-as-number", _set("version", 1.0), "version", "must be a string"),
     ("missing-question", _del("question"), "question", "is required"),
-    ("blank-question", _set("question", "   "), "question", "must not be empty"),
+    ("blank-question", _set("question", "   "), "question", "holds only white space"),
     ("unknown-top-level-key", _set("colour", "blue"), "colour", "unknown key"),
     ("unknown-level", _set("level", "likert"), "level", "must be one of"),
     ("unknown-key-in-scale", _set("scale.1.emoji", ":)"), "scale[1].emoji", "unknown key"),
@@ -203,6 +203,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("tag-key-clash", _set("tags.1.key", "r"), "tags[1].key", "bound to two tags"),
     ("tag-name-twice", _set("tags.1.name", "rude"), "tags[1].name", "appears twice"),
     ("tag-missing-key", _del("tags.0.key"), "tags[0].key", "is required"),
+    ("tag-key-blank", _set("tags.0.key", " "), "tags[0].key", "is blank: ' ' holds only white"),
     ("tag-name-not-a-slug", _set("tags.0.name", "Rude!"), "tags[0].name", "lowercase"),
     ("unknown-key-in-tag", _set("tags.0.color", "red"), "tags[0].color", "unknown key"),
     ("tags-not-tables", _set("tags", "rude"), "tags", "array of tables"),
@@ -276,6 +277,30 @@ def test_field_error_points_at_the_line_of_the_key() -> None:
     with pytest.raises(RubricError) as info:
         parse_rubric(text, FILE)
     assert info.value.line == line
+
+
+def test_a_ten_point_scale_is_told_to_give_ten_a_key() -> None:
+    """Keys default to the value; 10 has two characters, so the error says what to write."""
+    points = [{"value": v, "label": f"p{v}", "description": f"point {v}"} for v in range(1, 11)]
+    text = dump({**GOOD, "scale": points, "pass_threshold": 6, "examples": []})
+    with pytest.raises(RubricError) as info:
+        parse_rubric(text, FILE)
+    assert info.value.field == "scale[9].key"
+    assert 'add key = "0"' in info.value.reason
+    header = [n for n, line in enumerate(text.splitlines(), 1) if line == "[[scale]]"][9]
+    assert info.value.line == header  # the tenth [[scale]], where the key goes
+
+
+def test_a_duplicate_point_is_reported_at_the_duplicate() -> None:
+    """Not at the first [[scale]]: at the value line of the table that repeats it."""
+    text = edited(_set("scale.2.value", 3))
+    with pytest.raises(RubricError) as info:
+        parse_rubric(text, FILE)
+    lines = text.splitlines()
+    third = [n for n, line in enumerate(lines) if line == "[[scale]]"][2]
+    assert info.value.line == third + 2  # 1-based: the line after the header
+    assert lines[info.value.line - 1] == "value = 3"
+    assert info.value.field == "scale[2].value"
 
 
 # -- the shipped rubrics -------------------------------------------------------------------

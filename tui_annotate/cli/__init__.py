@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,13 +14,23 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from tui_annotate import __version__, access, config
+from tui_annotate.cli.output import (
+    add_row,
+    console,
+    emit_json,
+    for_reading,
+    literal,
+    markup_safe,
+    say,
+    table,
+)
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
 from tui_annotate.core.models import Round, Rubric
-from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError, InputError
+from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +78,7 @@ class Context:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     # Messages quote the user's files (field names, ids): never let them drive the terminal.
-    click.echo(f"error: {visible(message)}", err=True)
+    say(f"error: {message}", err=True)
     sys.exit(code)
 
 
@@ -112,10 +121,6 @@ OVERLAP = click.option(
     default=None,
     help="At most this many annotators per item [default: 1].",
 )
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -179,7 +184,7 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
         if show_bar:
             with Progress("[progress.description]{task.description}", BarColumn(),
                           DownloadColumn(), TimeRemainingColumn(), transient=True) as bar:  # fmt: skip
-                task = bar.add_task(f"importing {file.name}", total=size)
+                task = bar.add_task(f"importing {markup_safe(file.name)}", total=size)
                 result = ingest.import_items(
                     repo, file, fmt=fmt, prompt=prompt, prompt_version=prompt_version,
                     source=source, skip_invalid=skip_invalid,
@@ -195,13 +200,15 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                    "duplicates": result.duplicates, "invalid": list(result.invalid)})  # fmt: skip
         return
     for line in result.invalid:
-        click.echo(f"skipped: {visible(line)}", err=True)
+        say(f"skipped: {line}", err=True)
     if result.inserted == 0:
-        click.echo(f"{file}: nothing new — all {result.read} items are already in {obj.db_path}")
+        every = "the only item is" if result.read == 1 else f"all {result.read} items are"
+        say(f"{file}: nothing new — {every} already in {obj.db_path}")
     else:
         dup = f", {result.duplicates} already present" if result.duplicates else ""
-        bad = f", {len(result.invalid)} invalid lines skipped" if result.invalid else ""
-        click.echo(f"{file}: imported {result.inserted} items into {obj.db_path}{dup}{bad}")
+        skipped = plural(len(result.invalid), "invalid line")
+        bad = f", {skipped} skipped" if result.invalid else ""
+        say(f"{file}: imported {plural(result.inserted, 'item')} into {obj.db_path}{dup}{bad}")
 
 
 # -- status -------------------------------------------------------------------
@@ -221,30 +228,25 @@ def status(obj: Context, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
-    console.print(Text.assemble((data["db"], "bold"), f": {data['items']} items"))
-    table = Table("rubric", "annotator", "rated", "skipped", "flagged", "held", "lapsed",
-                  "items left unlabeled")  # fmt: skip
+    out = console()
+    out.print(literal(data["db"], "bold") + literal(f": {plural(data['items'], 'item')}"))
+    kinds = ("rated", "skipped", "flagged", "held", "lapsed")
+    grid = table("rubric", "annotator", *kinds, "items left unlabeled", fixed=("rubric", *kinds))
     for name, entry in data["rubrics"].items():
         first = True
         for annotator, counts in entry["annotators"].items():
-            table.add_row(name if first else "", Text(annotator),
-                          *(str(counts[k]) for k in ("rated", "skipped", "flagged", "held",
-                                                     "lapsed")),
-                          str(entry["unlabeled_items"]) if first else "")  # fmt: skip
+            add_row(grid, name if first else "", annotator,
+                    *(counts[k] for k in kinds),
+                    entry["unlabeled_items"] if first else "")  # fmt: skip
             first = False
         if first:
-            table.add_row(name, "—", "0", "0", "0", "0", "0", str(entry["unlabeled_items"]))
-    console.print(table)
-    console.print(
-        Text(
+            add_row(grid, name, "—", 0, 0, 0, 0, 0, entry["unlabeled_items"])
+    out.print(grid)
+    out.print(
+        literal(
             "held: handed out, not yet labelled; lapsed: held by an annotator whose "
             "app stopped answering (the next one who asks gets it)",
-            style="dim",
+            "dim",
         )
     )
 
@@ -267,11 +269,12 @@ def rubric_check(obj: Context, files: tuple[Path, ...]) -> None:
         try:
             loaded = rubrics.load_rubric(path)
         except AnnotateError as exc:
-            click.echo(f"error: {visible(str(exc))}", err=True)
+            say(f"error: {exc}", err=True)
             bad += 1
             continue
-        click.echo(f"ok: {path} ({loaded.name} {loaded.version}, {len(loaded.scale)}-point "
-                   f"{loaded.level}, {len(loaded.tags)} tags, {len(loaded.examples)} examples)")  # fmt: skip
+        say(f"ok: {path} ({loaded.name} {loaded.version}, {len(loaded.scale)}-point "
+            f"{loaded.level}, {plural(len(loaded.tags), 'tag')}, "
+            f"{plural(len(loaded.examples), 'example')})")  # fmt: skip
     if bad:
         sys.exit(2)
 
@@ -296,14 +299,19 @@ def rubric_list(obj: Context, as_json: bool) -> None:
         emit_json(entries)
         return
     if not entries:
-        click.echo("no rubrics found")
+        say("no rubrics found")
+        return
+    # No borders and no header: the columns read like the plain list they are, and
+    # a long name widens its column instead of pushing the rest out of line.
+    grid = table("name", "version", "points", "title", "path", box=None, show_header=False,
+                 pad_edge=False, fixed=("name", "version", "points"))  # fmt: skip
     for e in entries:
         if e["error"]:
-            click.echo(f"{e['name']:<16} INVALID  {e['error']}")
+            add_row(grid, e["name"], "INVALID", "", e["error"], "")
         else:
-            click.echo(
-                f"{e['name']:<16} {e['version']:<8} {e['points']}-point  {e['title']}  ({e['path']})"
-            )
+            add_row(grid, e["name"], e["version"], f"{e['points']}-point", e["title"],
+                    f"({e['path']})")  # fmt: skip
+    console().print(grid)
 
 
 @rubric.command("show")
@@ -319,30 +327,27 @@ def rubric_show(obj: Context, name: str, as_json: bool) -> None:
     if as_json:
         emit_json(dataclasses.asdict(r))
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
-    console.print(Text(f"{r.title} ({r.name} {r.version}, {r.level})", style="bold"))
-    console.print(Text(r.question))
+    out = console()
+    out.print(literal(f"{r.title} ({r.name} {r.version}, {r.level})", "bold"))
+    out.print(literal(r.question))
     if r.guidelines:
-        console.print(Text(r.guidelines, style="italic"))
-    scale = Table("key", "score", "label", "meaning", title=f"PASS at {r.pass_threshold} or more")
+        out.print(literal(r.guidelines, "italic"))
+    scale = table("key", "score", "label", "meaning", title=f"PASS at {r.pass_threshold} or more",
+                  fixed=("key", "score"))  # fmt: skip
     for level in r.scale:
-        scale.add_row(level.key, str(level.value), Text(level.label), Text(level.description))
-    console.print(scale)
+        add_row(scale, level.key, level.value, level.label, level.description)
+    out.print(scale)
     if r.tags:
-        tags = Table("key", "tag", "meaning", title="failure tags")
+        tags = table("key", "tag", "meaning", title="failure tags")
         for tag in r.tags:
-            tags.add_row(tag.key, tag.name, Text(tag.description))
-        console.print(tags)
+            add_row(tags, tag.key, tag.name, tag.description)
+        out.print(tags)
     for ex in r.examples:
-        console.print(Text(f"\n{ex.kind} example — score {ex.score}", style="bold"))
+        out.print(literal(f"\n{ex.kind} example — score {ex.score}", "bold"))
         if ex.input:
-            console.print(Text(f"input: {ex.input}"))
-        console.print(Text(f"output: {ex.output}"))
-        console.print(Text(f"why: {ex.rationale}", style="italic"))
+            out.print(literal(f"input: {ex.input}"))
+        out.print(literal(f"output: {ex.output}"))
+        out.print(literal(f"why: {ex.rationale}", "italic"))
 
 
 # -- annotate -----------------------------------------------------------------
@@ -365,8 +370,8 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
         if readonly_reason is None:
             snapshot.register(repo, loaded)
         else:
-            click.echo(f"warning: {visible(readonly_reason)}; opening it read-only for "
-                       "browsing: nothing will be saved", err=True)  # fmt: skip
+            say(f"warning: {readonly_reason}; opening it read-only for "
+                "browsing: nothing will be saved", err=True)  # fmt: skip
         if repo.get_setting("show_prompt_version") == "true":
             show_prompt_version = True
         calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
@@ -446,8 +451,8 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     try:
         _open_app(obj, db_path, rubric_name, (annotator or access.login_name()), 1, True)
     finally:
-        click.echo(f"Demo database: {db_path}")
-        click.echo(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")
+        say(f"Demo database: {db_path}")
+        say(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")
 
 
 # -- export -------------------------------------------------------------------
@@ -488,7 +493,7 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
     source = exporter.golden_rows if golden else exporter.rows
     with obj.repo(readonly=True) as repo:
         if output is None:
-            count = write(sys.stdout, source(repo, loaded))
+            count = write(for_reading(sys.stdout), source(repo, loaded))
         else:
             if not output.parent.is_dir():
                 raise InputError(f"the directory {output.parent} does not exist", file=str(output))
@@ -496,7 +501,7 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
             with tmp.open("w", encoding="utf-8", newline="") as out:
                 count = write(out, source(repo, loaded))
             tmp.replace(output)  # a reader never sees half a file
-            click.echo(f"exported {count} items to {output}", err=True)
+            say(f"exported {plural(count, 'item')} to {output}", err=True)
 
 
 # -- backup -------------------------------------------------------------------
@@ -522,7 +527,7 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
         raise InputError(f"the directory {dest.parent} does not exist", file=str(dest))
     with obj.repo(readonly=True) as repo:
         size = repo.backup_to(dest)
-    click.echo(f"backed up {obj.db_path} to {dest} ({size / 1e6:.1f} MB)", err=True)
+    say(f"backed up {obj.db_path} to {dest} ({size / 1e6:.1f} MB)", err=True)
 
 
 # Commands defined in sibling modules register themselves on `main` when imported.

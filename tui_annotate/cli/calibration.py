@@ -10,10 +10,11 @@ import click
 
 from tui_annotate import access
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
+from tui_annotate.cli.output import add_row, console, literal, say, table
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
-from tui_annotate.render import alpha_scale, fmt
+from tui_annotate.render import alpha_scale, fmt, plural
 
 
 def _thresholds(obj: Context) -> Any:
@@ -33,18 +34,14 @@ def _split(names: str | None) -> list[str] | None:
 
 def _print_result(data: dict[str, Any]) -> None:
     """Alpha, its interval against the thresholds, and the diagnostics, for people."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
+    out = console()
     th = data.get("thresholds") or {"pass": 0.8, "tentative": 0.667}
     title = f"round {data['round']} · " if data.get("round") is not None else ""
     title += f"{data.get('rubric') or ''} · {data['level']} alpha"
-    console.print(Text(title, style="bold"))
+    out.print(literal(title, "bold"))
     ci = data.get("ci")
     verdict = data.get("verdict")
-    line = Text(f"alpha = {fmt(data['alpha'])}")
+    line = literal(f"alpha = {fmt(data['alpha'])}")
     if ci:
         line.append(f"   {int(100 * (data['bootstrap'] or {}).get('confidence', 0.95))}% CI "
                     f"[{ci[0]:.3f}, {ci[1]:.3f}]")  # fmt: skip
@@ -53,37 +50,38 @@ def _print_result(data: dict[str, Any]) -> None:
     if verdict:
         style = {"pass": "bold green", "tentative": "bold yellow"}.get(verdict, "bold red")
         line.append("   ")
-        line.append(verdict.upper(), style=style)
-    console.print(line)
+        line.append_text(literal(verdict.upper(), style))
+    out.print(line)
     if data["alpha"] is None:
-        console.print(Text(f"undefined: {data.get('reason')}", style="yellow"))
+        out.print(literal(f"undefined: {data.get('reason')}", "yellow"))
     else:
         for row in alpha_scale(data["alpha"], ci, pass_at=th["pass"], tentative_at=th["tentative"]):
-            console.print(Text(row))
+            out.print(literal(row))
     boot = data.get("bootstrap")
-    units = f"{data['units']} pairable units, {len(data['annotators'])} annotators"
+    units = (f"{plural(data['units'], 'pairable unit')}, "
+             f"{plural(len(data['annotators']), 'annotator')}")  # fmt: skip
     if boot:
-        units += (f"; bootstrap {boot['replicates']} replicates (seed {boot['seed']}, "
+        units += (f"; bootstrap {plural(boot['replicates'], 'replicate')} (seed {boot['seed']}, "
                   f"{boot['undefined']} undefined skipped)")  # fmt: skip
-    console.print(Text(units, style="dim"))
+    out.print(literal(units, "dim"))
     per = data.get("per_annotator") or []
     if per:
         gold = any("accuracy_vs_gold" in p for p in per)
-        table = Table("annotator", "labels", "alpha without", "bias",
-                      *(["accuracy vs gold"] if gold else []), title="per annotator")  # fmt: skip
+        grid = table("annotator", "labels", "alpha without", "bias",
+                     *(["accuracy vs gold"] if gold else []), title="per annotator")  # fmt: skip
         for p in per:
             bias = "—" if p.get("bias") is None else f"{p['bias']:+.2f}"
             labels = f"{p['labels']}" + (f"/{p['of']}" if p.get("of") else "")
             extra = [fmt(p.get("accuracy_vs_gold"), 2)] if gold else []
-            table.add_row(Text(p["annotator"]), labels, fmt(p["alpha_without"]), bias, *extra)
-        console.print(table)
+            add_row(grid, p["annotator"], labels, fmt(p["alpha_without"]), bias, *extra)
+        out.print(grid)
     disputed = data.get("disputed") or []
     if disputed:
-        table = Table("item", "spread", "scores", title="most disputed")
+        grid = table("item", "spread", "scores", title="most disputed")
         for d in disputed:
             scores = ", ".join(f"{a}: {s}" for a, s in d["scores"].items())
-            table.add_row(Text(str(d["item"])), f"{d['spread']:g}", Text(scores))
-        console.print(table)
+            add_row(grid, d["item"], f"{d['spread']:g}", scores)
+        out.print(grid)
 
 
 # -- calibrate ----------------------------------------------------------------
@@ -124,10 +122,11 @@ def calibrate_start(obj: Context, rubric_name: str, annotators: str, items: int 
     if as_json:
         emit_json(data)
         return
-    click.echo(round_.id)
-    click.echo(
-        f"round {round_.id} open: {round_.items} items of {rubric.name} {rubric.version} for "
-        f"{', '.join(round_.annotators)} (seed {round_.seed}). They get these items first, blind.",
+    say(str(round_.id))
+    say(
+        f"round {round_.id} open: {plural(round_.items, 'item')} of {rubric.name} "
+        f"{rubric.version} for {', '.join(round_.annotators)} (seed {round_.seed}). "
+        "They get these items first, blind.",
         err=True,
     )
 
@@ -151,12 +150,12 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
         return
     for entry in data if isinstance(data, list) else [data]:
         verdict = f", {entry['verdict']} (alpha {fmt(entry['alpha'])})" if entry["verdict"] else ""
-        click.echo(f"round {entry['round']} · {entry['rubric']} {entry['rubric_version']} · "
-                   f"{entry['status']}{verdict} · {entry['items']} items")  # fmt: skip
+        say(f"round {entry['round']} · {entry['rubric']} {entry['rubric_version']} · "
+            f"{entry['status']}{verdict} · {plural(entry['items'], 'item')}")  # fmt: skip
         for name, p in entry["annotators"].items():
-            click.echo(f"  {visible(name):<20} {p['done']:>4} / {p['of']}")
+            say(f"  {visible(name):<20} {p['done']:>4} / {p['of']}")
     if isinstance(data, list) and not data:
-        click.echo("no calibration rounds yet")
+        say("no calibration rounds yet")
 
 
 @calibrate.command("close")
@@ -236,7 +235,7 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
         rubric = obj.rubric(round_.rubric)
         items = calibration.review_items(repo, round_, rubric)
         if not items:
-            click.echo(f"round {round_id}: no disputed items; nothing to adjudicate")
+            say(f"round {round_id}: no disputed items; nothing to adjudicate")
             return
         from tui_annotate.tui.review import ReviewApp
 
@@ -271,7 +270,7 @@ def calibrate_adjudicate(obj: Context, round_id: int, item_id: str, score: int, 
             raise NotFound(f"item {item_id!r} is not in round {round_id}")
         calibration.adjudicate(repo, rubric, found[item_id], score, note=note,
                                adjudicator=adjudicator, round_id=round_id)  # fmt: skip
-    click.echo(f"golden: {item_id} = {score} ({rubric.name})")
+    say(f"golden: {item_id} = {score} ({rubric.name})")
 
 
 # -- agreement ----------------------------------------------------------------
@@ -386,45 +385,36 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
 
 
 def _print_judge_agreement(data: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
+    out = console()
     vs = data["vs_consensus"]
     pf = data["pass_fail"]
-    console.print(Text(f"{data['judge']} vs people on {data['rubric']}: {data['items']} items "
-                       "labelled by both", style="bold"))  # fmt: skip
+    out.print(literal(f"{data['judge']} vs people on {data['rubric']}: "
+                      f"{plural(data['items'], 'item')} labelled by both", "bold"))  # fmt: skip
     ci = f" [{vs['ci'][0]:.3f}, {vs['ci'][1]:.3f}]" if vs.get("ci") else ""
-    console.print(Text(f"alpha judge vs human consensus = {fmt(vs['alpha'])}{ci}"
-                       + (f" ({vs['reason']})" if vs["alpha"] is None else "")))  # fmt: skip
-    console.print(
-        Text(f"alpha with the judge as one more annotator = {fmt(data['with_judge']['alpha'])}")
+    out.print(literal(f"alpha judge vs human consensus = {fmt(vs['alpha'])}{ci}"
+                      + (f" ({vs['reason']})" if vs["alpha"] is None else "")))  # fmt: skip
+    out.print(
+        literal(f"alpha with the judge as one more annotator = {fmt(data['with_judge']['alpha'])}")
     )
-    console.print(Text(f"PASS/FAIL: kappa {fmt(pf['kappa'])}, agreement {fmt(pf['percent'])}"))
+    out.print(literal(f"PASS/FAIL: kappa {fmt(pf['kappa'])}, agreement {fmt(pf['percent'])}"))
     style = "bold green" if data["trustworthy"] else "bold red"
-    console.print(Text(("TRUSTWORTHY: " if data["trustworthy"] else "NOT TRUSTWORTHY: ")
-                       + data["trust_reason"], style=style))  # fmt: skip
-    table = Table("", "judge PASS", "judge FAIL", title="PASS/FAIL confusion")
+    out.print(literal(("TRUSTWORTHY: " if data["trustworthy"] else "NOT TRUSTWORTHY: ")
+                      + data["trust_reason"], style))  # fmt: skip
+    grid = table("", "judge PASS", "judge FAIL", title="PASS/FAIL confusion")
     for human, row in data["confusion"].items():
-        table.add_row(human, str(row["judge PASS"]), str(row["judge FAIL"]))
-    console.print(table)
+        add_row(grid, human, row["judge PASS"], row["judge FAIL"])
+    out.print(grid)
     if data["tags"]:
-        tags = Table("tag", "humans", "judge", "both", "recall", "precision", title="failure tags")
+        tags = table("tag", "humans", "judge", "both", "recall", "precision", title="failure tags")
         for name, t in data["tags"].items():
-            tags.add_row(name, str(t["humans"]), str(t["judge"]), str(t["both"]),
-                         fmt(t["recall"], 2), fmt(t["precision"], 2))  # fmt: skip
-        console.print(tags)
+            add_row(tags, name, t["humans"], t["judge"], t["both"],
+                    fmt(t["recall"], 2), fmt(t["precision"], 2))  # fmt: skip
+        out.print(tags)
     if data["largest_disagreements"]:
-        gaps = Table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
+        gaps = table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
         for g in data["largest_disagreements"]:
-            gaps.add_row(
-                Text(visible(g["item"])),
-                str(g["judge"]),
-                str(g["humans"]),
-                Text(visible(g["rationale"])),
-            )
-        console.print(gaps)
+            add_row(gaps, g["item"], g["judge"], g["humans"], g["rationale"])
+        out.print(gaps)
 
 
 # -- import-labels --------------------------------------------------------------
@@ -464,4 +454,4 @@ def import_labels_cmd(
         raise InputError(f"no database at {obj.db_path} (import the items first)")
     with obj.repo() as repo:
         count = label_import.import_labels(repo, file, rubrics, rubric_name, fmt_name)
-    click.echo(f"{file}: imported {count} labels into {obj.db_path}")
+    say(f"{file}: imported {plural(count, 'label')} into {obj.db_path}")

@@ -11,9 +11,10 @@ from typing import Any
 import click
 
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
+from tui_annotate.cli.output import say
 from tui_annotate.cli.stopping import stops_cleanly
-from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError
+from tui_annotate.render import plural
 
 
 @main.command()
@@ -133,13 +134,13 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
 
             summary = judge_batch.run_batch(repo, rubric, config, resume_id=resume_id,
                                             poll_seconds=poll_seconds,
-                                            say=lambda m: click.echo(m, err=True))  # fmt: skip
+                                            say=lambda m: say(m, err=True))  # fmt: skip
             if as_json:
                 emit_json(summary)
             else:
-                click.echo(f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
-                           f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
-                           "failed")  # fmt: skip
+                say(f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
+                    f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
+                    "failed")  # fmt: skip
             if (
                 summary["invalid"]
                 or summary["failed"]
@@ -152,7 +153,7 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
     if as_json:
         emit_json(summary)
     else:
-        click.echo(
+        say(
             f"judge:{model} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
             f"from cache, {summary['skipped']} already done, {summary['invalid']} invalid "
             f"answers, {summary['failed']} failed; {summary['prompt_tokens']:,} + "
@@ -169,7 +170,7 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
 
 
 def _say(message: str) -> None:
-    click.echo(f"judge: {visible(message)}", err=True)
+    say(f"judge: {message}", err=True)
 
 
 def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> Any:
@@ -195,8 +196,8 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
         try:
             asyncio.run(judging.run(repo, rubric, config, progress=update, stats=stats, say=_say))
         except KeyboardInterrupt:
-            click.echo(f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
-                       "run the same command again to continue", err=True)  # fmt: skip
+            say(f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
+                "run the same command again to continue", err=True)  # fmt: skip
             sys.exit(130)
     return stats
 
@@ -237,8 +238,8 @@ def route(obj: Context, rubric_name: str, model: str | None, confidence_below: f
         emit_json(summary)
         return
     reasons = summary["routed_by_reason"]
-    click.echo(
-        f"routed {summary['routed']} of {summary['judged']} judged items to people "
+    say(
+        f"routed {summary['routed']} of {plural(summary['judged'], 'judged item')} to people "
         f"({reasons.get('low_confidence', 0)} low confidence, {reasons.get('disagreement', 0)} "
         f"disagreeing with a human, {reasons.get('sample', 0)} sampled); "
         f"{summary['already_routed']} were routed before"

@@ -13,6 +13,7 @@ import click
 
 from tui_annotate import access
 from tui_annotate.cli import OVERLAP, Context, errors_to_exit, main
+from tui_annotate.cli.output import say
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -113,18 +114,18 @@ def serve(obj: Context, rubric_name: str, overlap: int | None, host: str, port: 
     url = f"http://{_url_host(_public_host(host))}:{port}"
     tunnel = f"ssh -L {port}:{_url_host(host if is_loopback(host) else '127.0.0.1')}:{port}"
     if is_loopback(host):
-        click.echo(f"Open {url} in a browser on this machine; you annotate as {user}.")
-        click.echo(f"From another machine: {tunnel} {socket.gethostname()}, then open {url} there.")
+        say(f"Open {url} in a browser on this machine; you annotate as {user}.")
+        say(f"From another machine: {tunnel} {socket.gethostname()}, then open {url} there.")
     else:
-        click.echo(
+        say(
             f"WARNING: serving on {host}:{port} with no login: anyone who can reach that "
             f"address can annotate under {user}'s name, and the traffic (items and labels) "
             f"is unencrypted. Prefer the default 127.0.0.1 and an SSH tunnel: "
             f"{tunnel} {socket.gethostname()}",
             err=True,
         )
-        click.echo(f"Open {url} in a browser; everyone annotates as {user}.")
-    click.echo("Ctrl+C stops the server; labels are saved as they are made.")
+        say(f"Open {url} in a browser; everyone annotates as {user}.")
+    say("Ctrl+C stops the server; labels are saved as they are made.")
 
     server = _server(command, host, port, url, title=f"tui-annotate: {rubric_name}")
     try:

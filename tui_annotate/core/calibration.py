@@ -12,6 +12,7 @@ from tui_annotate.core import agreement, snapshot
 from tui_annotate.core.models import Round, RoundLabel, Rubric
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
+from tui_annotate.render import plural
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -106,7 +107,7 @@ def start_round(
     else:
         pool = repo.rounds.candidates(rubric.name, names)
         if not pool:
-            raise InputError("no items to sample: import items, or they are all labelled already")
+            raise InputError(_nothing_to_sample(repo, rubric, names))
         chosen = stratified_sample(pool, items or DEFAULT_ITEMS, seed)
     round_id = repo.rounds.create(
         rubric=rubric.name, rubric_version=rubric.version, rubric_major=rubric.major,
@@ -116,6 +117,20 @@ def start_round(
     found = repo.rounds.get(round_id)
     assert found is not None
     return found
+
+
+def _nothing_to_sample(repo: Repository, rubric: Rubric, names: Sequence[str]) -> str:
+    """Why the sample is empty: no items, or who has labelled them already."""
+    total = repo.count_items()
+    if total == 0:
+        return "no items to sample: the project has no items yet (tui-annotate import FILE)"
+    rated = {who: n for name, who, n, *_ in repo.label_counts() if name == rubric.name}
+    done = ", ".join(f"{who} has labelled {rated.get(who, 0)}" for who in names)
+    return (
+        f"no items to sample for {rubric.name}: of the {plural(total, 'item')}, {done}, and "
+        f"a round samples only items none of its annotators has labelled on {rubric.name}. "
+        "Import new items, or choose annotators who have not labelled them"
+    )
 
 
 def find_round(repo: Repository, round_id: int | None, rubric: str | None = None) -> Round:

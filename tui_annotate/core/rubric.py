@@ -38,11 +38,41 @@ class _Check:
         return RubricError(reason, file=self.file, line=self._line_of(field), field=field)
 
     def _line_of(self, field: str) -> int | None:
-        """Best-effort line of a top-level key, so editors can jump to it."""
+        """Best-effort line of FIELD, so editors can jump to it.
+
+        'scale[2].key' is the `key` line of the third [[scale]] table (or that
+        table's header when the key is left out), not the first [[scale]].
+        """
         key = field.split("[", 1)[0].split(".", 1)[0]
+        table = re.match(r"^\w+\[(\d+)\](?:\.(\w+))?", field)
+        if table:
+            line = self._line_in_table(key, int(table.group(1)), table.group(2))
+            if line is not None:
+                return line
         pattern = re.compile(rf"^\s*(\[\[)?\s*{re.escape(key)}\b", re.MULTILINE)
         match = pattern.search(self.text)
-        return self.text.count("\n", 0, match.start()) + 1 if match else None
+        return self._line_at(match.start()) if match else None
+
+    def _line_in_table(self, key: str, index: int, sub: str | None) -> int | None:
+        headers = list(re.finditer(rf"^\s*\[\[\s*{re.escape(key)}\s*\]\]", self.text, re.M))
+        if index >= len(headers):
+            return None  # an inline array, say: the caller falls back to the key
+        start = headers[index].start()
+        after = re.compile(r"^\s*\[", re.MULTILINE).search(self.text, headers[index].end())
+        end = after.start() if after else len(self.text)
+        if sub:
+            found = re.compile(rf"^\s*{re.escape(sub)}\s*=", re.MULTILINE).search(
+                self.text, start, end
+            )
+            if found:
+                return self._line_at(found.start())
+        return self._line_at(start)
+
+    def _line_at(self, offset: int) -> int:
+        # The match may begin on the blank line before the key (\s* spans newlines).
+        while offset < len(self.text) and self.text[offset] in " \t\r\n":
+            offset += 1
+        return self.text.count("\n", 0, offset) + 1
 
     def string(self, data: Mapping[str, Any], key: str, where: str, *, required: bool) -> str:
         value = data.get(key)
@@ -52,8 +82,10 @@ class _Check:
             return ""
         if not isinstance(value, str):
             raise self.fail(where + key, f"must be a string, not {type(value).__name__}")
-        if required and not value.strip():
+        if required and not value:
             raise self.fail(where + key, "must not be empty")
+        if required and not value.strip():
+            raise self.fail(where + key, f"is blank: {value!r} holds only white space")
         return value
 
     def integer(self, data: Mapping[str, Any], key: str, where: str) -> int:
@@ -142,7 +174,14 @@ def _scale(check: _Check, data: Mapping[str, Any]) -> list[ScaleLevel]:
         value = check.integer(entry, "value", where)
         label = check.string(entry, "label", where, required=True)
         description = check.string(entry, "description", where, required=True)
-        key = check.string(entry, "key", where, required=False) or str(value)
+        given = check.string(entry, "key", where, required=False)
+        key = given or str(value)
+        if len(key) != 1 and not given:
+            raise check.fail(
+                where + "key",
+                f"value {value} has no single key to rate it with (the key defaults to the "
+                f'value): add key = "{_free_key(tables)}" to this [[scale]]',
+            )
         if len(key) != 1:
             raise check.fail(where + "key", f"{key!r} must be a single key (value {value})")
         if key in RESERVED_KEYS:
@@ -153,6 +192,13 @@ def _scale(check: _Check, data: Mapping[str, Any]) -> list[ScaleLevel]:
             raise check.fail(where + "key", f"{key!r} is bound to two points")
         scale.append(ScaleLevel(value, label.strip(), description.strip(), key))
     return scale
+
+
+def _free_key(tables: list[Mapping[str, Any]]) -> str:
+    """A key no point of the scale takes, for the message: '0' for a 1-10 scale."""
+    taken = {str(t.get("key") or t.get("value")) for t in tables}
+    free = (k for k in "0123456789abdghijklorvwxyz" if k not in taken and k not in RESERVED_KEYS)
+    return next(free, "x")
 
 
 def _tags(check: _Check, data: Mapping[str, Any]) -> list[Tag]:

@@ -43,9 +43,19 @@ def register(repo: Repository, rubric: Rubric) -> None:
             text or json.dumps(dataclasses.asdict(rubric), indent=2),
         )
     elif stored != digest:
+        patch, major = _bumps(rubric.version)
         raise RubricError(
-            f"rubric {rubric.name} {rubric.version} differs from the version {rubric.version} "
-            "that labels in this database were made under; bump 'version' after editing a rubric",
+            f"{rubric.name} {rubric.version} was edited without a version bump: labels in this "
+            f"database were made under {rubric.name} {rubric.version} as it read before, and "
+            f'they keep that version. Set version = "{patch}" (a wording fix) or "{major}" (the '
+            "scores mean something new: calibration starts over), or undo the edit",
             file=rubric.path or None,
             field="version",
         )
+
+
+def _bumps(version: str) -> tuple[str, str]:
+    """The next patch and the next major version of VERSION (1.2.3 -> 1.2.4, 2.0.0)."""
+    parts = version.split("-", 1)[0].split(".")
+    major, minor, patch = (int(p) for p in parts)
+    return f"{major}.{minor}.{patch + 1}", f"{major + 1}.0.0"

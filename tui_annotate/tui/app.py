@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import SystemCommand
 from textual.screen import Screen
 
@@ -161,3 +163,30 @@ class AnnotateApp(TerminalApp[None]):
                             self.action_show_results)  # fmt: skip
         yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
         yield from self.system_commands_without_quit(screen)
+
+    # -- the palette's "Screenshot" (Textual's own command) ---------------------------
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.name != "screenshot":
+            return
+        event.prevent_default()  # Textual's own notice reads the path as markup
+        where = f" to {visible(str(event.path))}" if event.path is not None else ""
+        self.notify(f"Saved the screenshot{where}", title="Screenshot", markup=False)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        """Say why a screenshot was not saved; Textual's notice says only that it failed."""
+        if event.name != "screenshot":
+            return
+        event.prevent_default()
+        self.notify(
+            f"The screenshot was not saved: {visible(screenshot_failure(event.exception))}",
+            title="Screenshot", severity="error", timeout=10, markup=False,
+        )  # fmt: skip
+
+
+def screenshot_failure(exc: BaseException) -> str:
+    """What went wrong writing a screenshot, with the path: 'Permission denied: /x/y.svg'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else os.getcwd()
+        return f"{exc.strerror}: {where}"
+    return str(exc) or type(exc).__name__

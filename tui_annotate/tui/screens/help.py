@@ -65,6 +65,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#dialog").border_title = f"help — {self.rubric.title}"
+        self.query_one("#dialog").border_subtitle = "Esc closes this help (or q, ?)"
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui_annotate.core.textsafe import one_line
-from tui_annotate.render import fmt
+from tui_annotate.render import fmt, plural
 from tui_annotate.tui.widgets.alpha_bar import VERDICT_STYLE, AlphaBar
 
 #: Below this width the per-annotator table and the pairwise matrix stack.
@@ -97,7 +97,8 @@ def header(r: dict[str, Any]) -> Content:
         Content.styled(f"round {r.get('round')}", "bold") if r.get("round") is not None else "",
         f" · {one_line(str(r.get('rubric') or ''), 30)} {one_line(str(r.get('rubric_version') or ''), 12)}",
         f" · {r.get('level') or ''}",
-        f" · {len(r.get('annotators') or [])} annotators · {r.get('items', r.get('units', 0))} items",
+        f" · {plural(len(r.get('annotators') or []), 'annotator')}"
+        f" · {plural(r.get('items') or r.get('units') or 0, 'item')}",
     ]
     return Content.assemble(*parts)
 
@@ -163,12 +164,14 @@ def summary(r: dict[str, Any], thresholds: dict[str, float]) -> Content:
 
 
 def sample_line(r: dict[str, Any]) -> str:
-    text = f"{r.get('units', 0)} pairable units of {r.get('items', '?')} items"
-    text += f" · {len(r.get('annotators') or [])} annotators"
+    items = r.get("items")
+    of = plural(items, "item") if isinstance(items, int) else "? items"
+    text = f"{plural(r.get('units') or 0, 'pairable unit')} of {of}"
+    text += f" · {plural(len(r.get('annotators') or []), 'annotator')}"
     boot = r.get("bootstrap")
     if boot:
         text += (
-            f" · bootstrap {boot.get('replicates')} replicates, seed {boot.get('seed')},"
+            f" · bootstrap {plural(boot.get('replicates') or 0, 'replicate')}, seed {boot.get('seed')},"
             f" {boot.get('undefined', 0)} undefined skipped"
         )
     return text
@@ -260,7 +263,7 @@ def pairwise_matrix(r: dict[str, Any]) -> Content:
         lines.append(Content.assemble(*row))
     lines.append(Content(""))
     on = (
-        f"on the {units.pop()} items both labelled"
+        f"on the {plural(units.pop(), 'item')} both labelled"
         if len(units) == 1
         else "(% / items both labelled)"
     )

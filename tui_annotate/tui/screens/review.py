@@ -17,6 +17,7 @@ from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import GoldenLabel, Item, Round, Rubric
 from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
+from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.comment import CommentScreen
 from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
@@ -210,7 +211,7 @@ class ReviewScreen(Screen[None]):
         settled = sum(1 for r in self.items if r.item_id in golden)
         lines = [
             Content.styled(f"review done: {settled} of {total} adjudicated", "bold $success"),
-            Content(f"{len(self.adjudicated)} golden labels set in this session"),
+            Content(f"{plural(len(self.adjudicated), 'golden label')} set in this session"),
             Content(""),
             Content.styled("Every golden label is saved. p goes back, q quits.", "dim"),
         ]
