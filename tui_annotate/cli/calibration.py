@@ -353,15 +353,11 @@ def _say_what_was_left_out(data: dict[str, Any]) -> None:
     """On stderr, beside the table or the JSON: labels held back and annotators with none."""
     left = data.get("left_out") or {}
     if left.get("labels"):
-        click.echo(
-            f"agreement: left out {left['labels']} label{'s' if left['labels'] != 1 else ''}"
-            f" {left['reason']}",
-            err=True,
-        )
+        say(f"agreement: left out {plural(left['labels'], 'label')} {left['reason']}", err=True)
     if data.get("without_labels"):
         where = f" on {data['rubric']}" if data.get("rubric") else ""
-        names = ", ".join(visible(n) for n in data["without_labels"])
-        click.echo(f"agreement: no labels{where} from {names}", err=True)
+        names = ", ".join(data["without_labels"])
+        say(f"agreement: no labels{where} from {names}", err=True)
 
 
 def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstrap: int,

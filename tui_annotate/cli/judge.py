@@ -245,7 +245,7 @@ def route(obj: Context, rubric_name: str, model: str | None, confidence_below: f
         f"{summary['already_routed']} were routed before"
     )
     if summary["confidence_unknown"]:
-        click.echo(
+        say(
             f"{summary['confidence_unknown']} judged items have no confidence (the server gave no"
             " usable logprobs), so --confidence-below could not weigh them; judge again with"
             " --samples K to measure one"
