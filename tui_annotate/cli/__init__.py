@@ -15,8 +15,9 @@ import click
 
 from tui_annotate import __version__, access, config
 from tui_annotate.core import export as exporter
-from tui_annotate.core import gate, ingest, report, snapshot
+from tui_annotate.core import gate, ingest, names, report, snapshot
 from tui_annotate.core import rubric as rubrics
+from tui_annotate.core import source as sources
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError, InputError
@@ -163,7 +164,7 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
 def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                prompt_version: str | None, source: str | None, skip_invalid: bool,
                as_json: bool) -> None:  # fmt: skip
-    """Import items (model outputs to rate) from a JSONL or CSV FILE.
+    """Import items (model outputs to rate) from a JSONL or CSV FILE ('-': standard input).
 
     All or nothing: one bad line and nothing is imported, unless --skip-invalid.
     Items already in the database (same content) are skipped.
@@ -193,12 +194,15 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
         return
     for line in result.invalid:
         click.echo(f"skipped: {visible(line)}", err=True)
+    file_name = sources.display_name(file)
     if result.inserted == 0:
-        click.echo(f"{file}: nothing new — all {result.read} items are already in {obj.db_path}")
+        click.echo(
+            f"{file_name}: nothing new — all {result.read} items are already in {obj.db_path}"
+        )
     else:
         dup = f", {result.duplicates} already present" if result.duplicates else ""
         bad = f", {len(result.invalid)} invalid lines skipped" if result.invalid else ""
-        click.echo(f"{file}: imported {result.inserted} items into {obj.db_path}{dup}{bad}")
+        click.echo(f"{file_name}: imported {result.inserted} items into {obj.db_path}{dup}{bad}")
 
 
 # -- status -------------------------------------------------------------------
@@ -428,7 +432,8 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     with Repository.open(db_path) as repo:
         ingest.import_items(repo, SAMPLE_ITEMS)
     try:
-        _open_app(obj, db_path, rubric_name, (annotator or access.login_name()), 1, True)
+        name = names.check(annotator or access.login_name(), field="--annotator")
+        _open_app(obj, db_path, rubric_name, name, 1, True)
     finally:
         click.echo(f"Demo database: {db_path}")
         click.echo(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")
