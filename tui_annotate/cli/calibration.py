@@ -456,6 +456,6 @@ class _RubricsByName(dict[str, Any]):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._load(name)
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         self._load(name)
         return dict.get(self, name, default)
