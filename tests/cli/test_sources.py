@@ -43,7 +43,7 @@ class Writer:
             else:
                 with open(target, "wb") as f:  # blocks until the reader opens it
                     f.write(data)
-        except BaseException as exc:  # noqa: BLE001 (reported by join)
+        except BaseException as exc:
             self.error = exc
 
     def join(self) -> None:

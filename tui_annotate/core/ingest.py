@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import stat
 import threading
@@ -63,8 +64,10 @@ def _check_file(path: Path) -> None:
 
 # Made once: json.dumps(..., ensure_ascii=False) builds a new encoder on every call,
 # which is most of its cost when called a million times.
-_JSON = json.JSONEncoder(ensure_ascii=False)
-_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# allow_nan=False: a float that overflowed as it was read (1e999) is refused here, where
+# it is written, rather than stored as `Infinity`, which is not JSON.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
 _KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -84,12 +87,17 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
     if field == "context" and isinstance(value, dict | list):
         # Compact, as the C encoder writes it fastest; the app lays JSON out for
         # reading when it shows it.
-        return _JSON.encode(value)
+        try:
+            return _JSON.encode(value)
+        except ValueError:
+            raise err(field, jsonsafe.TOO_LARGE) from None
     if (
         field in ("id", "prompt_version")
         and isinstance(value, int | float)
         and not isinstance(value, bool)
     ):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise err(field, jsonsafe.TOO_LARGE)
         return str(value)
     raise err(field, f"must be a string, not {_type_name(value)}")
 
@@ -173,6 +181,10 @@ def _record(
         metadata = {}
     if not isinstance(metadata, dict):
         raise err("metadata", f"must be an object, not {_type_name(metadata)}")
+    try:
+        stored = _JSON_SORTED.encode(metadata) if metadata else "{}"
+    except ValueError:
+        raise err("metadata", jsonsafe.TOO_LARGE) from None
     digest = content_hash(fields)
     external_id = _text(data.get("id"), "id", err).strip() or f"h{digest[:16]}"
     for name, value in (*fields.items(), ("id", external_id)):
@@ -181,7 +193,7 @@ def _record(
     return (
         external_id, digest, int(digest[:15], 16), fields["output"], fields["input"],
         fields["context"], fields["prompt"], fields["prompt_version"], source,
-        _JSON_SORTED.encode(metadata) if metadata else "{}", file, line, stamp,
+        stored, file, line, stamp,
     )  # fmt: skip
 
 
