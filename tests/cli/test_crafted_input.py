@@ -218,3 +218,15 @@ def test_agreement_file_refuses_a_nan_score(cli: Run, tmp_path: Path) -> None:
     path.write_text(path.read_text("utf-8").replace('"score": 4}\n', '"score": NaN}\n', 1), "utf-8")
     message = bad(cli("agreement", "--file", str(path))).stderr
     assert "l.jsonl:1: field 'score'" in message and "NaN" in message, message
+
+
+def test_import_labels_csv_takes_a_comment_past_the_csv_modules_field_limit(
+    cli: Run, project: Path, tmp_path: Path
+) -> None:
+    """A 200 KB comment raised csv.Error (the module's 128 KiB cap) as a traceback."""
+    path = tmp_path / "labels.csv"
+    path.write_text(f'item_id,annotator,score,comment\nnw-001,ext1,4,"{"a" * 200_000}"\n', "utf-8")
+    ok(cli("import-labels", str(path), "--rubric", "faithfulness"))
+    with Repository.open(project) as repo:
+        [only] = repo.current_labels("faithfulness")
+        assert len(only.comment) == 200_000

@@ -102,15 +102,28 @@ def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
 
 
 def _csv(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    # Comments can be long; the csv module's default cap (128 KiB a field) raised csv.Error.
+    csv.field_size_limit(2**31 - 1)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        yield 1, InputError(f"malformed CSV header: {exc}", file=name, line=1)
+        return
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
         yield 1, InputError(f"unknown column (known: {', '.join(REQUIRED + OPTIONAL)})",
                             file=name, line=1, field=unknown[0])  # fmt: skip
         return
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader can't go on past it
+            yield start, InputError(f"malformed CSV: {exc}", file=name, line=start)
+            return
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
