@@ -26,8 +26,8 @@ MAX_DEPTH = 100
 # refuses encoded ones), and a line without one needs no check.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# Strings (whose brackets don't count) and the brackets themselves.
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+# Strings (whose brackets don't count), brackets, and commas (which end a top-level value).
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
 
 
 class JSONProblem(ValueError):
