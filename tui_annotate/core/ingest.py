@@ -163,7 +163,6 @@ def _record(
             raise err("output", "is required")
     if not fields["output"].strip():
         raise err("output", "is empty")
-
     for name in ("prompt", "prompt_version"):
         fields[name] = _text(data.get(name), name, err) or defaults.get(name, "")
     source = _text(data.get("source"), "source", err) or defaults.get("source", "batch")

@@ -148,9 +148,9 @@ def _row(data: Any, line: int, name: str, *, check_names: bool = True) -> LabelR
     for key in REQUIRED:
         if data.get(key) in (None, ""):
             raise err(key, "is required")
-    for key in ("item_id", "annotator"):
+    for key in ("item_id", "annotator"):  # ids may be numbers, as `import` lets them be
         value = data[key]
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise err(key, f"must be a string, not {_kind(value)}")
     annotator = str(data["annotator"]).strip()
     if check_names:
