@@ -184,8 +184,19 @@ def label(**fields: object) -> dict[str, object]:
         (json.dumps(label()).replace("4}", "NaN}"), "score", "NaN"),
         (json.dumps(label()).replace("4}", "1e999}"), "score", "finite"),
         (json.dumps(label(comment="a\u0000b")), "comment", "NUL"),
+        (json.dumps(label(item_id={"a": 1})), "item_id", "must be a string, not an object"),
+        (json.dumps(label(annotator=["ana"])), "annotator", "must be a string, not an array"),
     ],
-    ids=["deep", "surrogate-comment", "surrogate-tag", "nan", "overflow", "nul"],
+    ids=[
+        "deep",
+        "surrogate-comment",
+        "surrogate-tag",
+        "nan",
+        "overflow",
+        "nul",
+        "id-object",
+        "annotator-array",
+    ],  # fmt: skip
 )
 def test_import_labels_refuses_crafted_json_and_changes_nothing(
     cli: Run, project: Path, tmp_path: Path, line: str, field: str, words: str

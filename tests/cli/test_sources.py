@@ -28,10 +28,19 @@ ITEMS_CSV = "id,output\nc1,first\nc2,second\n"
 
 
 class Writer:
-    """Write DATA into a FIFO or a pipe from a thread, as `cmd > fifo` would, then close it."""
+    """Write DATA into a FIFO or a pipe from a thread, as `cmd > fifo` would, then close it.
+
+    Should the command open the FIFO a second time (the bug), it would wait
+    for a writer forever; after STUCK seconds this writer opens the FIFO once
+    more, empty, so the command sees an end of file and the test fails
+    instead of hanging.
+    """
+
+    STUCK = 20.0
 
     def __init__(self, target: Path | int, data: str) -> None:
         self.error: BaseException | None = None
+        self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(target, data.encode()), daemon=True)
         self.thread.start()
 
@@ -40,13 +49,19 @@ class Writer:
             if isinstance(target, int):
                 with os.fdopen(target, "wb") as f:
                     f.write(data)
-            else:
-                with open(target, "wb") as f:  # blocks until the reader opens it
-                    f.write(data)
+                return
+            with open(target, "wb") as f:  # blocks until the reader opens it
+                f.write(data)
+            while not self.done.wait(self.STUCK):
+                try:  # a reader waiting in open() counts as one: this wakes it up
+                    os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError:
+                    pass  # nobody is reading
         except BaseException as exc:
             self.error = exc
 
     def join(self) -> None:
+        self.done.set()
         self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "the writer never finished: nobody read the FIFO"
         assert self.error is None, self.error
