@@ -20,14 +20,18 @@ from tui_annotate.core import ingest, jsonsafe
 def lines_for(count: int) -> list[bytes]:
     """Items like the import bench's: a question, a tool record as context, an answer, metadata."""
     return [
-        json.dumps({
-            "id": f"x{n}", "input": f"How much will I get back for order {n}?",
-            "output": "You'll get $59.00 back within five working days. " * 3,
-            "context": {"refund_amount": 59.0, "items": [{"sku": n, "qty": 1}]},
-            "metadata": {"n": n, "tags": ["a", "b"]},
-        }).encode() + b"\n"
+        json.dumps(
+            {
+                "id": f"x{n}",
+                "input": f"How much will I get back for order {n}?",
+                "output": "You'll get $59.00 back within five working days. " * 3,
+                "context": {"refund_amount": 59.0, "items": [{"sku": n, "qty": 1}]},
+                "metadata": {"n": n, "tags": ["a", "b"]},
+            }
+        ).encode()
+        + b"\n"
         for n in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def best_of(rounds: int, run: Callable[[], object]) -> float:
@@ -65,15 +69,22 @@ def run(quick: bool = False) -> list[Figure]:
             return
 
     return [
-        Figure(f"parse {count:,} JSONL lines with the crafted-input checks", count / checked,
-               "lines/s"),
+        Figure(
+            f"parse {count:,} JSONL lines with the crafted-input checks", count / checked, "lines/s"
+        ),
         Figure("… without them (plain json.loads)", count / plain, "lines/s"),
         Figure("… time the checks add per line", (checked - plain) / count * 1e6, "µs"),
-        Figure("refuse a line nested 100,000 deep (200 KB)", best_of(5, lambda: refused(deep)) * 1e3,
-               "ms"),
-        Figure("accept a line of 50,000 shallow arrays (400 KB)",
-               best_of(5, lambda: refused(wide)) * 1e3, "ms"),
-    ]  # fmt: skip
+        Figure(
+            "refuse a line nested 100,000 deep (200 KB)",
+            best_of(5, lambda: refused(deep)) * 1e3,
+            "ms",
+        ),
+        Figure(
+            "accept a line of 50,000 shallow arrays (400 KB)",
+            best_of(5, lambda: refused(wide)) * 1e3,
+            "ms",
+        ),
+    ]
 
 
 if __name__ == "__main__":

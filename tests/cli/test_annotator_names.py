@@ -56,8 +56,10 @@ def project(cli: Run, db_path: Path) -> Path:
 def test_import_labels_refuses_what_annotate_refuses(
     cli: Run, project: Path, tmp_path: Path, name: str
 ) -> None:
-    rows = [{"item_id": "nw-001", "annotator": "ext1", "score": 4},
-            {"item_id": "nw-002", "annotator": name, "score": 2}]  # fmt: skip
+    rows = [
+        {"item_id": "nw-001", "annotator": "ext1", "score": 4},
+        {"item_id": "nw-002", "annotator": name, "score": 2},
+    ]
     path = write_jsonl(tmp_path / "l.jsonl", rows)
     before = dump_hash(project)
     message = bad(cli("import-labels", str(path), "--rubric", "faithfulness")).stderr
@@ -78,8 +80,9 @@ def test_import_labels_csv_names_line_and_field(cli: Run, project: Path, tmp_pat
 
 def test_a_refused_judge_name_leaves_route_working(cli: Run, project: Path, tmp_path: Path) -> None:
     """Before, judge:evil became a judge with labels; route then counted it as one."""
-    path = write_jsonl(tmp_path / "l.jsonl",
-                       [{"item_id": "nw-001", "annotator": "judge:evil", "score": 4}])  # fmt: skip
+    path = write_jsonl(
+        tmp_path / "l.jsonl", [{"item_id": "nw-001", "annotator": "judge:evil", "score": 4}]
+    )
     bad(cli("import-labels", str(path), "--rubric", "faithfulness"))
     message = bad(cli("route", "--rubric", "faithfulness", "--model", "evil")).stderr
     assert "judge:evil has no labels" in message, message
@@ -87,26 +90,40 @@ def test_a_refused_judge_name_leaves_route_working(cli: Run, project: Path, tmp_
 
 def test_calibrate_start_holds_annotators_to_the_rule(cli: Run, project: Path) -> None:
     before = dump_hash(project)
-    message = bad(cli("calibrate", "start", "--rubric", "faithfulness",
-                      "--annotators", "ana,judge:gpt")).stderr  # fmt: skip
+    message = bad(
+        cli("calibrate", "start", "--rubric", "faithfulness", "--annotators", "ana,judge:gpt")
+    ).stderr
     assert "field '--annotators'" in message and "judge:" in message, message
     assert dump_hash(project) == before
 
 
 def test_agreement_annotators_holds_names_to_the_rule(cli: Run, project: Path) -> None:
-    message = bad(cli("agreement", "--rubric", "faithfulness",
-                      "--annotators", "ana,b\x1b[31mad")).stderr  # fmt: skip
+    message = bad(
+        cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,b\x1b[31mad")
+    ).stderr
     assert "field '--annotators'" in message and names.RULE in message, message
     assert "\x1b" not in message
 
 
 def test_agreement_annotators_accepts_good_names(cli: Run, project: Path, tmp_path: Path) -> None:
-    rows = [{"item_id": f"nw-00{n}", "annotator": who, "score": 4 if who == "ana" else 3}
-            for n in (1, 2, 3) for who in ("ana", "ben.c")]  # fmt: skip
-    ok(cli("import-labels", str(write_jsonl(tmp_path / "l.jsonl", rows)), "--rubric",
-           "faithfulness"))  # fmt: skip
-    data = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--annotators",
-                             "ana,ben.c", "--json")).stdout)  # fmt: skip
+    rows = [
+        {"item_id": f"nw-00{n}", "annotator": who, "score": 4 if who == "ana" else 3}
+        for n in (1, 2, 3)
+        for who in ("ana", "ben.c")
+    ]
+    ok(
+        cli(
+            "import-labels",
+            str(write_jsonl(tmp_path / "l.jsonl", rows)),
+            "--rubric",
+            "faithfulness",
+        )
+    )
+    data = json.loads(
+        ok(
+            cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,ben.c", "--json")
+        ).stdout
+    )
     assert sorted(data["annotators"]) == ["ana", "ben.c"]
 
 

@@ -42,22 +42,32 @@ def project(cli: Run, db_path: Path) -> Path:
 
 #: (second line of a JSONL file, the field the message must name, words it must hold)
 BAD_LINES = {
-    "deep-metadata": ('{"output": "x", "metadata": {"a": ' + DEEP + "}}", "metadata",
-                      f"more than {MAX_DEPTH} levels"),
+    "deep-metadata": (
+        '{"output": "x", "metadata": {"a": ' + DEEP + "}}",
+        "metadata",
+        f"more than {MAX_DEPTH} levels",
+    ),
     "deep-context": ('{"output": "x", "context": ' + DEEP + "}", "context", "levels deep"),
     "deep-line": ("[" * 100_000, None, "levels deep"),
     "surrogate-output": ('{"output": "\\ud800"}', "output", "lone surrogate"),
     "surrogate-input": ('{"output": "x", "input": "ok \\udfff"}', "input", "lone surrogate"),
-    "surrogate-in-metadata-key": ('{"output": "x", "metadata": {"\\udc00": 1}}', "metadata",
-                                  "lone surrogate"),
+    "surrogate-in-metadata-key": (
+        '{"output": "x", "metadata": {"\\udc00": 1}}',
+        "metadata",
+        "lone surrogate",
+    ),
     "nan": ('{"output": "x", "metadata": {"m": NaN}}', "metadata", "NaN"),
     "infinity": ('{"output": "x", "metadata": {"m": [1, Infinity]}}', "metadata", "Infinity"),
     "minus-infinity": ('{"output": "x", "metadata": {"m": -Infinity}}', "metadata", "-Infinity"),
     "overflow": ('{"output": "x", "metadata": {"m": 1e999}}', "metadata", "too large"),
     "overflow-id": ('{"output": "x", "id": 2e400}', "id", "too large"),
-    "huge-integer": ('{"output": "x", "metadata": {"m": ' + "9" * 5000 + "}}", None, "4,300 digits"),
+    "huge-integer": (
+        '{"output": "x", "metadata": {"m": ' + "9" * 5000 + "}}",
+        None,
+        "4,300 digits",
+    ),
     "nul": ('{"output": "a\\u0000b"}', "output", "NUL"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_LINES))
@@ -196,7 +206,7 @@ def label(**fields: object) -> dict[str, object]:
         "nul",
         "id-object",
         "annotator-array",
-    ],  # fmt: skip
+    ],
 )
 def test_import_labels_refuses_crafted_json_and_changes_nothing(
     cli: Run, project: Path, tmp_path: Path, line: str, field: str, words: str

@@ -32,8 +32,11 @@ def misnamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def where(path: Path) -> str:
     """FILE:LINE of the name field in PATH."""
-    line = next(n for n, text in enumerate(path.read_text("utf-8").splitlines(), 1)
-                if text.startswith("name ="))  # fmt: skip
+    line = next(
+        n
+        for n, text in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if text.startswith("name =")
+    )
     return f"{path}:{line}: "
 
 

@@ -6,6 +6,7 @@ the pipe, then the reader opened it again. A symlink loop was "no such file".
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -53,10 +54,10 @@ class Writer:
             with open(target, "wb") as f:  # blocks until the reader opens it
                 f.write(data)
             while not self.done.wait(self.STUCK):
-                try:  # a reader waiting in open() counts as one: this wakes it up
+                # A reader waiting in open() counts as one, so this wakes it up (and
+                # fails with ENXIO when nobody is reading).
+                with contextlib.suppress(OSError):
                     os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
-                except OSError:
-                    pass  # nobody is reading
         except BaseException as exc:
             self.error = exc
 
@@ -150,11 +151,14 @@ def test_import_of_a_binary_stream_says_it_is_binary(cli: Run) -> None:
 
 
 def test_import_labels_dash_reads_standard_input(cli: Run, labelled: Path) -> None:
-    rows = [{"item_id": "nw-001", "annotator": "ext1", "score": 4},
-            {"item_id": "nw-002", "annotator": "ext1", "score": 2}]  # fmt: skip
+    rows = [
+        {"item_id": "nw-001", "annotator": "ext1", "score": 4},
+        {"item_id": "nw-002", "annotator": "ext1", "score": 2},
+    ]
     text = "".join(json.dumps(r) + "\n" for r in rows)
-    result = ok(cli("import-labels", "--rubric", "faithfulness", "--format", "jsonl", "-",
-                    input=text))  # fmt: skip
+    result = ok(
+        cli("import-labels", "--rubric", "faithfulness", "--format", "jsonl", "-", input=text)
+    )
     assert "<stdin>: imported 2 labels" in result.stdout, result.stdout
     with Repository.open(labelled) as repo:
         assert len(repo.current_labels("faithfulness")) == 2
@@ -185,8 +189,9 @@ def test_a_symlink_loop_is_named_as_one(
 
 
 @pytest.mark.parametrize("command", ["import", "import-labels"])
-def test_a_dangling_symlink_names_its_target(cli: Run, labelled: Path, tmp_path: Path,
-                                             command: str) -> None:  # fmt: skip
+def test_a_dangling_symlink_names_its_target(
+    cli: Run, labelled: Path, tmp_path: Path, command: str
+) -> None:
     link = tmp_path / "gone.jsonl"
     link.symlink_to(tmp_path / "missing.jsonl")
     message = bad(cli(command, str(link))).stderr
