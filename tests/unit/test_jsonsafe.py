@@ -60,3 +60,19 @@ def test_a_number_past_pythons_digit_limit_is_a_reason_not_a_traceback() -> None
 def test_text_that_is_not_json_still_raises_json_decode_error() -> None:
     with pytest.raises(json.JSONDecodeError):
         jsonsafe.loads("{not json")
+
+
+def test_mixed_objects_and_arrays_count_one_level_each() -> None:
+    inner = '{"k": [' * 50 + "1" + "]}" * 50  # 100 levels
+    assert jsonsafe.loads(inner)["k"]
+    assert refusal('{"m": ' + inner + "}").field == "m"  # 101
+
+
+def test_many_shallow_records_are_not_deep() -> None:
+    text = json.dumps({"output": "x", "context": [{"sku": n, "qty": [1]} for n in range(5_000)]})
+    assert len(jsonsafe.loads(text)["context"]) == 5_000
+
+
+def test_broken_json_with_many_brackets_is_reported_as_broken_json() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        jsonsafe.loads('{"output": "x", "m": ' + "[1]," * 200 + "}")

@@ -13,6 +13,7 @@ pays almost nothing for them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -26,8 +27,17 @@ MAX_DEPTH = 100
 # refuses encoded ones), and a line without one needs no check.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 # Strings (whose brackets don't count), brackets, and commas (which end a top-level value).
-_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+_TOKENS = re.compile(_STRING + r"|[\[\]{},]")
+_STRINGS = re.compile(_STRING)
+# Outside strings, keep only brackets, all as [ and ]: their kind doesn't change the depth.
+_SHAPE = {code: None for code in range(128)} | {
+    ord("["): "[",
+    ord("{"): "[",
+    ord("]"): "]",
+    ord("}"): "]",
+}
 
 
 class JSONProblem(ValueError):
@@ -53,15 +63,18 @@ def loads(text: str) -> Any:
     the document is an object; json.JSONDecodeError for text that isn't JSON.
     A literal too large for a float (1e999) still decodes, to infinity: finding
     it would cost every line a scan, so whoever stores numbers checks them
-    (FINITE_ONLY encoders refuse it as they write, at no cost to other lines).
+    (ingest's encoders, with allow_nan=False, refuse it as they write).
     """
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(text)
+    # Nesting deeper than MAX_DEPTH needs more brackets than that: most lines stop here.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+        with contextlib.suppress(RecursionError):
+            json.loads(text)  # text that isn't JSON at all is reported as such
+        raise JSONProblem(f"is nested more than {MAX_DEPTH} levels deep", _deep_field(text))
     try:
         data = _DECODER.decode(text)
     except JSONProblem as exc:
         raise JSONProblem(exc.reason, _field_where(json.loads(text), _not_finite)) from None
-    except RecursionError:  # not reached after _check_depth; kept so it can never escape
+    except RecursionError:  # not reached after _too_deep; kept so it can never escape
         raise JSONProblem(f"is nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError:
         raise
@@ -114,8 +127,26 @@ def _has_surrogate(value: Any) -> bool:
     return any(isinstance(v, str) and _LONE_SURROGATE.search(v) for v in _walk(value))
 
 
-def _check_depth(text: str) -> None:
-    """Refuse TEXT if its objects and arrays nest deeper than MAX_DEPTH, naming the field."""
+def _too_deep(text: str) -> bool:
+    """True if TEXT nests objects and arrays deeper than MAX_DEPTH (or never closes them).
+
+    In C-speed passes, not a Python loop over every bracket (a context of
+    thousands of small records has thousands): drop the strings, keep the
+    brackets, then strip the innermost pairs, one level per pass. (Anything
+    else left outside strings is not JSON, and the decoder will say so.)
+    """
+    shape = _STRINGS.sub("", text).translate(_SHAPE)
+    if len(shape) - len(shape.lstrip("[")) > MAX_DEPTH:  # the usual crafted line: [[[[…
+        return True
+    for _ in range(MAX_DEPTH):
+        if not shape:
+            return False
+        shape = shape.replace("[]", "")
+    return bool(shape)
+
+
+def _deep_field(text: str) -> str | None:
+    """The top-level key under which TEXT nests deeper than MAX_DEPTH (for the message)."""
     depth = 0
     in_object = False  # is level 1 an object (whose strings after '{' or ',' are keys)?
     expect_key = False
@@ -125,7 +156,7 @@ def _check_depth(text: str) -> None:
         if token in ("{", "["):
             depth += 1
             if depth > MAX_DEPTH:
-                raise JSONProblem(f"is nested more than {MAX_DEPTH} levels deep", key)
+                return key
             if depth == 1:
                 in_object = expect_key = token == "{"
         elif token in ("}", "]"):
@@ -135,6 +166,7 @@ def _check_depth(text: str) -> None:
                 expect_key = True
             elif expect_key and token.startswith('"'):
                 key, expect_key = _string(token), False
+    return None
 
 
 def _string(token: str) -> str | None:
