@@ -40,6 +40,13 @@ _SHAPE = {code: None for code in range(128)} | {
 }
 
 
+SURROGATE_REASON = (
+    "holds a lone surrogate escape (like \\ud800): not a character, so not storable as text"
+)
+#: For callers that find an infinite float (1e999 decodes to one) as they store it.
+TOO_LARGE = "holds a number too large to store (like 1e999)"
+
+
 class JSONProblem(ValueError):
     """A line that decodes to nothing we can store: REASON, at top-level FIELD when known."""
 
@@ -86,14 +93,6 @@ def loads(text: str) -> Any:
         if field is not None:
             raise JSONProblem(SURROGATE_REASON, field or None)
     return data
-
-
-SURROGATE_REASON = (
-    "holds a lone surrogate escape (like \\ud800): not a character, so not storable as text"
-)
-
-
-TOO_LARGE = "holds a number too large to store (like 1e999)"
 
 
 def _field_where(data: Any, bad: Callable[[Any], bool]) -> str | None:
