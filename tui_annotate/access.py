@@ -18,7 +18,8 @@ import pwd
 from pathlib import Path
 
 from tui_annotate.config import CONFIG_FILE, Settings
-from tui_annotate.errors import AnnotateError, InputError
+from tui_annotate.core import names
+from tui_annotate.errors import AnnotateError
 
 
 class AccessError(AnnotateError):
@@ -47,10 +48,7 @@ def annotator_name(flag: str | None, settings: Settings, option: str = "--annota
             f"{option} is turned off in this project ({config_path()}: "
             f"annotators_from_login = true); you work as your login, {login!r}"
         )
-    name = (flag if flag is not None else login).strip()
-    if not name or name.startswith("judge:"):
-        raise InputError(f"invalid name {name!r}", field=option)
-    return name
+    return names.check((flag if flag is not None else login).strip(), field=option)
 
 
 def is_lead(settings: Settings, login: str | None = None) -> bool:

@@ -26,8 +26,9 @@ from tui_annotate.cli.output import (
 )
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import export as exporter
-from tui_annotate.core import gate, ingest, report, snapshot
+from tui_annotate.core import gate, ingest, names, report, snapshot
 from tui_annotate.core import rubric as rubrics
+from tui_annotate.core import source as sources
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.render import plural
@@ -171,7 +172,7 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
 def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                prompt_version: str | None, source: str | None, skip_invalid: bool,
                as_json: bool) -> None:  # fmt: skip
-    """Import items (model outputs to rate) from a JSONL or CSV FILE.
+    """Import items (model outputs to rate) from a JSONL or CSV FILE ('-': standard input).
 
     All or nothing: one bad line and nothing is imported, unless --skip-invalid.
     Items already in the database (same content) are skipped.
@@ -201,14 +202,15 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
         return
     for line in result.invalid:
         say(f"skipped: {line}", err=True)
+    file_name = sources.display_name(file)
     if result.inserted == 0:
         every = "the only item is" if result.read == 1 else f"all {result.read} items are"
-        say(f"{file}: nothing new — {every} already in {obj.db_path}")
+        say(f"{file_name}: nothing new — {every} already in {obj.db_path}")
     else:
         dup = f", {result.duplicates} already present" if result.duplicates else ""
         skipped = plural(len(result.invalid), "invalid line")
         bad = f", {skipped} skipped" if result.invalid else ""
-        say(f"{file}: imported {plural(result.inserted, 'item')} into {obj.db_path}{dup}{bad}")
+        say(f"{file_name}: imported {plural(result.inserted, 'item')} into {obj.db_path}{dup}{bad}")
 
 
 # -- status -------------------------------------------------------------------
@@ -449,7 +451,8 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     with Repository.open(db_path) as repo:
         ingest.import_items(repo, SAMPLE_ITEMS)
     try:
-        _open_app(obj, db_path, rubric_name, (annotator or access.login_name()), 1, True)
+        name = names.check(annotator or access.login_name(), field="--annotator")
+        _open_app(obj, db_path, rubric_name, name, 1, True)
     finally:
         say(f"Demo database: {db_path}")
         say(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")

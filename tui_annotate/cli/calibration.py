@@ -12,6 +12,7 @@ from tui_annotate import access
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
 from tui_annotate.cli.output import add_row, console, literal, say, table
 from tui_annotate.cli.stopping import stops_cleanly
+from tui_annotate.core import names, source
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt, plural
@@ -26,10 +27,11 @@ def _thresholds(obj: Context) -> Any:
     return Thresholds(pass_at=s.pass_alpha, tentative_at=s.tentative_alpha)
 
 
-def _split(names: str | None) -> list[str] | None:
-    if names is None:
+def _split(given: str | None, option: str = "--annotators") -> list[str] | None:
+    """The names in a comma-separated OPTION, each held to the one annotator-name rule."""
+    if given is None:
         return None
-    return [n.strip() for n in names.split(",") if n.strip()]
+    return [names.check(n.strip(), field=option) for n in given.split(",") if n.strip()]
 
 
 def _print_result(data: dict[str, Any]) -> None:
@@ -435,19 +437,44 @@ def _print_judge_agreement(data: dict[str, Any]) -> None:
 def import_labels_cmd(
     obj: Context, file: Path, rubric_name: str | None, fmt_name: str | None
 ) -> None:
-    """Labels made elsewhere (item_id, annotator, score; optional rubric, comment, tags)."""
+    """Labels made elsewhere (item_id, annotator, score; optional rubric, comment, tags).
+
+    FILE '-' reads standard input (with --format).
+    """
     from tui_annotate.core import label_import
 
-    rows = label_import.read_labels(file, fmt_name)
-    names = {r.rubric for r in rows if r.rubric} | ({rubric_name} if rubric_name else set())
-    rubrics = {}
-    for name in sorted(names):
-        try:
-            rubrics[name] = obj.rubric(name)
-        except NotFound:
-            continue  # reported per line by import_labels
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path} (import the items first)")
+    # The file is read once, by import_labels (a FIFO or <(cmd) can't be read twice), so
+    # the rubrics it names are loaded as it asks for them.
     with obj.repo() as repo:
-        count = label_import.import_labels(repo, file, rubrics, rubric_name, fmt_name)
-    say(f"{file}: imported {plural(count, 'label')} into {obj.db_path}")
+        count = label_import.import_labels(repo, file, _RubricsByName(obj), rubric_name, fmt_name)
+    say(f"{source.display_name(file)}: imported {plural(count, 'label')} into {obj.db_path}")
+
+
+class _RubricsByName(dict[str, Any]):
+    """The rubrics a label file names, loaded when first asked for; unknown ones are absent."""
+
+    def __init__(self, obj: Context) -> None:
+        super().__init__()
+        self._obj = obj
+
+    def _load(self, name: str) -> bool:
+        if not dict.__contains__(self, name):
+            try:
+                self[name] = self._obj.rubric(name)
+            except NotFound:
+                return False  # reported per line by import_labels
+        return True
+
+    def __missing__(self, name: str) -> Any:
+        if self._load(name):
+            return self[name]
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._load(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._load(name)
+        return dict.get(self, name, default)

@@ -6,13 +6,16 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from tui_annotate.core import jsonsafe, source
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import ROW_LINE, ImportResult, NewItem
 from tui_annotate.errors import DuplicateItemId, InputError, ManyInputErrors
@@ -35,6 +38,12 @@ def detect_format(path: Path, fmt: str | None) -> str:
             raise InputError(f"unknown format {fmt!r} (use jsonl or csv)", file=str(path))
         return fmt
     found = FORMATS.get(path.suffix.lower())
+    if found is None and not source.is_regular(path):
+        raise InputError(
+            "is not a regular file, so it has no extension to tell the format by; "
+            "pass --format jsonl|csv",
+            file=source.display_name(path),
+        )
     if found is None:
         raise InputError(
             f"can't tell the format from the extension {path.suffix or '(none)'!r}; "
@@ -45,24 +54,20 @@ def detect_format(path: Path, fmt: str | None) -> str:
 
 
 def _check_file(path: Path) -> None:
-    """Fail early, with a clear message, on things that are not a text file of items."""
-    name = str(path)
-    if not path.exists():
-        raise InputError("no such file", file=name)
-    if path.is_dir():
-        raise InputError("is a directory, not a file of items", file=name)
-    with path.open("rb") as f:
-        head = f.read(8192)
-    if not head:
-        raise InputError("is empty: no items to import", file=name)
-    if b"\x00" in head:
-        raise InputError("is a binary file, not JSONL or CSV text", file=name)
+    """Fail early, with a clear message, on a path that is not a file of items.
+
+    Without opening it: a FIFO or `<(cmd)` can be read only once, by the
+    reader, which checks the content (empty? binary?) as it reads.
+    """
+    source.check_path(path, "items")
 
 
 # Made once: json.dumps(..., ensure_ascii=False) builds a new encoder on every call,
 # which is most of its cost when called a million times.
-_JSON = json.JSONEncoder(ensure_ascii=False)
-_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# allow_nan=False: a float that overflowed as it was read (1e999) is refused here, where
+# it is written, rather than stored as `Infinity`, which is not JSON.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
 _KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -82,12 +87,17 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
     if field == "context" and isinstance(value, dict | list):
         # Compact, as the C encoder writes it fastest; the app lays JSON out for
         # reading when it shows it.
-        return _JSON.encode(value)
+        try:
+            return _JSON.encode(value)
+        except ValueError:
+            raise err(field, jsonsafe.TOO_LARGE) from None
     if (
         field in ("id", "prompt_version")
         and isinstance(value, int | float)
         and not isinstance(value, bool)
     ):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise err(field, jsonsafe.TOO_LARGE)
         return str(value)
     raise err(field, f"must be a string, not {_type_name(value)}")
 
@@ -161,19 +171,28 @@ def _record(
     metadata = data.get("metadata")
     if csv_mode and isinstance(metadata, str):
         try:
-            metadata = json.loads(metadata) if metadata.strip() else {}
+            metadata = jsonsafe.loads(metadata) if metadata.strip() else {}
         except json.JSONDecodeError as exc:
             raise err("metadata", f"is not valid JSON: {exc.msg}") from None
+        except jsonsafe.JSONProblem as exc:
+            raise err("metadata", exc.reason) from None
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         raise err("metadata", f"must be an object, not {_type_name(metadata)}")
+    try:
+        stored = _JSON_SORTED.encode(metadata) if metadata else "{}"
+    except ValueError:
+        raise err("metadata", jsonsafe.TOO_LARGE) from None
     digest = content_hash(fields)
     external_id = _text(data.get("id"), "id", err).strip() or f"h{digest[:16]}"
+    for name, value in (*fields.items(), ("id", external_id)):
+        if "\x00" in value:  # from a CSV cell or a \u0000 escape; no text to rate holds one
+            raise err(name, "holds a NUL character (U+0000)")
     return (
         external_id, digest, int(digest[:15], 16), fields["output"], fields["input"],
         fields["context"], fields["prompt"], fields["prompt_version"], source,
-        _JSON_SORTED.encode(metadata) if metadata else "{}", file, line, stamp,
+        stored, file, line, stamp,
     )  # fmt: skip
 
 
@@ -205,9 +224,12 @@ def parse_jsonl_lines(
         if not text.strip():
             continue
         try:
-            data = json.loads(text)
+            data = jsonsafe.loads(text)
         except json.JSONDecodeError as exc:
             errors.append((f"invalid JSON: {exc.msg} at column {exc.colno}", number, None))
+            continue
+        except jsonsafe.JSONProblem as exc:
+            errors.append((exc.reason, number, exc.field))
             continue
         try:
             items.append(_record(data, number, file, defaults, False, stamp))
@@ -238,17 +260,42 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _line_chunks(path: Path, progress: Progress | None) -> Iterator[tuple[list[bytes], int]]:
-    with path.open("rb") as f:
-        first = 1
-        while True:
-            lines = f.readlines(CHUNK_LINES * 512)
-            if not lines:
-                break
-            yield lines, first
-            first += len(lines)
-            if progress is not None:
-                progress(f.tell())
+def _line_chunks(
+    f: BinaryIO, path: Path, progress: Progress | None
+) -> Iterator[tuple[list[bytes], int]]:
+    """Runs of lines from F, the first checked for an empty or binary source."""
+    first = 1
+    done = 0  # bytes read so far: a pipe has no tell()
+    while True:
+        lines = f.readlines(CHUNK_LINES * 512)
+        if first == 1:
+            source.check_head(_head(lines), path, "items")
+        if not lines:
+            break
+        yield lines, first
+        first += len(lines)
+        if progress is not None:
+            done += sum(map(len, lines))
+            progress(done)
+
+
+def _head(lines: list[bytes]) -> bytes:
+    """The first HEAD_BYTES of LINES, without joining a whole chunk."""
+    head = bytearray()
+    for line in lines:
+        head += line[: source.HEAD_BYTES - len(head)]
+        if len(head) >= source.HEAD_BYTES:
+            break
+    return bytes(head)
+
+
+def _size(f: BinaryIO) -> int:
+    """F's size if it is a regular file (also one redirected to stdin); 0 for a pipe."""
+    try:
+        info = os.fstat(f.fileno())
+    except (OSError, ValueError):  # an in-memory stream (tests' stdin) has no descriptor
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
 def read_jsonl(
@@ -260,14 +307,21 @@ def read_jsonl(
     process writes what is already parsed: the two halves of an import each
     get a core.
     """
-    file = str(path)
+    with source.open_source(path, "items") as f:
+        yield from _read_jsonl(f, path, defaults, stamp, progress)
+
+
+def _read_jsonl(
+    f: BinaryIO, path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None
+) -> Iterator[Chunk]:
+    file = source.display_name(path)
 
     def chunk(parsed: tuple[list[NewItem], list[ErrorTuple]]) -> Chunk:
         items, errors = parsed
         return items, [InputError(r, file=file, line=n, field=f) for r, n, f in errors]
 
-    if path.stat().st_size < PARALLEL_BYTES:
-        for lines, first in _line_chunks(path, progress):
+    if _size(f) < PARALLEL_BYTES:
+        for lines, first in _line_chunks(f, path, progress):
             yield chunk(parse_jsonl_lines(lines, first, file, defaults, stamp))
         return
     import multiprocessing
@@ -291,7 +345,7 @@ def read_jsonl(
 
     with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_die_with,
                              initargs=(os.getpid(),)) as pool:  # fmt: skip
-        for lines, first in _line_chunks(path, progress):
+        for lines, first in _line_chunks(f, path, progress):
             future = None
             if not broken:
                 try:
@@ -325,8 +379,10 @@ def read_csv(
 def _csv_records(
     path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None
 ) -> Iterator[NewItem | InputError]:
-    file = str(path)
-    raw = path.read_bytes()
+    file = source.display_name(path)
+    with source.open_source(path, "items") as f:
+        raw = f.read()
+    source.check_head(raw[: source.HEAD_BYTES], path, "items")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import snapshot
+from tui_annotate.core import jsonsafe, names, snapshot, source
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError, ManyInputErrors
 
@@ -47,23 +48,26 @@ def _number(value: Any) -> Any:
     return value
 
 
-def read_labels(path: Path, fmt: str | None = None) -> list[LabelRow]:
-    """Every row of a label file, or ManyInputErrors naming each bad line and field."""
-    name = str(path)
-    if not path.exists():
-        raise InputError("no such file", file=name)
-    if path.is_dir():
-        raise InputError("is a directory, not a file of labels", file=name)
+def read_labels(path: Path, fmt: str | None = None, *, check_names: bool = True) -> list[LabelRow]:
+    """Every row of a label file, or ManyInputErrors naming each bad line and field.
+
+    PATH is read once ('-' is standard input). CHECK_NAMES holds annotator
+    names to the rule of core.names, as for labels that enter a project;
+    `agreement --file` reads names it only counts, and may pass False.
+    """
+    name = source.display_name(path)
+    source.check_path(path, "labels")
     fmt = fmt or FORMATS.get(path.suffix.lower())
     if fmt not in ("jsonl", "csv"):
+        kind = "" if source.is_regular(path) else " (not a regular file, so no extension)"
         raise InputError(
-            "can't tell the format: name it .jsonl or .csv, or pass --format", file=name
+            f"can't tell the format{kind}: name it .jsonl or .csv, or pass --format", file=name
         )
-    raw = path.read_bytes()
+    with source.open_source(path, "labels") as f:  # once: a FIFO or <(cmd) can't be re-read
+        raw = f.read()
     if not raw.strip():
         raise InputError("is empty: no labels", file=name)
-    if b"\x00" in raw[:8192]:
-        raise InputError("is a binary file, not JSONL or CSV text", file=name)
+    source.check_head(raw[: source.HEAD_BYTES], path, "labels")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,7 +79,7 @@ def read_labels(path: Path, fmt: str | None = None) -> list[LabelRow]:
             errors.append(data)
             continue
         try:
-            rows.append(_row(data, line, name))
+            rows.append(_row(data, line, name, check_names=check_names))
         except InputError as exc:
             errors.append(exc)
     if errors:
@@ -90,21 +94,36 @@ def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, jsonsafe.loads(line)
         except json.JSONDecodeError as exc:
             yield number, InputError(f"invalid JSON: {exc.msg}", file=name, line=number)
+        except jsonsafe.JSONProblem as exc:
+            yield number, InputError(exc.reason, file=name, line=number, field=exc.field)
 
 
 def _csv(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    # Comments can be long; the csv module's default cap (128 KiB a field) raised csv.Error.
+    csv.field_size_limit(2**31 - 1)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        yield 1, InputError(f"malformed CSV header: {exc}", file=name, line=1)
+        return
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
         yield 1, InputError(f"unknown column (known: {', '.join(REQUIRED + OPTIONAL)})",
                             file=name, line=1, field=unknown[0])  # fmt: skip
         return
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader can't go on past it
+            yield start, InputError(f"malformed CSV: {exc}", file=name, line=start)
+            return
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -115,7 +134,9 @@ def _csv(text: str, name: str) -> Iterator[tuple[int, Any]]:
         yield line, dict(zip(header, row, strict=True))
 
 
-def _row(data: Any, line: int, name: str) -> LabelRow:
+def _row(data: Any, line: int, name: str, *, check_names: bool = True) -> LabelRow:
+    """One label file record (a JSON object, or a CSV row as a dict) as a LabelRow, or why not."""
+
     def err(field: str, reason: str) -> InputError:
         return InputError(reason, file=name, line=line, field=field)
 
@@ -127,9 +148,18 @@ def _row(data: Any, line: int, name: str) -> LabelRow:
     for key in REQUIRED:
         if data.get(key) in (None, ""):
             raise err(key, "is required")
+    for key in ("item_id", "annotator"):  # ids may be numbers, as `import` lets them be
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise err(key, f"must be a string, not {_kind(value)}")
+    annotator = str(data["annotator"]).strip()
+    if check_names:
+        names.check(annotator, field="annotator", file=name, line=line)
     score = _number(data["score"])
     if isinstance(score, bool) or not isinstance(score, int | float | str):
-        raise err("score", f"must be a number or a category, not {score!r}")
+        raise err("score", f"must be a number or a category, not {_kind(score)}")
+    if isinstance(score, float) and not math.isfinite(score):
+        raise err("score", f"must be a finite number, not {score}")
     tags = data.get("tags") or ()
     if isinstance(tags, str):
         tags = tuple(t.strip() for t in tags.split(";") if t.strip())
@@ -138,11 +168,20 @@ def _row(data: Any, line: int, name: str) -> LabelRow:
     for key in ("rubric", "comment"):
         if not isinstance(data.get(key, ""), str):
             raise err(key, "must be a string")
+    for key in ("item_id", "rubric", "comment", "tags", "score"):
+        if "\x00" in str(data.get(key) or ""):  # a CSV cell or a \u0000 escape
+            raise err(key, "holds a NUL character (U+0000)")
     return LabelRow(
-        line=line, item_id=str(data["item_id"]).strip(), annotator=str(data["annotator"]).strip(),
+        line=line, item_id=str(data["item_id"]).strip(), annotator=annotator,
         score=score, rubric=str(data.get("rubric") or "").strip(),
         comment=str(data.get("comment") or ""), tags=tuple(tags),
     )  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", bool: "a boolean", type(None): "null"}.get(
+        type(value), repr(value)
+    )
 
 
 def import_labels(repo: Repository, path: Path, rubrics: dict[str, Rubric], default: str | None,

@@ -111,8 +111,13 @@ class _Check:
         return cast(list[Mapping[str, Any]], value)
 
 
-def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
-    """Parse and validate rubric TOML text; raise RubricError naming the field at fault."""
+def parse_rubric(text: str, file: str = "<rubric>", *, file_name: str | None = None) -> Rubric:
+    """Parse and validate rubric TOML text; raise RubricError naming the field at fault.
+
+    FILE_NAME is the name the rubric's file gives it (its stem): rubrics are
+    found by file name, so a `name` that differs would make `list` and
+    `check` show one rubric that `show` and `annotate` can't find.
+    """
     check = _Check(file, text)
     try:
         data = tomllib.loads(text)
@@ -147,6 +152,11 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
 
     tags = _tags(check, data)
     examples = _examples(check, data, set(values), {t.name for t in tags})
+    # Last, so a copy of a rubric under a new file name hears of its other faults first.
+    if file_name is not None and name != file_name:
+        raise check.fail(
+            "name", f"is {name!r} but the file is named {file_name}.toml; they must match"
+        )
     return Rubric(
         name=name,
         version=version,
@@ -267,7 +277,7 @@ def load_rubric(path: Path) -> Rubric:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise RubricError("is not valid UTF-8", file=str(path), line=line) from None
-    return parse_rubric(text, str(path))
+    return parse_rubric(text, str(path), file_name=path.stem)
 
 
 def shipped_rubrics_dir() -> Path:
@@ -311,11 +321,4 @@ def find_rubric(name: str, dirs: Iterable[Path]) -> Rubric:
         known = ", ".join(sorted(found)) or "none"
         where = ", ".join(str(d) for d in dirs) or "no rubric directories"
         raise NotFound(f"no rubric named {name!r} (known: {known}; looked in {where})")
-    rubric = load_rubric(found[name])
-    if rubric.name != name:
-        raise RubricError(
-            f"file is named {name}.toml but declares name = {rubric.name!r}",
-            file=str(found[name]),
-            field="name",
-        )
-    return rubric
+    return load_rubric(found[name])  # which checks the name against the file's
