@@ -117,8 +117,13 @@ def test_judge_labels_are_excluded(sample_repo: Repository, faithfulness: Rubric
     [row] = export.rows(sample_repo, faithfulness)
     assert (row.score, row.n_labels, row.annotators) == (5, 1, ("ana",))
     assert row.comments == ()
-    with_judge = list(export.rows(sample_repo, faithfulness, include_judge=True))
-    assert with_judge[0].n_labels == 2
+    # Asked for, the judge still never outvotes a person: the human label wins.
+    [with_judge] = export.rows(sample_repo, faithfulness, include_judge=True)
+    assert (with_judge.score, with_judge.annotators, with_judge.label_source) == (
+        5,
+        ("ana",),
+        "human",
+    )
 
 
 def test_item_fields_carried(sample_repo: Repository, faithfulness: Rubric) -> None:

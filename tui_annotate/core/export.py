@@ -1,24 +1,113 @@
-"""Resolve each item's current human labels into one score and a PASS/FAIL verdict, and write them."""
+"""Resolve each item's current labels into one score and a PASS/FAIL verdict, and write them.
+
+The store streams one item at a time, in item order, from one ordered query;
+nothing here holds more than one item's labels, so a million items export in
+the memory of one.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import groupby
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from tui_annotate.core.models import CurrentLabel, Rubric
+from tui_annotate.core.models import Rubric
+from tui_annotate.core.resolve import LabelSource, consensus, latest_judge, resolved_label
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 COLUMNS = (
-    "item_id", "input", "output", "context", "prompt", "prompt_version", "rubric",
-    "rubric_version", "score", "verdict", "n_labels", "annotators", "tags", "comments",
-)  # fmt: skip
+    "item_id",
+    "input",
+    "output",
+    "context",
+    "prompt",
+    "prompt_version",
+    "rubric",
+    "rubric_version",
+    "score",
+    "verdict",
+    "n_labels",
+    "annotators",
+    "tags",
+    "comments",
+    # Added after the others so that readers indexing columns by position keep working.
+    "label_source",
+)
+
+JUDGE_PREFIX = "judge:"
+
+#: Kept for callers of the old name: the human consensus.
+resolve = consensus
+
+
+class ExportLabel(NamedTuple):
+    """One annotator's current label on an item, as the store streams it."""
+
+    annotator: str
+    score: int
+    event_id: int
+    tags: tuple[str, ...]
+    comment: str
+    rubric_version: str
+
+
+class Golden(NamedTuple):
+    """The item's current adjudicated label (the latest per item and rubric)."""
+
+    score: int
+    rubric_version: str
+    adjudicator: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLabels:
+    """An item's text and every label on it that export may use, grouped by the store."""
+
+    external_id: str
+    input: str
+    output: str
+    context: str
+    prompt: str
+    prompt_version: str
+    golden: Golden | None
+    #: Current labels, by annotator; judges only when they were asked for.
+    labels: tuple[ExportLabel, ...]
+
+
+@dataclass(slots=True)
+class LeftOut:
+    """What the export did not write, and why; filled in while the rows stream."""
+
+    #: Current labels hidden because their calibration round is still open, per round id.
+    round_labels: dict[int, int] = field(default_factory=dict)
+    #: Items left out entirely: their only labels were those hidden ones.
+    items: int = 0
+
+    def notice(self) -> str | None:
+        """One sentence for stderr, or None when nothing was left out."""
+        if not self.round_labels:
+            return None
+        rounds = sorted(self.round_labels)
+        total = sum(self.round_labels.values())
+        which = ", ".join(f"{n} in round {r}" for r, n in sorted(self.round_labels.items()))
+        plural = "s" if len(rounds) > 1 else ""
+        closes = " / ".join(f"calibrate close {r}" for r in rounds)
+        items = (
+            f"; {self.items} item{'s' if self.items != 1 else ''} had no other label and"
+            f" {'are' if self.items != 1 else 'is'} not exported"
+            if self.items
+            else ""
+        )
+        return (
+            f"left out {total} label{'s' if total != 1 else ''} of open calibration"
+            f" round{plural} ({which}): a round's labels stay blind until it closes"
+            f" ({closes}){items}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,37 +126,82 @@ class ExportRow:
     annotators: tuple[str, ...]
     tags: tuple[str, ...]
     comments: tuple[str, ...]
+    label_source: LabelSource
 
 
-def resolve(scores: list[int]) -> int:
-    """The median of the current scores; with an even count, the lower middle (the stricter)."""
-    return int(statistics.median_low(scores))
+def rows(
+    repo: Repository,
+    rubric: Rubric,
+    *,
+    include_judge: bool = False,
+    left_out: LeftOut | None = None,
+) -> Iterator[ExportRow]:
+    """One row per item with a resolved label on RUBRIC, in item order.
+
+    The score is the resolved label (core/resolve.py): golden, else the human
+    consensus, else, with INCLUDE_JUDGE, the judge's. `n_labels`,
+    `annotators`, `tags` and `comments` describe the labels that score came
+    from: the humans', the adjudicator's (and note) or the one judge's
+    (and rationale). Labels of an open calibration round are left out and
+    counted in LEFT_OUT.
+    """
+    seen = left_out if left_out is not None else LeftOut()
+    for item in repo.exports.stream(rubric.name, include_judge=include_judge, left_out=seen):
+        row = _row(item, rubric)
+        if row is not None:
+            yield row
 
 
-def rows(repo: Repository, rubric: Rubric, *, include_judge: bool = False) -> Iterator[ExportRow]:
-    """One row per item that has at least one current label on RUBRIC, in item order."""
-    labels = repo.current_labels(rubric.name, humans_only=not include_judge)
-    for item_id, group in groupby(labels, key=lambda label: label.item_id):
-        current: list[CurrentLabel] = list(group)
-        item = repo.get_item(item_id)
-        score = resolve([label.score for label in current])
-        yield ExportRow(
-            item_id=item.external_id,
-            input=item.input,
-            output=item.output,
-            context=item.context,
-            prompt=item.prompt,
-            prompt_version=item.prompt_version,
-            rubric=rubric.name,
-            rubric_version=",".join(sorted({label.rubric_version for label in current})),
-            score=score,
-            verdict=rubric.verdict(score),
-            n_labels=len(current),
-            annotators=tuple(label.annotator for label in current),
-            tags=tuple(sorted({tag for label in current for tag in label.tags})),
-            comments=tuple(f"{label.annotator}: {label.comment}" for label in current
-                           if label.comment.strip()),
-        )  # fmt: skip
+def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
+    humans = [label for label in item.labels if not label.annotator.startswith(JUDGE_PREFIX)]
+    judge = latest_judge(
+        [
+            (label.event_id, label)
+            for label in item.labels
+            if label.annotator.startswith(JUDGE_PREFIX)
+        ]
+    )
+    resolved = resolved_label(
+        golden=item.golden.score if item.golden else None,
+        human_scores=[label.score for label in humans],
+        judge=judge.score if judge else None,
+    )
+    if resolved is None:
+        return None
+    if resolved.source == "golden":
+        assert item.golden is not None
+        gold = item.golden
+        version = gold.rubric_version
+        annotators: tuple[str, ...] = (gold.adjudicator,)
+        tags: tuple[str, ...] = ()
+        comments: tuple[str, ...] = (
+            (f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else ()
+        )
+    else:
+        used = humans if resolved.source == "human" else [judge] if judge else []
+        version = ",".join(sorted({label.rubric_version for label in used}))
+        annotators = tuple(label.annotator for label in used)
+        tags = tuple(sorted({tag for label in used for tag in label.tags}))
+        comments = tuple(
+            f"{label.annotator}: {label.comment}" for label in used if label.comment.strip()
+        )
+    return ExportRow(
+        item_id=item.external_id,
+        input=item.input,
+        output=item.output,
+        context=item.context,
+        prompt=item.prompt,
+        prompt_version=item.prompt_version,
+        rubric=rubric.name,
+        rubric_version=version,
+        score=resolved.score,
+        verdict=rubric.verdict(resolved.score),
+        n_labels=len(annotators),
+        annotators=annotators,
+        tags=tags,
+        comments=comments,
+        label_source=resolved.source,
+    )
 
 
 def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
@@ -79,12 +213,22 @@ def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
     for item_id, gold in sorted(repo.rounds.golden(rubric.name).items()):
         item = repo.get_item(item_id)
         yield ExportRow(
-            item_id=item.external_id, input=item.input, output=item.output, context=item.context,
-            prompt=item.prompt, prompt_version=item.prompt_version, rubric=rubric.name,
-            rubric_version=gold.rubric_version, score=gold.score,
-            verdict=rubric.verdict(gold.score), n_labels=1, annotators=(gold.adjudicator,),
-            tags=(), comments=(f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else (),
-        )  # fmt: skip
+            item_id=item.external_id,
+            input=item.input,
+            output=item.output,
+            context=item.context,
+            prompt=item.prompt,
+            prompt_version=item.prompt_version,
+            rubric=rubric.name,
+            rubric_version=gold.rubric_version,
+            score=gold.score,
+            verdict=rubric.verdict(gold.score),
+            n_labels=1,
+            annotators=(gold.adjudicator,),
+            tags=(),
+            comments=(f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else (),
+            label_source="golden",
+        )
 
 
 def _record(row: ExportRow) -> dict[str, Any]:
