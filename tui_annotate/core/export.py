@@ -11,7 +11,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.resolve import LabelSource, consensus, latest_judge, resolved_label
@@ -64,8 +64,7 @@ class Golden(NamedTuple):
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class ItemLabels:
+class ItemLabels(NamedTuple):
     """An item's text and every label on it that export may use, grouped by the store."""
 
     external_id: str
@@ -110,8 +109,9 @@ class LeftOut:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
+class ExportRow(NamedTuple):
+    """One exported line; the fields are COLUMNS, in order (a tuple: a million are made)."""
+
     item_id: str
     input: str
     output: str
@@ -153,24 +153,23 @@ def rows(
 
 
 def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
-    humans = [label for label in item.labels if not label.annotator.startswith(JUDGE_PREFIX)]
-    judge = latest_judge(
-        [
-            (label.event_id, label)
-            for label in item.labels
-            if label.annotator.startswith(JUDGE_PREFIX)
-        ]
-    )
+    humans = []
+    judges = []
+    for label in item.labels:
+        if label.annotator.startswith(JUDGE_PREFIX):
+            judges.append((label.event_id, label))
+        else:
+            humans.append(label)
+    judge = latest_judge(judges)
+    gold = item.golden
     resolved = resolved_label(
-        golden=item.golden.score if item.golden else None,
+        golden=gold.score if gold else None,
         human_scores=[label.score for label in humans],
         judge=judge.score if judge else None,
     )
     if resolved is None:
         return None
-    if resolved.source == "golden":
-        assert item.golden is not None
-        gold = item.golden
+    if gold is not None and resolved.source == "golden":
         version = gold.rubric_version
         annotators: tuple[str, ...] = (gold.adjudicator,)
         tags: tuple[str, ...] = ()
@@ -179,28 +178,32 @@ def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
         )
     else:
         used = humans if resolved.source == "human" else [judge] if judge else []
-        version = ",".join(sorted({label.rubric_version for label in used}))
+        if len(used) == 1:
+            version = used[0].rubric_version
+            tags = tuple(sorted(set(used[0].tags)))
+        else:
+            version = ",".join(sorted({label.rubric_version for label in used}))
+            tags = tuple(sorted({tag for label in used for tag in label.tags}))
         annotators = tuple(label.annotator for label in used)
-        tags = tuple(sorted({tag for label in used for tag in label.tags}))
         comments = tuple(
             f"{label.annotator}: {label.comment}" for label in used if label.comment.strip()
         )
     return ExportRow(
-        item_id=item.external_id,
-        input=item.input,
-        output=item.output,
-        context=item.context,
-        prompt=item.prompt,
-        prompt_version=item.prompt_version,
-        rubric=rubric.name,
-        rubric_version=version,
-        score=resolved.score,
-        verdict=rubric.verdict(resolved.score),
-        n_labels=len(annotators),
-        annotators=annotators,
-        tags=tags,
-        comments=comments,
-        label_source=resolved.source,
+        item.external_id,
+        item.input,
+        item.output,
+        item.context,
+        item.prompt,
+        item.prompt_version,
+        rubric.name,
+        version,
+        resolved.score,
+        rubric.verdict(resolved.score),
+        len(annotators),
+        annotators,
+        tags,
+        comments,
+        resolved.source,
     )
 
 
@@ -231,31 +234,30 @@ def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
         )
 
 
-def _record(row: ExportRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in COLUMNS}
-
-
 def write_jsonl(out: TextIO, export: Iterator[ExportRow]) -> int:
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     count = 0
     for row in export:
-        record = _record(row)
-        for key in ("annotators", "tags", "comments"):
-            record[key] = list(record[key])
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        # Tuples encode as JSON arrays: annotators, tags and comments come out as lists.
+        out.write(encode(dict(zip(COLUMNS, row, strict=True))) + "\n")
         count += 1
     return count
 
 
 def write_csv(out: TextIO, export: Iterator[ExportRow]) -> int:
     """Lists are joined with ';' (comments, which may hold ';', with newlines)."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
     count = 0
     for row in export:
-        record = _record(row)
-        record["annotators"] = ";".join(row.annotators)
-        record["tags"] = ";".join(row.tags)
-        record["comments"] = "\n".join(row.comments)
-        writer.writerow(record)
+        writer.writerow(
+            (
+                *row[:11],
+                ";".join(row.annotators),
+                ";".join(row.tags),
+                "\n".join(row.comments),
+                row.label_source,
+            )
+        )
         count += 1
     return count

@@ -10,24 +10,26 @@ has labelled.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 LabelSource = Literal["golden", "human", "judge"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedLabel:
+class ResolvedLabel(NamedTuple):
+    """The score an item is counted with, and which kind of label it came from."""
+
     score: int
     source: LabelSource
 
 
 def consensus(scores: Sequence[int]) -> int:
     """The median of the current scores; with an even count, the lower middle (the stricter)."""
-    return int(statistics.median_low(scores))
+    if not scores:
+        raise ValueError("no scores to take a consensus of")
+    ordered = sorted(scores)
+    return int(ordered[(len(ordered) - 1) // 2])  # statistics.median_low, without its overhead
 
 
 def resolved_label(

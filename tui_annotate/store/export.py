@@ -1,10 +1,10 @@
 """SQL for export: every current label and golden label of a rubric, streamed item by item.
 
-One ordered query, read as the cursor goes: a million items with three
-million labels never sit in memory together, and no per-item query runs.
-Current labels come from label_state through its (rubric, item_id) index,
-which already yields them in item order; the latest golden label per item is
-merged in by the same ORDER BY. Labels of an open calibration round stay out
+Ordered queries, read as the cursors go: a million items with three million
+labels never sit in memory together, and no per-item query is sent. Current
+labels come from label_state through its (rubric, item_id) index, which
+already yields them in item order; each item's text and latest golden label
+come from a second cursor in the same order, merged label by label. Labels of an open calibration round stay out
 of the rows (the round is blind until it closes) and are counted instead, so
 the caller can say what was left out. This is export's own query:
 `Repository.current_labels` serves agreement and keeps its own rules.
@@ -21,24 +21,28 @@ from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
-_ITEM_COLUMNS = "i.external_id, i.input, i.output, i.context, i.prompt, i.prompt_version"
+# Two cursors walk the rubric's items in id order inside one read transaction
+# (one snapshot), and are merged as they go. Reading the item text once per
+# item rather than once per label is what keeps a million items fast.
+_LABELS = """
+SELECT s.item_id, s.annotator, s.score, s.event_id, l.tags, l.comment, l.rubric_version, l.round_id
+FROM label_state s JOIN labels l ON l.id = s.event_id
+WHERE s.rubric = :rubric AND s.state = 'rated' {judges}
+ORDER BY s.item_id, s.annotator
+"""
 
-# Column 1 orders golden (0) before labels (1) within an item. Columns 3..8
-# are (annotator, score, event id, tags, comment, rubric version) for a label,
-# (adjudicator, score, golden id, '[]', note, rubric version) for a golden one.
-_STREAM = f"""
-SELECT s.item_id, 1, s.annotator, s.score, s.event_id, l.tags, l.comment, l.rubric_version,
-       l.round_id, {_ITEM_COLUMNS}
-FROM label_state s JOIN labels l ON l.id = s.event_id JOIN items i ON i.id = s.item_id
-WHERE s.rubric = :rubric AND s.state = 'rated' {{judges}}
-UNION ALL
-SELECT g.item_id, 0, g.adjudicator, g.score, g.id, '[]', g.note, g.rubric_version,
-       NULL, {_ITEM_COLUMNS}
-FROM golden g JOIN items i ON i.id = g.item_id
-WHERE g.rubric = :rubric AND NOT EXISTS (
-    SELECT 1 FROM golden newer
-    WHERE newer.rubric = g.rubric AND newer.item_id = g.item_id AND newer.id > g.id)
-ORDER BY 1, 2, 3
+# Items with a current label (of the kind asked for) or a golden label, each
+# with its latest golden label if any.
+_ITEMS = """
+SELECT i.id, i.external_id, i.input, i.output, i.context, i.prompt, i.prompt_version,
+       g.score, g.rubric_version, g.adjudicator, g.note
+FROM items i LEFT JOIN golden g ON g.id = (
+    SELECT max(latest.id) FROM golden latest
+    WHERE latest.rubric = :rubric AND latest.item_id = i.id)
+WHERE i.id IN (
+    SELECT s.item_id FROM label_state s WHERE s.rubric = :rubric AND s.state = 'rated' {judges}
+    UNION SELECT item_id FROM golden WHERE rubric = :rubric)
+ORDER BY i.id
 """
 
 _NO_JUDGES = "AND s.annotator NOT LIKE 'judge:%'"
@@ -62,45 +66,50 @@ class ExportQueries:
         self, rubric: str, *, include_judge: bool, left_out: LeftOut
     ) -> Iterator[ItemLabels]:
         """Each item with a current label or a golden label on RUBRIC, in item id order."""
-        blind = self.open_rounds(rubric)
-        sql = _STREAM.format(judges="" if include_judge else _NO_JUDGES)
-        cursor = self.conn.execute(sql, {"rubric": rubric})
-        cursor.arraysize = 1000
-        current: int | None = None
-        text: tuple[str, ...] = ()
-        golden: Golden | None = None
-        labels: list[ExportLabel] = []
-        hidden = False
-        while chunk := cursor.fetchmany():
-            for row in chunk:
-                item_id = row[0]
-                if item_id != current:
-                    if current is not None:
-                        if labels or golden is not None:
-                            yield ItemLabels(*text, golden, tuple(labels))
-                        elif hidden:
-                            left_out.items += 1
-                    current, text, golden, labels, hidden = item_id, row[9:], None, [], False
-                round_id = row[8]
-                if round_id is not None and round_id in blind:
-                    left_out.round_labels[round_id] = left_out.round_labels.get(round_id, 0) + 1
-                    hidden = True
-                elif row[1] == 0:
-                    golden = Golden(row[3], row[7], row[2], row[6])
-                else:
-                    tags = row[5]
-                    labels.append(
-                        ExportLabel(
-                            row[2],
-                            row[3],
-                            row[4],
-                            () if tags == "[]" else tuple(json.loads(tags)),
-                            row[6],
-                            row[7],
+        judges = "" if include_judge else _NO_JUDGES
+        args = {"rubric": rubric}
+        own_transaction = not self.conn.in_transaction
+        if own_transaction:
+            self.conn.execute("BEGIN")  # both cursors read one snapshot
+        try:
+            blind = self.open_rounds(rubric)
+            labels = iter(self.conn.execute(_LABELS.format(judges=judges), args))
+            items = self.conn.execute(_ITEMS.format(judges=judges), args)
+            items.arraysize = 500
+            pending = next(labels, None)
+            while chunk := items.fetchmany():
+                for row in chunk:
+                    item_id = row[0]
+                    found: list[ExportLabel] = []
+                    hidden = False
+                    while pending is not None and pending[0] <= item_id:
+                        round_id = pending[7]
+                        if pending[0] < item_id:
+                            pass  # not possible in one snapshot; never attach it elsewhere
+                        elif round_id is not None and round_id in blind:
+                            count = left_out.round_labels.get(round_id, 0)
+                            left_out.round_labels[round_id] = count + 1
+                            hidden = True
+                        else:
+                            tags = pending[4]
+                            found.append(
+                                ExportLabel(
+                                    pending[1],
+                                    pending[2],
+                                    pending[3],
+                                    () if tags == "[]" else tuple(json.loads(tags)),
+                                    pending[5],
+                                    pending[6],
+                                )
+                            )
+                        pending = next(labels, None)
+                    golden = None if row[7] is None else Golden(row[7], row[8], row[9], row[10])
+                    if found or golden is not None:
+                        yield ItemLabels(
+                            row[1], row[2], row[3], row[4], row[5], row[6], golden, tuple(found)
                         )
-                    )
-        if current is not None:
-            if labels or golden is not None:
-                yield ItemLabels(*text, golden, tuple(labels))
-            elif hidden:
-                left_out.items += 1
+                    elif hidden:
+                        left_out.items += 1
+        finally:
+            if own_transaction and self.conn.in_transaction:
+                self.conn.execute("COMMIT")
