@@ -91,22 +91,30 @@ class LeftOut:
         """One sentence for stderr, or None when nothing was left out."""
         if not self.round_labels:
             return None
-        rounds = sorted(self.round_labels)
         total = sum(self.round_labels.values())
-        which = ", ".join(f"{n} in round {r}" for r, n in sorted(self.round_labels.items()))
-        plural = "s" if len(rounds) > 1 else ""
-        closes = " / ".join(f"calibrate close {r}" for r in rounds)
-        items = (
-            f"; {self.items} item{'s' if self.items != 1 else ''} had no other label and"
-            f" {'are' if self.items != 1 else 'is'} not exported"
-            if self.items
-            else ""
+        if len(self.round_labels) == 1:
+            [round_id] = self.round_labels
+            which = f"round {round_id}"
+            closes = f"it closes (calibrate close {round_id})"
+        else:
+            which = "rounds " + ", ".join(
+                f"{r} ({n})" for r, n in sorted(self.round_labels.items())
+            )
+            closes = (
+                "they close (calibrate close "
+                + " / ".join(map(str, sorted(self.round_labels)))
+                + ")"
+            )
+        text = (
+            f"left out {total} label{'s' if total != 1 else ''} of open calibration {which}:"
+            f" a round's labels stay blind until {closes}"
         )
-        return (
-            f"left out {total} label{'s' if total != 1 else ''} of open calibration"
-            f" round{plural} ({which}): a round's labels stay blind until it closes"
-            f" ({closes}){items}"
-        )
+        if self.items:
+            text += (
+                f"; {self.items} item{'s' if self.items != 1 else ''} had no other label and"
+                f" {'are' if self.items != 1 else 'is'} not exported"
+            )
+        return text
 
 
 class ExportRow(NamedTuple):
