@@ -122,3 +122,23 @@ def test_golden_export_is_unchanged_and_refuses_include_judge(cli: Run) -> None:
     assert golden == {"a": GOLDEN_A, "e": GOLDEN_E, "h": GOLDEN_H}
     result = bad(cli("export", "--rubric", "faithfulness", "--golden", "--include-judge"))
     assert "--include-judge" in result.stderr
+
+
+@pytest.mark.usefixtures("sources")
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_two_processes_write_the_same_export_as_one(
+    cli: Run, fmt: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Large exports split the items between two processes; the file must not show it."""
+    from tui_annotate.cli import export_parts
+
+    args = ("export", "--rubric", "faithfulness", "--include-judge", "--format", fmt)
+    one = ok(cli(*args)).stdout_bytes
+    ok(cli(*args, "-o", "one.out"))
+    monkeypatch.setattr(export_parts, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(export_parts.os, "cpu_count", lambda: 2)
+    two = ok(cli(*args)).stdout_bytes
+    assert two == one
+    ok(cli(*args, "-o", "two.out"))
+    assert (tmp_path / "two.out").read_bytes() == (tmp_path / "one.out").read_bytes()
+    assert len(one.splitlines()) == len(WITH_JUDGE) + (fmt == "csv")

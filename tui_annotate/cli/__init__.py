@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from tui_annotate import __version__, access, config
-from tui_annotate.cli import outfile
+from tui_annotate.cli import export_parts, outfile
 from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
@@ -487,17 +487,15 @@ def export(
         )
     if golden and include_judge:
         raise InputError("--golden exports the golden set alone; drop --include-judge")
-    write = exporter.write_jsonl if fmt == "jsonl" else exporter.write_csv
     left_out = exporter.LeftOut()
-
-    def source(repo: Repository) -> Iterator[exporter.ExportRow]:
-        if golden:
-            return exporter.golden_rows(repo, loaded)
-        return exporter.rows(repo, loaded, include_judge=include_judge, left_out=left_out)
-
     outfile.target("-" if output is None else output)  # refuse a bad -o before any work
     with obj.repo(readonly=True) as repo, outfile.open_text(output) as out:
-        count = write(out, source(repo))
+        if golden:
+            count = export_parts.writer_for(fmt)(out, exporter.golden_rows(repo, loaded))
+        else:
+            count = export_parts.write_export(
+                repo, loaded, out, fmt=fmt, include_judge=include_judge, left_out=left_out
+            )
     notice = left_out.notice()
     if notice:
         click.echo(f"export: {notice}", err=True)

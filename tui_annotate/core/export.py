@@ -74,8 +74,10 @@ class ItemLabels(NamedTuple):
     prompt: str
     prompt_version: str
     golden: Golden | None
-    #: Current labels, by annotator; judges only when they were asked for.
-    labels: tuple[ExportLabel, ...]
+    #: People's current labels, by annotator.
+    humans: tuple[ExportLabel, ...]
+    #: Judges' current labels (`judge:MODEL`), by annotator; only when they were asked for.
+    judges: tuple[ExportLabel, ...]
 
 
 @dataclass(slots=True)
@@ -143,6 +145,7 @@ def rows(
     *,
     include_judge: bool = False,
     left_out: LeftOut | None = None,
+    span: tuple[int, int] | None = None,
 ) -> Iterator[ExportRow]:
     """One row per item with a resolved label on RUBRIC, in item order.
 
@@ -151,29 +154,26 @@ def rows(
     `annotators`, `tags` and `comments` describe the labels that score came
     from: the humans', the adjudicator's (and note) or the one judge's
     (and rationale). Labels of an open calibration round are left out and
-    counted in LEFT_OUT.
+    counted in LEFT_OUT. SPAN limits the export to items with ids in
+    [first, last], so that slices can be written side by side.
     """
     seen = left_out if left_out is not None else LeftOut()
-    for item in repo.exports.stream(rubric.name, include_judge=include_judge, left_out=seen):
+    for item in repo.exports.stream(
+        rubric.name, include_judge=include_judge, left_out=seen, span=span
+    ):
         row = _row(item, rubric)
         if row is not None:
             yield row
 
 
 def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
-    humans = []
-    judges = []
-    for label in item.labels:
-        if label.annotator.startswith(JUDGE_PREFIX):
-            judges.append((label.event_id, label))
-        else:
-            humans.append(label)
-    judge = latest_judge(judges)
+    humans = item.humans
+    judge = latest_judge([(label.event_id, label) for label in item.judges])
     gold = item.golden
     resolved = resolved_label(
-        golden=gold.score if gold else None,
+        golden=None if gold is None else gold.score,
         human_scores=[label.score for label in humans],
-        judge=judge.score if judge else None,
+        judge=None if judge is None else judge.score,
     )
     if resolved is None:
         return None
@@ -185,17 +185,20 @@ def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
             (f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else ()
         )
     else:
-        used = humans if resolved.source == "human" else [judge] if judge else []
-        if len(used) == 1:
-            version = used[0].rubric_version
-            tags = tuple(sorted(set(used[0].tags)))
-        else:
-            version = ",".join(sorted({label.rubric_version for label in used}))
-            tags = tuple(sorted({tag for label in used for tag in label.tags}))
-        annotators = tuple(label.annotator for label in used)
-        comments = tuple(
-            f"{label.annotator}: {label.comment}" for label in used if label.comment.strip()
-        )
+        used = humans if resolved.source == "human" else (judge,) if judge else ()
+        names: list[str] = []
+        tagged: set[str] = set()
+        notes: list[str] = []
+        versions: set[str] = set()
+        for label in used:  # one pass: this runs a million times in a large export
+            names.append(label.annotator)
+            versions.add(label.rubric_version)
+            if label.tags:
+                tagged.update(label.tags)
+            if label.comment and label.comment.strip():
+                notes.append(f"{label.annotator}: {label.comment}")
+        version = versions.pop() if len(versions) == 1 else ",".join(sorted(versions))
+        annotators, tags, comments = tuple(names), tuple(sorted(tagged)), tuple(notes)
     return ExportRow(
         item.external_id,
         item.input,
@@ -242,7 +245,8 @@ def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
         )
 
 
-def write_jsonl(out: TextIO, export: Iterator[ExportRow]) -> int:
+def write_jsonl(out: TextIO, export: Iterator[ExportRow], *, header: bool = True) -> int:
+    """One JSON object per line (HEADER is for CSV's sake: JSONL has none)."""
     encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     count = 0
     for row in export:
@@ -252,10 +256,11 @@ def write_jsonl(out: TextIO, export: Iterator[ExportRow]) -> int:
     return count
 
 
-def write_csv(out: TextIO, export: Iterator[ExportRow]) -> int:
+def write_csv(out: TextIO, export: Iterator[ExportRow], *, header: bool = True) -> int:
     """Lists are joined with ';' (comments, which may hold ';', with newlines)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    if header:
+        writer.writerow(COLUMNS)
     count = 0
     for row in export:
         writer.writerow(

@@ -56,6 +56,6 @@ def latest_judge(judgements: Sequence[tuple[int, T]]) -> T | None:
     a revised prompt supersedes the earlier judgement, as a person's
     re-rating does.
     """
-    if not judgements:
-        return None
+    if len(judgements) < 2:
+        return judgements[0][1] if judgements else None
     return max(judgements, key=lambda pair: pair[0])[1]

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from tui_annotate.core.export import JUDGE_PREFIX as JUDGE
 from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 _LABELS = """
 SELECT s.item_id, s.annotator, s.score, s.event_id, l.tags, l.comment, l.rubric_version, l.round_id
 FROM label_state s JOIN labels l ON l.id = s.event_id
-WHERE s.rubric = :rubric AND s.state = 'rated' {judges}
+WHERE s.rubric = :rubric AND s.item_id BETWEEN :first AND :last AND s.state = 'rated' {judges}
 ORDER BY s.item_id, s.annotator
 """
 
@@ -40,8 +41,10 @@ FROM items i LEFT JOIN golden g ON g.id = (
     SELECT max(latest.id) FROM golden latest
     WHERE latest.rubric = :rubric AND latest.item_id = i.id)
 WHERE i.id IN (
-    SELECT s.item_id FROM label_state s WHERE s.rubric = :rubric AND s.state = 'rated' {judges}
-    UNION SELECT item_id FROM golden WHERE rubric = :rubric)
+    SELECT s.item_id FROM label_state s
+    WHERE s.rubric = :rubric AND s.item_id BETWEEN :first AND :last AND s.state = 'rated' {judges}
+    UNION SELECT item_id FROM golden
+    WHERE rubric = :rubric AND item_id BETWEEN :first AND :last)
 ORDER BY i.id
 """
 
@@ -62,12 +65,26 @@ class ExportQueries:
             )
         }
 
+    def item_id_span(self) -> tuple[int, int]:
+        """The lowest and highest item id (0, 0 with no items): where export splits its work."""
+        low, high = self.conn.execute("SELECT min(id), max(id) FROM items").fetchone()
+        return (low or 0, high or 0)
+
     def stream(
-        self, rubric: str, *, include_judge: bool, left_out: LeftOut
+        self,
+        rubric: str,
+        *,
+        include_judge: bool,
+        left_out: LeftOut,
+        span: tuple[int, int] | None = None,
     ) -> Iterator[ItemLabels]:
-        """Each item with a current label or a golden label on RUBRIC, in item id order."""
+        """Each item with a current label or a golden label on RUBRIC, in item id order.
+
+        SPAN (first, last item id, inclusive) limits it to a slice of the items.
+        """
         judges = "" if include_judge else _NO_JUDGES
-        args = {"rubric": rubric}
+        first, last = span if span is not None else (-(2**63), 2**63 - 1)
+        args = {"rubric": rubric, "first": first, "last": last}
         own_transaction = not self.conn.in_transaction
         if own_transaction:
             self.conn.execute("BEGIN")  # both cursors read one snapshot
@@ -80,7 +97,8 @@ class ExportQueries:
             while chunk := items.fetchmany():
                 for row in chunk:
                     item_id = row[0]
-                    found: list[ExportLabel] = []
+                    humans: list[ExportLabel] = []
+                    judges: list[ExportLabel] = []
                     hidden = False
                     while pending is not None and pending[0] <= item_id:
                         round_id = pending[7]
@@ -92,21 +110,28 @@ class ExportQueries:
                             hidden = True
                         else:
                             tags = pending[4]
-                            found.append(
-                                ExportLabel(
-                                    pending[1],
-                                    pending[2],
-                                    pending[3],
-                                    () if tags == "[]" else tuple(json.loads(tags)),
-                                    pending[5],
-                                    pending[6],
-                                )
+                            label = ExportLabel(
+                                pending[1],
+                                pending[2],
+                                pending[3],
+                                () if tags == "[]" else tuple(json.loads(tags)),
+                                pending[5],
+                                pending[6],
                             )
+                            (judges if label.annotator.startswith(JUDGE) else humans).append(label)
                         pending = next(labels, None)
                     golden = None if row[7] is None else Golden(row[7], row[8], row[9], row[10])
-                    if found or golden is not None:
+                    if humans or judges or golden is not None:
                         yield ItemLabels(
-                            row[1], row[2], row[3], row[4], row[5], row[6], golden, tuple(found)
+                            row[1],
+                            row[2],
+                            row[3],
+                            row[4],
+                            row[5],
+                            row[6],
+                            golden,
+                            tuple(humans),
+                            tuple(judges),
                         )
                     elif hidden:
                         left_out.items += 1
