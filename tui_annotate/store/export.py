@@ -82,7 +82,7 @@ class ExportQueries:
 
         SPAN (first, last item id, inclusive) limits it to a slice of the items.
         """
-        judges = "" if include_judge else _NO_JUDGES
+        which = "" if include_judge else _NO_JUDGES
         first, last = span if span is not None else (-(2**63), 2**63 - 1)
         args = {"rubric": rubric, "first": first, "last": last}
         own_transaction = not self.conn.in_transaction
@@ -90,8 +90,8 @@ class ExportQueries:
             self.conn.execute("BEGIN")  # both cursors read one snapshot
         try:
             blind = self.open_rounds(rubric)
-            labels = iter(self.conn.execute(_LABELS.format(judges=judges), args))
-            items = self.conn.execute(_ITEMS.format(judges=judges), args)
+            labels = iter(self.conn.execute(_LABELS.format(judges=which), args))
+            items = self.conn.execute(_ITEMS.format(judges=which), args)
             items.arraysize = 500
             pending = next(labels, None)
             while chunk := items.fetchmany():
