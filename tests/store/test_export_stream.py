@@ -67,3 +67,28 @@ def test_export_memory_does_not_grow_with_labels(tmp_path: Path) -> None:
         assert (n_small, n_large) == (1_000, 8_000)
         # Holding every label would cost eight times as much; streaming costs about the same.
         assert peak_large < 2 * peak_small + 256 * 1024, (fmt, peak_small, peak_large)
+
+
+def test_export_queries_search_indexes_and_never_scan_labels(tmp_path: Path) -> None:
+    from tui_annotate.store import export as queries
+
+    db = tmp_path / "plan.db"
+    build(db, 50)
+    with Repository.open(db) as repo:
+        # Statistics of 50 items would rightly say "scan them"; plan as for a big project,
+        # as SQLite does without statistics (the million-item bench, analysed, plans the same).
+        if repo.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            repo.conn.execute("DELETE FROM sqlite_stat1")
+            repo.conn.execute("ANALYZE sqlite_schema")
+        for sql in (queries._LABELS, queries._ITEMS):
+            for judges in ("", queries._NO_JUDGES):
+                plan = [
+                    row[3]
+                    for row in repo.conn.execute(
+                        "EXPLAIN QUERY PLAN " + sql.format(judges=judges),
+                        {"rubric": "faithfulness", "first": 1, "last": 50},
+                    )
+                ]
+                scans = [step for step in plan if step.startswith("SCAN")]
+                assert not scans, plan
+                assert any("label_state" in step and "SEARCH" in step for step in plan), plan

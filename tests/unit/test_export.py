@@ -221,3 +221,17 @@ def test_jsonl_round_trips(sample_repo: Repository, faithfulness: Rubric) -> Non
     assert first["comments"] == [f"ana: {TRICKY}"]
     assert first["output"] == sample_repo.get_item(2).output
     assert json.loads(lines[1])["verdict"] == "FAIL"
+
+
+def test_the_notice_names_each_open_round() -> None:
+    assert export.LeftOut().notice() is None
+    one = export.LeftOut(round_labels={3: 1}, items=1).notice()
+    assert one == (
+        "left out 1 label of open calibration round 3: a round's labels stay blind until it"
+        " closes (calibrate close 3); 1 item had no other label and is not exported"
+    )
+    two = export.LeftOut(round_labels={4: 2, 2: 6}).notice()
+    assert two == (
+        "left out 8 labels of open calibration rounds 2 (6), 4 (2): a round's labels stay"
+        " blind until they close (calibrate close 2 / 4)"
+    )
