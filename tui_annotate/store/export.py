@@ -1,13 +1,14 @@
 """SQL for export: every current label and golden label of a rubric, streamed item by item.
 
-Ordered queries, read as the cursors go: a million items with three million
-labels never sit in memory together, and no per-item query is sent. Current
-labels come from label_state through its (rubric, item_id) index, which
-already yields them in item order; each item's text and latest golden label
-come from a second cursor in the same order, merged label by label. Labels of an open calibration round stay out
-of the rows (the round is blind until it closes) and are counted instead, so
-the caller can say what was left out. This is export's own query:
-`Repository.current_labels` serves agreement and keeps its own rules.
+Two ordered queries, read as their cursors go: a million items with three
+million labels never sit in memory together, and no per-item query is sent.
+Current labels come from label_state through its (rubric, item_id) index,
+which already yields them in item order; each item's text and latest golden
+label come from a second cursor in the same order, merged label by label.
+Labels of an open calibration round stay out of the rows (the round is blind
+until it closes) and are counted instead, so the caller can say what was
+left out. These are export's own queries: `Repository.current_labels`
+serves agreement and keeps its own rules.
 """
 
 from __future__ import annotations
