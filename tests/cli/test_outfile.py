@@ -272,3 +272,18 @@ def test_backup_force_through_a_symlink_replaces_the_file(cli: Run, tmp_path: Pa
     ok(cli("backup", "--force", str(link)))
     assert link.is_symlink()
     assert item_count(real) == 40
+
+
+@pytest.mark.usefixtures("labeled")
+def test_a_replaced_file_keeps_its_owner(cli: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    out.write_text("stale\n", encoding="utf-8")
+    try:
+        os.chown(out, 4321, 4321)  # as root: someone else's file
+    except PermissionError:
+        pass  # not root: the file stays ours, and must stay ours
+    before = out.stat()
+    ok(cli(*EXPORT, "-o", str(out)))
+    after = out.stat()
+    assert after.st_ino != before.st_ino
+    assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid)

@@ -17,6 +17,7 @@ So every command that writes a file asks `target()` first:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -149,6 +150,7 @@ def _replace(where: Target) -> Iterator[TextIO]:
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, _mode_for(final))
+        _keep_owner(fd, final)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()
@@ -167,6 +169,17 @@ def _mode_for(final: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def _keep_owner(fd: int, final: Path) -> None:
+    """A file replaced by root keeps its owner and group (a lead's cron job, say)."""
+    try:
+        st = final.stat()
+    except FileNotFoundError:
+        return
+    if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.fchown(fd, st.st_uid, st.st_gid)
 
 
 def refuse_unless_file(given: Path | str, why: str) -> Path:
