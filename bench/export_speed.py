@@ -138,8 +138,13 @@ def run(quick: bool = False) -> list[Figure]:
         seconds, peak, cpu = timed_export(db, out, "--include-judge")
         out.unlink(missing_ok=True)
         figures.append(Figure(f"export {fmt} CPU time, both processes ({at})", cpu, "s"))
+        # The aims are issue 9's, for the full size; --quick only shows the trend.
         name = f"export --include-judge {fmt} ({at})"
-        figures.append(Figure(name, seconds, "s", f"< {AIM_SECONDS:.0f} s", seconds < AIM_SECONDS))
+        if quick:
+            figures.append(Figure(name, seconds, "s"))
+        else:
+            aim = f"< {AIM_SECONDS:.0f} s"
+            figures.append(Figure(name, seconds, "s", aim, seconds < AIM_SECONDS))
         name = f"export {fmt} peak RSS (VmHWM) ({at})"
         figures.append(Figure(name, peak, "MB", f"< {AIM_MB} MB", peak < AIM_MB))
     return figures
