@@ -8,6 +8,7 @@ character node made with mknod, or a second pty where that is not allowed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -278,10 +279,9 @@ def test_backup_force_through_a_symlink_replaces_the_file(cli: Run, tmp_path: Pa
 def test_a_replaced_file_keeps_its_owner(cli: Run, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     out.write_text("stale\n", encoding="utf-8")
-    try:
-        os.chown(out, 4321, 4321)  # as root: someone else's file
-    except PermissionError:
-        pass  # not root: the file stays ours, and must stay ours
+    # As root: someone else's file. Not root: the file stays ours, and must stay ours.
+    with contextlib.suppress(PermissionError):
+        os.chown(out, 4321, 4321)
     before = out.stat()
     ok(cli(*EXPORT, "-o", str(out)))
     after = out.stat()
