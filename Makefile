@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench lint format clean
+.PHONY: demo test check bench lint format clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tui-annotate demo
 
+## What the suite needs from the system (OpenSSH for the SSH test); nothing to do once there.
+system-packages:
+	sh scripts/ensure-system-packages.sh
+
 ## The whole test suite.
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/pytest
 
 ## Lint, format check, types and the layering contracts: the pre-merge loop.

@@ -55,6 +55,10 @@ class PtyApp:
     SYNC_START and SYNC_END: the benchmarks use that to know a frame is done.
     Without it (the default) the app gets no answers at all, as on a terminal
     that ignores the queries.
+
+    `controlling=False` leaves the pty without a controlling process, as
+    when the app runs under `su -c`, `setsid` or a wrapper without `exec`:
+    closing the terminal then sends it no SIGHUP.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class PtyApp:
         env: dict[str, str] | None = None,
         cwd: str | Path | None = None,
         answer_sync: bool = False,
+        controlling: bool = True,
     ) -> None:
         self.argv = list(argv)
         self.cols, self.rows = cols, rows
@@ -92,7 +97,7 @@ class PtyApp:
                 cwd=None if cwd is None else str(cwd),
                 start_new_session=True,
                 # Like a terminal emulator: the pty becomes the child's controlling terminal.
-                preexec_fn=_take_controlling_tty,
+                preexec_fn=_take_controlling_tty if controlling else None,
                 close_fds=True,
             )
         except BaseException:
@@ -277,6 +282,12 @@ class PtyApp:
         while self._read_available(0) > 0:
             pass
         return self.exit_status
+
+    def hang_up(self) -> None:
+        """Close the terminal's end, as a terminal emulator or sshd does when it goes away."""
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
 
     def close(self) -> None:
         """Kill the child if it still runs, reap it, and close the pty. Safe to call twice."""

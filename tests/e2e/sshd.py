@@ -19,8 +19,9 @@ import pytest
 SSHD = "/usr/sbin/sshd"  # sshd re-executes itself, so it must be started by absolute path
 PRIVSEP_DIR = Path("/run/sshd")  # Debian's privilege separation directory; sshd as root needs it
 INSTALL_HINT = (
-    "run .ci/run (it installs OpenSSH when it is missing) or install openssh-server and "
-    "openssh-client (Debian: apt-get install openssh-server openssh-client)"
+    "run `make test` or scripts/ensure-system-packages.sh (they install OpenSSH when it is "
+    "missing), or install openssh-server and openssh-client "
+    "(Debian: apt-get install openssh-server openssh-client)"
 )
 
 
@@ -165,7 +166,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def running_sshd(workdir: Path, force_command: str, *, timeout: float = 30.0) -> Iterator[Sshd]:
     """Start sshd on a free loopback port, letting only the current user in with a fresh key.
 
-    Fails (never skips) when OpenSSH is not installed: CI installs it in .ci/run.
+    Fails (never skips) when OpenSSH is not installed: `make test` and .ci/run install it
+    first (scripts/ensure-system-packages.sh).
     """
     sshd = _require(SSHD)
     _require("ssh")

@@ -15,6 +15,7 @@ import click
 
 from tui_annotate import __version__, access, config
 from tui_annotate.cli import export_parts, outfile
+from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import export as exporter
 from tui_annotate.core import gate, ingest, report, snapshot
 from tui_annotate.core import rubric as rubrics
@@ -161,6 +162,7 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
 @click.pass_obj
 @errors_to_exit
 @lead_only("import")
+@stops_cleanly("stopped: nothing of the file was imported; run the same command to import it")
 def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                prompt_version: str | None, source: str | None, skip_invalid: bool,
                as_json: bool) -> None:  # fmt: skip

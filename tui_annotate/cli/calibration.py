@@ -10,6 +10,7 @@ import click
 
 from tui_annotate import access
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
+from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt
@@ -413,6 +414,7 @@ def _judge_agreement(obj: Context, rubric_name: str | None, model: str, bootstra
 @click.pass_obj
 @errors_to_exit
 @lead_only("import-labels")
+@stops_cleanly("stopped: no label of the file was imported; run the same command to import it")
 def import_labels_cmd(
     obj: Context, file: Path, rubric_name: str | None, fmt_name: str | None
 ) -> None:

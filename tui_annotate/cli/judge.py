@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
+from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.errors import InputError
 
 
@@ -81,6 +82,7 @@ from tui_annotate.errors import InputError
 @click.pass_obj
 @errors_to_exit
 @lead_only("judge")
+@stops_cleanly("stopped: the judgements made so far are saved; run the same command to continue")
 def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, concurrency: int,
           limit: int | None, which: str, samples: int, temperature: float | None,
           no_structured: bool, no_logprobs: bool, timeout: float, retries: int, dry_run: bool,

@@ -319,8 +319,9 @@ class AnnotationSession:
             raise ValueError(f"unknown tag {unknown[0]!r}")
         self._update_draft(Draft(tuple(tags), self._draft.comment))
 
-    def set_comment(self, comment: str) -> None:
-        self._update_draft(Draft(self._draft.tags, comment))
+    def set_comment(self, comment: str, *, repo: Repository | None = None) -> None:
+        """REPO: another connection, for a shutdown that can't wait for the UI thread's."""
+        self._update_draft(Draft(self._draft.tags, comment), repo or self.repo)
 
     def next(self) -> None:
         """Move on without rating; an unrated item passed over comes back after the rest."""
@@ -358,14 +359,15 @@ class AnnotationSession:
             raise RuntimeError("no item on screen")
         return item_id
 
-    def _update_draft(self, draft: Draft) -> None:
+    def _update_draft(self, draft: Draft, repo: Repository | None = None) -> None:
         """On a rated item a change is a correction; otherwise a draft, saved at once."""
+        repo = repo or self.repo
         item_id = self._require_item()
         self._draft = draft
         label = self.current_label()
         if label is not None:
             try:
-                self.repo.append_event(
+                repo.append_event(
                     item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
                     annotator=self.annotator, kind="rate", score=label.score, tags=draft.tags,
                     comment=draft.comment, seconds=0.0,
@@ -373,7 +375,7 @@ class AnnotationSession:
             finally:
                 self._wrote(item_id)
         else:
-            self.repo.save_draft(item_id, self.rubric.name, self.annotator, draft)
+            repo.save_draft(item_id, self.rubric.name, self.annotator, draft)
 
     def _leave(self) -> None:
         item_id = self.current_id

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import signal
 from collections.abc import Iterable
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui_annotate.core.models import Round, Rubric
@@ -16,11 +13,12 @@ from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 from tui_annotate.tui.screens.comment import CommentScreen
 
 
-class AnnotateApp(App[None]):
+class AnnotateApp(TerminalApp[None]):
     """One annotator, one rubric, one database. Built the same way by the CLI and the tests."""
 
     CSS_PATH = ["app.tcss", "results.tcss"]
@@ -52,8 +50,6 @@ class AnnotateApp(App[None]):
         self.session.start()
         self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
         self.show_new_results()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
         if self.readonly_reason is not None:
             self.notify(
                 f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is "
@@ -64,23 +60,33 @@ class AnnotateApp(App[None]):
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.
         self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
 
-    def hung_up(self) -> None:
-        """The terminal is gone (an SSH link dropped): keep a comment being typed, then go.
+    def keep_unsaved(self, *, fallback: bool = False) -> None:
+        """Keep a comment being typed when the app is ended from outside (the terminal
+        gone, SIGTERM): it becomes the item's draft and comes back at the next login.
 
         Labels are already on disk, one commit per key; the comment editor's
-        text is the one thing typed and not yet saved, so it becomes the
-        item's draft and comes back at the next login. Then exit at once:
-        there is no terminal left to restore.
+        text is the one thing typed and not yet saved. FALLBACK: the UI thread
+        is stuck (in a long query, say), so write through a connection of our own.
         """
         screen = self.screen
-        if isinstance(screen, CommentScreen) and not self.session.done:
-            text = screen.text_now()
-            if text != self.session.draft.comment:
-                with contextlib.suppress(AnnotateError):
-                    self.session.set_comment(text)
-        with contextlib.suppress(Exception):
-            self.session.repo.close()
-        os._exit(128 + signal.SIGHUP)
+        if not isinstance(screen, CommentScreen) or self.session.done:
+            return
+        text = screen.text_now()
+        if text == self.session.draft.comment:
+            return
+        if not fallback:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text)
+            return
+        own = Repository.open(self.session.repo.path)
+        try:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text, repo=own)
+        finally:
+            own.close()
+
+    def release(self) -> None:
+        self.session.repo.close()
 
     def heartbeat(self) -> None:
         # A database that takes no writes just now (full, read-only, locked for long) shows
@@ -154,8 +160,4 @@ class AnnotateApp(App[None]):
         yield SystemCommand("Results: show", "Your last calibration round's agreement",
                             self.action_show_results)  # fmt: skip
         yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
-        yield from (
-            c
-            for c in super().get_system_commands(screen)
-            if c.title not in ("Quit", "Quit the application")
-        )
+        yield from self.system_commands_without_quit(screen)

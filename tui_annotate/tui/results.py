@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
+from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.results import ResultsScreen
 
 
-class ResultsApp(App[None]):
+class ResultsApp(TerminalApp[None]):
     """Shows a round's stored result (the dict `calibration.compute` returns); read-only."""
 
     CSS_PATH = "results.tcss"
@@ -27,8 +28,4 @@ class ResultsApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("App: quit", "Close the results", self.exit)
-        yield from (
-            c
-            for c in super().get_system_commands(screen)
-            if c.title not in ("Quit", "Quit the application")
-        )
+        yield from self.system_commands_without_quit(screen)

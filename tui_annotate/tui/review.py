@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.review import ReviewScreen
 
 
-class ReviewApp(App[None]):
+class ReviewApp(TerminalApp[None]):
     """One round, one adjudicator; every golden label is appended as soon as a score is set."""
 
     # The annotation app's sheet styles the item view and the note editor shared with it.
@@ -59,8 +60,4 @@ class ReviewApp(App[None]):
         if isinstance(screen, ReviewScreen):
             yield SystemCommand("Item: previous", "Previous item", screen.action_previous)
         yield SystemCommand("App: quit", "Quit (every golden label is already saved)", self.exit)
-        yield from (
-            c
-            for c in super().get_system_commands(screen)
-            if c.title not in ("Quit", "Quit the application")
-        )
+        yield from self.system_commands_without_quit(screen)
