@@ -50,7 +50,7 @@ def resolved_label(
 
 
 def latest_judge(judgements: Sequence[tuple[int, T]]) -> T | None:
-    """Of several judges' labels on one item, the most recent: the highest (event id, label).
+    """Of several judges' (label id, label) pairs on one item, the label with the highest id.
 
     Deterministic whatever order they come in: a re-run with a newer model or
     a revised prompt supersedes the earlier judgement, as a person's
