@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    export_speed,
     import_speed,
     imports,
     judge_throughput,
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "imports": imports.run,
     "bootstrap": bootstrap.run,
     "judge": judge_throughput.run,
+    "export": export_speed.run,
 }
 
 

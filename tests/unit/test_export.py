@@ -117,8 +117,13 @@ def test_judge_labels_are_excluded(sample_repo: Repository, faithfulness: Rubric
     [row] = export.rows(sample_repo, faithfulness)
     assert (row.score, row.n_labels, row.annotators) == (5, 1, ("ana",))
     assert row.comments == ()
-    with_judge = list(export.rows(sample_repo, faithfulness, include_judge=True))
-    assert with_judge[0].n_labels == 2
+    # Asked for, the judge still never outvotes a person: the human label wins.
+    [with_judge] = export.rows(sample_repo, faithfulness, include_judge=True)
+    assert (with_judge.score, with_judge.annotators, with_judge.label_source) == (
+        5,
+        ("ana",),
+        "human",
+    )
 
 
 def test_item_fields_carried(sample_repo: Repository, faithfulness: Rubric) -> None:
@@ -216,3 +221,17 @@ def test_jsonl_round_trips(sample_repo: Repository, faithfulness: Rubric) -> Non
     assert first["comments"] == [f"ana: {TRICKY}"]
     assert first["output"] == sample_repo.get_item(2).output
     assert json.loads(lines[1])["verdict"] == "FAIL"
+
+
+def test_the_notice_names_each_open_round() -> None:
+    assert export.LeftOut().notice() is None
+    one = export.LeftOut(round_labels={3: 1}, items=1).notice()
+    assert one == (
+        "left out 1 label of open calibration round 3: a round's labels stay blind until it"
+        " closes (calibrate close 3); 1 item had no other label and is not exported"
+    )
+    two = export.LeftOut(round_labels={4: 2, 2: 6}).notice()
+    assert two == (
+        "left out 8 labels of open calibration rounds 2 (6), 4 (2): a round's labels stay"
+        " blind until they close (calibrate close 2 / 4)"
+    )

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from tui_annotate import __version__, access, config
+from tui_annotate.cli import export_parts, outfile
 from tui_annotate.cli.output import (
     add_row,
     console,
@@ -473,16 +474,32 @@ def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout.",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write here instead of stdout ('-': stdout). A file is replaced whole; a device,"
+    " FIFO or terminal is written straight.",
 )
 @click.option("--golden", is_flag=True, help="Export the golden (adjudicated) set instead.")
+@click.option(
+    "--include-judge",
+    is_flag=True,
+    help="Also export items only the LLM judge labelled (golden and human labels still win).",
+)
 @click.pass_obj
 @errors_to_exit
 @lead_only("export")
-def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
-           golden: bool) -> None:  # fmt: skip
-    """Export PASS/FAIL labels: one row per labeled item, scores resolved by median."""
+def export(
+    obj: Context,
+    rubric_name: str,
+    fmt: str | None,
+    output: Path | None,
+    golden: bool,
+    include_judge: bool,
+) -> None:
+    """Export PASS/FAIL labels: one row per labeled item, its resolved label and where it came from.
+
+    The score is the golden label if there is one, else the median of the
+    annotators' current scores, else (with --include-judge) the judge's.
+    """
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path}")
     loaded = obj.rubric(rubric_name)
@@ -492,26 +509,30 @@ def export(obj: Context, rubric_name: str, fmt: str | None, output: Path | None,
             if output is not None and output.suffix.lower() in (".jsonl", ".ndjson")
             else "csv"
         )
-    write = exporter.write_jsonl if fmt == "jsonl" else exporter.write_csv
-    source = exporter.golden_rows if golden else exporter.rows
-    with obj.repo(readonly=True) as repo:
-        if output is None:
-            count = write(for_reading(sys.stdout), source(repo, loaded))
+    if golden and include_judge:
+        raise InputError("--golden exports the golden set alone; drop --include-judge")
+    left_out = exporter.LeftOut()
+    outfile.target("-" if output is None else output)  # refuse a bad -o before any work
+    with obj.repo(readonly=True) as repo, outfile.open_text(output) as raw:
+        out = for_reading(raw)  # a person reading on a terminal sees data, never obeys it
+        if golden:
+            count = export_parts.writer_for(fmt)(out, exporter.golden_rows(repo, loaded))
         else:
-            if not output.parent.is_dir():
-                raise InputError(f"the directory {output.parent} does not exist", file=str(output))
-            tmp = output.with_name(output.name + ".part")
-            with tmp.open("w", encoding="utf-8", newline="") as out:
-                count = write(out, source(repo, loaded))
-            tmp.replace(output)  # a reader never sees half a file
-            say(f"exported {plural(count, 'item')} to {output}", err=True)
+            count = export_parts.write_export(
+                repo, loaded, out, fmt=fmt, include_judge=include_judge, left_out=left_out
+            )
+    notice = left_out.notice()
+    if notice:
+        say(f"export: {notice}", err=True)
+    if output is not None and str(output) != "-":
+        say(f"exported {plural(count, 'item')} to {output}", err=True)
 
 
 # -- backup -------------------------------------------------------------------
 
 
 @main.command()
-@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace DEST if it exists.")
 @click.pass_obj
 @errors_to_exit
@@ -524,12 +545,13 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
     """
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path}")
+    # SQLite writes a database page by page into a file it can reopen; a device
+    # or a pipe can't hold one, so they are refused rather than half-written.
+    path = outfile.refuse_unless_file(dest, "backup writes a database, which needs a regular file")
     if dest.exists() and not force:
         raise InputError(f"{dest} exists; pass --force to replace it", file=str(dest))
-    if not dest.parent.is_dir():
-        raise InputError(f"the directory {dest.parent} does not exist", file=str(dest))
     with obj.repo(readonly=True) as repo:
-        size = repo.backup_to(dest)
+        size = repo.backup_to(path)
     say(f"backed up {obj.db_path} to {dest} ({size / 1e6:.1f} MB)", err=True)
 
 

@@ -1,28 +1,127 @@
-"""Resolve each item's current human labels into one score and a PASS/FAIL verdict, and write them."""
+"""Resolve each item's current labels into one score and a PASS/FAIL verdict, and write them.
+
+The store streams one item at a time, in item order, from one ordered query;
+nothing here holds more than one item's labels, so a million items export in
+the memory of one.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import groupby
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from tui_annotate.core.models import CurrentLabel, Rubric
+from tui_annotate.core.models import Rubric
+from tui_annotate.core.resolve import LabelSource, consensus, latest_judge, resolved_label
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 COLUMNS = (
-    "item_id", "input", "output", "context", "prompt", "prompt_version", "rubric",
-    "rubric_version", "score", "verdict", "n_labels", "annotators", "tags", "comments",
-)  # fmt: skip
+    "item_id",
+    "input",
+    "output",
+    "context",
+    "prompt",
+    "prompt_version",
+    "rubric",
+    "rubric_version",
+    "score",
+    "verdict",
+    "n_labels",
+    "annotators",
+    "tags",
+    "comments",
+    # Added after the others so that readers indexing columns by position keep working.
+    "label_source",
+)
+
+JUDGE_PREFIX = "judge:"
+
+#: Kept for callers of the old name: the human consensus.
+resolve = consensus
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
+class ExportLabel(NamedTuple):
+    """One annotator's current label on an item, as the store streams it."""
+
+    annotator: str
+    score: int
+    event_id: int
+    tags: tuple[str, ...]
+    comment: str
+    rubric_version: str
+
+
+class Golden(NamedTuple):
+    """The item's current adjudicated label (the latest per item and rubric)."""
+
+    score: int
+    rubric_version: str
+    adjudicator: str
+    note: str
+
+
+class ItemLabels(NamedTuple):
+    """An item's text and every label on it that export may use, grouped by the store."""
+
+    external_id: str
+    input: str
+    output: str
+    context: str
+    prompt: str
+    prompt_version: str
+    golden: Golden | None
+    #: People's current labels, by annotator.
+    humans: tuple[ExportLabel, ...]
+    #: Judges' current labels (`judge:MODEL`), by annotator; only when they were asked for.
+    judges: tuple[ExportLabel, ...]
+
+
+@dataclass(slots=True)
+class LeftOut:
+    """What the export did not write, and why; filled in while the rows stream."""
+
+    #: Current labels hidden because their calibration round is still open, per round id.
+    round_labels: dict[int, int] = field(default_factory=dict)
+    #: Items left out entirely: their only labels were those hidden ones.
+    items: int = 0
+
+    def notice(self) -> str | None:
+        """One sentence for stderr, or None when nothing was left out."""
+        if not self.round_labels:
+            return None
+        total = sum(self.round_labels.values())
+        if len(self.round_labels) == 1:
+            [round_id] = self.round_labels
+            which = f"round {round_id}"
+            closes = f"it closes (calibrate close {round_id})"
+        else:
+            which = "rounds " + ", ".join(
+                f"{r} ({n})" for r, n in sorted(self.round_labels.items())
+            )
+            closes = (
+                "they close (calibrate close "
+                + " / ".join(map(str, sorted(self.round_labels)))
+                + ")"
+            )
+        text = (
+            f"left out {total} label{'s' if total != 1 else ''} of open calibration {which}:"
+            f" a round's labels stay blind until {closes}"
+        )
+        if self.items:
+            text += (
+                f"; {self.items} item{'s' if self.items != 1 else ''} had no other label and"
+                f" {'are' if self.items != 1 else 'is'} not exported"
+            )
+        return text
+
+
+class ExportRow(NamedTuple):
+    """One exported line; the fields are COLUMNS, in order (a tuple: a million are made)."""
+
     item_id: str
     input: str
     output: str
@@ -37,37 +136,86 @@ class ExportRow:
     annotators: tuple[str, ...]
     tags: tuple[str, ...]
     comments: tuple[str, ...]
+    label_source: LabelSource
 
 
-def resolve(scores: list[int]) -> int:
-    """The median of the current scores; with an even count, the lower middle (the stricter)."""
-    return int(statistics.median_low(scores))
+def rows(
+    repo: Repository,
+    rubric: Rubric,
+    *,
+    include_judge: bool = False,
+    left_out: LeftOut | None = None,
+    span: tuple[int, int] | None = None,
+) -> Iterator[ExportRow]:
+    """One row per item with a resolved label on RUBRIC, in item order.
+
+    The score is the resolved label (core/resolve.py): golden, else the human
+    consensus, else, with INCLUDE_JUDGE, the judge's. `n_labels`,
+    `annotators`, `tags` and `comments` describe the labels that score came
+    from: the humans', the adjudicator's (and note) or the one judge's
+    (and rationale). Labels of an open calibration round are left out and
+    counted in LEFT_OUT. SPAN limits the export to items with ids in
+    [first, last], so that slices can be written side by side.
+    """
+    seen = left_out if left_out is not None else LeftOut()
+    for item in repo.exports.stream(
+        rubric.name, include_judge=include_judge, left_out=seen, span=span
+    ):
+        row = _row(item, rubric)
+        if row is not None:
+            yield row
 
 
-def rows(repo: Repository, rubric: Rubric, *, include_judge: bool = False) -> Iterator[ExportRow]:
-    """One row per item that has at least one current label on RUBRIC, in item order."""
-    labels = repo.current_labels(rubric.name, humans_only=not include_judge)
-    for item_id, group in groupby(labels, key=lambda label: label.item_id):
-        current: list[CurrentLabel] = list(group)
-        item = repo.get_item(item_id)
-        score = resolve([label.score for label in current])
-        yield ExportRow(
-            item_id=item.external_id,
-            input=item.input,
-            output=item.output,
-            context=item.context,
-            prompt=item.prompt,
-            prompt_version=item.prompt_version,
-            rubric=rubric.name,
-            rubric_version=",".join(sorted({label.rubric_version for label in current})),
-            score=score,
-            verdict=rubric.verdict(score),
-            n_labels=len(current),
-            annotators=tuple(label.annotator for label in current),
-            tags=tuple(sorted({tag for label in current for tag in label.tags})),
-            comments=tuple(f"{label.annotator}: {label.comment}" for label in current
-                           if label.comment.strip()),
-        )  # fmt: skip
+def _row(item: ItemLabels, rubric: Rubric) -> ExportRow | None:
+    humans = item.humans
+    judge = latest_judge([(label.event_id, label) for label in item.judges])
+    gold = item.golden
+    resolved = resolved_label(
+        golden=None if gold is None else gold.score,
+        human_scores=[label.score for label in humans],
+        judge=None if judge is None else judge.score,
+    )
+    if resolved is None:
+        return None
+    if gold is not None and resolved.source == "golden":
+        version = gold.rubric_version
+        annotators: tuple[str, ...] = (gold.adjudicator,)
+        tags: tuple[str, ...] = ()
+        comments: tuple[str, ...] = (
+            (f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else ()
+        )
+    else:
+        used = humans if resolved.source == "human" else (judge,) if judge else ()
+        names: list[str] = []
+        tagged: set[str] = set()
+        notes: list[str] = []
+        versions: set[str] = set()
+        for label in used:  # one pass: this runs a million times in a large export
+            names.append(label.annotator)
+            versions.add(label.rubric_version)
+            if label.tags:
+                tagged.update(label.tags)
+            if label.comment and label.comment.strip():
+                notes.append(f"{label.annotator}: {label.comment}")
+        version = versions.pop() if len(versions) == 1 else ",".join(sorted(versions))
+        annotators, tags, comments = tuple(names), tuple(sorted(tagged)), tuple(notes)
+    return ExportRow(
+        item.external_id,
+        item.input,
+        item.output,
+        item.context,
+        item.prompt,
+        item.prompt_version,
+        rubric.name,
+        version,
+        resolved.score,
+        rubric.verdict(resolved.score),
+        len(annotators),
+        annotators,
+        tags,
+        comments,
+        resolved.source,
+    )
 
 
 def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
@@ -79,39 +227,50 @@ def golden_rows(repo: Repository, rubric: Rubric) -> Iterator[ExportRow]:
     for item_id, gold in sorted(repo.rounds.golden(rubric.name).items()):
         item = repo.get_item(item_id)
         yield ExportRow(
-            item_id=item.external_id, input=item.input, output=item.output, context=item.context,
-            prompt=item.prompt, prompt_version=item.prompt_version, rubric=rubric.name,
-            rubric_version=gold.rubric_version, score=gold.score,
-            verdict=rubric.verdict(gold.score), n_labels=1, annotators=(gold.adjudicator,),
-            tags=(), comments=(f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else (),
-        )  # fmt: skip
+            item_id=item.external_id,
+            input=item.input,
+            output=item.output,
+            context=item.context,
+            prompt=item.prompt,
+            prompt_version=item.prompt_version,
+            rubric=rubric.name,
+            rubric_version=gold.rubric_version,
+            score=gold.score,
+            verdict=rubric.verdict(gold.score),
+            n_labels=1,
+            annotators=(gold.adjudicator,),
+            tags=(),
+            comments=(f"{gold.adjudicator}: {gold.note}",) if gold.note.strip() else (),
+            label_source="golden",
+        )
 
 
-def _record(row: ExportRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in COLUMNS}
-
-
-def write_jsonl(out: TextIO, export: Iterator[ExportRow]) -> int:
+def write_jsonl(out: TextIO, export: Iterator[ExportRow], *, header: bool = True) -> int:
+    """One JSON object per line (HEADER is for CSV's sake: JSONL has none)."""
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     count = 0
     for row in export:
-        record = _record(row)
-        for key in ("annotators", "tags", "comments"):
-            record[key] = list(record[key])
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        # Tuples encode as JSON arrays: annotators, tags and comments come out as lists.
+        out.write(encode(dict(zip(COLUMNS, row, strict=True))) + "\n")
         count += 1
     return count
 
 
-def write_csv(out: TextIO, export: Iterator[ExportRow]) -> int:
+def write_csv(out: TextIO, export: Iterator[ExportRow], *, header: bool = True) -> int:
     """Lists are joined with ';' (comments, which may hold ';', with newlines)."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(COLUMNS)
     count = 0
     for row in export:
-        record = _record(row)
-        record["annotators"] = ";".join(row.annotators)
-        record["tags"] = ";".join(row.tags)
-        record["comments"] = "\n".join(row.comments)
-        writer.writerow(record)
+        writer.writerow(
+            (
+                *row[:11],
+                ";".join(row.annotators),
+                ";".join(row.tags),
+                "\n".join(row.comments),
+                row.label_source,
+            )
+        )
         count += 1
     return count

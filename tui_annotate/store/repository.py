@@ -27,6 +27,7 @@ from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.queue import QueueQueries
 
 if TYPE_CHECKING:
+    from tui_annotate.store.export import ExportQueries
     from tui_annotate.store.judge import JudgeStore
     from tui_annotate.store.rounds import RoundStore
 
@@ -134,6 +135,13 @@ class Repository(QueueQueries):
         from tui_annotate.store.judge import JudgeStore
 
         return JudgeStore(self)
+
+    @property
+    def exports(self) -> ExportQueries:
+        """Export's streaming read of a rubric's labels (SQL in store/export.py)."""
+        from tui_annotate.store.export import ExportQueries
+
+        return ExportQueries(self)
 
     @property
     def rounds(self) -> RoundStore:
