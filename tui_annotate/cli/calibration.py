@@ -10,6 +10,7 @@ import click
 
 from tui_annotate import access
 from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
+from tui_annotate.core.models import Rubric
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt
@@ -419,16 +420,18 @@ def import_labels_cmd(
     """Labels made elsewhere (item_id, annotator, score; optional rubric, comment, tags)."""
     from tui_annotate.core import label_import
 
-    rows = label_import.read_labels(file, fmt_name)
-    names = {r.rubric for r in rows if r.rubric} | ({rubric_name} if rubric_name else set())
-    rubrics = {}
-    for name in sorted(names):
+    def find(name: str) -> Rubric | None:
         try:
-            rubrics[name] = obj.rubric(name)
+            return obj.rubric(name)
         except NotFound:
-            continue  # reported per line by import_labels
+            return None  # reported per line by import_labels
+
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path} (import the items first)")
     with obj.repo() as repo:
-        count = label_import.import_labels(repo, file, rubrics, rubric_name, fmt_name)
-    click.echo(f"{file}: imported {count} labels into {obj.db_path}")
+        result = label_import.import_labels(repo, file, find, rubric_name, fmt_name)
+    if result.inserted == 0:
+        click.echo(f"{file}: nothing new — all {result.read} labels are already in {obj.db_path}")
+    else:
+        dup = f", {result.duplicates} already present" if result.duplicates else ""
+        click.echo(f"{file}: imported {result.inserted} labels into {obj.db_path}{dup}")

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tui_annotate.core import snapshot
+from tui_annotate.core.clock import now
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
+    from tui_annotate.store.label_stage import StagedLabel
     from tui_annotate.store.repository import Repository
 
 REQUIRED = ("item_id", "annotator", "score")
@@ -49,6 +50,25 @@ def _number(value: Any) -> Any:
 
 def read_labels(path: Path, fmt: str | None = None) -> list[LabelRow]:
     """Every row of a label file, or ManyInputErrors naming each bad line and field."""
+    rows, errors = [], []
+    for row in iter_labels(path, fmt):
+        if isinstance(row, InputError):
+            errors.append(row)
+        else:
+            rows.append(row)
+    if errors:
+        raise ManyInputErrors(errors)
+    if not rows:
+        raise InputError("has no labels", file=str(path))
+    return rows
+
+
+def iter_labels(path: Path, fmt: str | None = None) -> Iterator[LabelRow | InputError]:
+    """Each row of a label file, or the error of its line, read as a stream.
+
+    A file that can't be read as labels at all (missing, binary, not UTF-8)
+    raises InputError instead.
+    """
     name = str(path)
     if not path.exists():
         raise InputError("no such file", file=name)
@@ -59,34 +79,37 @@ def read_labels(path: Path, fmt: str | None = None) -> list[LabelRow]:
         raise InputError(
             "can't tell the format: name it .jsonl or .csv, or pass --format", file=name
         )
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError("is empty: no labels", file=name)
-    if b"\x00" in raw[:8192]:
-        raise InputError("is a binary file, not JSONL or CSV text", file=name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError("is not valid UTF-8", file=name, line=line) from None
-    rows, errors = [], []
-    for line, data in _jsonl(text, name) if fmt == "jsonl" else _csv(text, name):
-        if isinstance(data, InputError):
-            errors.append(data)
-            continue
+    with path.open("rb") as f:
+        head = f.read(65536)
+        if not head.strip() and len(head) < 65536:
+            raise InputError("is empty: no labels", file=name)
+        if b"\x00" in head[:8192]:
+            raise InputError("is a binary file, not JSONL or CSV text", file=name)
+        f.seek(0)
+        lines = _decoded(f, name)
+        for line, data in _jsonl(lines, name) if fmt == "jsonl" else _csv(lines, name):
+            if isinstance(data, InputError):
+                yield data
+                continue
+            try:
+                yield _row(data, line, name)
+            except InputError as exc:
+                yield exc
+
+
+def _decoded(f: IO[bytes], name: str) -> Iterator[str]:
+    """The file's lines as text, line ends kept; bad UTF-8 is an error naming its line."""
+    for number, raw in enumerate(f, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
         try:
-            rows.append(_row(data, line, name))
-        except InputError as exc:
-            errors.append(exc)
-    if errors:
-        raise ManyInputErrors(errors)
-    if not rows:
-        raise InputError("has no labels", file=name)
-    return rows
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("is not valid UTF-8", file=name, line=number) from None
 
 
-def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text, start=1):
         if not line.strip():
             continue
         try:
@@ -95,8 +118,8 @@ def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
             yield number, InputError(f"invalid JSON: {exc.msg}", file=name, line=number)
 
 
-def _csv(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
+    reader = csv.reader(text)
     header = [h.strip() for h in next(reader, [])]
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
@@ -145,52 +168,104 @@ def _row(data: Any, line: int, name: str) -> LabelRow:
     )  # fmt: skip
 
 
-def import_labels(repo: Repository, path: Path, rubrics: dict[str, Rubric], default: str | None,
-                  fmt: str | None = None) -> int:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class LabelImportResult:
+    """What an import of labels did: rows read, labels appended, identical ones left alone."""
+
+    file: str
+    read: int
+    inserted: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.read - self.inserted
+
+
+#: Rows staged per transaction on the (temporary, private) staging table.
+STAGE_ROWS = 20_000
+
+
+def import_labels(repo: Repository, path: Path,
+                  rubrics: Mapping[str, Rubric] | Callable[[str], Rubric | None],
+                  default: str | None, fmt: str | None = None) -> LabelImportResult:  # fmt: skip
     """Append every label in PATH, or none: unknown items, rubrics or off-scale scores are errors.
 
-    RUBRICS maps the names the file may use to loaded rubrics; DEFAULT names
-    the rubric for rows without a `rubric` column.
+    RUBRICS maps the names the file may use to loaded rubrics (or finds one
+    by name, None if there is none); DEFAULT names the rubric for rows
+    without a `rubric` column. A label identical to one already in the
+    project is left alone and counted as a duplicate. The file is read once,
+    as a stream; nothing is visible until every label is in
+    (store/label_stage.py).
     """
-    rows = read_labels(path, fmt)
+    find = rubrics.get if isinstance(rubrics, Mapping) else rubrics
     name = str(path)
     errors: list[InputError] = []
-    ids = repo.item_ids_by_external({r.item_id for r in rows})
-    missing = sorted({r.item_id for r in rows} - set(ids))
-    if missing:
-        shown = ", ".join(repr(m) for m in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise InputError(f"unknown item ids: {shown}{more} (import the items first)",
-                         file=name, field="item_id")  # fmt: skip
-    events: list[dict[str, Any]] = []
-    for row in rows:
-        rubric_name = row.rubric or default
-        if not rubric_name:
-            errors.append(InputError("no rubric: add a rubric column or pass --rubric",
-                                     file=name, line=row.line, field="rubric"))  # fmt: skip
-            continue
-        rubric = rubrics.get(rubric_name)
-        if rubric is None:
-            errors.append(InputError(f"unknown rubric {rubric_name!r}", file=name, line=row.line,
-                                     field="rubric"))  # fmt: skip
-            continue
-        if not isinstance(row.score, int) or rubric.level_for(row.score) is None:
-            errors.append(InputError(f"{row.score!r} is not on the {rubric.name} scale "
-                                     f"{list(rubric.values)}", file=name, line=row.line,
-                                     field="score"))  # fmt: skip
-            continue
-        unknown = [t for t in row.tags if t not in {t.name for t in rubric.tags}]
-        if unknown:
-            errors.append(InputError(f"unknown tag {unknown[0]!r}", file=name, line=row.line,
-                                     field="tags"))  # fmt: skip
-            continue
-        events.append({
-            "item_id": ids[row.item_id], "rubric": rubric.name, "rubric_version": rubric.version,
-            "annotator": row.annotator, "score": row.score, "tags": row.tags,
-            "comment": row.comment, "meta": {"imported_from": name, "line": row.line},
-        })  # fmt: skip
-    if errors:
-        raise ManyInputErrors(errors)
-    for used in {e["rubric"] for e in events}:
-        snapshot.register(repo, rubrics[used])
-    return repo.append_imported_labels(events)
+    # Per rubric name: the rubric, its scale's scores and its tag names (None: unknown).
+    checks: dict[str, tuple[Rubric, frozenset[int], frozenset[str]] | None] = {}
+    used: dict[str, Rubric] = {}
+    batch: list[StagedLabel] = []
+    with repo.label_stage() as stage:
+        for row in iter_labels(path, fmt):
+            if isinstance(row, InputError):
+                errors.append(row)
+                continue
+            rubric_name = row.rubric or default
+            if not rubric_name:
+                errors.append(InputError("no rubric: add a rubric column or pass --rubric",
+                                         file=name, line=row.line, field="rubric"))  # fmt: skip
+                continue
+            if rubric_name not in checks:
+                found = find(rubric_name)
+                checks[rubric_name] = None if found is None else (
+                    found,
+                    frozenset(v for v in found.values if found.level_for(v) is not None),
+                    frozenset(t.name for t in found.tags),
+                )  # fmt: skip
+            check = checks[rubric_name]
+            if check is None:
+                errors.append(InputError(f"unknown rubric {rubric_name!r}", file=name,
+                                         line=row.line, field="rubric"))  # fmt: skip
+                continue
+            rubric, scores, tag_names = check
+            score = row.score
+            if type(score) is not int or score not in scores:
+                errors.append(InputError(f"{score!r} is not on the {rubric.name} scale "
+                                         f"{list(rubric.values)}", file=name, line=row.line,
+                                         field="score"))  # fmt: skip
+                continue
+            if row.tags:
+                unknown = [t for t in row.tags if t not in tag_names]
+                if unknown:
+                    errors.append(InputError(f"unknown tag {unknown[0]!r}", file=name,
+                                             line=row.line, field="tags"))  # fmt: skip
+                    continue
+                tags = _JSON.encode(list(row.tags))
+            else:
+                tags = "[]"
+            if errors:
+                continue  # read on to report every bad line, but stage nothing more
+            used[rubric.name] = rubric
+            batch.append((row.line, row.item_id, rubric.name, rubric.version, row.annotator,
+                          score, tags, row.comment))  # fmt: skip
+            if len(batch) >= STAGE_ROWS:
+                stage.add(batch)
+                batch = []
+        if errors:
+            raise ManyInputErrors(errors)
+        stage.add(batch)
+        if stage.rows == 0:
+            raise InputError("has no labels", file=name)
+        missing, count = stage.unknown_items(10)
+        if missing:
+            shown = ", ".join(repr(m) for m in missing)
+            more = f" and {count - len(missing)} more" if count > len(missing) else ""
+            raise InputError(f"unknown item ids: {shown}{more} (import the items first)",
+                             file=name, field="item_id")  # fmt: skip
+        for rubric in used.values():
+            snapshot.register(repo, rubric)
+        inserted = stage.publish(now(), name)
+        return LabelImportResult(file=name, read=stage.rows, inserted=inserted)
+
+
+# The tags column as Repository.append_event writes it (json.dumps' default separators).
+_JSON = json.JSONEncoder()

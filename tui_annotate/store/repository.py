@@ -30,6 +30,7 @@ from tui_annotate.store.queue import QueueQueries
 if TYPE_CHECKING:
     from tui_annotate.store.item_import import ItemImport
     from tui_annotate.store.judge import JudgeStore
+    from tui_annotate.store.label_stage import LabelStage
     from tui_annotate.store.rounds import RoundStore
 
 JUDGE_PREFIX = "judge:"
@@ -142,6 +143,12 @@ class Repository(QueueQueries):
         from tui_annotate.store.item_import import ItemImport
 
         return ItemImport(self, waiting)
+
+    def label_stage(self) -> LabelStage:
+        """Labels from elsewhere, staged unseen and appended at once (store/label_stage.py)."""
+        from tui_annotate.store.label_stage import LabelStage
+
+        return LabelStage(self)
 
     @property
     def rounds(self) -> RoundStore:
