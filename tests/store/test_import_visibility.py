@@ -1,0 +1,203 @@
+"""An import is seen whole or not at all, though it commits in chunks (migration m005).
+
+Readers in other connections see none of an unfinished import's items; a
+failed, interrupted or killed import leaves rows above the watermark that
+the next import deletes before it writes; imports run one at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tui_annotate.core import ingest
+from tui_annotate.errors import ManyInputErrors
+from tui_annotate.store import item_import
+from tui_annotate.store.import_lock import ImportLock
+from tui_annotate.store.repository import Repository
+
+DEADLINE = 60.0
+
+
+def items_file(path: Path, n: int, prefix: str = "k") -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"{prefix}-{i:06d}", "input": f"q {i}", "output": f"a {i}"}) + "\n"
+            for i in range(n)
+        ),
+        "utf-8",
+    )
+    return path
+
+
+def visible_count(db: Path) -> int:
+    """What any other reader sees, through the `items` every query uses."""
+    with closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+
+def stored_count(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("SELECT count(*) FROM items_all").fetchone()[0])
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many chunks from a small file, and no pause between them."""
+    monkeypatch.setattr(ingest, "CHUNK_ITEMS", 50)
+    monkeypatch.setattr(item_import, "PAUSE_MIN", 0.0)
+
+
+def test_chunks_are_invisible_until_published(
+    repo: Repository, db_path: Path, tmp_path: Path, small_chunks: None
+) -> None:
+    seen: list[tuple[int, int]] = []
+    hook_calls: list[int] = []
+
+    def look(chunk: int) -> None:
+        hook_calls.append(chunk)
+        seen.append((visible_count(db_path), stored_count(db_path)))
+
+    item_import.chunk_hook = look
+    try:
+        result = ingest.import_items(repo, items_file(tmp_path / "i.jsonl", 500))
+    finally:
+        item_import.chunk_hook = None
+    assert result.inserted == 500
+    assert len(hook_calls) == 10  # committed in ten chunks …
+    assert [v for v, _ in seen] == [0] * 10  # … none of which anybody saw
+    assert [s for _, s in seen] == [50 * k for k in range(1, 11)]
+    assert visible_count(db_path) == 500
+
+
+def test_a_failed_import_leaves_nothing_in_the_file(
+    repo: Repository, db_path: Path, tmp_path: Path, small_chunks: None
+) -> None:
+    path = items_file(tmp_path / "i.jsonl", 300)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"id": "k-000001", "output": "other content, same id"}\n')
+    with pytest.raises(ManyInputErrors, match="already names a different item"):
+        ingest.import_items(repo, path)
+    assert visible_count(db_path) == 0
+    assert stored_count(db_path) == 0  # deleted on the way out, not left for the next one
+
+
+def test_an_abandoned_import_is_cleaned_up_by_the_next(
+    repo: Repository, db_path: Path, tmp_path: Path
+) -> None:
+    ingest.import_items(repo, items_file(tmp_path / "first.jsonl", 20, prefix="old"))
+    rows = [
+        (f"new-{i}", f"hash-{i}", i, "out", "", "", "", "", "batch", "{}", "f", i + 1, "now")
+        for i in range(30)
+    ]
+    # Direct store calls: an import that wrote chunks and never published or cleaned up.
+    other = Repository.open(db_path)
+    session = other.item_import().__enter__()
+    session.write(rows[:15], recoverable=False)
+    session.write(rows[15:], recoverable=False)
+    session.lock.release()  # as the kernel does when the process dies
+    other.close()
+    assert (visible_count(db_path), stored_count(db_path)) == (20, 50)
+    assert item_import.unfinished_rows(repo) == 30
+
+    # Dedup by content must not match the invisible rows: clean-up comes first.
+    again = ingest.import_items(repo, items_file(tmp_path / "first.jsonl", 25, prefix="old"))
+    assert (again.inserted, again.duplicates) == (5, 20)
+    assert (visible_count(db_path), stored_count(db_path)) == (25, 25)
+    assert item_import.unfinished_rows(repo) == 0
+
+
+def test_views_are_flattened_into_a_rowid_range(repo: Repository) -> None:
+    for sql in (
+        "SELECT count(*) FROM items",
+        "SELECT id FROM items WHERE external_id IN ('a', 'b')",
+        "SELECT id FROM items ORDER BY rank LIMIT 1",
+    ):
+        plan = " / ".join(r[3] for r in repo.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "items_all" in plan, plan
+        assert "CO-ROUTINE" not in plan and "MATERIALIZE" not in plan, plan
+        assert "SCAN items_all" not in plan or "INDEX" in plan, plan
+
+
+def test_imports_take_turns(db_path: Path, repo: Repository) -> None:
+    first = ImportLock(db_path)
+    assert first.try_acquire()
+    second = ImportLock(db_path)
+    try:
+        assert not second.try_acquire()
+        assert second.held_by() == str(os.getpid())
+    finally:
+        first.release()
+    assert second.try_acquire()
+    second.release()
+
+
+@pytest.fixture
+def children() -> Iterator[list[subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+#: Runs an import that stops for good after its third chunk, saying so in a file.
+PAUSED_IMPORT = """
+import sys, time
+from pathlib import Path
+from tui_annotate.core import ingest
+from tui_annotate.store import item_import
+from tui_annotate.store.repository import Repository
+
+ingest.CHUNK_ITEMS = 100
+def hook(chunk):
+    if chunk == 3:
+        Path(sys.argv[3]).write_text("3")
+        time.sleep(3600)
+item_import.chunk_hook = hook
+ingest.import_items(Repository.open(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def test_kill9_mid_import_shows_nothing_and_the_next_import_cleans_up(
+    db_path: Path, tmp_path: Path, children: list[subprocess.Popen[bytes]]
+) -> None:
+    Repository.open(db_path).close()
+    source = items_file(tmp_path / "i.jsonl", 1_000)
+    marker = tmp_path / "paused"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_IMPORT, str(db_path), str(source), str(marker)]
+    )
+    children.append(proc)
+    deadline = time.monotonic() + DEADLINE
+    while not marker.exists():
+        assert proc.poll() is None, "the import ended before its third chunk"
+        assert time.monotonic() < deadline, "the import never reached its third chunk"
+        time.sleep(0.02)
+    assert (visible_count(db_path), stored_count(db_path)) == (0, 300)
+    # A second import waits for the first: it says whom it waits for.
+    waited: list[str] = []
+    lock = ImportLock(db_path)
+    assert not lock.try_acquire()
+    assert lock.held_by() == str(proc.pid)
+    lock.release()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (visible_count(db_path), stored_count(db_path)) == (0, 300)
+
+    with Repository.open(db_path) as repo:
+        result = ingest.import_items(repo, source, waiting=waited.append)
+    assert waited == []  # the kernel released the dead import's lock
+    assert (result.inserted, result.duplicates) == (1_000, 0)
+    assert (visible_count(db_path), stored_count(db_path)) == (1_000, 1_000)
