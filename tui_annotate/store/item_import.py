@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 DELETE_CHUNK = 5_000
 #: After each chunk, the import waits this share of the time it held the lock
 #: (at least PAUSE_MIN seconds): annotators waiting to save a label get in.
-PAUSE_SHARE = 0.5
+PAUSE_SHARE = 0.3
 PAUSE_MIN = 0.003
 
 #: Called between chunks in tests, to kill an import at a known point.
