@@ -18,10 +18,13 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    huge_item,
+    import_block,
     import_speed,
     imports,
     judge_throughput,
     keys,
+    label_import,
     memory,
     team,
 )
@@ -34,6 +37,9 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "keys": keys.run,
     "bytes": bytes_per_item.run,
     "team": team.run,
+    "import_block": import_block.run,
+    "label_import": label_import.run,
+    "huge_item": huge_item.run,
     "imports": imports.run,
     "bootstrap": bootstrap.run,
     "judge": judge_throughput.run,
