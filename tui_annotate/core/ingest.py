@@ -440,7 +440,7 @@ def import_items(
                 continue  # keep reading to report every bad line, but write nothing more
             for item in items:
                 batch.append(item)
-                size += _text_bytes(item)
+                size += _text_chars(item)
                 if len(batch) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
                     inserted += _write(session, batch, path, sink, errors)
                     batch, size = [], 0
@@ -463,19 +463,20 @@ def import_items(
     )
 
 
-def _text_bytes(item: NewItem) -> int:
-    return len(item[ROW_OUTPUT]) + len(item[ROW_INPUT]) + len(item[ROW_CONTEXT])
+def _text_chars(item: NewItem) -> int:
+    """Characters of output, input and context (positions 3, 4 and 5 of a NewItem)."""
+    return len(item[3]) + len(item[4]) + len(item[5])
 
 
 def _within_size(items: list[NewItem], limit: int, errors: list[InputError]) -> list[NewItem]:
     """ITEMS whose text (input, context and output) is at most LIMIT bytes in UTF-8;
     each other one becomes an error naming its largest field."""
     # A character is at most four bytes: most items are settled by their length alone.
-    if all(_text_bytes(item) * 4 <= limit for item in items):
+    if all(_text_chars(item) * 4 <= limit for item in items):
         return items
     kept: list[NewItem] = []
     for item in items:
-        if _text_bytes(item) * 4 <= limit:
+        if _text_chars(item) * 4 <= limit:
             kept.append(item)
             continue
         sizes = {
