@@ -201,3 +201,24 @@ def test_kill9_mid_import_shows_nothing_and_the_next_import_cleans_up(
     assert waited == []  # the kernel released the dead import's lock
     assert (result.inserted, result.duplicates) == (1_000, 0)
     assert (visible_count(db_path), stored_count(db_path)) == (1_000, 1_000)
+
+
+def test_a_writer_waits_for_the_lock_between_chunks(repo: Repository, db_path: Path) -> None:
+    """With busy_timeout 0 while it polls, a held lock must still be waited for, not an error."""
+    import threading
+
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(0.05)  # the other writer's transaction, as long as an import chunk
+        other.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release).start()
+    repo.set_setting("k", "v")  # must wait for the lock, then write
+    assert released.is_set()
+    assert repo.get_setting("k") == "v"
+    assert repo.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000  # restored
+    other.close()

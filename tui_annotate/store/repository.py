@@ -194,25 +194,19 @@ class Repository(QueueQueries):
         milliseconds and pauses a moment between chunks, it would keep waking
         up inside the next chunk. Polling this finely catches the pause.
         """
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _busy(exc):
-                raise _store_error(self.path, exc) from None
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         self.conn.execute("PRAGMA busy_timeout = 0")
         try:
-            pause = 0.0002
+            pause = 0.0005
             while True:
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.002)
                 try:
                     self.conn.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as exc:
                     if not _busy(exc) or time.monotonic() > deadline:
                         raise _store_error(self.path, exc) from None
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.002)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
