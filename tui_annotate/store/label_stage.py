@@ -9,10 +9,11 @@ what is left: the labels, the label_state the triggers derive from them, and
 the claims. It is one transaction, not a series of short ones, because
 label_state is derived in place by triggers: an import published in slices
 would show readers (the queue, status, agreement) part of the file. That one
-transaction is a plain INSERT … SELECT from the staged rows, about a second
-per 150,000 labels on a laptop (bench/label_import.py); annotators' saves
-wait for it rather than fail (busy timeout), so a label file of a few
-thousand rows is never noticed.
+transaction is a plain INSERT … SELECT from the staged rows and one
+set-based derivation of label_state (the per-row trigger stands aside, see
+migration m005), a few seconds for 600,000 labels (bench/label_import.py);
+annotators' saves wait for it rather than fail (busy timeout), and a label
+file of a few thousand rows is never noticed.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ class LabelStage:
         conn.execute("PRAGMA foreign_keys = OFF")
         try:
             with self.repo.transaction():
+                before = conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
+                # The trigger that derives label_state stands aside (see migration m005):
+                # one set-based statement below does its work for every label at once.
+                conn.execute("UPDATE import_state SET labels_bulk = 1")
                 # The last line about an item is its current label; in key order, for locality.
                 cur = conn.execute(
                     "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
@@ -129,7 +134,17 @@ class LabelStage:
                     " FROM label_ready ORDER BY item_id, rubric, annotator, line",
                     (imported_from, stamp),
                 )
-                inserted = cur.rowcount  # the labels alone, not what the triggers derive
+                inserted = cur.rowcount
+                # What the trigger would have done, label by label in id order: the last wins.
+                conn.execute(
+                    "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+                    " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
+                    " WHERE id > ? ORDER BY rubric, annotator, item_id, id"
+                    " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                    " state = excluded.state, score = excluded.score, event_id = excluded.event_id",
+                    (before,),
+                )
+                conn.execute("UPDATE import_state SET labels_bulk = 0")
                 # They hold their items like claims.
                 conn.execute(
                     "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"

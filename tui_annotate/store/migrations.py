@@ -301,6 +301,11 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
     deleted by the next import before it writes (store/item_import.py).
     RENAME rewrites the foreign keys of labels, assignments and the rest to
     `items_all`. Indexes on items now go on `items_all`: a view takes none.
+
+    `labels_bulk` lets `import-labels` derive label_state for a whole file in
+    one set-based statement instead of a trigger firing per row (three times
+    faster, and that is time the write lock is held): set and cleared inside
+    that one transaction, so no other writer ever sees it set.
     """
     run_script(
         conn,
@@ -309,12 +314,29 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
         CREATE TABLE import_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             -- items with an id at or below this are visible; above it, an import in progress
-            visible_up_to INTEGER NOT NULL
+            visible_up_to INTEGER NOT NULL,
+            -- 1 only inside import-labels' transaction: it derives label_state itself
+            labels_bulk INTEGER NOT NULL DEFAULT 0
         );
         INSERT INTO import_state (id, visible_up_to)
             SELECT 1, coalesce(max(id), 0) FROM items_all;
         CREATE VIEW items AS
             SELECT * FROM items_all WHERE id <= (SELECT visible_up_to FROM import_state);
+
+        DROP TRIGGER labels_derive_state;
+        CREATE TRIGGER labels_derive_state AFTER INSERT ON labels
+        WHEN NEW.kind IN ('rate', 'retract', 'skip')
+            AND (SELECT labels_bulk FROM import_state) = 0
+        BEGIN
+            INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)
+            VALUES (
+                NEW.rubric, NEW.annotator, NEW.item_id,
+                CASE NEW.kind WHEN 'rate' THEN 'rated' WHEN 'skip' THEN 'skipped' ELSE 'open' END,
+                NEW.score, NEW.id
+            )
+            ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET
+                state = excluded.state, score = excluded.score, event_id = excluded.event_id;
+        END;
         """,
     )
 
