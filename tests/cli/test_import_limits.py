@@ -101,3 +101,27 @@ def test_import_labels_twice_appends_nothing_the_second_time(
         current = {(c.item_id, c.annotator): (c.score, c.comment)
                    for c in repo.current_labels("faithfulness")}  # fmt: skip
     assert sorted(current.values()) == [(2, ""), (4, "on second thought"), (5, "fine")]
+
+
+def test_imported_labels_derive_the_same_state_as_labels_made_one_by_one(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    """import-labels derives label_state in one statement; it must match the per-row trigger."""
+    ok(cli("import", str(SAMPLE)))
+    rows = [{"item_id": f"nw-{n:03d}", "annotator": who, "score": (n + len(who)) % 5 + 1}
+            for n in range(1, 21) for who in ("ext1", "ext22", "ext333")]  # fmt: skip
+    rows += [{"item_id": "nw-001", "annotator": "ext1", "score": 2}]  # a later line re-rates
+    ok(cli("import-labels", str(write_jsonl(tmp_path / "l.jsonl", rows)), "--rubric",
+           "faithfulness"))  # fmt: skip
+    with Repository.open(db_path) as repo:
+        state = set(repo.conn.execute(
+            "SELECT rubric, annotator, item_id, state, score, event_id FROM label_state"))  # fmt: skip
+        latest: dict[tuple[str, str, int], tuple[str, int, int]] = {}
+        for e in repo.events():
+            latest[(e.rubric, e.annotator, e.item_id)] = ("rated", e.score, e.id)  # type: ignore[assignment]
+        assert state == {(*key, *value) for key, value in latest.items()}
+        assert (
+            latest[("faithfulness", "ext1", repo.item_ids_by_external(["nw-001"])["nw-001"])][1]
+            == 2
+        )
+        assert repo.conn.execute("SELECT labels_bulk FROM import_state").fetchone()[0] == 0
