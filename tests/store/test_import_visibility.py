@@ -100,12 +100,15 @@ def test_an_abandoned_import_is_cleaned_up_by_the_next(
         (f"new-{i}", f"hash-{i}", i, "out", "", "", "", "", "batch", "{}", "f", i + 1, "now")
         for i in range(30)
     ]
-    # Direct store calls: an import that wrote chunks and never published or cleaned up.
+    # Direct store calls: an import that wrote chunks and never published or cleaned up …
     other = Repository.open(db_path)
     session = other.item_import().__enter__()
     session.write(rows[:15], recoverable=False)
     session.write(rows[15:], recoverable=False)
-    session.lock.release()  # as the kernel does when the process dies
+    # … and whose process is gone: its lock names a pid that no longer runs.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    other.conn.execute("UPDATE import_state SET importer_pid = ?", (gone.pid,))
     other.close()
     assert (visible_count(db_path), stored_count(db_path)) == (20, 50)
     assert item_import.unfinished_rows(repo) == 30
@@ -130,16 +133,19 @@ def test_views_are_flattened_into_a_rowid_range(repo: Repository) -> None:
 
 
 def test_imports_take_turns(db_path: Path, repo: Repository) -> None:
-    first = ImportLock(db_path)
+    first = ImportLock(repo)
     assert first.try_acquire()
-    second = ImportLock(db_path)
-    try:
-        assert not second.try_acquire()
-        assert second.held_by() == str(os.getpid())
-    finally:
-        first.release()
-    assert second.try_acquire()
-    second.release()
+    with Repository.open(db_path) as other:
+        second = ImportLock(other)
+        try:
+            assert not second.try_acquire()
+            assert second.held_by() == f"pid {os.getpid()}"
+        finally:
+            first.release()
+        assert second.try_acquire()
+        assert first.held_by() == f"pid {os.getpid()}"
+        second.release()
+    assert first.holder() is None
 
 
 @pytest.fixture
@@ -186,19 +192,19 @@ def test_kill9_mid_import_shows_nothing_and_the_next_import_cleans_up(
         assert time.monotonic() < deadline, "the import never reached its third chunk"
         time.sleep(0.02)
     assert (visible_count(db_path), stored_count(db_path)) == (0, 300)
-    # A second import waits for the first: it says whom it waits for.
+    # A second import would wait for the first, and can say whom it waits for.
     waited: list[str] = []
-    lock = ImportLock(db_path)
-    assert not lock.try_acquire()
-    assert lock.held_by() == str(proc.pid)
-    lock.release()
+    with Repository.open(db_path) as repo:
+        lock = ImportLock(repo)
+        assert not lock.try_acquire()
+        assert lock.held_by() == f"pid {proc.pid}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (visible_count(db_path), stored_count(db_path)) == (0, 300)
 
     with Repository.open(db_path) as repo:
         result = ingest.import_items(repo, source, waiting=waited.append)
-    assert waited == []  # the kernel released the dead import's lock
+    assert waited == []  # the dead import's lock was taken over
     assert (result.inserted, result.duplicates) == (1_000, 0)
     assert (visible_count(db_path), stored_count(db_path)) == (1_000, 1_000)
 
@@ -222,3 +228,33 @@ def test_a_writer_waits_for_the_lock_between_chunks(repo: Repository, db_path: P
     assert repo.get_setting("k") == "v"
     assert repo.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000  # restored
     other.close()
+
+
+def test_a_second_import_waits_for_the_first_and_says_for_whom(
+    repo: Repository, db_path: Path, tmp_path: Path
+) -> None:
+    import threading
+
+    first = ImportLock(repo)
+    assert first.try_acquire()
+    told = threading.Event()
+    said: list[str] = []
+    done: list[int] = []
+
+    def waiting(who: str) -> None:
+        said.append(who)
+        told.set()
+
+    def second() -> None:
+        with Repository.open(db_path) as other:
+            path = items_file(tmp_path / "second.jsonl", 10)
+            done.append(ingest.import_items(other, path, waiting=waiting).inserted)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert told.wait(DEADLINE), "the second import never said it was waiting"
+    assert said == [f"pid {os.getpid()}"]
+    assert (done, stored_count(db_path)) == ([], 0)  # it waits, writing nothing
+    first.release()
+    thread.join(DEADLINE)
+    assert done == [10] and visible_count(db_path) == 10

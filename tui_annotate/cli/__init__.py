@@ -181,8 +181,8 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
     show_bar = size > 5_000_000 and sys.stderr.isatty() and not as_json
     limit = max_item_bytes or obj.settings.max_item_bytes
 
-    def waiting(pid: str) -> None:
-        who = f" (pid {visible(pid)})" if pid else ""
+    def waiting(holder: str) -> None:
+        who = f" ({visible(holder)})" if holder else ""
         click.echo(f"waiting for another import into {obj.db_path}{who} to finish…", err=True)
 
     with obj.repo() as repo:

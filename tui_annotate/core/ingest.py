@@ -416,7 +416,7 @@ def import_items(
 
     The items are written in short chunks that annotators' labels slip in
     between, invisible until the last one is in (store/item_import.py);
-    WAITING(pid) is told when another import must finish first.
+    WAITING(who) is told when another import must finish first.
     """
     if source is not None and source not in SOURCES:
         raise InputError(f"--source {source!r} must be 'batch' or 'live'")

@@ -10,19 +10,22 @@ above the watermark that no reader sees; they are deleted, also in short
 transactions, when it fails or else by the next import, before it writes
 anything (dedup by content hash must not match an invisible row).
 
-Imports are serialized by an OS lock beside the database (import_lock.py):
-the watermark covers every row below it, so two imports writing at once
-would publish each other's half.
+Imports are serialized by a lock row in the database (import_lock.py): the
+watermark covers every row below it, so two imports writing at once would
+publish each other's half.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tui_annotate.core.models import NewItem
+from tui_annotate.errors import StoreError
 from tui_annotate.store.import_lock import ImportLock
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ class ItemImport:
 
     def __init__(self, repo: Repository, waiting: Callable[[str], None] | None = None) -> None:
         self.repo = repo
-        self.lock = ImportLock(repo.path)
+        self.lock = ImportLock(repo)
         self._waiting = waiting
         self.start = 0
         self.published = False
@@ -77,7 +80,10 @@ class ItemImport:
                     self.repo.conn.execute("ROLLBACK")
                 discard_unfinished(self.repo)
         finally:
-            self.lock.release()
+            # Should this fail too (a full disk), the lock names a process that is about
+            # to be gone: the next import takes it over.
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                self.lock.release()
 
     def write(self, batch: Sequence[NewItem], *, recoverable: bool) -> int:
         """Insert BATCH in its own short transaction; return how many were new.

@@ -298,7 +298,9 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
     SQLite flattens the view into a rowid range. An import writes above the
     watermark, chunk by chunk, and moves the watermark in one tiny transaction
     at the end; rows above it belong to an import that never finished and are
-    deleted by the next import before it writes (store/item_import.py).
+    deleted by the next import before it writes (store/item_import.py). Which
+    import runs is recorded here too, so that imports take turns
+    (store/import_lock.py).
     RENAME rewrites the foreign keys of labels, assignments and the rest to
     `items_all`. Indexes on items now go on `items_all`: a view takes none.
 
@@ -316,7 +318,11 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
             -- items with an id at or below this are visible; above it, an import in progress
             visible_up_to INTEGER NOT NULL,
             -- 1 only inside import-labels' transaction: it derives label_state itself
-            labels_bulk INTEGER NOT NULL DEFAULT 0
+            labels_bulk INTEGER NOT NULL DEFAULT 0,
+            -- the import running now (one at a time): its host, pid and process start
+            importer_host TEXT,
+            importer_pid INTEGER,
+            importer_since INTEGER
         );
         INSERT INTO import_state (id, visible_up_to)
             SELECT 1, coalesce(max(id), 0) FROM items_all;
