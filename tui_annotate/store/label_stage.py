@@ -114,6 +114,9 @@ class LabelStage:
             "   AND l.rubric = s.rubric AND l.annotator = s.annotator AND l.kind = 'rate'"
             "   AND l.score = s.score AND l.tags = s.tags AND l.comment = s.comment)"
             " GROUP BY i.id, s.rubric, s.annotator, s.score, s.tags, s.comment"
+            # Sorted here, outside the lock, in label_state's key order; the last line
+            # about an item last, so that it becomes the current label.
+            " ORDER BY s.rubric, s.annotator, i.id, line"
         )
         # Every item id comes from the join with items and every rubric version was
         # registered before: the foreign keys hold by construction, and checking them
@@ -125,21 +128,21 @@ class LabelStage:
                 # The trigger that derives label_state stands aside (see migration m005):
                 # one set-based statement below does its work for every label at once.
                 conn.execute("UPDATE import_state SET labels_bulk = 1")
-                # The last line about an item is its current label; in key order, for locality.
                 cur = conn.execute(
                     "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
                     " tags, comment, meta, created_at)"
                     " SELECT item_id, rubric, rubric_version, annotator, 'rate', score, tags,"
                     " comment, json_object('imported_from', ?, 'line', line), ?"
-                    " FROM label_ready ORDER BY item_id, rubric, annotator, line",
+                    " FROM label_ready ORDER BY rowid",
                     (imported_from, stamp),
                 )
                 inserted = cur.rowcount
-                # What the trigger would have done, label by label in id order: the last wins.
+                # What the trigger would have done, label by label in id order (a rowid
+                # range scan): the last wins.
                 conn.execute(
                     "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
                     " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
-                    " WHERE id > ? ORDER BY rubric, annotator, item_id, id"
+                    " WHERE id > ? ORDER BY id"
                     " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
                     " state = excluded.state, score = excluded.score, event_id = excluded.event_id",
                     (before,),
@@ -148,7 +151,7 @@ class LabelStage:
                 # They hold their items like claims.
                 conn.execute(
                     "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-                    " SELECT DISTINCT rubric, item_id, annotator, ?, NULL FROM label_ready WHERE true"
+                    " SELECT rubric, item_id, annotator, ?, NULL FROM label_ready WHERE true"
                     " ON CONFLICT DO UPDATE SET lease_until = NULL",
                     (stamp,),
                 )
