@@ -258,3 +258,18 @@ def test_a_second_import_waits_for_the_first_and_says_for_whom(
     first.release()
     thread.join(DEADLINE)
     assert done == [10] and visible_count(db_path) == 10
+
+
+def test_a_row_written_straight_into_items_is_visible_unless_an_import_runs(
+    repo: Repository, db_path: Path
+) -> None:
+    """Tools and fixtures that INSERT INTO items keep working on the view."""
+    sql = "INSERT INTO items (external_id, content_hash, rank, output, imported_at) VALUES (?,?,?,?,?)"
+    repo.conn.execute(sql, ("t1", "h1", 1, "out", "now"))
+    assert visible_count(db_path) == 1
+    assert repo.get_item(repo.item_ids_by_external(["t1"])["t1"]).source == "batch"
+    lock = ImportLock(repo)
+    assert lock.try_acquire()
+    repo.conn.execute(sql, ("t2", "h2", 2, "out", "now"))
+    assert visible_count(db_path) == 1  # an import runs: its rows must not show early
+    lock.release()

@@ -329,6 +329,24 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
         CREATE VIEW items AS
             SELECT * FROM items_all WHERE id <= (SELECT visible_up_to FROM import_state);
 
+        -- A row written straight into `items` (a tool, a test's fixture, a bench's
+        -- generator) lands in items_all and is visible at once, unless an import runs
+        -- (importer_pid set): then it shows when that import publishes, or goes with
+        -- that import's rows if it never does.
+        CREATE TRIGGER items_insert INSTEAD OF INSERT ON items
+        BEGIN
+            INSERT INTO items_all (id, external_id, content_hash, rank, input, output,
+                context, prompt, prompt_version, source, metadata, import_file, import_line,
+                imported_at)
+            VALUES (NEW.id, NEW.external_id, NEW.content_hash, NEW.rank,
+                coalesce(NEW.input, ''), NEW.output, coalesce(NEW.context, ''),
+                coalesce(NEW.prompt, ''), coalesce(NEW.prompt_version, ''),
+                coalesce(NEW.source, 'batch'), coalesce(NEW.metadata, '{}'),
+                coalesce(NEW.import_file, ''), coalesce(NEW.import_line, 0), NEW.imported_at);
+            UPDATE import_state SET visible_up_to = (SELECT max(id) FROM items_all)
+                WHERE importer_pid IS NULL;
+        END;
+
         DROP TRIGGER labels_derive_state;
         CREATE TRIGGER labels_derive_state AFTER INSERT ON labels
         WHEN NEW.kind IN ('rate', 'retract', 'skip')
