@@ -26,16 +26,20 @@ LINES = 80_000
 
 def project(folder: Path) -> tuple[Path, int]:
     """A database with the ten small items and the large one; and the large output's bytes."""
-    rows = [{"id": f"small-{n}", "input": f"question {n}", "output": f"answer {n}"}
-            for n in range(10)]  # fmt: skip
+    rows = [
+        {"id": f"small-{n}", "input": f"question {n}", "output": f"answer {n}"} for n in range(10)
+    ]
     line = "line {:06d}: the quick brown fox jumps over the lazy dog, again and again."
     huge = "\n".join(line.format(n) for n in range(LINES))
     rows.append({"id": "huge", "output": huge})
     source = folder / "items.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     db = folder / "huge.db"
-    subprocess.run([*cli(), "--db", str(db), "import", str(source), "--max-item-bytes",
-                    "10000000"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*cli(), "--db", str(db), "import", str(source), "--max-item-bytes", "10000000"],
+        check=True,
+        capture_output=True,
+    )
     return db, len(huge.encode())
 
 
@@ -52,8 +56,11 @@ def press(app: PtyApp, previous: str) -> tuple[str, float]:
         return False
 
     app.wait_for(moved, TIMEOUT)
-    shown = next(m.group(1).decode() for m in ITEM_ID.finditer(app.output, mark)
-                 if m.group(1).decode() != previous)  # fmt: skip
+    shown = next(
+        m.group(1).decode()
+        for m in ITEM_ID.finditer(app.output, mark)
+        if m.group(1).decode() != previous
+    )
     return shown, time.perf_counter() - sent
 
 
@@ -77,12 +84,22 @@ def run(quick: bool = False) -> list[Figure]:
         finally:
             app.close()
     return [
-        Figure(f"a {size / 1e6:.1f} MB output: key → its first frame", show * 1000, "ms",
-               "< 1000 ms", show < 1.0),
-        Figure("… key → the next item's frame (leaving it)", leave * 1000, "ms", "< 1000 ms",
-               leave < 1.0),
+        Figure(
+            f"a {size / 1e6:.1f} MB output: key → its first frame",
+            show * 1000,
+            "ms",
+            "< 1000 ms",
+            show < 1.0,
+        ),
+        Figure(
+            "… key → the next item's frame (leaving it)",
+            leave * 1000,
+            "ms",
+            "< 1000 ms",
+            leave < 1.0,
+        ),
         Figure("… the app's peak RSS", round(rss), "MB"),
-    ]  # fmt: skip
+    ]
 
 
 if __name__ == "__main__":

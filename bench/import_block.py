@@ -45,8 +45,12 @@ def run(quick: bool = False) -> list[Figure]:
     db = fresh_copy(ensure_db(quick), "import-block")
     names = [f"a{n}" for n in range(1, TEAM + 1)]
     load = os.getloadavg()[0]
-    apps = [PtyApp.annotate(db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS,
-                            answer_sync=True) for name in names]  # fmt: skip
+    apps = [
+        PtyApp.annotate(
+            db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS, answer_sync=True
+        )
+        for name in names
+    ]
     log = OUT / "import-block.log"
     try:
         team = [Annotator(app, name) for app, name in zip(apps, names, strict=True)]
@@ -60,8 +64,11 @@ def run(quick: bool = False) -> list[Figure]:
         say(f"importing {count:,} items while {TEAM} annotators label")
         with log.open("wb") as out:
             started = time.perf_counter()
-            importer = subprocess.Popen([*cli(), "--db", str(db), "import", str(source)],
-                                        stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+            importer = subprocess.Popen(
+                [*cli(), "--db", str(db), "import", str(source)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             due = {a.name: started for a in team}
             while importer.poll() is None:
                 now = time.perf_counter()
@@ -93,17 +100,31 @@ def run(quick: bool = False) -> list[Figure]:
     ms = [v for a in team for v in a.latencies_ms]
     p50, p99 = percentile(ms, 50), percentile(ms, 99)
     return [
-        Figure(f"key → next item frame during a {count:,}-item import, {TEAM} annotators, "
-               f"p50 / p99 ({len(ms)} keys)", f"{p50:.0f} / {p99:.0f}", "ms",
-               "p99 ≤ 250 ms", p99 <= 250),
+        Figure(
+            f"key → next item frame during a {count:,}-item import, {TEAM} annotators, "
+            f"p50 / p99 ({len(ms)} keys)",
+            f"{p50:.0f} / {p99:.0f}",
+            "ms",
+            "p99 ≤ 250 ms",
+            p99 <= 250,
+        ),
         Figure("… slowest key during the import", max(ms, default=float("nan")), "ms"),
-        Figure("… apps that showed a 'locked' message / keys never acknowledged",
-               f"{locked} / {unanswered}", "", "0 / 0", locked == 0 and unanswered == 0),
-        Figure(f"import of {count:,} items with {TEAM} annotators at work, wall time",
-               round(seconds, 1), "s"),
-        Figure(f"… the machine: {os.cpu_count()} cores, load average before the run",
-               round(load, 1)),
-    ]  # fmt: skip
+        Figure(
+            "… apps that showed a 'locked' message / keys never acknowledged",
+            f"{locked} / {unanswered}",
+            "",
+            "0 / 0",
+            locked == 0 and unanswered == 0,
+        ),
+        Figure(
+            f"import of {count:,} items with {TEAM} annotators at work, wall time",
+            round(seconds, 1),
+            "s",
+        ),
+        Figure(
+            f"… the machine: {os.cpu_count()} cores, load average before the run", round(load, 1)
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -62,9 +62,21 @@ def test_keys_during_an_import_are_saved_without_a_locked_message(
     started, keys_done = tmp_path / "started", tmp_path / "keys-done"
     log = (tmp_path / "import.out").open("wb")
     importer = subprocess.Popen(
-        [sys.executable, "-c", SLOW_IMPORT, str(started), str(keys_done), "--db", str(db), "import", str(big)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            SLOW_IMPORT,
+            str(started),
+            str(keys_done),
+            "--db",
+            str(db),
+            "import",
+            str(big),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 4 * TIMEOUT
         while not started.exists():

@@ -487,12 +487,16 @@ def _within_size(items: list[NewItem], limit: int, errors: list[InputError]) -> 
             kept.append(item)
             continue
         field = max(sizes, key=lambda name: sizes[name])
-        errors.append(InputError(
-            f"{_OVER}{total:,} bytes ({field}: {sizes[field]:,}), over max_item_bytes = {limit:,}; "
-            "raise it with --max-item-bytes, TUI_ANNOTATE_MAX_ITEM_BYTES or max_item_bytes in "
-            "tui-annotate.toml",
-            file=str(item[ROW_FILE]), line=int(item[ROW_LINE]), field=field,
-        ))  # fmt: skip
+        errors.append(
+            InputError(
+                f"{_OVER}{total:,} bytes ({field}: {sizes[field]:,}), over max_item_bytes = {limit:,}; "
+                "raise it with --max-item-bytes, TUI_ANNOTATE_MAX_ITEM_BYTES or max_item_bytes in "
+                "tui-annotate.toml",
+                file=str(item[ROW_FILE]),
+                line=int(item[ROW_LINE]),
+                field=field,
+            )
+        )
     return kept
 
 

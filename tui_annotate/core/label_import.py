@@ -185,9 +185,13 @@ class LabelImportResult:
 STAGE_ROWS = 20_000
 
 
-def import_labels(repo: Repository, path: Path,
-                  rubrics: Mapping[str, Rubric] | Callable[[str], Rubric | None],
-                  default: str | None, fmt: str | None = None) -> LabelImportResult:  # fmt: skip
+def import_labels(
+    repo: Repository,
+    path: Path,
+    rubrics: Mapping[str, Rubric] | Callable[[str], Rubric | None],
+    default: str | None,
+    fmt: str | None = None,
+) -> LabelImportResult:
     """Append every label in PATH, or none: unknown items, rubrics or off-scale scores are errors.
 
     RUBRICS maps the names the file may use to loaded rubrics (or finds one
@@ -211,33 +215,54 @@ def import_labels(repo: Repository, path: Path,
                 continue
             rubric_name = row.rubric or default
             if not rubric_name:
-                errors.append(InputError("no rubric: add a rubric column or pass --rubric",
-                                         file=name, line=row.line, field="rubric"))  # fmt: skip
+                errors.append(
+                    InputError(
+                        "no rubric: add a rubric column or pass --rubric",
+                        file=name,
+                        line=row.line,
+                        field="rubric",
+                    )
+                )
                 continue
             if rubric_name not in checks:
                 found = find(rubric_name)
-                checks[rubric_name] = None if found is None else (
-                    found,
-                    frozenset(v for v in found.values if found.level_for(v) is not None),
-                    frozenset(t.name for t in found.tags),
-                )  # fmt: skip
+                checks[rubric_name] = (
+                    None
+                    if found is None
+                    else (
+                        found,
+                        frozenset(v for v in found.values if found.level_for(v) is not None),
+                        frozenset(t.name for t in found.tags),
+                    )
+                )
             check = checks[rubric_name]
             if check is None:
-                errors.append(InputError(f"unknown rubric {rubric_name!r}", file=name,
-                                         line=row.line, field="rubric"))  # fmt: skip
+                errors.append(
+                    InputError(
+                        f"unknown rubric {rubric_name!r}", file=name, line=row.line, field="rubric"
+                    )
+                )
                 continue
             rubric, scores, tag_names = check
             score = row.score
             if type(score) is not int or score not in scores:
-                errors.append(InputError(f"{score!r} is not on the {rubric.name} scale "
-                                         f"{list(rubric.values)}", file=name, line=row.line,
-                                         field="score"))  # fmt: skip
+                errors.append(
+                    InputError(
+                        f"{score!r} is not on the {rubric.name} scale {list(rubric.values)}",
+                        file=name,
+                        line=row.line,
+                        field="score",
+                    )
+                )
                 continue
             if row.tags:
                 unknown = [t for t in row.tags if t not in tag_names]
                 if unknown:
-                    errors.append(InputError(f"unknown tag {unknown[0]!r}", file=name,
-                                             line=row.line, field="tags"))  # fmt: skip
+                    errors.append(
+                        InputError(
+                            f"unknown tag {unknown[0]!r}", file=name, line=row.line, field="tags"
+                        )
+                    )
                     continue
                 tags = _JSON.encode(list(row.tags))
             else:
@@ -245,8 +270,18 @@ def import_labels(repo: Repository, path: Path,
             if errors:
                 continue  # read on to report every bad line, but stage nothing more
             used[rubric.name] = rubric
-            batch.append((row.line, row.item_id, rubric.name, rubric.version, row.annotator,
-                          score, tags, row.comment))  # fmt: skip
+            batch.append(
+                (
+                    row.line,
+                    row.item_id,
+                    rubric.name,
+                    rubric.version,
+                    row.annotator,
+                    score,
+                    tags,
+                    row.comment,
+                )
+            )
             if len(batch) >= STAGE_ROWS:
                 stage.add(batch)
                 batch = []
@@ -259,8 +294,11 @@ def import_labels(repo: Repository, path: Path,
         if missing:
             shown = ", ".join(repr(m) for m in missing)
             more = f" and {count - len(missing)} more" if count > len(missing) else ""
-            raise InputError(f"unknown item ids: {shown}{more} (import the items first)",
-                             file=name, field="item_id")  # fmt: skip
+            raise InputError(
+                f"unknown item ids: {shown}{more} (import the items first)",
+                file=name,
+                field="item_id",
+            )
         for rubric in used.values():
             snapshot.register(repo, rubric)
         inserted = stage.publish(now(), name)

@@ -303,11 +303,6 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
     (store/import_lock.py).
     RENAME rewrites the foreign keys of labels, assignments and the rest to
     `items_all`. Indexes on items now go on `items_all`: a view takes none.
-
-    `labels_bulk` lets `import-labels` derive label_state for a whole file in
-    one set-based statement instead of a trigger firing per row (three times
-    faster, and that is time the write lock is held): set and cleared inside
-    that one transaction, so no other writer ever sees it set.
     """
     run_script(
         conn,
@@ -317,8 +312,6 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
             id INTEGER PRIMARY KEY CHECK (id = 1),
             -- items with an id at or below this are visible; above it, an import in progress
             visible_up_to INTEGER NOT NULL,
-            -- 1 only inside import-labels' transaction: it derives label_state itself
-            labels_bulk INTEGER NOT NULL DEFAULT 0,
             -- the import running now (one at a time): its host, pid and process start
             importer_host TEXT,
             importer_pid INTEGER,
@@ -345,21 +338,6 @@ def m005_import_visibility(conn: sqlite3.Connection) -> None:
                 coalesce(NEW.import_file, ''), coalesce(NEW.import_line, 0), NEW.imported_at);
             UPDATE import_state SET visible_up_to = (SELECT max(id) FROM items_all)
                 WHERE importer_pid IS NULL;
-        END;
-
-        DROP TRIGGER labels_derive_state;
-        CREATE TRIGGER labels_derive_state AFTER INSERT ON labels
-        WHEN NEW.kind IN ('rate', 'retract', 'skip')
-            AND (SELECT labels_bulk FROM import_state) = 0
-        BEGIN
-            INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)
-            VALUES (
-                NEW.rubric, NEW.annotator, NEW.item_id,
-                CASE NEW.kind WHEN 'rate' THEN 'rated' WHEN 'skip' THEN 'skipped' ELSE 'open' END,
-                NEW.score, NEW.id
-            )
-            ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET
-                state = excluded.state, score = excluded.score, event_id = excluded.event_id;
         END;
         """,
     )
