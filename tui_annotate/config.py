@@ -39,6 +39,9 @@ class Settings:
     #: An item held this long by someone who stopped answering (their app sends a heartbeat)
     #: goes to the next annotator who asks.
     lease_seconds: int = 600
+    #: An item whose text (input, context and output) is larger than this many bytes is
+    #: refused at import: a line that large is usually a mistake, and slow to read.
+    max_item_bytes: int = 1_000_000
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

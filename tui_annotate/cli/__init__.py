@@ -165,6 +165,13 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
     "--source", type=click.Choice(["batch", "live"]), help="Source for items that don't give one."
 )
 @click.option("--skip-invalid", is_flag=True, help="Import the good lines and list the bad ones.")
+@click.option(
+    "--max-item-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Refuse items whose text is larger [default: 1000000; max_item_bytes in "
+    "tui-annotate.toml, env TUI_ANNOTATE_MAX_ITEM_BYTES].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @errors_to_exit
@@ -172,7 +179,7 @@ def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
 @stops_cleanly("stopped: nothing of the file was imported; run the same command to import it")
 def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                prompt_version: str | None, source: str | None, skip_invalid: bool,
-               as_json: bool) -> None:  # fmt: skip
+               max_item_bytes: int | None, as_json: bool) -> None:  # fmt: skip
     """Import items (model outputs to rate) from a JSONL or CSV FILE ('-': standard input).
 
     All or nothing: one bad line and nothing is imported, unless --skip-invalid.
@@ -182,6 +189,12 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
 
     size = file.stat().st_size if file.is_file() else 0
     show_bar = size > 5_000_000 and sys.stderr.isatty() and not as_json
+    limit = max_item_bytes or obj.settings.max_item_bytes
+
+    def waiting(holder: str) -> None:
+        who = f" ({holder})" if holder else ""
+        say(f"waiting for another import into {obj.db_path}{who} to finish…", err=True)
+
     with obj.repo() as repo:
         if show_bar:
             with Progress("[progress.description]{task.description}", BarColumn(),
@@ -189,13 +202,13 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                 task = bar.add_task(f"importing {markup_safe(file.name)}", total=size)
                 result = ingest.import_items(
                     repo, file, fmt=fmt, prompt=prompt, prompt_version=prompt_version,
-                    source=source, skip_invalid=skip_invalid,
-                    progress=lambda done: bar.update(task, completed=done),
+                    source=source, skip_invalid=skip_invalid, max_item_bytes=limit,
+                    waiting=waiting, progress=lambda done: bar.update(task, completed=done),
                 )  # fmt: skip
         else:
             result = ingest.import_items(
                 repo, file, fmt=fmt, prompt=prompt, prompt_version=prompt_version,
-                source=source, skip_invalid=skip_invalid,
+                source=source, skip_invalid=skip_invalid, max_item_bytes=limit, waiting=waiting,
             )  # fmt: skip
     if as_json:
         emit_json({"file": result.file, "read": result.read, "inserted": result.inserted,

@@ -13,6 +13,7 @@ from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
 from tui_annotate.cli.output import add_row, console, literal, say, table
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import names, source
+from tui_annotate.core.models import Rubric
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import alpha_scale, fmt, plural
@@ -443,38 +444,22 @@ def import_labels_cmd(
     """
     from tui_annotate.core import label_import
 
+    def find(name: str) -> Rubric | None:
+        try:
+            return obj.rubric(name)
+        except NotFound:
+            return None  # reported per line by import_labels
+
     if not obj.db_path.exists():
         raise InputError(f"no database at {obj.db_path} (import the items first)")
     # The file is read once, by import_labels (a FIFO or <(cmd) can't be read twice), so
     # the rubrics it names are loaded as it asks for them.
     with obj.repo() as repo:
-        count = label_import.import_labels(repo, file, _RubricsByName(obj), rubric_name, fmt_name)
-    say(f"{source.display_name(file)}: imported {plural(count, 'label')} into {obj.db_path}")
-
-
-class _RubricsByName(dict[str, Any]):
-    """The rubrics a label file names, loaded when first asked for; unknown ones are absent."""
-
-    def __init__(self, obj: Context) -> None:
-        super().__init__()
-        self._obj = obj
-
-    def _load(self, name: str) -> bool:
-        if not dict.__contains__(self, name):
-            try:
-                self[name] = self._obj.rubric(name)
-            except NotFound:
-                return False  # reported per line by import_labels
-        return True
-
-    def __missing__(self, name: str) -> Any:
-        if self._load(name):
-            return self[name]
-        raise KeyError(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._load(name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        self._load(name)
-        return dict.get(self, name, default)
+        result = label_import.import_labels(repo, file, find, rubric_name, fmt_name)
+    shown = source.display_name(file)
+    if result.inserted == 0:
+        every = "the only label is" if result.read == 1 else f"all {result.read} labels are"
+        say(f"{shown}: nothing new — {every} already in {obj.db_path}")
+    else:
+        dup = f", {result.duplicates} already present" if result.duplicates else ""
+        say(f"{shown}: imported {plural(result.inserted, 'label')} into {obj.db_path}{dup}")

@@ -21,6 +21,7 @@ from tui_annotate.core.models import ROW_LINE, ImportResult, NewItem
 from tui_annotate.errors import DuplicateItemId, InputError, ManyInputErrors
 
 if TYPE_CHECKING:
+    from tui_annotate.store.item_import import ItemImport
     from tui_annotate.store.repository import Repository
 
 FIELDS = ("id", "input", "output", "context", "prompt", "prompt_version", "source", "metadata")
@@ -438,6 +439,18 @@ def _csv_records(
         progress(len(raw))
 
 
+#: Items per write transaction, and text bytes: each transaction holds the
+#: write lock for a few milliseconds only, so annotators' saves get in between.
+CHUNK_ITEMS = 1_000
+CHUNK_BYTES = 1_000_000
+#: The default cap on an item's text (Settings.max_item_bytes).
+DEFAULT_MAX_ITEM_BYTES = 1_000_000
+# Positions in a NewItem (see core/models.py).
+ROW_OUTPUT, ROW_INPUT, ROW_CONTEXT, ROW_FILE = 3, 4, 5, 10
+_TEXT_FIELDS = (("output", ROW_OUTPUT), ("input", ROW_INPUT), ("context", ROW_CONTEXT))
+_OVER = "the item's text is "
+
+
 def import_items(
     repo: Repository,
     path: Path,
@@ -448,11 +461,18 @@ def import_items(
     source: str | None = None,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    max_item_bytes: int = DEFAULT_MAX_ITEM_BYTES,
+    waiting: Callable[[str], None] | None = None,
 ) -> ImportResult:
-    """Import PATH in one transaction: every good line, or (on any error) nothing at all.
+    """Import PATH: every good line, or (on any error) nothing at all.
 
     With skip_invalid the good lines go in and the bad ones are returned.
     Items already present (same content) are counted as duplicates, not errors.
+    An item whose text is over MAX_ITEM_BYTES is a bad line.
+
+    The items are written in short chunks that annotators' labels slip in
+    between, invisible until the last one is in (store/item_import.py);
+    WAITING(who) is told when another import must finish first.
     """
     if source is not None and source not in SOURCES:
         raise InputError(f"--source {source!r} must be 'batch' or 'live'")
@@ -465,26 +485,31 @@ def import_items(
     skipped: list[InputError] = []  # id clashes found while writing (with --skip-invalid)
     read = inserted = 0
     batch: list[NewItem] = []
+    size = 0
     sink = skipped if skip_invalid else None
-    with repo.bulk_insert(), repo.transaction():
+    with repo.bulk_insert(), repo.item_import(waiting) as session:
         for items, bad in reader(path, defaults, now(), progress):
             errors.extend(bad)
             read += len(items)
+            items = _within_size(items, max_item_bytes, errors)
             if errors and not skip_invalid:
                 continue  # keep reading to report every bad line, but write nothing more
-            batch.extend(items)
-            if len(batch) >= BATCH:
-                inserted += _write(repo, batch, path, sink, errors)
-                batch = []
+            for item in items:
+                batch.append(item)
+                size += _text_chars(item)
+                if len(batch) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
+                    inserted += _write(session, batch, path, sink, errors)
+                    batch, size = [], 0
         if not errors or skip_invalid:
-            inserted += _write(repo, batch, path, sink, errors)
+            inserted += _write(session, batch, path, sink, errors)
         if errors and not skip_invalid:
             raise ManyInputErrors(errors)
         errors.extend(skipped)
         errors.sort(key=lambda e: e.line or 0)
-        read -= len(skipped)
+        read -= len(skipped) + sum(1 for e in errors if e.reason.startswith(_OVER))
         if read == 0:
             raise ManyInputErrors(errors) if errors else InputError("has no items", file=str(path))
+        session.publish()
     return ImportResult(
         file=str(path),
         read=read,
@@ -494,19 +519,56 @@ def import_items(
     )
 
 
-def _write(repo: Repository, batch: list[NewItem], path: Path,
+def _text_chars(item: NewItem) -> int:
+    """Characters of output, input and context (positions 3, 4 and 5 of a NewItem)."""
+    return len(item[3]) + len(item[4]) + len(item[5])
+
+
+def _within_size(items: list[NewItem], limit: int, errors: list[InputError]) -> list[NewItem]:
+    """ITEMS whose text (input, context and output) is at most LIMIT bytes in UTF-8;
+    each other one becomes an error naming its largest field."""
+    # A character is at most four bytes: most items are settled by their length alone.
+    if all(_text_chars(item) * 4 <= limit for item in items):
+        return items
+    kept: list[NewItem] = []
+    for item in items:
+        if _text_chars(item) * 4 <= limit:
+            kept.append(item)
+            continue
+        sizes = {
+            name: len(str(item[i]).encode("utf-8", "surrogatepass")) for name, i in _TEXT_FIELDS
+        }
+        total = sum(sizes.values())
+        if total <= limit:
+            kept.append(item)
+            continue
+        field = max(sizes, key=lambda name: sizes[name])
+        errors.append(
+            InputError(
+                f"{_OVER}{total:,} bytes ({field}: {sizes[field]:,}), over max_item_bytes = {limit:,}; "
+                "raise it with --max-item-bytes, TUI_ANNOTATE_MAX_ITEM_BYTES or max_item_bytes in "
+                "tui-annotate.toml",
+                file=str(item[ROW_FILE]),
+                line=int(item[ROW_LINE]),
+                field=field,
+            )
+        )
+    return kept
+
+
+def _write(session: ItemImport, batch: list[NewItem], path: Path,
            sink: list[InputError] | None, errors: list[InputError]) -> int:  # fmt: skip
     """_flush, with an id clash (when not skipping) added to ERRORS: the import then
     stops writing but reads on, to report every bad line at once."""
     try:
-        return _flush(repo, batch, path, sink)
+        return _flush(session, batch, path, sink)
     except InputError as exc:
         errors.append(exc)
         return 0
 
 
 def _flush(
-    repo: Repository, batch: list[NewItem], path: Path, skipped: list[InputError] | None
+    session: ItemImport, batch: list[NewItem], path: Path, skipped: list[InputError] | None
 ) -> int:
     """Insert a batch; an id that names other content in the database is an error.
 
@@ -515,7 +577,7 @@ def _flush(
     """
     while batch:
         try:
-            return repo.insert_items(batch, recoverable=skipped is not None)
+            return session.write(batch, recoverable=skipped is not None)
         except DuplicateItemId as exc:
             error = InputError(
                 f"id {exc.external_id!r} already names a different item (in the database, "

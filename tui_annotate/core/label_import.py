@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tui_annotate.core import jsonsafe, names, snapshot, source
+from tui_annotate.core.clock import now
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError, ManyInputErrors
 
 if TYPE_CHECKING:
+    from tui_annotate.store.label_stage import StagedLabel
     from tui_annotate.store.repository import Repository
 
 REQUIRED = ("item_id", "annotator", "score")
@@ -55,6 +56,28 @@ def read_labels(path: Path, fmt: str | None = None, *, check_names: bool = True)
     names to the rule of core.names, as for labels that enter a project;
     `agreement --file` reads names it only counts, and may pass False.
     """
+    rows, errors = [], []
+    for row in iter_labels(path, fmt, check_names=check_names):
+        if isinstance(row, InputError):
+            errors.append(row)
+        else:
+            rows.append(row)
+    if errors:
+        raise ManyInputErrors(errors)
+    if not rows:
+        raise InputError("has no labels", file=source.display_name(path))
+    return rows
+
+
+def iter_labels(
+    path: Path, fmt: str | None = None, *, check_names: bool = True
+) -> Iterator[LabelRow | InputError]:
+    """Each row of a label file, or the error of its line, read once as a stream.
+
+    A source that can't be read as labels at all (missing, a loop, binary,
+    not UTF-8) raises InputError instead. A FIFO or <(cmd) can't be re-read,
+    so nothing here seeks.
+    """
     name = source.display_name(path)
     source.check_path(path, "labels")
     fmt = fmt or FORMATS.get(path.suffix.lower())
@@ -63,34 +86,51 @@ def read_labels(path: Path, fmt: str | None = None, *, check_names: bool = True)
         raise InputError(
             f"can't tell the format{kind}: name it .jsonl or .csv, or pass --format", file=name
         )
-    with source.open_source(path, "labels") as f:  # once: a FIFO or <(cmd) can't be re-read
-        raw = f.read()
-    if not raw.strip():
-        raise InputError("is empty: no labels", file=name)
-    source.check_head(raw[: source.HEAD_BYTES], path, "labels")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError("is not valid UTF-8", file=name, line=line) from None
-    rows, errors = [], []
-    for line, data in _jsonl(text, name) if fmt == "jsonl" else _csv(text, name):
-        if isinstance(data, InputError):
-            errors.append(data)
-            continue
+    with source.open_source(path, "labels") as f:
+        head = f.read(source.HEAD_BYTES)
+        if not head.strip() and len(head) < source.HEAD_BYTES:
+            raise InputError("is empty: no labels", file=name)
+        source.check_head(head, path, "labels")
+        lines = _decoded(_byte_lines(head, f), name)
+        for line, data in _jsonl(lines, name) if fmt == "jsonl" else _csv(lines, name):
+            if isinstance(data, InputError):
+                yield data
+                continue
+            try:
+                yield _row(data, line, name, check_names=check_names)
+            except InputError as exc:
+                yield exc
+
+
+def _byte_lines(head: bytes, f: IO[bytes]) -> Iterator[bytes]:
+    """HEAD, then the rest of F, as lines with their line ends (read in blocks, never seeking)."""
+    pending = head
+    while True:
+        block = f.read(1 << 20)
+        if not block:
+            break
+        pending += block
+        parts = pending.split(b"\n")
+        pending = parts.pop()
+        for part in parts:
+            yield part + b"\n"
+    if pending:
+        yield pending
+
+
+def _decoded(raw_lines: Iterable[bytes], name: str) -> Iterator[str]:
+    """The lines as text, line ends kept; bad UTF-8 is an error naming its line."""
+    for number, raw in enumerate(raw_lines, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
         try:
-            rows.append(_row(data, line, name, check_names=check_names))
-        except InputError as exc:
-            errors.append(exc)
-    if errors:
-        raise ManyInputErrors(errors)
-    if not rows:
-        raise InputError("has no labels", file=name)
-    return rows
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("is not valid UTF-8", file=name, line=number) from None
 
 
-def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text, start=1):
         if not line.strip():
             continue
         try:
@@ -101,10 +141,10 @@ def _jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
             yield number, InputError(exc.reason, file=name, line=number, field=exc.field)
 
 
-def _csv(text: str, name: str) -> Iterator[tuple[int, Any]]:
+def _csv(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
     # Comments can be long; the csv module's default cap (128 KiB a field) raised csv.Error.
     csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(text)
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
@@ -184,52 +224,142 @@ def _kind(value: Any) -> str:
     )
 
 
-def import_labels(repo: Repository, path: Path, rubrics: dict[str, Rubric], default: str | None,
-                  fmt: str | None = None) -> int:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class LabelImportResult:
+    """What an import of labels did: rows read, labels appended, identical ones left alone."""
+
+    file: str
+    read: int
+    inserted: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.read - self.inserted
+
+
+#: Rows staged per transaction on the (temporary, private) staging table.
+STAGE_ROWS = 20_000
+
+
+def import_labels(
+    repo: Repository,
+    path: Path,
+    rubrics: Mapping[str, Rubric] | Callable[[str], Rubric | None],
+    default: str | None,
+    fmt: str | None = None,
+) -> LabelImportResult:
     """Append every label in PATH, or none: unknown items, rubrics or off-scale scores are errors.
 
-    RUBRICS maps the names the file may use to loaded rubrics; DEFAULT names
-    the rubric for rows without a `rubric` column.
+    RUBRICS maps the names the file may use to loaded rubrics (or finds one
+    by name, None if there is none); DEFAULT names the rubric for rows
+    without a `rubric` column. A label identical to one already in the
+    project is left alone and counted as a duplicate. The file is read once,
+    as a stream; nothing is visible until every label is in
+    (store/label_stage.py).
     """
-    rows = read_labels(path, fmt)
-    name = str(path)
+    find = rubrics.get if isinstance(rubrics, Mapping) else rubrics
+    name = source.display_name(path)
     errors: list[InputError] = []
-    ids = repo.item_ids_by_external({r.item_id for r in rows})
-    missing = sorted({r.item_id for r in rows} - set(ids))
-    if missing:
-        shown = ", ".join(repr(m) for m in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise InputError(f"unknown item ids: {shown}{more} (import the items first)",
-                         file=name, field="item_id")  # fmt: skip
-    events: list[dict[str, Any]] = []
-    for row in rows:
-        rubric_name = row.rubric or default
-        if not rubric_name:
-            errors.append(InputError("no rubric: add a rubric column or pass --rubric",
-                                     file=name, line=row.line, field="rubric"))  # fmt: skip
-            continue
-        rubric = rubrics.get(rubric_name)
-        if rubric is None:
-            errors.append(InputError(f"unknown rubric {rubric_name!r}", file=name, line=row.line,
-                                     field="rubric"))  # fmt: skip
-            continue
-        if not isinstance(row.score, int) or rubric.level_for(row.score) is None:
-            errors.append(InputError(f"{row.score!r} is not on the {rubric.name} scale "
-                                     f"{list(rubric.values)}", file=name, line=row.line,
-                                     field="score"))  # fmt: skip
-            continue
-        unknown = [t for t in row.tags if t not in {t.name for t in rubric.tags}]
-        if unknown:
-            errors.append(InputError(f"unknown tag {unknown[0]!r}", file=name, line=row.line,
-                                     field="tags"))  # fmt: skip
-            continue
-        events.append({
-            "item_id": ids[row.item_id], "rubric": rubric.name, "rubric_version": rubric.version,
-            "annotator": row.annotator, "score": row.score, "tags": row.tags,
-            "comment": row.comment, "meta": {"imported_from": name, "line": row.line},
-        })  # fmt: skip
-    if errors:
-        raise ManyInputErrors(errors)
-    for used in {e["rubric"] for e in events}:
-        snapshot.register(repo, rubrics[used])
-    return repo.append_imported_labels(events)
+    # Per rubric name: the rubric, its scale's scores and its tag names (None: unknown).
+    checks: dict[str, tuple[Rubric, frozenset[int], frozenset[str]] | None] = {}
+    used: dict[str, Rubric] = {}
+    batch: list[StagedLabel] = []
+    with repo.label_stage() as stage:
+        for row in iter_labels(path, fmt):
+            if isinstance(row, InputError):
+                errors.append(row)
+                continue
+            rubric_name = row.rubric or default
+            if not rubric_name:
+                errors.append(
+                    InputError(
+                        "no rubric: add a rubric column or pass --rubric",
+                        file=name,
+                        line=row.line,
+                        field="rubric",
+                    )
+                )
+                continue
+            if rubric_name not in checks:
+                found = find(rubric_name)
+                checks[rubric_name] = (
+                    None
+                    if found is None
+                    else (
+                        found,
+                        frozenset(v for v in found.values if found.level_for(v) is not None),
+                        frozenset(t.name for t in found.tags),
+                    )
+                )
+            check = checks[rubric_name]
+            if check is None:
+                errors.append(
+                    InputError(
+                        f"unknown rubric {rubric_name!r}", file=name, line=row.line, field="rubric"
+                    )
+                )
+                continue
+            rubric, scores, tag_names = check
+            score = row.score
+            if type(score) is not int or score not in scores:
+                errors.append(
+                    InputError(
+                        f"{score!r} is not on the {rubric.name} scale {list(rubric.values)}",
+                        file=name,
+                        line=row.line,
+                        field="score",
+                    )
+                )
+                continue
+            if row.tags:
+                unknown = [t for t in row.tags if t not in tag_names]
+                if unknown:
+                    errors.append(
+                        InputError(
+                            f"unknown tag {unknown[0]!r}", file=name, line=row.line, field="tags"
+                        )
+                    )
+                    continue
+                tags = _JSON.encode(list(row.tags))
+            else:
+                tags = "[]"
+            if errors:
+                continue  # read on to report every bad line, but stage nothing more
+            used[rubric.name] = rubric
+            batch.append(
+                (
+                    row.line,
+                    row.item_id,
+                    rubric.name,
+                    rubric.version,
+                    row.annotator,
+                    score,
+                    tags,
+                    row.comment,
+                )
+            )
+            if len(batch) >= STAGE_ROWS:
+                stage.add(batch)
+                batch = []
+        if errors:
+            raise ManyInputErrors(errors)
+        stage.add(batch)
+        if stage.rows == 0:
+            raise InputError("has no labels", file=name)
+        missing, count = stage.unknown_items(10)
+        if missing:
+            shown = ", ".join(repr(m) for m in missing)
+            more = f" and {count - len(missing)} more" if count > len(missing) else ""
+            raise InputError(
+                f"unknown item ids: {shown}{more} (import the items first)",
+                file=name,
+                field="item_id",
+            )
+        for rubric in used.values():
+            snapshot.register(repo, rubric)
+        inserted = stage.publish(now(), name)
+        return LabelImportResult(file=name, read=stage.rows, inserted=inserted)
+
+
+# The tags column as Repository.append_event writes it (json.dumps' default separators).
+_JSON = json.JSONEncoder()

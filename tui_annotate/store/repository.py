@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
@@ -23,12 +24,14 @@ from tui_annotate.core.models import (
     NewItem,
 )
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
-from tui_annotate.store.db import connect, refuses_writes
+from tui_annotate.store.db import BUSY_TIMEOUT_MS, connect, refuses_writes
 from tui_annotate.store.queue import QueueQueries
 
 if TYPE_CHECKING:
     from tui_annotate.store.export import ExportQueries
+    from tui_annotate.store.item_import import ItemImport
     from tui_annotate.store.judge import JudgeStore
+    from tui_annotate.store.label_stage import LabelStage
     from tui_annotate.store.rounds import RoundStore
 
 JUDGE_PREFIX = "judge:"
@@ -136,6 +139,18 @@ class Repository(QueueQueries):
 
         return JudgeStore(self)
 
+    def item_import(self, waiting: Callable[[str], None] | None = None) -> ItemImport:
+        """An import's session: chunks invisible until published (store/item_import.py)."""
+        from tui_annotate.store.item_import import ItemImport
+
+        return ItemImport(self, waiting)
+
+    def label_stage(self) -> LabelStage:
+        """Labels from elsewhere, staged unseen and appended at once (store/label_stage.py)."""
+        from tui_annotate.store.label_stage import LabelStage
+
+        return LabelStage(self)
+
     @property
     def exports(self) -> ExportQueries:
         """Export's streaming read of a rubric's labels (SQL in store/export.py)."""
@@ -164,10 +179,7 @@ class Repository(QueueQueries):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT: the write lock up front, so no deadlock on upgrade."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _store_error(self.path, exc) from None
+        self.begin_immediate()
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -181,6 +193,30 @@ class Repository(QueueQueries):
         except sqlite3.OperationalError as exc:
             self._rollback()
             raise _store_error(self.path, exc) from None
+
+    def begin_immediate(self) -> None:
+        """Take the write lock, polling about every millisecond while another writer has it.
+
+        SQLite's own busy handler sleeps longer and longer between tries (up to
+        100 ms each): against an import that commits a chunk every few tens of
+        milliseconds and pauses a moment between chunks, it would keep waking
+        up inside the next chunk. Polling this finely catches the pause.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            pause = 0.0005
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() > deadline:
+                        raise _store_error(self.path, exc) from None
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.002)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def bulk_insert(self) -> Iterator[None]:
@@ -208,15 +244,22 @@ class Repository(QueueQueries):
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def columns(self, table: str) -> list[str]:
-        return [c.name for c in self.db.table(table).columns]
+        """A table's or a view's columns (`items` is a view since m005)."""
+        return [
+            str(r[1]) for r in self.conn.execute("SELECT * FROM pragma_table_info(?)", (table,))
+        ]
 
     def tables(self) -> list[str]:
-        return sorted(self.db.table_names())
+        """Tables, and views that stand for one (`items`)."""
+        return sorted(self.db.table_names() + self.db.view_names())
 
     # -- items ----------------------------------------------------------------
 
     def insert_items(self, items: Sequence[NewItem], *, recoverable: bool = False) -> int:
         """Insert a batch inside the caller's transaction; return how many were new.
+
+        The rows go above the visibility watermark: nobody sees them until the
+        import publishes (store/item_import.py).
 
         Content duplicates are ignored; an external id reused for different
         content raises DuplicateItemId naming the offending item. RECOVERABLE
@@ -226,7 +269,7 @@ class Repository(QueueQueries):
         without a savepoint's undo journal, which costs a fifth of the time.
         """
         sql = (
-            "INSERT INTO items (external_id, content_hash, rank, output, input, context,"
+            "INSERT INTO items_all (external_id, content_hash, rank, output, input, context,"
             " prompt, prompt_version, source, metadata, import_file, import_line, imported_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content_hash) DO NOTHING"
         )
@@ -560,6 +603,11 @@ def _label_filters(
         sql += f" AND s.annotator IN ({','.join('?' * len(annotators))})"
         args = [*args, *annotators]
     return sql, args
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc)
+    return "locked" in message or "busy" in message
 
 
 def _store_error(path: str, exc: sqlite3.OperationalError) -> StoreError:

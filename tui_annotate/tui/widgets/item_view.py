@@ -9,6 +9,7 @@ from textual.content import Content
 from tui_annotate.core.models import Item
 from tui_annotate.core.textsafe import readable_json, visible
 from tui_annotate.tui.widgets.partial_static import PartialStatic
+from tui_annotate.tui.widgets.windowed_text import WINDOWED_CHARS, WindowedText
 
 
 class ItemSection(PartialStatic):
@@ -55,7 +56,7 @@ class ItemView(Vertical):
         for name, text in (("input", item.input), ("context", readable_json(item.context))):
             box = self.query_one(f"#{name}-box", SectionBox)
             box.display = bool(text.strip())
-            self.query_one(f"#{name}", ItemSection).show_text(text)
+            self._show_section(name, text)
             box.scroll_home(animate=False)
         self._output = item.output
         self._show_output()
@@ -74,11 +75,12 @@ class ItemView(Vertical):
     def _show_output(self) -> None:
         plain = self.query_one("#output", ItemSection)
         box = self.query_one("#output-box", SectionBox)
-        title = "output (markdown)" if self.markdown else "output"
+        huge = len(self._output) > WINDOWED_CHARS  # shown windowed, as plain text
+        title = "output (markdown)" if self.markdown and not huge else "output"
         if box.border_title != title:  # setting it repaints the whole box, border and all
             box.border_title = title
         rendered = box.query("#output-md").first() if box.query("#output-md") else None
-        if self.markdown:
+        if self.markdown and not huge:
             # Markdown syntax is honoured here, but control characters still are not.
             text = visible(self._output)
             plain.display = False
@@ -93,5 +95,25 @@ class ItemView(Vertical):
         else:
             if rendered is not None:
                 rendered.display = False
-            plain.show_text(self._output)
-            plain.display = True
+            self._show_section("output", self._output)
+
+    def _show_section(self, name: str, text: str) -> None:
+        """TEXT in section NAME: in its Static, or windowed when very long (windowed_text.py)."""
+        plain = self.query_one(f"#{name}", ItemSection)
+        box = self.query_one(f"#{name}-box", SectionBox)
+        found = box.query(f"#{name}-long")
+        windowed = found.first(WindowedText) if found else None
+        if len(text) > WINDOWED_CHARS:
+            if windowed is None:
+                windowed = WindowedText(id=f"{name}-long")
+                box.mount(windowed)
+            plain.show_text("")
+            plain.display = False
+            windowed.show_text(text)
+            windowed.display = True
+            return
+        if windowed is not None and windowed.display:
+            windowed.clear()
+            windowed.display = False
+        plain.show_text(text)
+        plain.display = True
