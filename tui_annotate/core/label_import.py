@@ -104,16 +104,13 @@ def iter_labels(
 
 def _byte_lines(head: bytes, f: IO[bytes]) -> Iterator[bytes]:
     """HEAD, then the rest of F, as lines with their line ends (read in blocks, never seeking)."""
-    pending = head
-    while True:
-        block = f.read(1 << 20)
-        if not block:
-            break
-        pending += block
-        parts = pending.split(b"\n")
+    pending, block = b"", head
+    while block:
+        parts = (pending + block).split(b"\n")
         pending = parts.pop()
         for part in parts:
             yield part + b"\n"
+        block = f.read(1 << 20)
     if pending:
         yield pending
 
