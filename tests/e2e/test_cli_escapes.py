@@ -130,7 +130,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         with repo.transaction():
             for n, (item_id,) in enumerate(repo.conn.execute("SELECT id FROM items").fetchall()):
                 repo.conn.execute(
-                    "UPDATE items SET external_id = ? WHERE id = ?", (evil(f"item{n}"), item_id)
+                    "UPDATE items_all SET external_id = ? WHERE id = ?", (evil(f"item{n}"), item_id)
                 )
         _round(repo, "faithfulness", close=True, scores=(0, 2))
         _round(repo, "helpfulness", close=False, scores=(1, 3))
