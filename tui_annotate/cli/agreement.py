@@ -11,7 +11,6 @@ import click
 from tui_annotate.cli.context import Context, errors_to_exit, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
-from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
 
@@ -87,8 +86,7 @@ def agreement(
             threshold=pass_at,
         )
     else:
-        if not obj.db_path.exists():
-            raise InputError(f"no database at {obj.db_path}")
+        obj.require_db()
         with obj.repo(readonly=True) as repo:
             if rubric_name is None:
                 rubric_name = agreement_report.only_rubric(repo, round_id)
@@ -128,8 +126,7 @@ def _judge_agreement(
 ) -> None:
     from tui_annotate.core import agreement_report, judge_report
 
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path}")
+    obj.require_db()
     with obj.repo(readonly=True) as repo:
         rubric = obj.rubric(rubric_name or agreement_report.only_rubric(repo, None))
         data = judge_report.judge_vs_humans(

@@ -13,7 +13,7 @@ from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
 from tui_annotate.core import gate, ingest, names, snapshot
 from tui_annotate.core.models import Round
-from tui_annotate.errors import AnnotateError, InputError
+from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 
 SAMPLE_ITEMS = Path(__file__).parent.parent / "data" / "sample_items.jsonl"
@@ -114,8 +114,7 @@ def annotate(
 ) -> None:
     """Open the annotation app: rate items with one key each."""
     name = access.annotator_name(annotator, obj.settings)
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
+    obj.require_db(" (import items first, or pass --db)")
     _open_app(
         obj,
         obj.db_path,

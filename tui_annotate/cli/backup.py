@@ -24,8 +24,7 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
     A plain `cp` of the .db file misses every label still in its -wal file;
     this copies one consistent snapshot, the WAL included, into one file.
     """
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path}")
+    obj.require_db()
     # SQLite writes a database page by page into a file it can reopen; a device
     # or a pipe can't hold one, so they are refused rather than half-written.
     path = outfile.refuse_unless_file(dest, "backup writes a database, which needs a regular file")

@@ -52,6 +52,11 @@ class Context:
         chosen = self._rubrics_dir or self.settings.rubrics
         return Path(chosen) if chosen else None
 
+    def require_db(self, hint: str = "") -> None:
+        """Refuse (exit 2) when the database is missing, rather than create an empty one."""
+        if not self.db_path.exists():
+            raise InputError(f"no database at {self.db_path}{hint}")
+
     def rubric_dirs(self) -> list[Path]:
         return rubrics.search_path(self.rubrics_dir)
 

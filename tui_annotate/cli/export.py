@@ -55,8 +55,7 @@ def export(
     from tui_annotate.cli import export_parts
     from tui_annotate.core import export as exporter
 
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path}")
+    obj.require_db()
     loaded = obj.rubric(rubric_name)
     if fmt is None:
         fmt = (

@@ -11,7 +11,7 @@ from tui_annotate.cli.context import Context, errors_to_exit, lead_only
 from tui_annotate.cli.output import say
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import source
-from tui_annotate.errors import InputError, NotFound
+from tui_annotate.errors import NotFound
 from tui_annotate.render import plural
 
 
@@ -40,8 +40,7 @@ def import_labels_cmd(
     """
     from tui_annotate.core import label_import
 
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import the items first)")
+    obj.require_db(" (import the items first)")
     # The file is read once, by import_labels (a FIFO or <(cmd) can't be read twice), so
     # the rubrics it names are loaded as it asks for them.
     with obj.repo() as repo:

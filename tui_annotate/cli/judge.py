@@ -129,8 +129,7 @@ def judge(
         timeout=timeout,
         retries=retries,
     )
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first)")
+    obj.require_db(" (import items first)")
     with obj.repo() as repo:
         if dry_run:
             work = judging.plan(repo, rubric, config)

@@ -100,8 +100,7 @@ def serve(
             f"(ssh -L {port}:127.0.0.1:{port} HOST), or pass --allow-remote",
             field="--host",
         )
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
+    obj.require_db(" (import items first, or pass --db)")
     obj.rubric(rubric_name)  # an unknown or broken rubric fails here, not in every browser tab
 
     argv = [sys.executable, "-m", "tui_annotate", "--db", str(obj.db_path.resolve())]

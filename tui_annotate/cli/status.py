@@ -9,7 +9,6 @@ from tui_annotate.cli.output import emit_json
 from tui_annotate.cli.printers import print_status
 from tui_annotate.core import report
 from tui_annotate.core import rubric as rubrics
-from tui_annotate.errors import InputError
 
 
 @click.command()
@@ -18,8 +17,7 @@ from tui_annotate.errors import InputError
 @errors_to_exit
 def status(obj: Context, as_json: bool) -> None:
     """Items, labels per rubric and annotator, and what is left to label."""
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
+    obj.require_db(" (import items first, or pass --db)")
     names = sorted(rubrics.discover(obj.rubric_dirs()))
     with obj.repo(readonly=True) as repo:
         data = report.status(repo, names)
