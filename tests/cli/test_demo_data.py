@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SAMPLE
-from tui_annotate import cli as cli_module
+from tui_annotate.cli import annotate as annotate_cmd
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def items() -> list[dict[str, Any]]:
 
 
 def test_the_demo_command_uses_this_sample() -> None:
-    assert cli_module.SAMPLE_ITEMS.resolve() == SAMPLE.resolve()
+    assert annotate_cmd.SAMPLE_ITEMS.resolve() == SAMPLE.resolve()
 
 
 def test_about_forty_items(items: list[dict[str, Any]]) -> None:

@@ -1,8 +1,10 @@
-"""Commands for the LLM judge: judge, route (agreement --judge lives with agreement)."""
+"""`judge` and `route`: the LLM judge labels items, and its hard cases go to people.
+
+(`agreement --judge`, the judge measured against people, lives with `agreement`.)
+"""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import sys
 import time
@@ -10,14 +12,14 @@ from typing import Any
 
 import click
 
-from tui_annotate.cli import Context, emit_json, errors_to_exit, lead_only, main
-from tui_annotate.cli.output import say
+from tui_annotate.cli.context import Context, errors_to_exit, lead_only
+from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
 
-@main.command()
+@click.command()
 @click.option("--rubric", "rubric_name", required=True, help="The rubric the judge applies.")
 @click.option("--model", required=True, help="Model name, as the endpoint knows it.")
 @click.option(
@@ -86,10 +88,26 @@ from tui_annotate.render import plural
 @errors_to_exit
 @lead_only("judge")
 @stops_cleanly("stopped: the judgements made so far are saved; run the same command to continue")
-def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, concurrency: int,
-          limit: int | None, which: str, samples: int, temperature: float | None,
-          no_structured: bool, no_logprobs: bool, timeout: float, retries: int, dry_run: bool,
-          batch: bool, resume_id: str | None, poll_seconds: float, as_json: bool) -> None:  # fmt: skip
+def judge(
+    obj: Context,
+    rubric_name: str,
+    model: str,
+    base_url: str | None,
+    concurrency: int,
+    limit: int | None,
+    which: str,
+    samples: int,
+    temperature: float | None,
+    no_structured: bool,
+    no_logprobs: bool,
+    timeout: float,
+    retries: int,
+    dry_run: bool,
+    batch: bool,
+    resume_id: str | None,
+    poll_seconds: float,
+    as_json: bool,
+) -> None:
     """Label items with an LLM judge (labels from annotator judge:MODEL).
 
     The key comes from OPENAI_API_KEY and is never stored. Finished and cached
@@ -99,13 +117,19 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
 
     rubric = obj.rubric(rubric_name)
     config = judging.JudgeConfig(
-        model=model, base_url=base_url, concurrency=concurrency, limit=limit, items=which,
-        samples=samples, structured=not no_structured, logprobs=not no_logprobs,
+        model=model,
+        base_url=base_url,
+        concurrency=concurrency,
+        limit=limit,
+        items=which,
+        samples=samples,
+        structured=not no_structured,
+        logprobs=not no_logprobs,
         temperature=temperature if temperature is not None else (1.0 if samples > 1 else 0.0),
-        timeout=timeout, retries=retries,
-    )  # fmt: skip
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first)")
+        timeout=timeout,
+        retries=retries,
+    )
+    obj.require_db(" (import items first)")
     with obj.repo() as repo:
         if dry_run:
             work = judging.plan(repo, rubric, config)
@@ -132,15 +156,22 @@ def judge(obj: Context, rubric_name: str, model: str, base_url: str | None, conc
         if batch or resume_id:
             from tui_annotate.core import judge_batch
 
-            summary = judge_batch.run_batch(repo, rubric, config, resume_id=resume_id,
-                                            poll_seconds=poll_seconds,
-                                            say=lambda m: say(m, err=True))  # fmt: skip
+            summary = judge_batch.run_batch(
+                repo,
+                rubric,
+                config,
+                resume_id=resume_id,
+                poll_seconds=poll_seconds,
+                say=lambda m: say(m, err=True),
+            )
             if as_json:
                 emit_json(summary)
             else:
-                say(f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
+                say(
+                    f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
                     f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
-                    "failed")  # fmt: skip
+                    "failed"
+                )
             if (
                 summary["invalid"]
                 or summary["failed"]
@@ -175,34 +206,51 @@ def _say(message: str) -> None:
 
 def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> Any:
     """The run under a progress bar with rate, errors and tokens; Ctrl-C stops it cleanly."""
+    import asyncio  # here, not at the top: every command would pay for it at start-up
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tui_annotate.core import judge as judging
 
     stats = judging.RunStats()
-    columns = (TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[rate]} · {task.fields[errors]} errors · "
-                          "{task.fields[tokens]} tokens"))  # fmt: skip
-    with Progress(*columns, disable=quiet or not sys.stderr.isatty(),
-                  console=None, transient=False) as bar:  # fmt: skip
+    columns = (
+        TextColumn("judging"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn(
+            "{task.fields[rate]} · {task.fields[errors]} errors · {task.fields[tokens]} tokens"
+        ),
+    )
+    with Progress(
+        *columns, disable=quiet or not sys.stderr.isatty(), console=None, transient=False
+    ) as bar:
         task = bar.add_task("judge", total=None, rate="—/s", errors=0, tokens=0)
 
         def update(s: judging.RunStats) -> None:
             elapsed = max(1e-9, time.monotonic() - s.started)
-            bar.update(task, total=s.total, completed=s.done, rate=f"{s.judged / elapsed:.1f}/s",
-                       errors=s.failed + s.invalid,
-                       tokens=f"{s.prompt_tokens + s.completion_tokens:,}")  # fmt: skip
+            bar.update(
+                task,
+                total=s.total,
+                completed=s.done,
+                rate=f"{s.judged / elapsed:.1f}/s",
+                errors=s.failed + s.invalid,
+                tokens=f"{s.prompt_tokens + s.completion_tokens:,}",
+            )
 
         try:
             asyncio.run(judging.run(repo, rubric, config, progress=update, stats=stats, say=_say))
         except KeyboardInterrupt:
-            say(f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
-                "run the same command again to continue", err=True)  # fmt: skip
+            say(
+                f"\nstopped: {stats.judged + stats.cached} judged so far are saved; "
+                "run the same command again to continue",
+                err=True,
+            )
             sys.exit(130)
     return stats
 
 
-@main.command()
+@click.command()
 @click.option("--rubric", "rubric_name", required=True, help="The rubric.")
 @click.option("--model", default=None, help="The judge [default: the only judge on the rubric].")
 @click.option(
@@ -224,16 +272,24 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
 @click.pass_obj
 @errors_to_exit
 @lead_only("route")
-def route(obj: Context, rubric_name: str, model: str | None, confidence_below: float,
-          sample: float, seed: int, as_json: bool) -> None:  # fmt: skip
+def route(
+    obj: Context,
+    rubric_name: str,
+    model: str | None,
+    confidence_below: float,
+    sample: float,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Send the judge's hard cases to people: low confidence, disagreement with a human,
     and a random share of the rest. The annotation app serves routed items first."""
     from tui_annotate.core import routing
 
     rubric = obj.rubric(rubric_name)
     with obj.repo() as repo:
-        summary = routing.route(repo, rubric, model=model, confidence_below=confidence_below,
-                                sample=sample, seed=seed)  # fmt: skip
+        summary = routing.route(
+            repo, rubric, model=model, confidence_below=confidence_below, sample=sample, seed=seed
+        )
     if as_json:
         emit_json(summary)
         return

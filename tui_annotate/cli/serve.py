@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from tui_annotate import access
-from tui_annotate.cli import OVERLAP, Context, errors_to_exit, main
+from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit
 from tui_annotate.cli.output import say
 from tui_annotate.errors import InputError
 
@@ -67,7 +67,7 @@ def _server(command: str, host: str, port: int, public_url: str, title: str) -> 
     return cls(command, host=host, port=port, public_url=public_url, title=title)
 
 
-@main.command()
+@click.command()
 @click.option("--rubric", "rubric_name", required=True, help="The rubric to rate against.")
 @OVERLAP
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
@@ -81,8 +81,9 @@ def _server(command: str, host: str, port: int, public_url: str, title: str) -> 
 )
 @click.pass_obj
 @errors_to_exit
-def serve(obj: Context, rubric_name: str, overlap: int | None, host: str, port: int,
-          allow_remote: bool) -> None:  # fmt: skip
+def serve(
+    obj: Context, rubric_name: str, overlap: int | None, host: str, port: int, allow_remote: bool
+) -> None:
     """Open the annotation app in a web browser (textual-serve), as your login.
 
     For annotators who prefer a browser: each browser tab runs its own
@@ -99,8 +100,7 @@ def serve(obj: Context, rubric_name: str, overlap: int | None, host: str, port: 
             f"(ssh -L {port}:127.0.0.1:{port} HOST), or pass --allow-remote",
             field="--host",
         )
-    if not obj.db_path.exists():
-        raise InputError(f"no database at {obj.db_path} (import items first, or pass --db)")
+    obj.require_db(" (import items first, or pass --db)")
     obj.rubric(rubric_name)  # an unknown or broken rubric fails here, not in every browser tab
 
     argv = [sys.executable, "-m", "tui_annotate", "--db", str(obj.db_path.resolve())]

@@ -1,0 +1,77 @@
+"""The CLI's layout holds: a command is found from its file name, and the modules form no cycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import grimp
+import pytest
+
+from tui_annotate import cli
+from tui_annotate.cli import group
+from tui_annotate.cli.group import COMMANDS, main
+
+CLI_DIR = Path(cli.__file__).parent
+#: The commands that live beside another: `import` can't be a module name; `demo` opens the
+#: annotate app; `route` hands on the judge's labels.
+BESIDE = {"import": "import_items", "demo": "annotate", "route": "judge"}
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph("tui_annotate", exclude_type_checking_imports=False)
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_a_command_lives_in_the_module_named_after_it(name: str) -> None:
+    command = main.commands[name]
+    assert command.callback is not None
+    expected = BESIDE.get(name, name.replace("-", "_"))
+    assert command.callback.__module__ == f"tui_annotate.cli.{expected}"
+
+
+def test_every_command_is_registered_once_in_the_group_module() -> None:
+    assert sorted(c.name or "" for c in COMMANDS) == sorted(main.commands)
+    assert len(COMMANDS) == len(main.commands)
+
+
+def _cli_imports(graph: grimp.ImportGraph) -> dict[str, set[str]]:
+    modules = {
+        m for m in graph.modules if m == "tui_annotate.cli" or m.startswith("tui_annotate.cli.")
+    }
+    return {m: graph.find_modules_directly_imported_by(m) & modules for m in modules}
+
+
+def test_command_modules_never_import_the_group(graph: grimp.ImportGraph) -> None:
+    importers = {m for m, imported in _cli_imports(graph).items() if group.__name__ in imported}
+    assert importers == {"tui_annotate.cli"}
+    assert not {m for m, imported in _cli_imports(graph).items() if "tui_annotate.cli" in imported}
+
+
+def test_no_import_cycle_within_the_cli(graph: grimp.ImportGraph) -> None:
+    """Type-checking imports included: a cycle hidden behind TYPE_CHECKING still tangles."""
+    edges = _cli_imports(graph)
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module in done:
+            return
+        for imported in sorted(edges[module]):
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in sorted(edges):
+        visit(module, ())
+    assert "tui_annotate.cli.group" in done
+
+
+def test_no_cli_file_over_400_lines() -> None:
+    long = {p.name: n for p in CLI_DIR.glob("*.py") if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
+
+
+def test_the_group_is_the_entry_point() -> None:
+    assert isinstance(cli.main, click.Group)
+    assert cli.main is main

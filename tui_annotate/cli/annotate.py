@@ -1,0 +1,151 @@
+"""`annotate` and `demo`: open the annotation app (the TUI loads only here, when it opens)."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+
+import click
+
+from tui_annotate import access
+from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
+from tui_annotate.cli.output import say
+from tui_annotate.core import gate, ingest, names, snapshot
+from tui_annotate.core.models import Round
+from tui_annotate.errors import AnnotateError
+from tui_annotate.store.repository import Repository
+
+SAMPLE_ITEMS = Path(__file__).parent.parent / "data" / "sample_items.jsonl"
+DEMO_RUBRIC = "faithfulness"
+
+
+def _open_app(
+    obj: Context,
+    db_path: Path,
+    rubric_name: str,
+    annotator: str,
+    overlap: int,
+    show_prompt_version: bool,
+    allow_uncalibrated: bool = False,
+) -> None:
+    loaded = obj.rubric(rubric_name)
+    repo, readonly_reason = Repository.open_or_browse(db_path)
+    repo.lease_seconds = obj.settings.lease_seconds
+    try:
+        decision = gate.decide(
+            repo,
+            loaded,
+            annotator,
+            require_calibration=obj.settings.require_calibration,
+            allow_uncalibrated=allow_uncalibrated,
+            lead=access.is_lead(obj.settings),
+        )
+        if not decision.allowed:
+            if decision.results is not None:
+                _show_results_first(repo, annotator, decision.results)
+            fail(decision.message, code=1)
+        if readonly_reason is None:
+            snapshot.register(repo, loaded)
+        else:
+            say(
+                f"warning: {readonly_reason}; opening it read-only for "
+                "browsing: nothing will be saved",
+                err=True,
+            )
+        if repo.get_setting("show_prompt_version") == "true":
+            show_prompt_version = True
+        calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
+        from tui_annotate.tui.app import AnnotateApp  # the TUI loads only when it opens
+
+        app = AnnotateApp(
+            repo=repo,
+            rubric=loaded,
+            annotator=annotator,
+            overlap=overlap,
+            show_prompt_version=show_prompt_version,
+            calibration_only=decision.calibration_only,
+            uncalibrated=decision.uncalibrated,
+            # Drift is measured once a team calibrates; a solo user keeps a plain overlap.
+            drift_permille=round(obj.settings.drift_share * 1000) if calibrated_rubric else 0,
+            readonly_reason=readonly_reason,
+        )
+        app.run()
+    finally:
+        repo.close()
+
+
+def _show_results_first(repo: Repository, annotator: str, round_: Round) -> None:
+    """A member of a closed round sees its results once before being refused, as the app
+    shows them once before the queue (README: Calibration)."""
+    from tui_annotate.tui.results import ResultsApp
+
+    ResultsApp(round_.result).run()
+    key = gate.RESULTS_SEEN.format(annotator=annotator, round_id=round_.id)
+    with contextlib.suppress(AnnotateError):  # read-only database: shown again next time
+        repo.set_setting(key, "1")
+
+
+@click.command()
+@click.option(
+    "--annotator",
+    default=None,
+    help="Your name on the labels [default: your login; a team project can turn this off].",
+)
+@click.option("--rubric", "rubric_name", required=True, help="The rubric to rate against.")
+@OVERLAP
+@click.option(
+    "--show-prompt-version", is_flag=True, help="Show items' prompt versions (unblinds them)."
+)
+@click.option(
+    "--allow-uncalibrated",
+    is_flag=True,
+    help="Let an annotator without a passed calibration round through (recorded on the labels).",
+)
+@click.pass_obj
+@errors_to_exit
+def annotate(
+    obj: Context,
+    annotator: str | None,
+    rubric_name: str,
+    overlap: int | None,
+    show_prompt_version: bool,
+    allow_uncalibrated: bool,
+) -> None:
+    """Open the annotation app: rate items with one key each."""
+    name = access.annotator_name(annotator, obj.settings)
+    obj.require_db(" (import items first, or pass --db)")
+    _open_app(
+        obj,
+        obj.db_path,
+        rubric_name,
+        name,
+        overlap or obj.settings.overlap,
+        show_prompt_version or obj.settings.show_prompt_version,
+        allow_uncalibrated,
+    )
+
+
+@click.command()
+@click.option(
+    "--rubric",
+    "rubric_name",
+    default=DEMO_RUBRIC,
+    show_default=True,
+    help="The rubric to rate the sample against.",
+)
+@click.option("--annotator", default=None, help="Your name [default: your login].")
+@click.pass_obj
+@errors_to_exit
+def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
+    """Open the app on a bundled sample project (a support assistant's answers) in a fresh database."""
+    folder = Path(tempfile.mkdtemp(prefix="tui-annotate-demo-"))
+    db_path = folder / "annotations.db"
+    with Repository.open(db_path) as repo:
+        ingest.import_items(repo, SAMPLE_ITEMS)
+    try:
+        name = names.check(annotator or access.login_name(), field="--annotator")
+        _open_app(obj, db_path, rubric_name, name, 1, True)
+    finally:
+        say(f"Demo database: {db_path}")
+        say(f"Export it: tui-annotate --db {db_path} export --rubric {rubric_name}")
