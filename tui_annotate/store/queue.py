@@ -17,6 +17,19 @@ from tui_annotate.core.models import ClaimRequest
 #: A claim that still counts: held for good (labelled) or on a lease not yet run out.
 LIVE = "(a.lease_until IS NULL OR a.lease_until > :now)"
 
+#: A judge's current rating on RUBRIC (alias j): add `AND j.item_id = …`. The terms match
+#: the partial index's WHERE word for word, as SQLite needs to use it.
+JUDGED_BY_ANY = (
+    "SELECT 1 FROM label_state j INDEXED BY label_state_judged WHERE j.rubric = :rubric"
+    " AND j.annotator LIKE 'judge:%' AND j.state = 'rated'"
+)
+
+#: A person's current rating on RUBRIC (alias h): add `AND h.item_id = …`.
+RATED_BY_HUMAN = (
+    "SELECT 1 FROM label_state h INDEXED BY label_state_human WHERE h.rubric = :rubric"
+    " AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated'"
+)
+
 
 class QueueQueries:
     """Claims and counts; the caller (Repository) provides the connection and transactions.
@@ -103,31 +116,35 @@ class QueueQueries:
     # rated or skipped it, fewer than OVERLAP others hold it (one more for the
     # drift share, picked by rank so it is the same items for everyone), and
     # it is not in an open calibration round of the rubric.
+    #
+    # Each test is one index seek per item, whatever the statistics say: the
+    # label_state ones name their index (see migration m006), since on a
+    # database never ANALYZEd SQLite took label_state's primary key by its
+    # `rubric` prefix and read every label of the rubric for every item.
+    # The cheap tests that rule most items out come first.
     _ELIGIBLE = (
         " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+        # An item an LLM judge labelled is the judge's, unless it was routed to people.
+        f" AND (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
+        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE})"
         "   < :overlap + (i.rank % 1000 < :drift)"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
-        # An item an LLM judge labelled is the judge's, unless it was routed to people.
-        " AND (NOT EXISTS (SELECT 1 FROM label_state j WHERE j.rubric = :rubric"
-        "   AND j.item_id = i.id AND j.annotator LIKE 'judge:%' AND j.state = 'rated')"
-        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
     )
 
     # A routed item wants one human label made after it was routed (a second opinion,
     # when the judge disagreed with a first): so the people who labelled it before
     # don't count against the overlap, only those holding it now without a label.
+    # (label_state.event_id is the id of the label that set the state.)
     _ROUTED_ELIGIBLE = (
         " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
-        " AND NOT EXISTS (SELECT 1 FROM label_state h JOIN labels l ON l.id = h.event_id"
-        "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
-        "   AND h.annotator NOT LIKE 'judge:%' AND l.id > rt.after_label)"
+        f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id AND h.event_id > rt.after_label)"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE} AND NOT EXISTS ("
         "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"

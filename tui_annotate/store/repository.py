@@ -24,7 +24,7 @@ from tui_annotate.core.models import (
 )
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
 from tui_annotate.store.db import connect, refuses_writes
-from tui_annotate.store.queue import QueueQueries
+from tui_annotate.store.queue import RATED_BY_HUMAN, QueueQueries
 
 if TYPE_CHECKING:
     from tui_annotate.store.judge import JudgeStore
@@ -502,18 +502,42 @@ class Repository(QueueQueries):
         ]
 
     def items_unlabeled(self, rubric: str) -> int:
-        """Items with no current human label on RUBRIC."""
+        """Items with no current human label on RUBRIC (one index seek per item)."""
         return int(
             self.conn.execute(
-                "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
-                " WHERE s.rubric = ? AND s.item_id = i.id AND s.state = 'rated'"
-                f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%')",
-                (rubric,),
+                f"SELECT count(*) FROM items i WHERE NOT EXISTS ({RATED_BY_HUMAN}"
+                " AND h.item_id = i.id)",
+                {"rubric": rubric},
             ).fetchone()[0]
         )
 
     def rubrics_in_use(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")]
+        """Rubrics with labels: one seek per rubric along labels_by_annotator, not a scan."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE used (name) AS ("
+                "  SELECT min(rubric) FROM labels"
+                "  UNION ALL SELECT (SELECT min(rubric) FROM labels WHERE rubric > used.name)"
+                "  FROM used WHERE used.name IS NOT NULL)"
+                " SELECT name FROM used WHERE name IS NOT NULL ORDER BY 1"
+            )
+        ]
+
+    def annotators(self, rubric: str) -> list[str]:
+        """Everyone with a label state on RUBRIC: one seek each along label_state's key."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE who (name) AS ("
+                "  SELECT min(annotator) FROM label_state WHERE rubric = :rubric"
+                "  UNION ALL SELECT (SELECT min(annotator) FROM label_state"
+                "    WHERE rubric = :rubric AND annotator > who.name)"
+                "  FROM who WHERE who.name IS NOT NULL)"
+                " SELECT name FROM who WHERE name IS NOT NULL ORDER BY 1",
+                {"rubric": rubric},
+            )
+        ]
 
 
 def _store_error(path: str, exc: sqlite3.OperationalError) -> StoreError:
