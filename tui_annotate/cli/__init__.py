@@ -187,6 +187,8 @@ def import_cmd(obj: Context, file: Path, fmt: str | None, prompt: str | None,
                 repo, file, fmt=fmt, prompt=prompt, prompt_version=prompt_version,
                 source=source, skip_invalid=skip_invalid,
             )  # fmt: skip
+        if result.inserted:
+            repo.optimize()  # the tables just grew: plans for the new sizes
     if as_json:
         emit_json({"file": result.file, "read": result.read, "inserted": result.inserted,
                    "duplicates": result.duplicates, "invalid": list(result.invalid)})  # fmt: skip
@@ -378,6 +380,8 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
         )  # fmt: skip
         app.run()
     finally:
+        if readonly_reason is None:
+            repo.optimize(wait_ms=200)  # SQLite's advice for a connection that lived long
         repo.close()
 
 

@@ -431,4 +431,6 @@ def import_labels_cmd(
         raise InputError(f"no database at {obj.db_path} (import the items first)")
     with obj.repo() as repo:
         count = label_import.import_labels(repo, file, rubrics, rubric_name, fmt_name)
+        if count:
+            repo.optimize()  # the label tables just grew: plans for the new sizes
     click.echo(f"{file}: imported {count} labels into {obj.db_path}")

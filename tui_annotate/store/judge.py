@@ -41,7 +41,8 @@ class JudgeStore:
         return [
             r[0]
             for r in self.conn.execute(
-                f"SELECT i.id FROM items i WHERE NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id)"
+                "SELECT i.id FROM items i INDEXED BY items_by_id"
+                f" WHERE NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id)"
                 " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
                 "   AND s.annotator = :judge AND s.item_id = i.id AND s.state = 'rated')"
                 " ORDER BY i.id" + tail,

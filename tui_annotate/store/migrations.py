@@ -306,10 +306,19 @@ def m006_scale_indexes(conn: sqlite3.Connection) -> None:
     run_script(
         conn,
         """
-        CREATE INDEX label_state_judged ON label_state (rubric, item_id)
+        -- annotator and state ride along so the seek never visits the table row.
+        CREATE INDEX label_state_judged ON label_state (rubric, item_id, annotator, state)
             WHERE annotator LIKE 'judge:%' AND state = 'rated';
-        CREATE INDEX label_state_human ON label_state (rubric, item_id, event_id)
+        CREATE INDEX label_state_human ON label_state (rubric, item_id, event_id, annotator, state)
             WHERE annotator NOT LIKE 'judge:%' AND state = 'rated';
+        -- Items in id order, small: a count over every item walks this, and its per-item
+        -- seeks into label_state (keyed by item last) then go in order, page after page;
+        -- walked by rank (items_rank) they jump at random and ran five times slower.
+        CREATE INDEX items_by_id ON items (id, rank);
+        -- Unlabelled claims only (a label holds its item for good, lease NULL): status's
+        -- held/lapsed counts read these few rows, not every assignment.
+        CREATE INDEX assignments_leased ON assignments (rubric, annotator, lease_until)
+            WHERE lease_until IS NOT NULL;
         """,
     )
 

@@ -99,7 +99,7 @@ class QueueQueries:
             (r[0], r[1], int(r[2]), int(r[3]))
             for r in self.conn.execute(
                 "SELECT rubric, annotator, sum(lease_until > :now), sum(lease_until <= :now)"
-                " FROM assignments WHERE lease_until IS NOT NULL GROUP BY rubric, annotator"
+                " FROM assignments INDEXED BY assignments_leased WHERE lease_until IS NOT NULL GROUP BY rubric, annotator"
                 " ORDER BY rubric, annotator",
                 {"now": now()},
             )
@@ -294,6 +294,7 @@ class QueueQueries:
         live = 0
         if not calibration_only:
             live = self.conn.execute(
-                f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}", args
+                f"SELECT count(*) FROM items i INDEXED BY items_by_id WHERE {self._ELIGIBLE}",
+                args,
             ).fetchone()[0]
         return rated, int(in_rounds) + int(live), skipped
