@@ -13,6 +13,7 @@ from typing import Any
 
 from tui_annotate.core.clock import later, now
 from tui_annotate.core.models import ClaimRequest
+from tui_annotate.errors import StoreError
 
 #: A claim that still counts: held for good (labelled) or on a lease not yet run out.
 LIVE = "(a.lease_until IS NULL OR a.lease_until > :now)"
@@ -274,7 +275,27 @@ class QueueQueries:
         self, rubric: str, annotator: str, overlap: int, *, drift_permille: int = 0,
         calibration_only: bool = False,
     ) -> tuple[int, int, int]:  # fmt: skip
-        """(done, remaining, skipped) for the annotator; counting remaining scans every item."""
+        """(done, remaining, skipped) for the annotator; counting remaining reads every item.
+
+        Stopped by `interrupt()` from another thread: then a StoreError.
+        """
+        try:
+            return self._progress(rubric, annotator, overlap, drift_permille, calibration_only)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the count stopped: {exc}") from None
+
+    def interrupt(self) -> None:
+        """Stop the query running on this connection now (safe from any thread)."""
+        self.conn.interrupt()
+
+    def items_mark(self) -> int:
+        """Changes when items are added (the highest item id): cheap enough for a timer."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0])
+
+    def _progress(
+        self, rubric: str, annotator: str, overlap: int, drift_permille: int,
+        calibration_only: bool,
+    ) -> tuple[int, int, int]:  # fmt: skip
         rated, skipped = self.state_counts(rubric, annotator)
         args = {
             "rubric": rubric,
