@@ -482,6 +482,42 @@ class Repository(QueueQueries):
             for r in self.conn.execute(sql + " ORDER BY s.item_id, s.annotator", args)
         ]
 
+    def rating_chunks(
+        self, rubric: str, annotator: str, *, live_only: bool = False, size: int = 65_536
+    ) -> Iterator[list[tuple[int, int]]]:
+        """(item_id, score) of a person's current ratings on RUBRIC, in chunks, by item.
+
+        The rows current_labels gives for one human annotator (open rounds'
+        items left out: blind), without an object per label: agreement over
+        millions of labels builds its arrays straight from these.
+        """
+        sql = (
+            "SELECT s.item_id, s.score FROM label_state s"
+            + (" JOIN labels l ON l.id = s.event_id" if live_only else "")
+            + " WHERE s.rubric = :rubric AND s.annotator = :annotator AND s.state = 'rated'"
+            f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
+            " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
+            "   WHERE ri.item_id = s.item_id AND r.status = 'open' AND r.rubric = s.rubric)"
+            + (" AND l.round_id IS NULL" if live_only else "")
+            + " ORDER BY s.item_id"
+        )
+        cur = self.conn.execute(sql, {"rubric": rubric, "annotator": annotator})
+        while chunk := cur.fetchmany(size):
+            yield chunk
+
+    def external_ids(self, item_ids: Iterable[int]) -> dict[int, str]:
+        """item id -> external id, for the few items a report names."""
+        ids = list(item_ids)
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for iid, ext in self.conn.execute(
+                f"SELECT id, external_id FROM items WHERE id IN ({marks})", chunk
+            ):
+                found[iid] = ext
+        return found
+
     # -- drafts ---------------------------------------------------------------
 
     def save_draft(self, item_id: int, rubric: str, annotator: str, draft: Draft) -> None:
