@@ -23,6 +23,7 @@ from bench import (
     judge_throughput,
     keys,
     memory,
+    scale,
     team,
 )
 from bench.common import Figure, say, table
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "imports": imports.run,
     "bootstrap": bootstrap.run,
     "judge": judge_throughput.run,
+    "scale": scale.run,
 }
 
 

@@ -16,6 +16,9 @@ import sqlite3
 from pathlib import Path
 
 from bench.common import OUT, remove_db, say
+from tui_annotate.core import snapshot
+from tui_annotate.core.models import Rubric
+from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
 
 RUBRIC = "helpfulness"
 RUBRIC_VERSION = "1.0.0"
@@ -25,8 +28,8 @@ JUDGE = "judge:m"
 SHAPE_VERSION = 1
 
 
-def rubric_toml() -> str:
-    return (Path(__file__).resolve().parent.parent / "rubrics" / f"{RUBRIC}.toml").read_text()
+def rubric() -> Rubric:
+    return find_rubric(RUBRIC, [shipped_rubrics_dir()])
 
 
 def build(items: int, judge_labels: int, human_labels: int) -> Path:
@@ -34,23 +37,23 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
     db = OUT / f"scale-{items}-{judge_labels + human_labels}.db"
     done = db.with_name(db.name + f".v{SHAPE_VERSION}.built")
     if db.exists() and done.exists():
+        from tui_annotate.store.repository import Repository
+
+        Repository.open(db).close()  # migrated to this schema, as a read-write open would
         return db
     OUT.mkdir(parents=True, exist_ok=True)
     remove_db(db)
     say(f"building {db.name}: {items:,} items, {judge_labels:,} judge + {human_labels:,} human")
     from tui_annotate.store.repository import Repository
 
-    Repository.open(db).close()  # the schema, migrated as the app would
+    with Repository.open(db) as repo:  # the schema, migrated as the app would
+        snapshot.register(repo, rubric())
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")
     rng = random.Random(items * 7 + judge_labels)
     stamp = "2026-01-01T00:00:00+00:00"
     conn.execute("BEGIN")
-    conn.execute(
-        "INSERT INTO rubrics (name, version, content_hash, toml, registered_at) VALUES (?,?,?,?,?)",
-        (RUBRIC, RUBRIC_VERSION, "bench", rubric_toml(), stamp),
-    )
     chunk = 100_000
     for start in range(0, items, chunk):
         conn.executemany(
