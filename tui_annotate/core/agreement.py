@@ -80,7 +80,7 @@ class Ratings:
         annotators = sorted(columns)
         parts = [columns[a][0] for a in annotators]
         ids_all = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        if len(ids_all) and 0 <= ids_all.min() and ids_all.max() < 8 * len(ids_all) + 1024:
+        if len(ids_all) and ids_all.min() >= 0 and ids_all.max() < 8 * len(ids_all) + 1024:
             # Dense ids (database row ids): a mask finds the units in linear time.
             seen = np.zeros(int(ids_all.max()) + 1, dtype=bool)
             seen[ids_all] = True
@@ -238,7 +238,7 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
         reason = "the scale has fewer than two values"
     if reason is not None:
         return AlphaResult(alpha=None, reason=reason, **base)  # type: ignore[arg-type]
-    if base["units"] > MANY_UNITS:
+    if int(pairable.sum()) > MANY_UNITS:
         # The reference library builds units × V × V arrays (GBs at a million units);
         # the same coincidences summed over distinct count rows are exact and tiny.
         patterns, weights = count_patterns(counts[pairable])

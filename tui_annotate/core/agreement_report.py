@@ -95,8 +95,8 @@ def _columns(
     values = list(rubric.values)
     low, high = min(values), max(values)
     lookup = np.full(high - low + 1, -1, dtype=np.int64)
-    for index, value in enumerate(values):
-        lookup[value - low] = index
+    for position, value in enumerate(values):
+        lookup[value - low] = position
     ids, scores = [], []
     for chunk in chunks:
         block = np.asarray(chunk, dtype=np.int64).reshape(-1, 2)
