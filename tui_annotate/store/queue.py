@@ -122,13 +122,14 @@ class QueueQueries:
     # label_state ones name their index (see migration m006), since on a
     # database never ANALYZEd SQLite took label_state's primary key by its
     # `rubric` prefix and read every label of the rubric for every item.
-    # The cheap tests that rule most items out come first.
+    # SQLite tests them in this order: first the one that rules out the judge-labelled bulk
+    # (a quick miss in a small index where there is none), then this annotator's own.
     _ELIGIBLE = (
-        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         # An item an LLM judge labelled is the judge's, unless it was routed to people.
-        f" AND (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
+        f" (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
         "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
+        " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE})"
         "   < :overlap + (i.rank % 1000 < :drift)"
