@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
@@ -91,8 +92,8 @@ class AnnotateScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        #: The worker's connection while it counts, so leaving can stop it (interrupt()).
-        self._counter: Repository | None = None
+        #: The workers' connections while they count, so leaving can stop them (interrupt()).
+        self._counters: set[Repository] = set()
         self._leaving = False
         self._items_mark = self.session.repo.items_mark()
         self.refresh_item()
@@ -104,8 +105,7 @@ class AnnotateScreen(Screen[None]):
         # A count of a million items takes seconds: quitting must not wait for it.
         # (Flag first, then look: the worker sets its connection, then checks the flag.)
         self._leaving = True
-        counter = self._counter
-        if counter is not None:
+        for counter in list(self._counters):
             counter.interrupt()
 
     def _check_new_items(self) -> None:
@@ -185,15 +185,17 @@ class AnnotateScreen(Screen[None]):
         """
         try:
             with Repository.open(self.session.repo.path, readonly=True) as repo:
-                self._counter = repo
+                self._counters.add(repo)
                 try:
                     if self._leaving:
                         return
                     remaining, moves = self.session.count_remaining(repo)
                 finally:
-                    self._counter = None
+                    self._counters.discard(repo)
         except AnnotateError:
             return  # interrupted on the way out, or the file went away: nothing to show
+        if get_current_worker().is_cancelled:
+            return  # a newer count (new items arrived) replaced this one
         self.app.call_from_thread(self._counted, remaining, moves)
 
     def _counted(self, remaining: int, moves: int) -> None:
