@@ -166,6 +166,24 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
                     ) == ids_of(
                         repo, f"{routed} rt.rubric = :rubric AND {OLD_ROUTED_ELIGIBLE}{order}", args
                     )  # fmt: skip
+    assert repo.label_counts() == [
+        tuple(r)
+        for r in repo.conn.execute(
+            "SELECT rubric, annotator, sum(state = 'rated'), sum(state = 'skipped'),"
+            " sum(flagged) FROM label_state GROUP BY rubric, annotator ORDER BY rubric, annotator"
+        )
+    ]
+    for rubric in RUBRICS:
+        for annotator in (*PEOPLE, *JUDGES, "new"):
+            states = dict(
+                repo.conn.execute(
+                    "SELECT state, count(*) FROM label_state WHERE rubric = ? AND annotator = ?"
+                    " GROUP BY state",
+                    (rubric, annotator),
+                ).fetchall()
+            )
+            expected = (states.get("rated", 0), states.get("skipped", 0))
+            assert repo.state_counts(rubric, annotator) == expected
     assert repo.rubrics_in_use() == [
         r[0] for r in repo.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")
     ]

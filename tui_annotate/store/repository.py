@@ -553,15 +553,24 @@ class Repository(QueueQueries):
     # -- status ---------------------------------------------------------------
 
     def label_counts(self) -> list[tuple[str, str, int, int, int]]:
-        """(rubric, annotator, rated, skipped, flagged) for every annotator with any state."""
-        return [
-            (r[0], r[1], r[2], r[3], r[4])
-            for r in self.conn.execute(
-                "SELECT rubric, annotator, sum(state = 'rated'), sum(state = 'skipped'),"
-                " sum(flagged) FROM label_state GROUP BY rubric, annotator"
-                " ORDER BY rubric, annotator"
-            )
-        ]
+        """(rubric, annotator, rated, skipped, flagged) for every annotator with any state.
+
+        Counted along label_state_counts, whose order is the grouping: no sort, and index
+        entries rather than table rows.
+        """
+        totals: dict[tuple[str, str], list[int]] = {}
+        for rubric, annotator, state, flagged, count in self.conn.execute(
+            "SELECT rubric, annotator, state, flagged, count(*) FROM label_state"
+            " INDEXED BY label_state_counts GROUP BY rubric, annotator, state, flagged"
+        ):
+            entry = totals.setdefault((rubric, annotator), [0, 0, 0])
+            if state == "rated":
+                entry[0] += count
+            elif state == "skipped":
+                entry[1] += count
+            if flagged:
+                entry[2] += count
+        return [(r, a, *totals[(r, a)]) for r, a in sorted(totals)]  # type: ignore[misc]
 
     def items_unlabeled(self, rubric: str) -> int:
         """Items with no current human label on RUBRIC.
