@@ -311,9 +311,10 @@ def m006_scale_indexes(conn: sqlite3.Connection) -> None:
             WHERE annotator LIKE 'judge:%' AND state = 'rated';
         CREATE INDEX label_state_human ON label_state (rubric, item_id, event_id, annotator, state)
             WHERE annotator NOT LIKE 'judge:%' AND state = 'rated';
-        -- Per annotator, per state: an annotator's done and skipped counts (on the app's
-        -- screen thread) and status's table count index entries, not table rows.
-        CREATE INDEX label_state_counts ON label_state (rubric, annotator, state, flagged);
+        -- Per annotator, per state, in label order: an annotator's done and skipped counts
+        -- and latest labels (read on the app's screen thread at start) and status's table
+        -- read index entries in order, not every table row and a sort.
+        CREATE INDEX label_state_counts ON label_state (rubric, annotator, state, event_id, flagged);
         -- Items in id order, small: a count over every item walks this, and its per-item
         -- seeks into label_state (keyed by item last) then go in order, page after page;
         -- walked by rank (items_rank) they jump at random and ran five times slower.

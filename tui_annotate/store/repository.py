@@ -443,8 +443,8 @@ class Repository(QueueQueries):
     def recent_rated(self, rubric: str, annotator: str, limit: int) -> list[int]:
         """The annotator's most recently rated items, oldest first (for undo after a restart)."""
         rows = self.conn.execute(
-            "SELECT item_id FROM label_state WHERE rubric = ? AND annotator = ?"
-            " AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
+            "SELECT item_id FROM label_state INDEXED BY label_state_counts WHERE rubric = ?"
+            " AND annotator = ? AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
             (rubric, annotator, limit),
         ).fetchall()
         return [r[0] for r in reversed(rows)]
@@ -560,16 +560,15 @@ class Repository(QueueQueries):
         """
         totals: dict[tuple[str, str], list[int]] = {}
         for rubric, annotator, state, flagged, count in self.conn.execute(
-            "SELECT rubric, annotator, state, flagged, count(*) FROM label_state"
-            " INDEXED BY label_state_counts GROUP BY rubric, annotator, state, flagged"
+            "SELECT rubric, annotator, state, sum(flagged), count(*) FROM label_state"
+            " INDEXED BY label_state_counts GROUP BY rubric, annotator, state"
         ):
             entry = totals.setdefault((rubric, annotator), [0, 0, 0])
             if state == "rated":
                 entry[0] += count
             elif state == "skipped":
                 entry[1] += count
-            if flagged:
-                entry[2] += count
+            entry[2] += flagged
         return [(r, a, *totals[(r, a)]) for r, a in sorted(totals)]  # type: ignore[misc]
 
     def items_unlabeled(self, rubric: str) -> int:
