@@ -184,6 +184,15 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
             )
             expected = (states.get("rated", 0), states.get("skipped", 0))
             assert repo.state_counts(rubric, annotator) == expected
+            latest = [
+                r[0]
+                for r in repo.conn.execute(
+                    "SELECT item_id FROM label_state WHERE rubric = ? AND annotator = ?"
+                    " AND state = 'rated' ORDER BY event_id DESC LIMIT 4",
+                    (rubric, annotator),
+                )
+            ]
+            assert repo.recent_rated(rubric, annotator, 4) == latest[::-1]
     assert repo.rubrics_in_use() == [
         r[0] for r in repo.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")
     ]
