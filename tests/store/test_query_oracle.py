@@ -85,10 +85,19 @@ def build(repo: Repository, seed: int, tmp_path: Any) -> None:
                           kind=kind, score=rng.randint(1, 5) if kind == "rate" else None)  # fmt: skip
     for _ in range(rng.randint(0, 30)):
         lease = rng.choice([None, "2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z"])
+        rubric, item, who = rng.choice(RUBRICS), rng.choice(ids), rng.choice((*PEOPLE, "dee"))
+        labelled = repo.conn.execute(
+            "SELECT 1 FROM label_state WHERE rubric = ? AND annotator = ? AND item_id = ?"
+            " AND state != 'open'",
+            (rubric, who, item),
+        ).fetchone()
+        if lease is None and not labelled:
+            # The store's invariant: a claim held for good (NULL) is a labelled one.
+            lease = "2999-01-01T00:00:00.000Z"
         repo.conn.execute(
             "INSERT OR REPLACE INTO assignments (rubric, item_id, annotator, claimed_at,"
             " lease_until) VALUES (?,?,?,?,?)",
-            (rng.choice(RUBRICS), rng.choice(ids), rng.choice((*PEOPLE, "dee")), now(), lease),
+            (rubric, item, who, f"2026-01-01T00:00:0{rng.randint(0, 9)}", lease),
         )
     # Routed right at a label (after_label = its id) as well as between labels.
     marks = [0, *(r[0] for r in repo.conn.execute("SELECT id FROM labels"))]
@@ -158,10 +167,24 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
                         args,
                     ).fetchone()[0]
                     assert remaining == in_rounds + len(old)
+                    held = (
+                        "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
+                        " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+                        " SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+                        " AND s.annotator = :annotator AND s.item_id = a.item_id"
+                        " AND s.state != 'open') ORDER BY a.claimed_at, a.item_id"
+                    )
+                    new_held = held.replace(
+                        "FROM assignments a", "FROM assignments a INDEXED BY assignments_leased"
+                    ).replace(
+                        " AND NOT EXISTS (", " AND a.lease_until IS NOT NULL AND NOT EXISTS ("
+                    )
+                    assert ids_of(repo, new_held, args) == ids_of(repo, held, args)
                     routed = "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id WHERE"
                     order = " ORDER BY rt.created_at, i.rank"
+                    fast = routed.replace("routes rt", "routes rt INDEXED BY routes_by_time")
                     assert ids_of(
-                        repo, f"{routed} rt.rubric = :rubric AND"
+                        repo, f"{fast} rt.rubric = :rubric AND"
                         f" {QueueQueries._ROUTED_ELIGIBLE}{order}", args,
                     ) == ids_of(
                         repo, f"{routed} rt.rubric = :rubric AND {OLD_ROUTED_ELIGIBLE}{order}", args

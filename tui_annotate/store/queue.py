@@ -205,9 +205,14 @@ class QueueQueries:
         if row is not None or request.calibration_only:
             return None if row is None else int(row[0])
         row = None
+        # Held and not labelled: a claim on a lease. (A rating sets lease_until to NULL and a
+        # retraction sets a lease again, so a NULL lease always has its rating: those rows,
+        # one per label the annotator ever made, need no look.)
         for (held,) in self.conn.execute(
-            "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
-            " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+            "SELECT a.item_id FROM assignments a INDEXED BY assignments_leased"
+            " JOIN items i ON i.id = a.item_id"
+            " WHERE a.rubric = :rubric AND a.annotator = :annotator"
+            " AND a.lease_until IS NOT NULL AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
             "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
             + skip_clause
@@ -225,7 +230,8 @@ class QueueQueries:
         if row is None:
             # Items the judge routed to people come before the rest of the queue.
             row = self.conn.execute(
-                "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id"
+                "SELECT i.id FROM routes rt INDEXED BY routes_by_time"
+                " JOIN items i ON i.id = rt.item_id"
                 f" WHERE rt.rubric = :rubric AND {self._ROUTED_ELIGIBLE}{skip_clause}"
                 " ORDER BY rt.created_at, i.rank LIMIT 1",
                 args,
