@@ -6,8 +6,9 @@ app's worker runs, for an annotator with 666k labels and for a new one);
 `judge --limit 1`, from spawn to its first request at the fake server;
 `agreement` and `export`, wall time and peak RSS (each in a fresh wrapper
 process whose only child it is, so RUSAGE_CHILDREN is that command's peak);
-and `import-labels` of 600,000 rows. The commands that write (judge,
-import-labels) run on a copy. `--quick` measures the 100k database only.
+the app in a pty (start → first item → header count shown); one rating key's
+store work; and `import-labels` of 600,000 rows. Whatever writes runs on a
+copy. `--quick` measures the 100k database only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, Figure, cli, main_for, say
-from bench.scale_data import HUMANS, RUBRIC, build
+from bench.scale_data import HUMANS, RUBRIC, RUBRIC_VERSION, build
 
 SIZES = [(100_000, 2_000, 3_000), (1_000_000, 1_000_000, 2_000_000)]
 IMPORT_ROWS = 600_000
@@ -104,6 +107,44 @@ def _judge_first_request(db: Path) -> float:
     return first
 
 
+#: The header's "N done / TOTAL " once the queue is counted.
+_TOTAL = re.compile(rb"done / (\d+) ")
+
+
+def _app_header(db: Path, annotator: str) -> tuple[float, float]:
+    """The app in a pty: seconds from start to the first item, and from it to the count."""
+    from bench.ptydriver import PtyApp
+
+    with PtyApp.annotate(db, annotator, RUBRIC, cols=120, rows=40, answer_sync=True) as app:
+        app.wait_for_item(120)
+        first = time.perf_counter() - app.started_at
+        app.wait_for(lambda a: _TOTAL.search(a.output) is not None, 120)
+        counted = time.perf_counter() - app.started_at
+    return first, counted - first
+
+
+def _key_store_ms(db: Path, annotator: str, keys: int = 30) -> float:
+    """Median ms of one rating key's store work: the label and the next claim, one commit."""
+    from tui_annotate.core.models import ClaimRequest
+    from tui_annotate.core.queue import start_rank
+    from tui_annotate.store.repository import Repository
+
+    times = []
+    with Repository.open(db) as repo:
+        request = ClaimRequest(RUBRIC, annotator, 1, start_rank(annotator, RUBRIC), (), False,
+                               0, False)  # fmt: skip
+        item = repo.claim_next(RUBRIC, annotator, overlap=1, start_rank=request.start_rank)
+        for _ in range(keys):
+            if item is None:
+                break
+            started = time.perf_counter()
+            _, item = repo.append_and_claim(request, item_id=item, rubric=RUBRIC,
+                                            rubric_version=RUBRIC_VERSION, annotator=annotator,
+                                            kind="rate", score=3, overlap=1)  # fmt: skip
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times) if times else float("nan")
+
+
 def _label_file(path: Path, items: int, rows: int) -> Path:
     """ROWS labels from a new annotator, on as many distinct items (by external id)."""
     if path.exists():
@@ -147,6 +188,15 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
     say(f"copying {db.name} for judge and import-labels")
     shutil.copyfile(db, copy)
     try:
+        for who, what in ((HUMANS[0], "annotator with labels"), ("zed", "new annotator")):
+            first, counted = _app_header(copy, who)
+            figures.append(Figure(f"app start → first item, {what} ({at})", first * 1000, "ms"))
+            figures.append(Figure(f"app first item → header count shown, {what} ({at})",
+                                  counted * 1000, "ms", f"< {HEADER_AIM_S:.0f} s",
+                                  counted < HEADER_AIM_S))  # fmt: skip
+        key = _key_store_ms(copy, HUMANS[1])
+        figures.append(Figure(f"rating key's store work (label + next claim), median ({at})",
+                              key, "ms"))  # fmt: skip
         first = _judge_first_request(copy)
         figures.append(Figure(f"judge --limit 1: spawn → first request ({at})", first * 1000,
                               "ms", f"< {JUDGE_AIM_S:.0f} s", first < JUDGE_AIM_S))  # fmt: skip

@@ -2,9 +2,9 @@
 
 Going through `import` and `import-labels` would measure those (bench.scale
 measures them separately); here only the shape matters: N items, every one
-labelled by the judge `judge:m`, and human labels from three annotators
-spread at random (each labels a random share of the items), each human label
-holding its item as the app's labels do. label_state is derived by the
+labelled by the judge `judge:m`, one in twenty routed to people, and human
+labels from three annotators spread at random (each labels a random share of
+the items), each human label holding its item as the app's labels do. label_state is derived by the
 schema's triggers, as in real use.
 """
 
@@ -24,8 +24,10 @@ RUBRIC = "helpfulness"
 RUBRIC_VERSION = "1.0.0"
 HUMANS = ("ana", "ben", "cho")
 JUDGE = "judge:m"
+#: One item in this many is routed to people (else the judge leaves them nothing to do).
+ROUTE_EVERY = 20
 #: Bumped whenever the shape changes, so a stale cached database is rebuilt.
-SHAPE_VERSION = 1
+SHAPE_VERSION = 2
 
 
 def rubric() -> Rubric:
@@ -94,6 +96,15 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
             )
         conn.execute("COMMIT")
         say(f"  {name}: {len(mine):,} labels")
+    # The judge's hard cases, handed to people: one item in twenty, as `route` would.
+    last = conn.execute("SELECT max(id) FROM labels").fetchone()[0]
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO routes (rubric, item_id, reason, model, after_label, created_at)"
+        " VALUES (?,?,'low_confidence','m',?,?)",
+        [(RUBRIC, i, last, stamp) for i in range(1, items + 1, ROUTE_EVERY)],
+    )
+    conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     done.touch()
