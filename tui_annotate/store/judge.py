@@ -188,15 +188,15 @@ class JudgeStore:
 
     def route(self, rubric: str, model: str, items: Sequence[tuple[int, str]]) -> int:
         """Put items in the human queue (first in line); an item already routed stays as it was."""
-        before = self.conn.total_changes
         with self.repo.transaction():
             last = self.conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
-            self.conn.executemany(
+            cur = self.conn.executemany(
                 "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, after_label,"
                 " created_at) VALUES (?,?,?,?,?,?)",
                 [(rubric, item, reason, model, last, now()) for item, reason in items],
             )
-        return self.conn.total_changes - before
+        # Rows inserted (a trigger's own writes, the item's rank, don't count).
+        return max(0, cur.rowcount)
 
     def routes(self, rubric: str) -> dict[int, str]:
         return dict(

@@ -319,9 +319,18 @@ def m006_scale_indexes(conn: sqlite3.Connection) -> None:
         -- seeks into label_state (keyed by item last) then go in order, page after page;
         -- walked by rank (items_rank) they jump at random and ran five times slower.
         CREATE INDEX items_by_id ON items (id, rank);
-        -- Routed items in the order they are handed out: a claim stops at the first one
-        -- still wanted, where it judged all of them and sorted (50k routes: 1 s a key).
-        CREATE INDEX routes_by_time ON routes (rubric, created_at);
+        -- Routed items in the order they are handed out (when routed, then the item's
+        -- rank): a claim stops at the first one still wanted, where it judged every route
+        -- and sorted them (50k routes from one `route` run: 0.2 s a key). The rank is the
+        -- item's, copied by a trigger (an item's rank never changes).
+        ALTER TABLE routes ADD COLUMN item_rank INTEGER NOT NULL DEFAULT 0;
+        UPDATE routes SET item_rank = (SELECT rank FROM items WHERE items.id = routes.item_id);
+        CREATE TRIGGER routes_item_rank AFTER INSERT ON routes
+        BEGIN
+            UPDATE routes SET item_rank = (SELECT rank FROM items WHERE id = NEW.item_id)
+            WHERE rubric = NEW.rubric AND item_id = NEW.item_id;
+        END;
+        CREATE INDEX routes_by_time ON routes (rubric, created_at, item_rank);
         -- Unlabelled claims only (a label holds its item for good, lease NULL): status's
         -- held/lapsed counts and the claim's "resume what you held" read these few rows,
         -- not one per label the annotator ever made.

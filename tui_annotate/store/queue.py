@@ -233,7 +233,7 @@ class QueueQueries:
                 "SELECT i.id FROM routes rt INDEXED BY routes_by_time"
                 " JOIN items i ON i.id = rt.item_id"
                 f" WHERE rt.rubric = :rubric AND {self._ROUTED_ELIGIBLE}{skip_clause}"
-                " ORDER BY rt.created_at, i.rank LIMIT 1",
+                " ORDER BY rt.created_at, rt.item_rank LIMIT 1",
                 args,
             ).fetchone()
             if row is not None and hold:
