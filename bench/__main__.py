@@ -27,6 +27,7 @@ from bench import (
     keys,
     label_import,
     memory,
+    scale,
     team,
 )
 from bench.common import Figure, say, table
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "bootstrap": bootstrap.run,
     "judge": judge_throughput.run,
     "export": export_speed.run,
+    "scale": scale.run,
 }
 
 

@@ -91,7 +91,7 @@ COLUMNS = {
         "created_at",
         "finished_at",
     ],
-    "routes": ["rubric", "item_id", "reason", "model", "after_label", "created_at"],
+    "routes": ["rubric", "item_id", "reason", "model", "after_label", "created_at", "item_rank"],
     "golden": [
         "id",
         "item_id",

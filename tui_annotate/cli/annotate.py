@@ -72,6 +72,8 @@ def _open_app(
         )
         app.run()
     finally:
+        if readonly_reason is None:
+            repo.optimize(wait_ms=200)  # SQLite's advice for a connection that lived long
         repo.close()
 
 

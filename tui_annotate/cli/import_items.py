@@ -103,6 +103,8 @@ def import_cmd(
                 max_item_bytes=limit,
                 waiting=waiting,
             )
+        if result.inserted:
+            repo.optimize()  # the tables just grew: plans for the new sizes
     if as_json:
         emit_json(
             {

@@ -51,6 +51,8 @@ def import_labels_cmd(
     # the rubrics it names are loaded as it asks for them.
     with obj.repo() as repo:
         result = label_import.import_labels(repo, file, find, rubric_name, fmt_name)
+        if result.inserted:
+            repo.optimize()  # the label tables just grew: plans for the new sizes
     shown = source.display_name(file)
     if result.inserted == 0:
         every = "the only label is" if result.read == 1 else f"all {result.read} labels are"

@@ -9,7 +9,7 @@ Undefined results are `None` with a reason, never 0 or 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -21,6 +21,9 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 FloatArray = npt.NDArray[np.float64]
 #: Bootstrap replicates computed per matrix product.
 BLOCK = 128
+#: Above this many pairable units, sums over units are taken over their distinct count
+#: rows (exact), and the bootstrap draws those rows' multiplicities (the same distribution).
+MANY_UNITS = 20_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,36 @@ class Ratings:
                 raise ValueError(f"value {value!r} is not on the scale {list(domain)}")
             matrix[ann_at[annotator], unit_at[unit]] = index[value]
         return cls(tuple(units), tuple(annotators), tuple(domain), matrix)
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: Mapping[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+        domain: Sequence[Any],
+    ) -> Ratings:
+        """Build from per-annotator arrays (unit ids, value indices into DOMAIN), no Python
+        object per label: a million units take tens of MB, not a gigabyte.
+
+        Units are the ids in ascending order (as from_triples gives them for
+        triples ordered by unit). An index outside the domain is refused.
+        """
+        annotators = sorted(columns)
+        parts = [columns[a][0] for a in annotators]
+        ids_all = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if len(ids_all) and ids_all.min() >= 0 and ids_all.max() < 8 * len(ids_all) + 1024:
+            # Dense ids (database row ids): a mask finds the units in linear time.
+            seen = np.zeros(int(ids_all.max()) + 1, dtype=bool)
+            seen[ids_all] = True
+            units = np.flatnonzero(seen)
+        else:
+            units = np.unique(ids_all)
+        matrix = np.full((len(annotators), len(units)), np.nan)
+        for row, name in enumerate(annotators):
+            ids, values = columns[name]
+            if len(values) and (values.min() < 0 or values.max() >= len(domain)):
+                raise ValueError(f"a value of {name} is not on the scale {list(domain)}")
+            matrix[row, np.searchsorted(units, ids)] = values
+        return cls(tuple(units.tolist()), tuple(annotators), tuple(domain), matrix)
 
     def without(self, annotator: str) -> Ratings:
         keep = [i for i, a in enumerate(self.annotators) if a != annotator]
@@ -205,16 +238,23 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
         reason = "the scale has fewer than two values"
     if reason is not None:
         return AlphaResult(alpha=None, reason=reason, **base)  # type: ignore[arg-type]
-    import krippendorff  # the reference point estimate; numpy-heavy, so imported on use
+    if int(pairable.sum()) > MANY_UNITS:
+        # The reference library builds units × V × V arrays (GBs at a million units);
+        # the same coincidences summed over distinct count rows are exact and tiny.
+        patterns, weights = count_patterns(counts[pairable])
+        point = alpha_from_counts(patterns, ratings.domain, level, weights=weights)
+        value = float("nan") if point is None else point
+    else:
+        import krippendorff  # the reference point estimate; numpy-heavy, so imported on use
 
-    value = float(
-        krippendorff.alpha(
-            value_counts=counts[pairable],
-            value_domain=_numeric(ratings.domain, level) if level in ("interval", "ratio")
-            else np.arange(len(ratings.domain)),
-            level_of_measurement=cast(Any, level),
-        )
-    )  # fmt: skip
+        value = float(
+            krippendorff.alpha(
+                value_counts=counts[pairable],
+                value_domain=_numeric(ratings.domain, level) if level in ("interval", "ratio")
+                else np.arange(len(ratings.domain)),
+                level_of_measurement=cast(Any, level),
+            )
+        )  # fmt: skip
     if not math.isfinite(value):
         return AlphaResult(alpha=None, reason="expected disagreement is 0", **base)  # type: ignore[arg-type]
     boot = None
@@ -224,13 +264,50 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
     return AlphaResult(alpha=value, bootstrap=boot, **base)  # type: ignore[arg-type]
 
 
+def count_patterns(
+    counts: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct unit × value count rows and how many units have each.
+
+    Three annotators on a 5-point scale make at most 56 distinct rows,
+    whatever the number of units: every sum over units is a sum over these.
+    """
+    if len(counts) == 0:
+        return counts, np.zeros(0, dtype=np.int64)
+    base = int(counts.max()) + 1
+    k = counts.shape[1]
+    if base**k > 10_000_000:  # too many annotators × values to number every row: sort rows
+        rows, weights = np.unique(counts, axis=0, return_counts=True)
+        return rows, weights.astype(np.int64)
+    # Each row as one number in base BASE, then a histogram: linear, where sorting the rows
+    # of a million units took seconds.
+    powers = base ** np.arange(k, dtype=np.int64)
+    codes = counts.astype(np.int64) @ powers
+    histogram = np.bincount(codes, minlength=1)
+    present = np.flatnonzero(histogram)
+    rows = (present[:, None] // powers[None, :]) % base
+    return rows.astype(np.int64), histogram[present].astype(np.int64)
+
+
 def alpha_from_counts(
-    counts: npt.NDArray[np.int64], domain: Sequence[Any], level: str
+    counts: npt.NDArray[np.int64],
+    domain: Sequence[Any],
+    level: str,
+    *,
+    weights: npt.NDArray[np.int64] | None = None,
 ) -> float | None:
-    """Alpha from unit × value counts via coincidences (the bootstrap's own formula)."""
+    """Alpha from unit × value counts via coincidences (the bootstrap's own formula).
+
+    WEIGHTS: how many units each row of COUNTS stands for (count_patterns).
+    """
     if _undefined_reason(counts) is not None:
         return None
-    o = unit_coincidences(counts).sum(axis=0)
+    per_unit = unit_coincidences(counts)
+    if weights is not None:
+        pairable = weights[counts.sum(axis=1) >= 2].astype(float)
+        o = (per_unit * pairable[:, None, None]).sum(axis=0)
+    else:
+        o = per_unit.sum(axis=0)
     n_v = o.sum(axis=0)
     n = n_v.sum()
     d = distances(level, domain, n_v)
@@ -258,11 +335,21 @@ def bootstrap_alpha(
     replicate is a vector of unit weights, and all replicates are one matrix
     product (B × U) @ (U × V²).
     """
-    per_unit = unit_coincidences(counts)
-    u, k = per_unit.shape[0], len(domain)
+    m = counts.sum(axis=1)
+    u, k = int((m >= 2).sum()), len(domain)
     rng = np.random.default_rng(seed)
     if u == 0:
         return Bootstrap(replicates, replicates, seed, confidence, None, None, threshold)
+    if u > MANY_UNITS:
+        # Drawing u units with replacement draws each distinct count row a multinomial
+        # number of times: the same resampling distribution, at the cost of the few rows
+        # (a draw of a million unit indices per replicate took seconds and GBs).
+        patterns, weights = count_patterns(counts[m >= 2])
+        per_pattern = unit_coincidences(patterns).reshape(len(patterns), k * k)
+        draws = rng.multinomial(u, weights / weights.sum(), size=replicates).astype(float)
+        return _bootstrap_result(draws @ per_pattern, domain, level, replicates=replicates,
+                                 seed=seed, confidence=confidence, threshold=threshold)  # fmt: skip
+    per_unit = unit_coincidences(counts)
     flat_units = per_unit.reshape(u, k * k)
     blocks = []
     # In blocks, so the weight matrices stay a few MB however many units there are;
@@ -273,7 +360,17 @@ def bootstrap_alpha(
         flat = (np.arange(size)[:, None] * u + picks).ravel()
         weights = np.bincount(flat, minlength=size * u).reshape(size, u).astype(float)
         blocks.append(weights @ flat_units)
-    o = np.concatenate(blocks).reshape(replicates, k, k)
+    return _bootstrap_result(np.concatenate(blocks), domain, level, replicates=replicates,
+                             seed=seed, confidence=confidence, threshold=threshold)  # fmt: skip
+
+
+def _bootstrap_result(
+    flat: FloatArray, domain: Sequence[Any], level: str, *, replicates: int, seed: int,
+    confidence: float, threshold: float,
+) -> Bootstrap:  # fmt: skip
+    """Alpha per replicate from its coincidences (replicates × V²), and the interval."""
+    k = len(domain)
+    o = flat.reshape(replicates, k, k)
     n_v = o.sum(axis=1)
     n = n_v.sum(axis=1)
     d = distances(level, domain, n_v)
@@ -370,26 +467,42 @@ def pairwise(ratings: Ratings) -> list[PairAgreement]:
 
 
 def disputed(ratings: Ratings, level: str, limit: int = 10) -> list[DisputedUnit]:
-    """Units ranked by the spread of their scores (range; distinct values for nominal)."""
+    """Units ranked by the spread of their scores (range; distinct values for nominal).
+
+    Ties go to the larger standard deviation, then to the earlier unit.
+    Computed over all units at once: only the LIMIT shown become objects.
+    """
     values = _values(ratings, level)
-    ranked = []
-    for u, unit in enumerate(ratings.units):
-        col = values[:, u]
-        present = ~np.isnan(col)
-        if present.sum() < 2:
-            continue
-        if level == "nominal":
-            spread = float(len(set(ratings.matrix[present, u].tolist())) - 1)
-        else:
-            spread = float(np.nanmax(col) - np.nanmin(col))
-        std = float(np.nanstd(col))
+    present = ~np.isnan(values)
+    rated = present.sum(axis=0)
+    if values.size == 0:
+        return []
+    if level == "nominal":
+        k = len(ratings.domain)
+        idx = np.where(present, ratings.matrix, 0).astype(int)
+        seen = np.zeros((k, values.shape[1]), dtype=bool)
+        for a in range(values.shape[0]):
+            seen[idx[a], np.arange(values.shape[1])] |= present[a]
+        spread = seen.sum(axis=0).astype(float) - 1.0
+    else:
+        with np.errstate(invalid="ignore"):
+            high = np.where(present, values, -np.inf).max(axis=0)
+            low = np.where(present, values, np.inf).min(axis=0)
+        spread = np.where(rated >= 2, high - low, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, values, 0.0).sum(axis=0) / np.maximum(rated, 1)
+        var = (np.where(present, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(rated, 1)
+    std = np.sqrt(var)
+    candidates = np.flatnonzero((rated >= 2) & (spread > 0))
+    order = candidates[np.lexsort((-std[candidates], -spread[candidates]))][:limit]
+    out = []
+    for u in order.tolist():
         scores = {
             ratings.annotators[a]: ratings.domain[int(ratings.matrix[a, u])]
-            for a in np.flatnonzero(present)
+            for a in np.flatnonzero(present[:, u])
         }
-        ranked.append((spread, std, DisputedUnit(unit, spread, scores)))
-    ranked.sort(key=lambda r: (-r[0], -r[1]))
-    return [r[2] for r in ranked[:limit] if r[0] > 0]
+        out.append(DisputedUnit(ratings.units[u], float(spread[u]), scores))
+    return out
 
 
 # -- two raters ----------------------------------------------------------------

@@ -121,7 +121,7 @@ def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[It
     """The items this run covers, each with its exact prompt."""
     if config.items not in ITEM_SETS:
         raise AnnotateError(f"--items must be one of {', '.join(ITEM_SETS)}")
-    ids = repo.judge.item_ids(rubric.name, config.model, config.items)
+    ids = repo.judge.item_ids(rubric.name, config.model, config.items, limit=config.limit)
     if config.limit is not None:
         ids = ids[: config.limit]
     return [

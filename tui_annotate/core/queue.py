@@ -67,6 +67,8 @@ class AnnotationSession:
     actions: list[_Action] = field(default_factory=list)
     rated_this_session: int = 0
     progress: Progress = field(default_factory=lambda: Progress(0, 0))
+    #: False until the first full count lands: till then `progress` is not to be shown.
+    counted: bool = False
     _items: dict[int, Item] = field(default_factory=dict)
     _seconds: dict[int, float] = field(default_factory=dict)
     _shown_at: float = 0.0
@@ -106,13 +108,16 @@ class AnnotationSession:
             calibration_only=self.calibration_only,
         )  # fmt: skip
         self.progress = Progress(done, remaining, skipped)
+        self.counted = True
         return self.progress
 
     def count_remaining(self, repo: Repository) -> tuple[int, int]:
         """The full count of what is left, for a worker thread with its own connection.
 
         Returns (remaining, moves): pass both to `apply_count` on the UI
-        thread, which corrects for labels made while the count ran.
+        thread, which corrects for labels made while the count ran. It reads
+        every item (a second or two at a million): REPO's `interrupt()` from
+        another thread stops it with a StoreError.
         """
         moves = self._moves
         _, remaining, _ = repo.progress(
@@ -125,12 +130,14 @@ class AnnotationSession:
         rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
         remaining = max(0, remaining - (self._moves - moves_at_start))
         self.progress = Progress(rated, remaining, skipped)
+        self.counted = True
         return self.progress
 
     def recount_done(self) -> Progress:
         """Exact done and skipped counts when the queue is empty (nothing remains by definition)."""
         rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
         self.progress = Progress(rated, 0, skipped)
+        self.counted = True
         return self.progress
 
     # -- what is on screen ----------------------------------------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import CurrentLabel
+from tui_annotate.store.queue import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -24,21 +25,28 @@ class JudgeStore:
 
     # -- which items -----------------------------------------------------------------
 
-    def item_ids(self, rubric: str, model: str, which: str) -> list[int]:
-        """Items to judge: 'unlabeled' (no human and no label from this judge), 'all', 'golden'."""
+    def item_ids(self, rubric: str, model: str, which: str, limit: int | None = None) -> list[int]:
+        """Items to judge: 'unlabeled' (no human and no label from this judge), 'all', 'golden'.
+
+        LIMIT stops the walk at that many: `judge --limit 1` asks its first
+        question without deciding about the million items after it.
+        """
         judge = JUDGE + model
+        tail = "" if limit is None else f" LIMIT {int(limit)}"
         if which == "golden":
-            sql = "SELECT DISTINCT item_id FROM golden WHERE rubric = ? ORDER BY item_id"
+            sql = "SELECT DISTINCT item_id FROM golden WHERE rubric = ? ORDER BY item_id" + tail
             return [r[0] for r in self.conn.execute(sql, (rubric,))]
         if which == "all":
-            return [r[0] for r in self.conn.execute("SELECT id FROM items ORDER BY id")]
+            return [r[0] for r in self.conn.execute("SELECT id FROM items ORDER BY id" + tail)]
         return [
             r[0]
             for r in self.conn.execute(
-                "SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
-                " WHERE s.rubric = ? AND s.item_id = i.id AND s.state = 'rated'"
-                " AND (s.annotator = ? OR s.annotator NOT LIKE 'judge:%')) ORDER BY i.id",
-                (rubric, judge),
+                f"SELECT i.id FROM {ITEMS_BY_ID} WHERE {VISIBLE}"
+                f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id)"
+                " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+                "   AND s.annotator = :judge AND s.item_id = i.id AND s.state = 'rated')"
+                " ORDER BY i.id" + tail,
+                {"rubric": rubric, "judge": judge},
             )
         ]
 
@@ -181,15 +189,15 @@ class JudgeStore:
 
     def route(self, rubric: str, model: str, items: Sequence[tuple[int, str]]) -> int:
         """Put items in the human queue (first in line); an item already routed stays as it was."""
-        before = self.conn.total_changes
         with self.repo.transaction():
             last = self.conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
-            self.conn.executemany(
+            cur = self.conn.executemany(
                 "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, after_label,"
                 " created_at) VALUES (?,?,?,?,?,?)",
                 [(rubric, item, reason, model, last, now()) for item, reason in items],
             )
-        return self.conn.total_changes - before
+        # Rows inserted (a trigger's own writes, the item's rank, don't count).
+        return max(0, cur.rowcount)
 
     def routes(self, rubric: str) -> dict[int, str]:
         return dict(

@@ -13,9 +13,29 @@ from typing import Any
 
 from tui_annotate.core.clock import later, now
 from tui_annotate.core.models import ClaimRequest
+from tui_annotate.errors import StoreError
+
+#: Every visible item walked in id order by the small items_by_id index. `items` is a view
+#: (m005) and takes no INDEXED BY, so the queries that must walk this index read its
+#: table and apply the view's own visibility test (an unfinished import stays unseen).
+ITEMS_BY_ID = "items_all i INDEXED BY items_by_id"
+VISIBLE = "i.id <= (SELECT visible_up_to FROM import_state)"
 
 #: A claim that still counts: held for good (labelled) or on a lease not yet run out.
 LIVE = "(a.lease_until IS NULL OR a.lease_until > :now)"
+
+#: A judge's current rating on RUBRIC (alias j): add `AND j.item_id = …`. The terms match
+#: the partial index's WHERE word for word, as SQLite needs to use it.
+JUDGED_BY_ANY = (
+    "SELECT 1 FROM label_state j INDEXED BY label_state_judged WHERE j.rubric = :rubric"
+    " AND j.annotator LIKE 'judge:%' AND j.state = 'rated'"
+)
+
+#: A person's current rating on RUBRIC (alias h): add `AND h.item_id = …`.
+RATED_BY_HUMAN = (
+    "SELECT 1 FROM label_state h INDEXED BY label_state_human WHERE h.rubric = :rubric"
+    " AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated'"
+)
 
 
 class QueueQueries:
@@ -86,7 +106,7 @@ class QueueQueries:
             (r[0], r[1], int(r[2]), int(r[3]))
             for r in self.conn.execute(
                 "SELECT rubric, annotator, sum(lease_until > :now), sum(lease_until <= :now)"
-                " FROM assignments WHERE lease_until IS NOT NULL GROUP BY rubric, annotator"
+                " FROM assignments INDEXED BY assignments_leased WHERE lease_until IS NOT NULL GROUP BY rubric, annotator"
                 " ORDER BY rubric, annotator",
                 {"now": now()},
             )
@@ -103,31 +123,36 @@ class QueueQueries:
     # rated or skipped it, fewer than OVERLAP others hold it (one more for the
     # drift share, picked by rank so it is the same items for everyone), and
     # it is not in an open calibration round of the rubric.
+    #
+    # Each test is one index seek per item, whatever the statistics say: the
+    # label_state ones name their index (see migration m006), since on a
+    # database never ANALYZEd SQLite took label_state's primary key by its
+    # `rubric` prefix and read every label of the rubric for every item.
+    # SQLite tests them in this order: first the one that rules out the judge-labelled bulk
+    # (a quick miss in a small index where there is none), then this annotator's own.
     _ELIGIBLE = (
-        " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
+        # An item an LLM judge labelled is the judge's, unless it was routed to people.
+        f" (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
+        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
+        " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE})"
         "   < :overlap + (i.rank % 1000 < :drift)"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
-        # An item an LLM judge labelled is the judge's, unless it was routed to people.
-        " AND (NOT EXISTS (SELECT 1 FROM label_state j WHERE j.rubric = :rubric"
-        "   AND j.item_id = i.id AND j.annotator LIKE 'judge:%' AND j.state = 'rated')"
-        "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
     )
 
     # A routed item wants one human label made after it was routed (a second opinion,
     # when the judge disagreed with a first): so the people who labelled it before
     # don't count against the overlap, only those holding it now without a label.
+    # (label_state.event_id is the id of the label that set the state.)
     _ROUTED_ELIGIBLE = (
         " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
         "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
         " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
         "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
-        " AND NOT EXISTS (SELECT 1 FROM label_state h JOIN labels l ON l.id = h.event_id"
-        "   WHERE h.rubric = :rubric AND h.item_id = i.id AND h.state = 'rated'"
-        "   AND h.annotator NOT LIKE 'judge:%' AND l.id > rt.after_label)"
+        f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id AND h.event_id > rt.after_label)"
         " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
         f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE} AND NOT EXISTS ("
         "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
@@ -186,9 +211,14 @@ class QueueQueries:
         if row is not None or request.calibration_only:
             return None if row is None else int(row[0])
         row = None
+        # Held and not labelled: a claim on a lease. (A rating sets lease_until to NULL and a
+        # retraction sets a lease again, so a NULL lease always has its rating: those rows,
+        # one per label the annotator ever made, need no look.)
         for (held,) in self.conn.execute(
-            "SELECT a.item_id FROM assignments a JOIN items i ON i.id = a.item_id"
-            " WHERE a.rubric = :rubric AND a.annotator = :annotator AND NOT EXISTS ("
+            "SELECT a.item_id FROM assignments a INDEXED BY assignments_leased"
+            " JOIN items i ON i.id = a.item_id"
+            " WHERE a.rubric = :rubric AND a.annotator = :annotator"
+            " AND a.lease_until IS NOT NULL AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
             "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
             + skip_clause
@@ -206,9 +236,10 @@ class QueueQueries:
         if row is None:
             # Items the judge routed to people come before the rest of the queue.
             row = self.conn.execute(
-                "SELECT i.id FROM routes rt JOIN items i ON i.id = rt.item_id"
+                "SELECT i.id FROM routes rt INDEXED BY routes_by_time"
+                " JOIN items i ON i.id = rt.item_id"
                 f" WHERE rt.rubric = :rubric AND {self._ROUTED_ELIGIBLE}{skip_clause}"
-                " ORDER BY rt.created_at, i.rank LIMIT 1",
+                " ORDER BY rt.created_at, rt.item_rank LIMIT 1",
                 args,
             ).fetchone()
             if row is not None and hold:
@@ -246,8 +277,8 @@ class QueueQueries:
         """(rated, skipped) for the annotator: cheap, one index range."""
         states = dict(
             self.conn.execute(
-                "SELECT state, count(*) FROM label_state WHERE rubric = ? AND annotator = ?"
-                " GROUP BY state",
+                "SELECT state, count(*) FROM label_state INDEXED BY label_state_counts"
+                " WHERE rubric = ? AND annotator = ? GROUP BY state",
                 (rubric, annotator),
             ).fetchall()
         )
@@ -257,7 +288,27 @@ class QueueQueries:
         self, rubric: str, annotator: str, overlap: int, *, drift_permille: int = 0,
         calibration_only: bool = False,
     ) -> tuple[int, int, int]:  # fmt: skip
-        """(done, remaining, skipped) for the annotator; counting remaining scans every item."""
+        """(done, remaining, skipped) for the annotator; counting remaining reads every item.
+
+        Stopped by `interrupt()` from another thread: then a StoreError.
+        """
+        try:
+            return self._progress(rubric, annotator, overlap, drift_permille, calibration_only)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the count stopped: {exc}") from None
+
+    def interrupt(self) -> None:
+        """Stop the query running on this connection now (safe from any thread)."""
+        self.conn.interrupt()
+
+    def items_mark(self) -> int:
+        """Changes when items are added (the highest item id): cheap enough for a timer."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0])
+
+    def _progress(
+        self, rubric: str, annotator: str, overlap: int, drift_permille: int,
+        calibration_only: bool,
+    ) -> tuple[int, int, int]:  # fmt: skip
         rated, skipped = self.state_counts(rubric, annotator)
         args = {
             "rubric": rubric,
@@ -277,6 +328,7 @@ class QueueQueries:
         live = 0
         if not calibration_only:
             live = self.conn.execute(
-                f"SELECT count(*) FROM items i WHERE {self._ELIGIBLE}", args
+                f"SELECT count(*) FROM {ITEMS_BY_ID} WHERE {VISIBLE} AND {self._ELIGIBLE}",
+                args,
             ).fetchone()[0]
         return rated, int(in_rounds) + int(live), skipped

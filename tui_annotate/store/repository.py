@@ -168,6 +168,32 @@ class Repository(QueueQueries):
     def close(self) -> None:
         self.conn.close()
 
+    def optimize(self, *, wait_ms: int | None = None) -> bool:
+        """Bring the planner's statistics up to date, cheaply; False if it could not run.
+
+        Called after an import (the tables just grew) and as a long-lived
+        connection closes, as SQLite advises. `analysis_limit` makes ANALYZE
+        read a sample of each index: 30 ms at a million items and three
+        million labels, so it simply runs everywhere (the `PRAGMA optimize`
+        of SQLite before 3.46 skips a table no query of this connection
+        used, i.e. every table right after an import). The queries that
+        matter most don't depend on it (they name their indexes); the rest
+        plan better with it. WAIT_MS bounds the wait for the write lock (an
+        app quitting shouldn't sit behind someone's import); a database that
+        takes no writes, or stays busy, is left as it was.
+        """
+        previous = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        try:
+            if wait_ms is not None:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            self.conn.execute("PRAGMA analysis_limit = 1000")
+            self.conn.execute("ANALYZE")
+        except sqlite3.Error:
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
+        return True
+
     def __enter__(self) -> Repository:
         return self
 
@@ -468,8 +494,8 @@ class Repository(QueueQueries):
     def recent_rated(self, rubric: str, annotator: str, limit: int) -> list[int]:
         """The annotator's most recently rated items, oldest first (for undo after a restart)."""
         rows = self.conn.execute(
-            "SELECT item_id FROM label_state WHERE rubric = ? AND annotator = ?"
-            " AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
+            "SELECT item_id FROM label_state INDEXED BY label_state_counts WHERE rubric = ?"
+            " AND annotator = ? AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
             (rubric, annotator, limit),
         ).fetchall()
         return [r[0] for r in reversed(rows)]
@@ -533,6 +559,52 @@ class Repository(QueueQueries):
             for r in self.conn.execute(sql + " GROUP BY r.id ORDER BY r.id", args)
         }
 
+    def rating_chunks(
+        self, rubric: str, annotator: str, *, live_only: bool = False, size: int = 65_536
+    ) -> Iterator[list[tuple[int, int]]]:
+        """(item_id, score) of a person's current ratings on RUBRIC, in chunks, by item.
+
+        The rows current_labels gives for one human annotator (an open round's
+        own labels left out: blind), without an object per label: agreement over
+        millions of labels builds its arrays straight from these.
+        """
+        # As current_labels: an open round's own labels are held back, nothing else.
+        # Their round is on the label row, so it is joined only when a round is open.
+        open_rounds = self.conn.execute(
+            "SELECT 1 FROM rounds WHERE rubric = ? AND status = 'open' LIMIT 1", (rubric,)
+        ).fetchone()
+        join = live_only or open_rounds is not None
+        sql = (
+            "SELECT s.item_id, s.score FROM label_state s"
+            + (" JOIN labels l ON l.id = s.event_id" if join else "")
+            + " WHERE s.rubric = :rubric AND s.annotator = :annotator AND s.state = 'rated'"
+            f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
+            + (
+                " AND (l.round_id IS NULL OR l.round_id NOT IN"
+                "   (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open'))"
+                if open_rounds is not None
+                else ""
+            )
+            + (" AND l.round_id IS NULL" if live_only else "")
+            + " ORDER BY s.item_id"
+        )
+        cur = self.conn.execute(sql, {"rubric": rubric, "annotator": annotator})
+        while chunk := cur.fetchmany(size):
+            yield chunk
+
+    def external_ids(self, item_ids: Iterable[int]) -> dict[int, str]:
+        """item id -> external id, for the few items a report names."""
+        ids = list(item_ids)
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for iid, ext in self.conn.execute(
+                f"SELECT id, external_id FROM items WHERE id IN ({marks})", chunk
+            ):
+                found[iid] = ext
+        return found
+
     # -- drafts ---------------------------------------------------------------
 
     def save_draft(self, item_id: int, rubric: str, annotator: str, draft: Draft) -> None:
@@ -568,29 +640,66 @@ class Repository(QueueQueries):
     # -- status ---------------------------------------------------------------
 
     def label_counts(self) -> list[tuple[str, str, int, int, int]]:
-        """(rubric, annotator, rated, skipped, flagged) for every annotator with any state."""
+        """(rubric, annotator, rated, skipped, flagged) for every annotator with any state.
+
+        Counted along label_state_counts, whose order is the grouping: no sort, and index
+        entries rather than table rows.
+        """
+        totals: dict[tuple[str, str], list[int]] = {}
+        for rubric, annotator, state, flagged, count in self.conn.execute(
+            "SELECT rubric, annotator, state, sum(flagged), count(*) FROM label_state"
+            " INDEXED BY label_state_counts GROUP BY rubric, annotator, state"
+        ):
+            entry = totals.setdefault((rubric, annotator), [0, 0, 0])
+            if state == "rated":
+                entry[0] += count
+            elif state == "skipped":
+                entry[1] += count
+            entry[2] += flagged
+        return [(r, a, *totals[(r, a)]) for r, a in sorted(totals)]  # type: ignore[misc]
+
+    def items_unlabeled(self, rubric: str) -> int:
+        """Items with no current human label on RUBRIC.
+
+        All items less those with one: the second is one ordered pass over the
+        small label_state_human index, where asking each of a million items
+        took seconds. (Every label_state row's item exists: a foreign key.)
+        """
+        labelled = self.conn.execute(
+            "SELECT count(*) FROM (SELECT h.item_id FROM label_state h INDEXED BY label_state_human"
+            " WHERE h.rubric = :rubric AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated'"
+            " GROUP BY h.item_id)",
+            {"rubric": rubric},
+        ).fetchone()[0]
+        return self.count_items() - int(labelled)
+
+    def rubrics_in_use(self) -> list[str]:
+        """Rubrics with labels: one seek per rubric along labels_by_annotator, not a scan."""
         return [
-            (r[0], r[1], r[2], r[3], r[4])
+            r[0]
             for r in self.conn.execute(
-                "SELECT rubric, annotator, sum(state = 'rated'), sum(state = 'skipped'),"
-                " sum(flagged) FROM label_state GROUP BY rubric, annotator"
-                " ORDER BY rubric, annotator"
+                "WITH RECURSIVE used (name) AS ("
+                "  SELECT min(rubric) FROM labels"
+                "  UNION ALL SELECT (SELECT min(rubric) FROM labels WHERE rubric > used.name)"
+                "  FROM used WHERE used.name IS NOT NULL)"
+                " SELECT name FROM used WHERE name IS NOT NULL ORDER BY 1"
             )
         ]
 
-    def items_unlabeled(self, rubric: str) -> int:
-        """Items with no current human label on RUBRIC."""
-        return int(
-            self.conn.execute(
-                "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
-                " WHERE s.rubric = ? AND s.item_id = i.id AND s.state = 'rated'"
-                f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%')",
-                (rubric,),
-            ).fetchone()[0]
-        )
-
-    def rubrics_in_use(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM labels ORDER BY 1")]
+    def annotators(self, rubric: str) -> list[str]:
+        """Everyone with a label state on RUBRIC: one seek each along label_state's key."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE who (name) AS ("
+                "  SELECT min(annotator) FROM label_state WHERE rubric = :rubric"
+                "  UNION ALL SELECT (SELECT min(annotator) FROM label_state"
+                "    WHERE rubric = :rubric AND annotator > who.name)"
+                "  FROM who WHERE who.name IS NOT NULL)"
+                " SELECT name FROM who WHERE name IS NOT NULL ORDER BY 1",
+                {"rubric": rubric},
+            )
+        ]
 
 
 def _label_filters(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,10 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
+from tui_annotate.store.repository import Repository
 from tui_annotate.tui.screens.comment import CommentScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
 from tui_annotate.tui.screens.help import HelpScreen
@@ -29,6 +34,8 @@ WIDE = 100
 TALL = 30
 #: The smallest terminal the item, its output and every anchor fit in (tests/tui/test_sizes.py).
 MIN_SIZE = (80, 24)
+#: How often to look for newly imported items (one max(id) lookup).
+ITEMS_CHECK_SECONDS = 5.0
 
 
 class AnnotateScreen(Screen[None]):
@@ -89,9 +96,29 @@ class AnnotateScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        #: The workers' connections while they count, so leaving can stop them (interrupt()).
+        self._counters: set[Repository] = set()
+        self._leaving = False
+        self._items_mark = self.session.repo.items_mark()
         self.refresh_item()
         self.set_interval(1.0, self._tick)
+        self.set_interval(ITEMS_CHECK_SECONDS, self._check_new_items)
         self.count_progress()
+
+    def on_unmount(self) -> None:
+        # A count of a million items takes seconds: quitting must not wait for it.
+        # (Flag first, then look: the worker sets its connection, then checks the flag.)
+        self._leaving = True
+        for counter in list(self._counters):
+            counter.interrupt()
+
+    def _check_new_items(self) -> None:
+        """An import added items: count the queue again (off this thread, as at start)."""
+        with contextlib.suppress(AnnotateError, sqlite3.Error):
+            mark = self.session.repo.items_mark()
+            if mark != self._items_mark:
+                self._items_mark = mark
+                self.count_progress()
 
     def on_resize(self, event: Resize) -> None:
         self._layout(event.size.width, event.size.height)
@@ -162,11 +189,24 @@ class AnnotateScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="progress")
     def count_progress(self) -> None:
-        """Count the whole queue off the UI thread, on a connection of its own."""
-        from tui_annotate.store.repository import Repository
+        """Count the whole queue off the UI thread, on a connection of its own.
 
-        with Repository.open(self.session.repo.path, readonly=True) as repo:
-            remaining, moves = self.session.count_remaining(repo)
+        The header says "counting…" until the first count lands. Leaving the
+        screen interrupts the connection, so the app never waits on a count.
+        """
+        try:
+            with Repository.open(self.session.repo.path, readonly=True) as repo:
+                self._counters.add(repo)
+                try:
+                    if self._leaving:
+                        return
+                    remaining, moves = self.session.count_remaining(repo)
+                finally:
+                    self._counters.discard(repo)
+        except AnnotateError:
+            return  # interrupted on the way out, or the file went away: nothing to show
+        if get_current_worker().is_cancelled:
+            return  # a newer count (new items arrived) replaced this one
         self.app.call_from_thread(self._counted, remaining, moves)
 
     def _counted(self, remaining: int, moves: int) -> None:

@@ -54,12 +54,17 @@ class ProgressHeader(PartialStatic):
         p = session.progress
         pace = session.pace_per_hour()
         item = session.current_item()
-        head = Content.assemble(
+        who = (
             Content.styled(f" {session.rubric.name} {session.rubric.version}", "bold"),
             f" · {one_line(session.annotator, 24)} │ ",
-            Content.styled(f"{p.done}", "bold"),
-            f" done / {p.total} ",
         )
+        if session.counted:
+            head = Content.assemble(
+                *who, Content.styled(f"{p.done}", "bold"), f" done / {p.total} "
+            )
+        else:
+            # The queue is being counted (seconds at a million items): no number beats a wrong one.
+            head = Content.assemble(*who, Content.styled("counting…", "italic"), " ")
         per_hour = f"{pace:.0f}/h" if pace is not None else "—/h"
         live = Content(f"· {per_hour} · {_clock(session.seconds_on_item())}")
         parts: list[Content | str] = [head, live, " on item"]
