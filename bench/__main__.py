@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    ending,
     export_speed,
     huge_item,
     import_block,
@@ -27,6 +28,8 @@ from bench import (
     keys,
     label_import,
     memory,
+    open_rounds,
+    parse_checks,
     scale,
     team,
 )
@@ -47,6 +50,9 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "judge": judge_throughput.run,
     "export": export_speed.run,
     "scale": scale.run,
+    "ending": ending.run,
+    "open_rounds": open_rounds.run,
+    "parse_checks": parse_checks.run,
 }
 
 
