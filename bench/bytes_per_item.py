@@ -289,7 +289,7 @@ async def _layouts(
     from tui_annotate.core import snapshot
     from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
     from tui_annotate.store.repository import Repository
-    from tui_annotate.tui.app import AnnotateApp
+    from tui_annotate.tui.annotate_app import AnnotateApp
 
     rubric = find_rubric("faithfulness", [shipped_rubrics_dir()])
     repo = Repository.open(db)

@@ -17,10 +17,10 @@ from textual.pilot import Pilot
 from tui_annotate.core import ingest, snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.done import AllDoneScreen
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
+from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 
 SMALL = (80, 24)
 LARGE = (120, 40)

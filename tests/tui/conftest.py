@@ -9,7 +9,7 @@ import pytest
 from tests.tui.helpers import ANNOTATOR, MakeApp
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from tui_annotate.core import ingest
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 
 RUBRIC = "faithfulness"

@@ -26,7 +26,7 @@ from tests.tui.helpers import (
 from tui_annotate.core import snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.widgets.progress_header import ProgressHeader
 
 # Everything a terminal would act on: ESC (CSI/OSC), BEL, BS, CR, C1 CSI, bidi override.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tui_annotate.core import calibration, gate
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.done import AllDoneScreen
 
 TEAM = ("alice.q", "bob.q", "carol.q")  # names that never occur in item text

@@ -19,7 +19,7 @@ from tests.tui.helpers import (
 from tui_annotate.core import snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.done import AllDoneScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.rubric_panel import RubricPanel

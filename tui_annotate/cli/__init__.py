@@ -378,7 +378,7 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
         if repo.get_setting("show_prompt_version") == "true":
             show_prompt_version = True
         calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
-        from tui_annotate.tui.app import AnnotateApp  # the TUI loads only when it opens
+        from tui_annotate.tui.annotate_app import AnnotateApp  # the TUI loads only when it opens
 
         app = AnnotateApp(
             repo=repo, rubric=loaded, annotator=annotator, overlap=overlap,
@@ -397,7 +397,7 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
 def _show_results_first(repo: Repository, annotator: str, round_: Round) -> None:
     """A member of a closed round sees its results once before being refused, as the app
     shows them once before the queue (README: Calibration)."""
-    from tui_annotate.tui.results import ResultsApp
+    from tui_annotate.tui.results_app import ResultsApp
 
     ResultsApp(round_.result).run()
     key = gate.RESULTS_SEEN.format(annotator=annotator, round_id=round_.id)

@@ -214,7 +214,7 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
     if as_text or not sys.stdout.isatty():
         _print_result(round_.result)
         return
-    from tui_annotate.tui.results import ResultsApp
+    from tui_annotate.tui.results_app import ResultsApp
 
     ResultsApp(round_.result).run()
 
@@ -239,7 +239,7 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
         if not items:
             say(f"round {round_id}: no disputed items; nothing to adjudicate")
             return
-        from tui_annotate.tui.review import ReviewApp
+        from tui_annotate.tui.review_app import ReviewApp
 
         ReviewApp(repo=repo, round_=round_, rubric=rubric, items=items,
                   adjudicator=adjudicator).run()  # fmt: skip

@@ -13,10 +13,10 @@ from textual.widgets import Footer
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.dialogs.comment import CommentScreen
+from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.progress_header import ProgressHeader

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Footer, Static
 
 from tui_annotate.core import calibration
 from tui_annotate.core.calibration import ReviewItem
@@ -19,30 +19,13 @@ from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.dialogs.note import NoteScreen
 from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.round_labels import RoundLabelsPanel
 
 #: Below this width the item takes the width and the panels go underneath.
 WIDE = 100
-
-
-class NoteScreen(CommentScreen):
-    """The comment editor, titled for an adjudication note."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield TextArea(self.text, id="comment-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(
-                Content.styled(
-                    "Ctrl+S or Esc keep · saved with the golden label when you press a score", "dim"
-                )
-            )
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#dialog").border_title = "adjudication note"
 
 
 class ReviewScreen(Screen[None]):

@@ -16,8 +16,8 @@ from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.app_base import TerminalApp
+from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.screens.annotate import AnnotateScreen
-from tui_annotate.tui.screens.comment import CommentScreen
 
 
 class AnnotateApp(TerminalApp[None]):
