@@ -15,6 +15,7 @@ from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.actions import ANNOTATE, RATE, palette
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.screens.annotate import AnnotateScreen
@@ -50,7 +51,8 @@ class AnnotateApp(TerminalApp[None]):
 
     def on_mount(self) -> None:
         self.session.start()
-        self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
+        screen = AnnotateScreen.for_rubric(self.session.rubric)
+        self.push_screen(screen(self.session, show_prompt_version=self.show_prompt_version))
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
@@ -131,37 +133,12 @@ class AnnotateApp(TerminalApp[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action, named 'verb: object', so nothing needs a memorised key."""
         if isinstance(screen, AnnotateScreen):
-            for level in self.session.rubric.scale:
-                yield SystemCommand(
-                    f"Rate: {level.value} {level.label}",
-                    level.description,
-                    lambda v=level.value: screen.action_rate(v),
-                )
-            commands = [
-                ("Tags: pick", "Choose failure tags for this item", screen.action_tags),
-                ("Comment: edit", "Write a comment for this item", screen.action_comment),
-                ("Label: undo", "Retract the last label and go back to it", screen.action_undo),
-                ("Item: skip", "Park this item", screen.action_skip),
-                ("Item: flag", "Flag for expert review, or unflag", screen.action_flag),
-                ("Item: next", "Next item without rating", screen.action_next),
-                ("Item: previous", "Previous item", screen.action_previous),
-                (
-                    "Examples: toggle",
-                    "Show or hide the few-shot examples",
-                    screen.action_toggle_examples,
-                ),
-                (
-                    "Markdown: toggle",
-                    "Render the output as Markdown or raw",
-                    screen.action_toggle_markdown,
-                ),
-                ("Help: show", "All keys and the rubric's scale", screen.action_help),
-            ]
-            for title, help_text, callback in commands:
-                yield SystemCommand(title, help_text, callback)
-        yield SystemCommand("Results: show", "Your last calibration round's agreement",
-                            self.action_show_results)  # fmt: skip
-        yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
+            yield from palette(self, screen, ANNOTATE, self.session.rubric, RATE)
+        else:
+            yield SystemCommand(
+                "Results: show", "Your last calibration round's agreement", self.action_show_results
+            )
+            yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
         yield from self.system_commands_without_quit(screen)
 
     # -- the palette's "Screenshot" (Textual's own command) ---------------------------

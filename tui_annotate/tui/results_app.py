@@ -8,6 +8,7 @@ from typing import Any
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from tui_annotate.tui.actions import RESULTS, palette
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.results import ResultsScreen
 
@@ -27,5 +28,8 @@ class ResultsApp(TerminalApp[None]):
         self.push_screen(ResultsScreen(self.result))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield SystemCommand("App: quit", "Close the results", self.exit)
+        if isinstance(screen, ResultsScreen):
+            yield from palette(self, screen, RESULTS, None)
+        else:
+            yield SystemCommand("App: quit", "Close the results", self.exit)
         yield from self.system_commands_without_quit(screen)

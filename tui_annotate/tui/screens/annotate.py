@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui_annotate.core.models import Rubric
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
+from tui_annotate.tui.actions import ANNOTATE, RATE, bindings, help_rows, with_rating_keys
 from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.dialogs.help import HelpScreen
 from tui_annotate.tui.dialogs.tags import TagPickerScreen
@@ -34,49 +35,22 @@ MIN_SIZE = (80, 24)
 class AnnotateScreen(Screen[None]):
     """Renders an AnnotationSession; every key calls one session method, then refreshes."""
 
-    # The keys that open another screen are priority bindings: the App runs them as the key
-    # arrives, so keys typed right behind them (one burst over SSH) reach the new screen,
-    # not this one, where they could rate the item.
-    BINDINGS = [
-        Binding("t", "tags", "tags", id="annotate.tags", tooltip="Pick failure tags for this item",
-                priority=True),
-        Binding("c", "comment", "comment", id="annotate.comment", tooltip="Comment on this item",
-                priority=True),
-        Binding("u", "undo", "undo", id="annotate.undo", tooltip="Retract the last label and go back"),
-        Binding("s", "skip", "skip", id="annotate.skip", tooltip="Park this item"),
-        Binding("f", "flag", "flag", id="annotate.flag", tooltip="Flag for expert review"),
-        Binding("n", "next", "next", id="annotate.next", show=False, tooltip="Next item, no rating"),
-        Binding("p", "previous", "prev", id="annotate.previous", show=False,
-                tooltip="Previous item"),
-        Binding("e", "toggle_examples", "examples", id="annotate.examples", show=False,
-                tooltip="Show or hide the few-shot examples"),
-        Binding("m", "toggle_markdown", "markdown", id="annotate.markdown", show=False,
-                tooltip="Render the output as Markdown"),
-        Binding("question_mark", "help", "help", id="annotate.help", key_display="?",
-                tooltip="All keys", priority=True),
-        Binding("q", "quit", "quit", id="annotate.quit", tooltip="Quit; every label is saved"),
-    ]  # fmt: skip
+    # The keys that open another screen are priority bindings (tui/actions.py): the App runs
+    # them as the key arrives, so keys typed right behind them (one burst over SSH) reach the
+    # new screen, not this one, where they could rate the item. The rubric's rating keys lead:
+    # an app opens `AnnotateScreen.for_rubric(rubric)`, a subclass whose bindings start with them.
+    BINDINGS = bindings(ANNOTATE)
+
+    @classmethod
+    def for_rubric(cls, rubric: Rubric) -> type[AnnotateScreen]:
+        """This screen with RUBRIC's rating keys bound (one footer entry stands for them all)."""
+        return with_rating_keys(cls, rubric, RATE, ANNOTATE)
 
     def __init__(self, session: AnnotationSession, *, show_prompt_version: bool = False) -> None:
         super().__init__()
         self.session = session
         self.show_prompt_version = show_prompt_version
         self.examples_wanted: bool | None = None  # None: decided by the terminal's size
-        rubric = session.rubric
-        first = True
-        existing = self._bindings.key_to_bindings
-        rating: dict[str, list[Binding]] = {}
-        for level in rubric.scale:
-            # Rating keys come from the rubric; one footer entry stands for all of them.
-            keys = rating.setdefault(level.key, [])
-            keys.append(Binding(
-                level.key, f"rate({level.value})", "rate" if first else "",
-                show=first, key_display=_key_range(rubric) if first else None,
-                id=f"rate.{level.value}", tooltip=f"{level.value} {level.label}",
-            ))  # fmt: skip
-            first = False
-        # Rating first: it is what the footer should lead with.
-        self._bindings.key_to_bindings = {**rating, **existing}
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
@@ -282,18 +256,7 @@ class AnnotateScreen(Screen[None]):
         self.notify("output rendered as Markdown" if on else "output shown raw", timeout=2)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.session.rubric))
+        self.app.push_screen(HelpScreen(self.session.rubric, help_rows(self.app, ANNOTATE)))
 
     async def action_quit(self) -> None:
         self.app.exit()
-
-
-def _key_range(rubric: object) -> str:
-    from tui_annotate.core.models import Rubric
-
-    assert isinstance(rubric, Rubric)
-    keys = [level.key for level in rubric.scale]
-    ordered = sorted(keys)
-    if all(k.isdigit() for k in keys) and len(keys) > 2:
-        return f"{ordered[0]}-{ordered[-1]}"
-    return "/".join(ordered)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
@@ -19,6 +18,7 @@ from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.actions import ADJUDICATE, REVIEW, bindings, with_rating_keys
 from tui_annotate.tui.dialogs.note import NoteScreen
 from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
 from tui_annotate.tui.widgets.item_view import ItemView
@@ -35,13 +35,12 @@ class ReviewScreen(Screen[None]):
     "review done" box, from which p goes back and q quits.
     """
 
-    BINDINGS = [
-        Binding("c", "note", "note", id="review.note",
-                tooltip="Write the note the golden label will carry"),
-        Binding("n", "next", "next", id="review.next", tooltip="Next item without adjudicating"),
-        Binding("p", "previous", "prev", id="review.previous", tooltip="Previous item"),
-        Binding("q", "quit", "quit", id="review.quit", tooltip="Quit; every golden label is saved"),
-    ]  # fmt: skip
+    BINDINGS = bindings(REVIEW)
+
+    @classmethod
+    def for_rubric(cls, rubric: Rubric) -> type[ReviewScreen]:
+        """This screen with RUBRIC's scale keys bound to adjudicate (they lead the footer)."""
+        return with_rating_keys(cls, rubric, ADJUDICATE, REVIEW)
 
     def __init__(
         self,
@@ -64,17 +63,6 @@ class ReviewScreen(Screen[None]):
         #: Items given a golden label in this session.
         self.adjudicated: set[int] = set()
         self._loaded: dict[int, Item] = {}
-        existing = self._bindings.key_to_bindings
-        scale: dict[str, list[Binding]] = {}
-        for i, level in enumerate(rubric.scale):
-            # Scale keys come from the rubric; one footer entry stands for all of them.
-            scale.setdefault(level.key, []).append(Binding(
-                level.key, f"adjudicate({level.value})", "adjudicate" if i == 0 else "",
-                show=i == 0, key_display=key_range(rubric) if i == 0 else None,
-                id=f"review.adjudicate.{level.value}",
-                tooltip=f"Golden label {level.value} {level.label}",
-            ))  # fmt: skip
-        self._bindings.key_to_bindings = {**scale, **existing}
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -266,11 +254,3 @@ class ReviewScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         self.app.exit()
-
-
-def key_range(rubric: Rubric) -> str:
-    """'1-5' for a run of digit keys (as the annotate screen shows it), else keys joined by '/'."""
-    keys = sorted(level.key for level in rubric.scale)
-    if all(k.isdigit() for k in keys) and len(keys) > 2:
-        return f"{keys[0]}-{keys[-1]}"
-    return "/".join(keys)
