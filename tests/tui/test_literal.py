@@ -12,11 +12,11 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.tui.helpers import (
-    ANNOTATOR,
     SIZE,
     MakeApp,
     annotate_screen,
     import_jsonl,
+    open_app,
     plain,
     press_until,
     rendered_segments,
@@ -174,7 +174,7 @@ def evil_repo(tmp_path: Path, faithfulness: Rubric) -> Iterator[Repository]:
 
 
 async def test_a_hostile_output_is_shown_inert(evil_repo: Repository, faithfulness: Rubric) -> None:
-    app = AnnotateApp(repo=evil_repo, rubric=faithfulness, annotator=ANNOTATOR)
+    app = open_app(evil_repo, faithfulness)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = annotate_screen(app)

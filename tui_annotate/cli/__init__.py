@@ -27,7 +27,7 @@ from tui_annotate.cli.output import (
 )
 from tui_annotate.cli.stopping import stops_cleanly
 from tui_annotate.core import export as exporter
-from tui_annotate.core import gate, ingest, names, report, snapshot
+from tui_annotate.core import gate, ingest, names, report
 from tui_annotate.core import rubric as rubrics
 from tui_annotate.core import source as sources
 from tui_annotate.core.models import Round, Rubric
@@ -360,35 +360,27 @@ def _open_app(obj: Context, db_path: Path, rubric_name: str, annotator: str, ove
               show_prompt_version: bool, allow_uncalibrated: bool = False) -> None:  # fmt: skip
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
-    repo.lease_seconds = obj.settings.lease_seconds
     try:
-        decision = gate.decide(
-            repo, loaded, annotator, require_calibration=obj.settings.require_calibration,
-            allow_uncalibrated=allow_uncalibrated, lead=access.is_lead(obj.settings),
-        )  # fmt: skip
-        if not decision.allowed:
-            if decision.results is not None:
-                _show_results_first(repo, annotator, decision.results)
-            fail(decision.message, code=1)
-        if readonly_reason is None:
-            snapshot.register(repo, loaded)
-        else:
+        from tui_annotate.tui.factory import GateRefused, make_annotate_app  # loads the TUI
+
+        try:
+            app = make_annotate_app(
+                obj.settings,
+                repo=repo,
+                rubric=loaded,
+                annotator=annotator,
+                overlap=overlap,
+                show_prompt_version=show_prompt_version,
+                allow_uncalibrated=allow_uncalibrated,
+                readonly_reason=readonly_reason,
+            )
+        except GateRefused as refused:
+            if refused.decision.results is not None:
+                _show_results_first(repo, annotator, refused.decision.results)
+            fail(refused.decision.message, code=1)
+        if readonly_reason is not None:
             say(f"warning: {readonly_reason}; opening it read-only for "
                 "browsing: nothing will be saved", err=True)  # fmt: skip
-        if repo.get_setting("show_prompt_version") == "true":
-            show_prompt_version = True
-        calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
-        from tui_annotate.tui.annotate_app import AnnotateApp  # the TUI loads only when it opens
-
-        app = AnnotateApp(
-            repo=repo, rubric=loaded, annotator=annotator, overlap=overlap,
-            show_prompt_version=show_prompt_version,
-            calibration_only=decision.calibration_only,
-            uncalibrated=decision.uncalibrated,
-            # Drift is measured once a team calibrates; a solo user keeps a plain overlap.
-            drift_permille=round(obj.settings.drift_share * 1000) if calibrated_rubric else 0,
-            readonly_reason=readonly_reason,
-        )  # fmt: skip
         app.run()
     finally:
         repo.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual import events
 from textual.app import SystemCommand
@@ -22,7 +22,7 @@ from tui_annotate.tui.screens.annotate import AnnotateScreen
 
 
 class AnnotateApp(TerminalApp[None]):
-    """One annotator, one rubric, one database. Built the same way by the CLI and the tests."""
+    """One annotator, one rubric, one database. Built by tui/factory.py for every front end."""
 
     CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "tui-annotate"
@@ -40,8 +40,10 @@ class AnnotateApp(TerminalApp[None]):
         uncalibrated: bool = False,
         drift_permille: int = 0,
         readonly_reason: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.readonly_reason = readonly_reason
         self.session = AnnotationSession(
             repo, rubric, annotator, overlap=overlap, calibration_only=calibration_only,
