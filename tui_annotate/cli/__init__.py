@@ -550,6 +550,7 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
 # Commands defined in sibling modules register themselves on `main` when imported.
 from tui_annotate.cli import calibration as _calibration  # noqa: E402
 from tui_annotate.cli import judge as _judge  # noqa: E402
+from tui_annotate.cli import keys as _keys  # noqa: E402, F401
 from tui_annotate.cli import serve as _serve  # noqa: E402
 
 __all__ = ["_calibration", "_judge", "_serve", "main"]

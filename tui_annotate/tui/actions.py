@@ -166,7 +166,7 @@ ANNOTATE = (
         priority=True,
     ),
     _a(
-        "results",
+        "show_results",
         "",
         "results",
         "Results: show",
