@@ -239,10 +239,19 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
         if not items:
             say(f"round {round_id}: no disputed items; nothing to adjudicate")
             return
+        from tui_annotate.tui.keymap import check
         from tui_annotate.tui.review_app import ReviewApp
 
-        ReviewApp(repo=repo, round_=round_, rubric=rubric, items=items,
-                  adjudicator=adjudicator).run()  # fmt: skip
+        keymap = check(obj.settings.keymap, rubric)  # a clash: exit 2 before the app opens
+        app = ReviewApp(
+            repo=repo,
+            round_=round_,
+            rubric=rubric,
+            items=items,
+            adjudicator=adjudicator,
+            keymap=keymap,
+        )
+        app.run()
     finally:
         repo.close()
 

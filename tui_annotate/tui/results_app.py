@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual.app import SystemCommand
@@ -20,8 +20,9 @@ class ResultsApp(TerminalApp[None]):
     TITLE = "tui-annotate"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(self, result: dict[str, Any], *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.result = result
 
     def on_mount(self) -> None:

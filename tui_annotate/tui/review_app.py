@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from textual.app import SystemCommand
@@ -32,8 +32,10 @@ class ReviewApp(TerminalApp[None]):
         rubric: Rubric,
         items: Sequence[ReviewItem],
         adjudicator: str,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.repo = repo
         self.round = round_
         self.rubric = rubric
