@@ -24,6 +24,7 @@ from bench import (
     judge_throughput,
     keys,
     memory,
+    startup,
     team,
 )
 from bench.common import Figure, say, table
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "import_speed": import_speed.run,
     "memory": memory.run,
     "keys": keys.run,
+    "startup": startup.run,
     "bytes": bytes_per_item.run,
     "team": team.run,
     "imports": imports.run,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 
 from textual import events
@@ -17,7 +18,6 @@ from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.actions import ANNOTATE, RATE, palette
 from tui_annotate.tui.app_base import TerminalApp
-from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 
 
@@ -74,8 +74,10 @@ class AnnotateApp(TerminalApp[None]):
         text is the one thing typed and not yet saved. FALLBACK: the UI thread
         is stuck (in a long query, say), so write through a connection of our own.
         """
+        # The editor's module loads when it first opens: not loaded, no comment is open.
+        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
         screen = self.screen
-        if not isinstance(screen, CommentScreen) or self.session.done:
+        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
             return
         text = screen.text_now()
         if text == self.session.draft.comment:

@@ -14,9 +14,6 @@ from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.tui.actions import ANNOTATE, RATE, bindings, help_rows, with_rating_keys
-from tui_annotate.tui.dialogs.comment import CommentScreen
-from tui_annotate.tui.dialogs.help import HelpScreen
-from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView
@@ -65,7 +62,10 @@ class AnnotateScreen(Screen[None]):
     def on_mount(self) -> None:
         self.refresh_item()
         self.set_interval(1.0, self._tick)
-        self.count_progress()
+        # After the first frame: the count is a second connection and a scan of the queue,
+        # and the annotator wants the item first (until it lands the header shows what the
+        # session knew at start).
+        self.call_after_refresh(self.count_progress)
 
     def on_resize(self, event: Resize) -> None:
         self._layout(event.size.width, event.size.height)
@@ -230,6 +230,8 @@ class AnnotateScreen(Screen[None]):
                 self._run("tags", self.session.set_tags, tags)
                 self._show_rubric()
 
+        from tui_annotate.tui.dialogs.tags import TagPickerScreen  # dialogs load when first used
+
         self.app.push_screen(TagPickerScreen(rubric.tags, self.session.draft.tags), chosen)
 
     def action_comment(self) -> None:
@@ -244,6 +246,8 @@ class AnnotateScreen(Screen[None]):
                 self._run("comment", self.session.set_comment, text)
                 self._show_rubric()
 
+        from tui_annotate.tui.dialogs.comment import CommentScreen  # not before the first frame
+
         self.app.push_screen(CommentScreen(self.session.draft.comment), saved)
 
     def action_toggle_examples(self) -> None:
@@ -256,6 +260,8 @@ class AnnotateScreen(Screen[None]):
         self.notify("output rendered as Markdown" if on else "output shown raw", timeout=2)
 
     def action_help(self) -> None:
+        from tui_annotate.tui.dialogs.help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.session.rubric, help_rows(self.app, ANNOTATE)))
 
     async def action_quit(self) -> None:
