@@ -10,16 +10,28 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Static
 
-from tests.tui.helpers import SIZE, MakeApp, annotate_screen, open_app, plain, screen_lines, settle
-from tests.tui.test_calibration_screens import DISPUTED, closed_round, review_app
+from tests.tui.helpers import (
+    SIZE,
+    MakeApp,
+    annotate_screen,
+    open_app,
+    plain,
+    press_until,
+    screen_lines,
+    settle,
+)
+from tests.tui.test_calibration_screens import DISPUTED, closed_round, review_app, review_screen
 from tui_annotate.config import KeyChoice, Settings
+from tui_annotate.core import calibration
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.rubric import RESERVED_KEYS
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.actions import ANNOTATE, RESULTS, REVIEW, Action
+from tui_annotate.tui.actions import ANNOTATE, DONE, RESULTS, REVIEW, Action
 from tui_annotate.tui.dialogs.help import HelpScreen
 from tui_annotate.tui.keymap import normalize
 from tui_annotate.tui.results_app import ResultsApp
+from tui_annotate.tui.review_app import ReviewApp
+from tui_annotate.tui.screens.done import AllDoneScreen
 
 
 def bound_ids(app: App[Any]) -> dict[str, set[str]]:
@@ -82,6 +94,39 @@ async def test_the_review_and_results_screens_bind_and_list_their_tables(
     async with results.run_test(size=SIZE) as pilot:
         await pilot.pause()
         check_keys_and_palette(results, RESULTS)
+
+
+async def test_the_all_done_screen_binds_and_lists_its_table(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press_until(pilot, "5", lambda: isinstance(app.screen, AllDoneScreen))
+        check_keys_and_palette(app, DONE)
+        assert titles(app).count("App: quit") == 1
+
+
+async def test_a_remapped_review_key_moves_through_the_disputed_items(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    round_ = closed_round(sample_repo, faithfulness, DISPUTED, bootstrap=0)
+    items = calibration.review_items(sample_repo, round_, faithfulness)
+    app = ReviewApp(
+        repo=sample_repo,
+        round_=round_,
+        rubric=faithfulness,
+        items=items,
+        adjudicator="lead",
+        keymap={"review.next": "j"},
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert review_screen(app).pos == 0
+        await pilot.press("j")
+        await pilot.pause()
+        assert review_screen(app).pos == 1
+        assert "j next" in screen_lines(app)[-1]
 
 
 def test_the_rubric_check_reserves_exactly_the_annotate_screens_keys() -> None:

@@ -27,7 +27,7 @@ def keys(obj: Context, rubric_name: str | None, as_json: bool) -> None:
     here and when an app starts (exit 2).
     """
     from tui_annotate.tui import keymap  # Textual's key names: loaded by this command only
-    from tui_annotate.tui.actions import display
+    from tui_annotate.tui.action_views import display
 
     rubric = obj.rubric(rubric_name) if rubric_name else None
     bound = keymap.resolve(obj.settings.keymap, rubric)

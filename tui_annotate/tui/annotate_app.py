@@ -16,9 +16,11 @@ from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.actions import ANNOTATE, RATE, palette
+from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.actions import ANNOTATE, DONE, RATE
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
+from tui_annotate.tui.screens.done import AllDoneScreen
 
 
 class AnnotateApp(TerminalApp[None]):
@@ -138,6 +140,11 @@ class AnnotateApp(TerminalApp[None]):
         """Every action, named 'verb: object', so nothing needs a memorised key."""
         if isinstance(screen, AnnotateScreen):
             yield from palette(self, screen, ANNOTATE, self.session.rubric, RATE)
+        elif isinstance(screen, AllDoneScreen):
+            yield from palette(self, screen, DONE, None)
+            yield SystemCommand(
+                "Results: show", "Your last calibration round's agreement", self.action_show_results
+            )
         else:
             yield SystemCommand(
                 "Results: show", "Your last calibration round's agreement", self.action_show_results

@@ -8,7 +8,8 @@ from typing import Any
 from textual.app import SystemCommand
 from textual.screen import Screen
 
-from tui_annotate.tui.actions import RESULTS, palette
+from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.actions import RESULTS
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.results import ResultsScreen
 

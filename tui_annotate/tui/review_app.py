@@ -11,7 +11,8 @@ from textual.screen import Screen
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.actions import ADJUDICATE, REVIEW, palette
+from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.actions import ADJUDICATE, REVIEW
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.review import ReviewScreen
 

@@ -13,7 +13,8 @@ from tui_annotate.core.models import Rubric
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
-from tui_annotate.tui.actions import ANNOTATE, RATE, bindings, help_rows, with_rating_keys
+from tui_annotate.tui.action_views import bindings, help_rows, with_rating_keys
+from tui_annotate.tui.actions import ANNOTATE, RATE
 from tui_annotate.tui.screens.done import AllDoneScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView

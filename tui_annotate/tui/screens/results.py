@@ -14,7 +14,8 @@ from textual.widgets import Footer, Static
 
 from tui_annotate.core.textsafe import one_line
 from tui_annotate.render import fmt, plural
-from tui_annotate.tui.actions import RESULTS, bindings
+from tui_annotate.tui.action_views import bindings
+from tui_annotate.tui.actions import RESULTS
 from tui_annotate.tui.widgets.alpha_bar import VERDICT_STYLE, AlphaBar
 
 #: Below this width the per-annotator table and the pairwise matrix stack.

@@ -18,7 +18,8 @@ from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.actions import ADJUDICATE, REVIEW, bindings, with_rating_keys
+from tui_annotate.tui.action_views import bindings, with_rating_keys
+from tui_annotate.tui.actions import ADJUDICATE, REVIEW
 from tui_annotate.tui.dialogs.note import NoteScreen
 from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
 from tui_annotate.tui.widgets.item_view import ItemView
