@@ -31,6 +31,7 @@ from bench import (
     open_rounds,
     parse_checks,
     scale,
+    startup,
     team,
 )
 from bench.common import Figure, say, table
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "import_speed": import_speed.run,
     "memory": memory.run,
     "keys": keys.run,
+    "startup": startup.run,
     "bytes": bytes_per_item.run,
     "team": team.run,
     "import_block": import_block.run,

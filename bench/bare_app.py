@@ -9,7 +9,8 @@ By default the text is one ~400-character Static (the spec's baseline).
 With --item-like it draws what tui-annotate draws for an item (input,
 context and output of ~150/400/400 characters in bordered sections, beside a
 fixed side panel), to tell Textual's cost of drawing that much text from
-the app's own overhead.
+the app's own overhead. With --read-row (the start-up baseline,
+bench/startup.py) the first item shown is a row read from the file.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def text(n: int, chars: int) -> str:
 
 
 class BareApp(App[None]):
-    def __init__(self, db: str, item_like: bool = False) -> None:
+    def __init__(self, db: str, item_like: bool = False, read_row: bool = False) -> None:
         super().__init__()
         self.item_like = item_like
+        self.read_row = read_row
         self.conn = sqlite3.connect(db, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
@@ -77,6 +79,13 @@ class BareApp(App[None]):
             yield Static("\n".join(text(k, 110) for k in range(12)), id="side")
 
     def on_mount(self) -> None:
+        if self.read_row:
+            row = self.conn.execute("SELECT id, item FROM events ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                self.conn.execute(
+                    "INSERT INTO events (item, score, created_at) VALUES ('bare-000001', 0, 0)"
+                )
+            self.n = row[0] if row else 1
         self.show()
 
     def show(self) -> None:
@@ -114,4 +123,4 @@ if __name__ == "__main__":
     if "--item-like" in sys.argv[2:]:
         ItemLikeApp(sys.argv[1]).run()
     else:
-        BareApp(sys.argv[1]).run()
+        BareApp(sys.argv[1], read_row="--read-row" in sys.argv[2:]).run()

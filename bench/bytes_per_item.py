@@ -286,15 +286,16 @@ def record(
 async def _layouts(
     db: Path, annotator: str, cols: int, rows: int, presses: int
 ) -> list[tuple[str, Layout]]:
+    from tui_annotate.config import Settings
     from tui_annotate.core import snapshot
     from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
     from tui_annotate.store.repository import Repository
-    from tui_annotate.tui.app import AnnotateApp
+    from tui_annotate.tui.factory import make_annotate_app
 
     rubric = find_rubric("faithfulness", [shipped_rubrics_dir()])
     repo = Repository.open(db)
     snapshot.register(repo, rubric)
-    app = AnnotateApp(repo=repo, rubric=rubric, annotator=annotator)
+    app = make_annotate_app(Settings(), repo=repo, rubric=rubric, annotator=annotator)
     found: list[tuple[str, Layout]] = []
     try:
         async with app.run_test(size=(cols, rows)) as pilot:

@@ -1,4 +1,10 @@
-"""Settings, lowest to highest precedence: defaults < ./tui-annotate.toml < TUI_ANNOTATE_* env < flags."""
+"""Settings, lowest to highest precedence: defaults < ./tui-annotate.toml < TUI_ANNOTATE_* env < flags.
+
+The `[keymap]` table (action id = keys) is read from the user's
+`$XDG_CONFIG_HOME/tui-annotate/keymap.toml` and then the project file, which
+wins; only its shape is checked here: whether the ids and keys make sense
+is the TUI's to say (tui/keymap.py), when an app starts or `keys` runs.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,19 @@ CONFIG_FILE = "tui-annotate.toml"
 #: Who may do what is the project's, set by the lead in the file: an annotator's
 #: environment variable must not turn the guard off (see tui_annotate.access).
 FILE_ONLY = frozenset({"annotators_from_login", "leads"})
+#: A person's own key habits, under $XDG_CONFIG_HOME (default ~/.config).
+USER_KEYMAP = Path("tui-annotate") / "keymap.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChoice:
+    """One line of a [keymap] table: ACTION bound to KEYS (Textual names, comma-separated)."""
+
+    action: str
+    keys: str
+    #: The file it was read from, and whether that is the "project" or the "user" file.
+    file: str
+    origin: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,8 @@ class Settings:
     #: An item whose text (input, context and output) is larger than this many bytes is
     #: refused at import: a line that large is usually a mistake, and slow to read.
     max_item_bytes: int = 1_000_000
+    #: Remapped keys, the user file's first and then the project file's (which win).
+    keymap: tuple[KeyChoice, ...] = ()
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -86,23 +107,73 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     return str(value)
 
 
+def user_keymap_path(env: dict[str, str] | os._Environ[str] | None = None) -> Path:
+    """Where a person keeps their own keymap: $XDG_CONFIG_HOME/tui-annotate/keymap.toml."""
+    environ = os.environ if env is None else env
+    base = environ.get("XDG_CONFIG_HOME") or ""
+    if not base:
+        base = str(Path(environ.get("HOME") or Path.home()) / ".config")
+    return Path(base) / USER_KEYMAP
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
+def _keymap(table: Any, path: Path, origin: str, prefix: str = "") -> list[KeyChoice]:
+    """ACTION = "KEYS" lines; `review.note = "x"` reads as a table in TOML, hence the prefix."""
+    if not isinstance(table, dict):
+        field = prefix.rstrip(".") or "keymap"
+        raise InputError("must be a table of action = keys", file=str(path), field=field)
+    out: list[KeyChoice] = []
+    for name, value in table.items():
+        if isinstance(value, dict):
+            out += _keymap(value, path, origin, f"{prefix}{name}.")
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(
+                f'must be keys in quotes, like "x" or "ctrl+z,u", not {value!r}',
+                file=str(path),
+                field=f"keymap.{prefix}{name}",
+            )
+        out.append(KeyChoice(f"{prefix}{name}", value, str(path), origin))
+    return out
+
+
+def _merge_keymaps(user: list[KeyChoice], project: list[KeyChoice]) -> tuple[KeyChoice, ...]:
+    mine = {c.action for c in project}
+    return tuple([c for c in user if c.action not in mine] + project)
+
+
 def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Read the project file and environment; flags are applied by the CLI on top."""
     settings = Settings()
     names = {f.name for f in fields(Settings)}
     path = (cwd or Path.cwd()) / CONFIG_FILE
+    environ = os.environ if env is None else env
+    user_path = user_keymap_path(environ)
+    user: list[KeyChoice] = []
+    if user_path.is_file():
+        data = _read_toml(user_path)
+        # The user file holds a [keymap] table, or the action = keys lines alone.
+        table = data["keymap"] if list(data) == ["keymap"] else data
+        user = _keymap(table, user_path, "user")
+    project: list[KeyChoice] = []
     if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+        data = _read_toml(path)
         for key, value in data.items():
+            if key == "keymap":
+                project = _keymap(value, path, "project")
+                continue
             if key not in names:
                 raise InputError(f"unknown setting (known: {', '.join(sorted(names))})",
                                  file=str(path), field=key)  # fmt: skip
             settings = replace(settings, **{key: _coerce(key, value, str(path))})
-    environ = os.environ if env is None else env
-    for name in names - FILE_ONLY:
+    settings = replace(settings, keymap=_merge_keymaps(user, project))
+    for name in names - FILE_ONLY - {"keymap"}:
         value = environ.get(f"TUI_ANNOTATE_{name.upper()}")
         if value is not None and value != "":
             settings = replace(

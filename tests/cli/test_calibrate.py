@@ -235,9 +235,9 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         def run(self) -> None:
             pass
 
-    fake = types.ModuleType("tui_annotate.tui.app")
+    fake = types.ModuleType("tui_annotate.tui.annotate_app")
     fake.AnnotateApp = AnnotateApp  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tui_annotate.tui.app", fake)
+    monkeypatch.setitem(sys.modules, "tui_annotate.tui.annotate_app", fake)
     return calls
 
 
@@ -474,9 +474,9 @@ def results_shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         def run(self) -> None:
             shown.append(self.result)
 
-    fake = types.ModuleType("tui_annotate.tui.results")
+    fake = types.ModuleType("tui_annotate.tui.results_app")
     fake.ResultsApp = ResultsApp  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tui_annotate.tui.results", fake)
+    monkeypatch.setitem(sys.modules, "tui_annotate.tui.results_app", fake)
     return shown
 
 

@@ -46,9 +46,9 @@ def _no_app(monkeypatch: pytest.MonkeyPatch) -> None:
         def __init__(self, *args: object, **kwargs: object) -> None:
             raise AppOpened("the annotation app was opened")
 
-    fake = types.ModuleType("tui_annotate.tui.app")
+    fake = types.ModuleType("tui_annotate.tui.annotate_app")
     fake.AnnotateApp = AnnotateApp  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tui_annotate.tui.app", fake)
+    monkeypatch.setitem(sys.modules, "tui_annotate.tui.annotate_app", fake)
 
 
 NEWER_COMMANDS = {

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from tests.tui.test_calibration_screens import DISPUTED, NOTES, closed_round, review_app
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.results import ResultsApp
+from tui_annotate.tui.results_app import ResultsApp
 from tui_annotate.tui.screens.review import ReviewScreen
 
 SMALL = (80, 24)

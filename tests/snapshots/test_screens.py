@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tests.tui.helpers import open_app
 from tui_annotate.core import ingest, snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
+from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
 
 SMALL = (80, 24)
 LARGE = (120, 40)
@@ -45,7 +46,7 @@ TWO_ITEMS = [
 
 def still_app(repo: Repository, rubric: Rubric) -> AnnotateApp:
     """The app for annotator "ana" with the session clock stopped: the timer reads 0:00, no pace."""
-    app = AnnotateApp(repo=repo, rubric=rubric, annotator="ana")
+    app = open_app(repo, rubric, "ana")
     app.session.clock = lambda: 0.0
     return app
 

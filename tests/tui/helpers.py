@@ -14,17 +14,34 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui_annotate.config import Settings
 from tui_annotate.core import ingest
+from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
+from tui_annotate.tui.factory import make_annotate_app
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 
 RUBRIC = "faithfulness"
 ANNOTATOR = "ana"
 SIZE = (120, 40)
 
-#: make_app(repo=None, **AnnotateApp kwargs) -> AnnotateApp (the fixture in conftest.py)
+#: make_app(repo=None, **open_app options) -> AnnotateApp (the fixture in conftest.py)
 MakeApp = Callable[..., AnnotateApp]
+
+
+def open_app(
+    repo: Repository,
+    rubric: Rubric,
+    annotator: str = ANNOTATOR,
+    *,
+    settings: Settings | None = None,
+    **options: Any,
+) -> AnnotateApp:
+    """The app as `annotate` builds it (tui/factory.py): the gate, the keymap and the rest."""
+    return make_annotate_app(
+        settings or Settings(), repo=repo, rubric=rubric, annotator=annotator, **options
+    )
 
 
 def import_jsonl(repo: Repository, path: Path, rows: list[dict[str, Any]]) -> None:

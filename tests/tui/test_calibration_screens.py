@@ -13,9 +13,9 @@ from tui_annotate.core import calibration
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.results import ResultsApp
-from tui_annotate.tui.review import ReviewApp
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.dialogs.comment import CommentScreen
+from tui_annotate.tui.results_app import ResultsApp
+from tui_annotate.tui.review_app import ReviewApp
 from tui_annotate.tui.screens.review import ReviewScreen
 from tui_annotate.tui.widgets.alpha_bar import AlphaBar
 

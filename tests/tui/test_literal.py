@@ -12,11 +12,11 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.tui.helpers import (
-    ANNOTATOR,
     SIZE,
     MakeApp,
     annotate_screen,
     import_jsonl,
+    open_app,
     plain,
     press_until,
     rendered_segments,
@@ -26,7 +26,7 @@ from tests.tui.helpers import (
 from tui_annotate.core import snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.widgets.progress_header import ProgressHeader
 
 # Everything a terminal would act on: ESC (CSI/OSC), BEL, BS, CR, C1 CSI, bidi override.
@@ -174,7 +174,7 @@ def evil_repo(tmp_path: Path, faithfulness: Rubric) -> Iterator[Repository]:
 
 
 async def test_a_hostile_output_is_shown_inert(evil_repo: Repository, faithfulness: Rubric) -> None:
-    app = AnnotateApp(repo=evil_repo, rubric=faithfulness, annotator=ANNOTATOR)
+    app = open_app(evil_repo, faithfulness)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = annotate_screen(app)

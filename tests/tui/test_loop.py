@@ -19,10 +19,10 @@ from tests.tui.helpers import (
 )
 from tui_annotate.core.models import Draft
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.dialogs.comment import CommentScreen
+from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.progress_header import ProgressHeader

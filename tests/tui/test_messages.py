@@ -13,7 +13,7 @@ from tests.tui.test_calibration_screens import (  # the round under review, shar
 )
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.help import HelpScreen
+from tui_annotate.tui.dialogs.help import HelpScreen
 
 
 async def test_help_says_esc_closes_it(make_app: MakeApp) -> None:

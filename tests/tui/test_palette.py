@@ -9,8 +9,8 @@ from textual.pilot import Pilot
 
 from tests.tui.helpers import ANNOTATOR, RUBRIC, SIZE, MakeApp, annotate_screen, settle
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
+from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 
 EXPECTED = [
     "Rate: 5 Aligned",

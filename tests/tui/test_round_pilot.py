@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from tests.tui.helpers import open_app
 from tui_annotate.core import calibration, gate
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.done import AllDoneScreen
 
 TEAM = ("alice.q", "bob.q", "carol.q")  # names that never occur in item text
@@ -18,7 +19,7 @@ def screen_text(app: AnnotateApp) -> str:
 async def annotate_round(repo: Repository, rubric: Rubric, name: str, key_for) -> list[str]:  # type: ignore[no-untyped-def]
     """Rate every round item with keys; return the screens' text at each item (for blindness)."""
     seen: list[str] = []
-    app = AnnotateApp(repo=repo, rubric=rubric, annotator=name, calibration_only=True)
+    app = open_app(repo, rubric, name)  # a member of an open round: calibration only
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         while not isinstance(app.screen, AllDoneScreen):
@@ -77,7 +78,7 @@ async def test_a_passed_annotator_goes_live_after_the_round(sample_repo, faithfu
         await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
     assert result["verdict"] == "pass"
-    app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator="ana")
+    app = open_app(sample_repo, faithfulness, "ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("q")  # the round's results greet her first
@@ -104,7 +105,7 @@ async def test_round_results_greet_each_annotator_once_after_close(
         await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
     calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
     for opening, expect_results in ((1, True), (2, False)):
-        app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator="ana")
+        app = open_app(sample_repo, faithfulness, "ana")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, ResultsScreen) is expect_results, opening
@@ -116,7 +117,8 @@ async def test_round_results_greet_each_annotator_once_after_close(
             assert app.is_running
     # ben took part too, so he sees it once; dan, who did not, is not shown it
     for name, shown in (("ben", True), ("dan", False)):
-        app = AnnotateApp(repo=sample_repo, rubric=faithfulness, annotator=name)
+        # dan took no part: only a lead's --allow-uncalibrated lets him in at all
+        app = open_app(sample_repo, faithfulness, name, allow_uncalibrated=name == "dan")
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, ResultsScreen) is shown, name

@@ -11,6 +11,7 @@ from tests.tui.helpers import (
     MakeApp,
     annotate_screen,
     import_jsonl,
+    open_app,
     plain,
     rendered_text,
     screen_lines,
@@ -19,7 +20,7 @@ from tests.tui.helpers import (
 from tui_annotate.core import snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.app import AnnotateApp
+from tui_annotate.tui.annotate_app import AnnotateApp
 from tui_annotate.tui.screens.done import AllDoneScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.rubric_panel import RubricPanel
@@ -148,7 +149,7 @@ async def test_a_long_context_does_not_push_the_output_off_screen(
             [{"id": "long-1", "input": "Where is it?", "context": context,
               "output": "THE-OUTPUT-UNDER-REVIEW is here."}],
         )  # fmt: skip
-        app = AnnotateApp(repo=repo, rubric=faithfulness, annotator=ANNOTATOR)
+        app = open_app(repo, faithfulness)
         async with app.run_test(size=LARGE) as pilot:
             await settle(pilot)
             assert "THE-OUTPUT-UNDER-REVIEW" in "\n".join(screen_lines(app))
@@ -166,7 +167,7 @@ async def test_the_all_done_screen_shows_its_counts(
             tmp_path / "two.jsonl",
             [{"id": "a", "output": "first answer"}, {"id": "b", "output": "second answer"}],
         )
-        app = AnnotateApp(repo=repo, rubric=faithfulness, annotator=ANNOTATOR)
+        app = open_app(repo, faithfulness)
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
             await pilot.press("5", "s")

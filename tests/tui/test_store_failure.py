@@ -15,7 +15,7 @@ from tests.tui.helpers import ANNOTATOR, RUBRIC, SIZE, MakeApp, annotate_screen,
 from tui_annotate.core import ingest, snapshot
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.tags import TagPickerScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.widgets.rubric_panel import RubricPanel
 
 

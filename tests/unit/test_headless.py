@@ -49,5 +49,5 @@ def test_core_and_store_are_headless() -> None:
 
 
 def test_cli_does_not_load_the_app_or_the_judge() -> None:
-    watch = ("textual", "openai", "numpy", "krippendorff", "tui_annotate.tui.app")
+    watch = ("textual", "openai", "numpy", "krippendorff", "tui_annotate.tui.annotate_app")
     assert imported_after("import tui_annotate.cli", watch) == []

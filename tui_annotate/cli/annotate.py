@@ -11,7 +11,7 @@ import click
 from tui_annotate import access
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
-from tui_annotate.core import gate, ingest, names, snapshot
+from tui_annotate.core import gate, ingest, names
 from tui_annotate.core.models import Round
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
@@ -31,45 +31,30 @@ def _open_app(
 ) -> None:
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
-    repo.lease_seconds = obj.settings.lease_seconds
     try:
-        decision = gate.decide(
-            repo,
-            loaded,
-            annotator,
-            require_calibration=obj.settings.require_calibration,
-            allow_uncalibrated=allow_uncalibrated,
-            lead=access.is_lead(obj.settings),
-        )
-        if not decision.allowed:
-            if decision.results is not None:
-                _show_results_first(repo, annotator, decision.results)
-            fail(decision.message, code=1)
-        if readonly_reason is None:
-            snapshot.register(repo, loaded)
-        else:
+        from tui_annotate.tui.factory import GateRefused, make_annotate_app  # loads the TUI
+
+        try:
+            app = make_annotate_app(
+                obj.settings,
+                repo=repo,
+                rubric=loaded,
+                annotator=annotator,
+                overlap=overlap,
+                show_prompt_version=show_prompt_version,
+                allow_uncalibrated=allow_uncalibrated,
+                readonly_reason=readonly_reason,
+            )
+        except GateRefused as refused:
+            if refused.decision.results is not None:
+                _show_results_first(repo, annotator, refused.decision.results)
+            fail(refused.decision.message, code=1)
+        if readonly_reason is not None:
             say(
                 f"warning: {readonly_reason}; opening it read-only for "
                 "browsing: nothing will be saved",
                 err=True,
             )
-        if repo.get_setting("show_prompt_version") == "true":
-            show_prompt_version = True
-        calibrated_rubric = bool(repo.rounds.find(rubric=loaded.name))
-        from tui_annotate.tui.app import AnnotateApp  # the TUI loads only when it opens
-
-        app = AnnotateApp(
-            repo=repo,
-            rubric=loaded,
-            annotator=annotator,
-            overlap=overlap,
-            show_prompt_version=show_prompt_version,
-            calibration_only=decision.calibration_only,
-            uncalibrated=decision.uncalibrated,
-            # Drift is measured once a team calibrates; a solo user keeps a plain overlap.
-            drift_permille=round(obj.settings.drift_share * 1000) if calibrated_rubric else 0,
-            readonly_reason=readonly_reason,
-        )
         app.run()
     finally:
         if readonly_reason is None:
@@ -80,7 +65,7 @@ def _open_app(
 def _show_results_first(repo: Repository, annotator: str, round_: Round) -> None:
     """A member of a closed round sees its results once before being refused, as the app
     shows them once before the queue (README: Calibration)."""
-    from tui_annotate.tui.results import ResultsApp
+    from tui_annotate.tui.results_app import ResultsApp
 
     ResultsApp(round_.result).run()
     key = gate.RESULTS_SEEN.format(annotator=annotator, round_id=round_.id)

@@ -145,7 +145,7 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
     if as_text or not sys.stdout.isatty():
         print_result(round_.result)
         return
-    from tui_annotate.tui.results import ResultsApp
+    from tui_annotate.tui.results_app import ResultsApp
 
     ResultsApp(round_.result).run()
 
@@ -170,11 +170,19 @@ def calibrate_review(obj: Context, round_id: int, adjudicator: str | None) -> No
         if not items:
             say(f"round {round_id}: no disputed items; nothing to adjudicate")
             return
-        from tui_annotate.tui.review import ReviewApp
+        from tui_annotate.tui.keymap import check
+        from tui_annotate.tui.review_app import ReviewApp
 
-        ReviewApp(
-            repo=repo, round_=round_, rubric=rubric, items=items, adjudicator=adjudicator
-        ).run()
+        keymap = check(obj.settings.keymap, rubric)  # a clash: exit 2 before the app opens
+        app = ReviewApp(
+            repo=repo,
+            round_=round_,
+            rubric=rubric,
+            items=items,
+            adjudicator=adjudicator,
+            keymap=keymap,
+        )
+        app.run()
     finally:
         repo.close()
 

@@ -24,6 +24,7 @@ from tui_annotate.cli import (
     import_items,
     import_labels,
     judge,
+    keys,
     rubric,
     serve,
     status,
@@ -67,6 +68,7 @@ COMMANDS: tuple[click.Command, ...] = (
     judge.judge,
     judge.route,
     serve.serve,
+    keys.keys,
 )
 
 for command in COMMANDS:

@@ -23,7 +23,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from textual.app import App, SystemCommand
@@ -90,6 +90,14 @@ class TerminalApp(App[ReturnType], Generic[ReturnType]):
         self._keep_lock = threading.Lock()
         self._begin_lock = threading.Lock()
         self._last_resort: threading.Timer | None = None
+        #: Action id -> keys, for the actions a user remapped (tui/keymap.py); the help
+        #: screen and the palette read it, Textual's footer reads the same via set_keymap.
+        self.keymap: dict[str, str] = {}
+
+    def use_keymap(self, keymap: Mapping[str, str]) -> None:
+        """Bind the remapped actions to their keys (by binding id) everywhere they show."""
+        self.keymap = dict(keymap)
+        self.set_keymap(self.keymap)
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()

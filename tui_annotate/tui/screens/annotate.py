@@ -7,21 +7,20 @@ import sqlite3
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from tui_annotate.core.models import Rubric
 from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.action_views import bindings, help_rows, with_rating_keys
+from tui_annotate.tui.actions import ANNOTATE, RATE
 from tui_annotate.tui.screens.done import AllDoneScreen
-from tui_annotate.tui.screens.help import HelpScreen
-from tui_annotate.tui.screens.tags import TagPickerScreen
 from tui_annotate.tui.widgets.examples_panel import ExamplesPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.progress_header import ProgressHeader
@@ -41,49 +40,22 @@ ITEMS_CHECK_SECONDS = 5.0
 class AnnotateScreen(Screen[None]):
     """Renders an AnnotationSession; every key calls one session method, then refreshes."""
 
-    # The keys that open another screen are priority bindings: the App runs them as the key
-    # arrives, so keys typed right behind them (one burst over SSH) reach the new screen,
-    # not this one, where they could rate the item.
-    BINDINGS = [
-        Binding("t", "tags", "tags", id="annotate.tags", tooltip="Pick failure tags for this item",
-                priority=True),
-        Binding("c", "comment", "comment", id="annotate.comment", tooltip="Comment on this item",
-                priority=True),
-        Binding("u", "undo", "undo", id="annotate.undo", tooltip="Retract the last label and go back"),
-        Binding("s", "skip", "skip", id="annotate.skip", tooltip="Park this item"),
-        Binding("f", "flag", "flag", id="annotate.flag", tooltip="Flag for expert review"),
-        Binding("n", "next", "next", id="annotate.next", show=False, tooltip="Next item, no rating"),
-        Binding("p", "previous", "prev", id="annotate.previous", show=False,
-                tooltip="Previous item"),
-        Binding("e", "toggle_examples", "examples", id="annotate.examples", show=False,
-                tooltip="Show or hide the few-shot examples"),
-        Binding("m", "toggle_markdown", "markdown", id="annotate.markdown", show=False,
-                tooltip="Render the output as Markdown"),
-        Binding("question_mark", "help", "help", id="annotate.help", key_display="?",
-                tooltip="All keys", priority=True),
-        Binding("q", "quit", "quit", id="annotate.quit", tooltip="Quit; every label is saved"),
-    ]  # fmt: skip
+    # The keys that open another screen are priority bindings (tui/actions.py): the App runs
+    # them as the key arrives, so keys typed right behind them (one burst over SSH) reach the
+    # new screen, not this one, where they could rate the item. The rubric's rating keys lead:
+    # an app opens `AnnotateScreen.for_rubric(rubric)`, a subclass whose bindings start with them.
+    BINDINGS = bindings(ANNOTATE)
+
+    @classmethod
+    def for_rubric(cls, rubric: Rubric) -> type[AnnotateScreen]:
+        """This screen with RUBRIC's rating keys bound (one footer entry stands for them all)."""
+        return with_rating_keys(cls, rubric, RATE, ANNOTATE)
 
     def __init__(self, session: AnnotationSession, *, show_prompt_version: bool = False) -> None:
         super().__init__()
         self.session = session
         self.show_prompt_version = show_prompt_version
         self.examples_wanted: bool | None = None  # None: decided by the terminal's size
-        rubric = session.rubric
-        first = True
-        existing = self._bindings.key_to_bindings
-        rating: dict[str, list[Binding]] = {}
-        for level in rubric.scale:
-            # Rating keys come from the rubric; one footer entry stands for all of them.
-            keys = rating.setdefault(level.key, [])
-            keys.append(Binding(
-                level.key, f"rate({level.value})", "rate" if first else "",
-                show=first, key_display=_key_range(rubric) if first else None,
-                id=f"rate.{level.value}", tooltip=f"{level.value} {level.label}",
-            ))  # fmt: skip
-            first = False
-        # Rating first: it is what the footer should lead with.
-        self._bindings.key_to_bindings = {**rating, **existing}
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
@@ -103,7 +75,9 @@ class AnnotateScreen(Screen[None]):
         self.refresh_item()
         self.set_interval(1.0, self._tick)
         self.set_interval(ITEMS_CHECK_SECONDS, self._check_new_items)
-        self.count_progress()
+        # After the first frame: the count is a second connection and a scan of the queue,
+        # and the annotator wants the item first (until it lands the header shows "counting…").
+        self.call_after_refresh(self.count_progress)
 
     def on_unmount(self) -> None:
         # A count of a million items takes seconds: quitting must not wait for it.
@@ -296,6 +270,8 @@ class AnnotateScreen(Screen[None]):
                 self._run("tags", self.session.set_tags, tags)
                 self._show_rubric()
 
+        from tui_annotate.tui.dialogs.tags import TagPickerScreen  # dialogs load when first used
+
         self.app.push_screen(TagPickerScreen(rubric.tags, self.session.draft.tags), chosen)
 
     def action_comment(self) -> None:
@@ -310,6 +286,8 @@ class AnnotateScreen(Screen[None]):
                 self._run("comment", self.session.set_comment, text)
                 self._show_rubric()
 
+        from tui_annotate.tui.dialogs.comment import CommentScreen  # not before the first frame
+
         self.app.push_screen(CommentScreen(self.session.draft.comment), saved)
 
     def action_toggle_examples(self) -> None:
@@ -322,18 +300,9 @@ class AnnotateScreen(Screen[None]):
         self.notify("output rendered as Markdown" if on else "output shown raw", timeout=2)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.session.rubric))
+        from tui_annotate.tui.dialogs.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.session.rubric, help_rows(self.app, ANNOTATE)))
 
     async def action_quit(self) -> None:
         self.app.exit()
-
-
-def _key_range(rubric: object) -> str:
-    from tui_annotate.core.models import Rubric
-
-    assert isinstance(rubric, Rubric)
-    keys = [level.key for level in rubric.scale]
-    ordered = sorted(keys)
-    if all(k.isdigit() for k in keys) and len(keys) > 2:
-        return f"{ordered[0]}-{ordered[-1]}"
-    return "/".join(ordered)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui_annotate.core.models import Progress
+from tui_annotate.tui.action_views import bindings
+from tui_annotate.tui.actions import DONE
 
 
 class AllDoneScreen(Screen[str]):
     """Dismissed with 'revisit' (r), 'back' (p) or 'quit' (q)."""
 
-    BINDINGS = [
-        Binding("r", "choose('revisit')", "revisit skipped", id="done.revisit"),
-        Binding("p", "choose('back')", "previous item", id="done.back"),
-        Binding("q", "choose('quit')", "quit", id="done.quit"),
-    ]
+    BINDINGS = bindings(DONE)
 
     def __init__(self, progress: Progress, rubric: str, annotator: str) -> None:
         super().__init__()

@@ -6,7 +6,6 @@ from collections import Counter
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import HorizontalGroup, VerticalGroup, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
@@ -15,6 +14,8 @@ from textual.widgets import Footer, Static
 
 from tui_annotate.core.textsafe import one_line
 from tui_annotate.render import fmt, plural
+from tui_annotate.tui.action_views import bindings
+from tui_annotate.tui.actions import RESULTS
 from tui_annotate.tui.widgets.alpha_bar import VERDICT_STYLE, AlphaBar
 
 #: Below this width the per-annotator table and the pairwise matrix stack.
@@ -35,11 +36,7 @@ VERDICT_TEXT = {
 class ResultsScreen(Screen[None]):
     """Read-only: every section is text built once from the stored result, in one scroll."""
 
-    BINDINGS = [
-        Binding("q", "quit", "quit", id="results.quit", tooltip="Close the results"),
-        Binding("escape", "quit", "quit", id="results.close", show=False,
-                tooltip="Close the results"),
-    ]  # fmt: skip
+    BINDINGS = bindings(RESULTS)
 
     def __init__(self, result: dict[str, Any], *, closes_app: bool = True) -> None:
         super().__init__()

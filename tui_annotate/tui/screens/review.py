@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Footer, Static
 
 from tui_annotate.core import calibration
 from tui_annotate.core.calibration import ReviewItem
@@ -19,30 +18,15 @@ from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.render import plural
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.action_views import bindings, with_rating_keys
+from tui_annotate.tui.actions import ADJUDICATE, REVIEW
+from tui_annotate.tui.dialogs.note import NoteScreen
 from tui_annotate.tui.widgets.adjudication_panel import AdjudicationPanel
 from tui_annotate.tui.widgets.item_view import ItemView
 from tui_annotate.tui.widgets.round_labels import RoundLabelsPanel
 
 #: Below this width the item takes the width and the panels go underneath.
 WIDE = 100
-
-
-class NoteScreen(CommentScreen):
-    """The comment editor, titled for an adjudication note."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield TextArea(self.text, id="comment-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(
-                Content.styled(
-                    "Ctrl+S or Esc keep · saved with the golden label when you press a score", "dim"
-                )
-            )
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#dialog").border_title = "adjudication note"
 
 
 class ReviewScreen(Screen[None]):
@@ -52,13 +36,12 @@ class ReviewScreen(Screen[None]):
     "review done" box, from which p goes back and q quits.
     """
 
-    BINDINGS = [
-        Binding("c", "note", "note", id="review.note",
-                tooltip="Write the note the golden label will carry"),
-        Binding("n", "next", "next", id="review.next", tooltip="Next item without adjudicating"),
-        Binding("p", "previous", "prev", id="review.previous", tooltip="Previous item"),
-        Binding("q", "quit", "quit", id="review.quit", tooltip="Quit; every golden label is saved"),
-    ]  # fmt: skip
+    BINDINGS = bindings(REVIEW)
+
+    @classmethod
+    def for_rubric(cls, rubric: Rubric) -> type[ReviewScreen]:
+        """This screen with RUBRIC's scale keys bound to adjudicate (they lead the footer)."""
+        return with_rating_keys(cls, rubric, ADJUDICATE, REVIEW)
 
     def __init__(
         self,
@@ -81,17 +64,6 @@ class ReviewScreen(Screen[None]):
         #: Items given a golden label in this session.
         self.adjudicated: set[int] = set()
         self._loaded: dict[int, Item] = {}
-        existing = self._bindings.key_to_bindings
-        scale: dict[str, list[Binding]] = {}
-        for i, level in enumerate(rubric.scale):
-            # Scale keys come from the rubric; one footer entry stands for all of them.
-            scale.setdefault(level.key, []).append(Binding(
-                level.key, f"adjudicate({level.value})", "adjudicate" if i == 0 else "",
-                show=i == 0, key_display=key_range(rubric) if i == 0 else None,
-                id=f"review.adjudicate.{level.value}",
-                tooltip=f"Golden label {level.value} {level.label}",
-            ))  # fmt: skip
-        self._bindings.key_to_bindings = {**scale, **existing}
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -283,11 +255,3 @@ class ReviewScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         self.app.exit()
-
-
-def key_range(rubric: Rubric) -> str:
-    """'1-5' for a run of digit keys (as the annotate screen shows it), else keys joined by '/'."""
-    keys = sorted(level.key for level in rubric.scale)
-    if all(k.isdigit() for k in keys) and len(keys) > 2:
-        return f"{keys[0]}-{keys[-1]}"
-    return "/".join(keys)

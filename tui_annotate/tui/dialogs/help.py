@@ -1,6 +1,8 @@
-"""Help: every key, what it does, and the rubric's scale."""
+"""Help: every key, what it does (as the user's keymap has it), and the rubric's scale."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,20 +13,6 @@ from textual.widgets import Static
 
 from tui_annotate.core.models import Rubric
 
-KEYS = [
-    ("t", "tags: pick failure tags (each tag has a key; Enter confirms)"),
-    ("c", "comment: write a comment for this item's label"),
-    ("u", "undo: go back to the last item you rated or skipped and retract that label"),
-    ("s", "skip: park this item (r on the all-done screen brings skipped items back)"),
-    ("f", "flag: mark the item for expert review (press again to unflag)"),
-    ("n / p", "next / previous item without rating"),
-    ("e", "examples: show or hide the few-shot examples"),
-    ("m", "markdown: render the output as Markdown, or show it raw"),
-    ("ctrl+p", "command palette: every action by name"),
-    ("?", "this help"),
-    ("q", "quit: every label is already saved; reopen to resume"),
-]
-
 
 class HelpScreen(ModalScreen[None]):
     """A modal listing keys; any of Escape, q or ? closes it."""
@@ -33,9 +21,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "close", id="help.close"),
     ]
 
-    def __init__(self, rubric: Rubric) -> None:
+    def __init__(self, rubric: Rubric, rows: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self.rubric = rubric
+        #: (keys, what they do), generated from the screen's action table (tui/actions.py).
+        self.rows = rows
 
     def compose(self) -> ComposeResult:
         lines = [Content.styled("Rating keys", "bold")]
@@ -50,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             )
         lines.append(Content(""))
         lines.append(Content.styled("Other keys", "bold"))
-        for key, text in KEYS:
+        for key, text in self.rows:
             lines.append(Content.assemble(Content.styled(f"  {key:<7}", "bold $accent"), text))
         lines.append(Content(""))
         lines.append(

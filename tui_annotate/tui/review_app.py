@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from textual.app import SystemCommand
@@ -11,6 +11,8 @@ from textual.screen import Screen
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.actions import ADJUDICATE, REVIEW
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.review import ReviewScreen
 
@@ -31,8 +33,10 @@ class ReviewApp(TerminalApp[None]):
         rubric: Rubric,
         items: Sequence[ReviewItem],
         adjudicator: str,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.repo = repo
         self.round = round_
         self.rubric = rubric
@@ -40,24 +44,18 @@ class ReviewApp(TerminalApp[None]):
         self.adjudicator = adjudicator
 
     def on_mount(self) -> None:
+        screen = ReviewScreen.for_rubric(self.rubric)
         self.push_screen(
-            ReviewScreen(repo=self.repo, round_=self.round, rubric=self.rubric, items=self.items,
+            screen(repo=self.repo, round_=self.round, rubric=self.rubric, items=self.items,
                          adjudicator=self.adjudicator)
         )  # fmt: skip
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action, named 'verb: object', so nothing needs a memorised key."""
-        if isinstance(screen, ReviewScreen) and not screen.done:
-            for level in self.rubric.scale:
-                yield SystemCommand(
-                    f"Adjudicate: {level.value} {level.label}",
-                    f"Golden label {level.value} for this item, with the note",
-                    lambda v=level.value: screen.action_adjudicate(v),
-                )
-            yield SystemCommand("Note: edit", "The note the golden label will carry",
-                                screen.action_note)  # fmt: skip
-            yield SystemCommand("Item: next", "Next item without adjudicating", screen.action_next)
         if isinstance(screen, ReviewScreen):
-            yield SystemCommand("Item: previous", "Previous item", screen.action_previous)
-        yield SystemCommand("App: quit", "Quit (every golden label is already saved)", self.exit)
+            yield from palette(self, screen, REVIEW, self.rubric, ADJUDICATE)
+        else:
+            yield SystemCommand(
+                "App: quit", "Quit (every golden label is already saved)", self.exit
+            )
         yield from self.system_commands_without_quit(screen)

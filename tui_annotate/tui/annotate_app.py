@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 
 from textual import events
 from textual.app import SystemCommand
@@ -15,13 +16,15 @@ from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.actions import ANNOTATE, DONE, RATE
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
-from tui_annotate.tui.screens.comment import CommentScreen
+from tui_annotate.tui.screens.done import AllDoneScreen
 
 
 class AnnotateApp(TerminalApp[None]):
-    """One annotator, one rubric, one database. Built the same way by the CLI and the tests."""
+    """One annotator, one rubric, one database. Built by tui/factory.py for every front end."""
 
     CSS_PATH = ["app.tcss", "results.tcss"]
     TITLE = "tui-annotate"
@@ -39,8 +42,10 @@ class AnnotateApp(TerminalApp[None]):
         uncalibrated: bool = False,
         drift_permille: int = 0,
         readonly_reason: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.readonly_reason = readonly_reason
         self.session = AnnotationSession(
             repo, rubric, annotator, overlap=overlap, calibration_only=calibration_only,
@@ -50,7 +55,8 @@ class AnnotateApp(TerminalApp[None]):
 
     def on_mount(self) -> None:
         self.session.start()
-        self.push_screen(AnnotateScreen(self.session, show_prompt_version=self.show_prompt_version))
+        screen = AnnotateScreen.for_rubric(self.session.rubric)
+        self.push_screen(screen(self.session, show_prompt_version=self.show_prompt_version))
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
@@ -70,8 +76,10 @@ class AnnotateApp(TerminalApp[None]):
         text is the one thing typed and not yet saved. FALLBACK: the UI thread
         is stuck (in a long query, say), so write through a connection of our own.
         """
+        # The editor's module loads when it first opens: not loaded, no comment is open.
+        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
         screen = self.screen
-        if not isinstance(screen, CommentScreen) or self.session.done:
+        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
             return
         text = screen.text_now()
         if text == self.session.draft.comment:
@@ -131,37 +139,17 @@ class AnnotateApp(TerminalApp[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action, named 'verb: object', so nothing needs a memorised key."""
         if isinstance(screen, AnnotateScreen):
-            for level in self.session.rubric.scale:
-                yield SystemCommand(
-                    f"Rate: {level.value} {level.label}",
-                    level.description,
-                    lambda v=level.value: screen.action_rate(v),
-                )
-            commands = [
-                ("Tags: pick", "Choose failure tags for this item", screen.action_tags),
-                ("Comment: edit", "Write a comment for this item", screen.action_comment),
-                ("Label: undo", "Retract the last label and go back to it", screen.action_undo),
-                ("Item: skip", "Park this item", screen.action_skip),
-                ("Item: flag", "Flag for expert review, or unflag", screen.action_flag),
-                ("Item: next", "Next item without rating", screen.action_next),
-                ("Item: previous", "Previous item", screen.action_previous),
-                (
-                    "Examples: toggle",
-                    "Show or hide the few-shot examples",
-                    screen.action_toggle_examples,
-                ),
-                (
-                    "Markdown: toggle",
-                    "Render the output as Markdown or raw",
-                    screen.action_toggle_markdown,
-                ),
-                ("Help: show", "All keys and the rubric's scale", screen.action_help),
-            ]
-            for title, help_text, callback in commands:
-                yield SystemCommand(title, help_text, callback)
-        yield SystemCommand("Results: show", "Your last calibration round's agreement",
-                            self.action_show_results)  # fmt: skip
-        yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
+            yield from palette(self, screen, ANNOTATE, self.session.rubric, RATE)
+        elif isinstance(screen, AllDoneScreen):
+            yield from palette(self, screen, DONE, None)
+            yield SystemCommand(
+                "Results: show", "Your last calibration round's agreement", self.action_show_results
+            )
+        else:
+            yield SystemCommand(
+                "Results: show", "Your last calibration round's agreement", self.action_show_results
+            )
+            yield SystemCommand("App: quit", "Quit (every label is already saved)", self.exit)
         yield from self.system_commands_without_quit(screen)
 
     # -- the palette's "Screenshot" (Textual's own command) ---------------------------

@@ -1,0 +1,80 @@
+"""Start → first item visible: tui-annotate against a bare Textual app, through a real pty at 120×40.
+
+The bare app (bench/bare_app.py --read-row) opens an SQLite file, reads
+one row and shows it, in a header shaped like ours ("… on item │ ID"), so
+both are timed the same way: from spawning the process to the item's id
+reaching the terminal, and to the end of the frame that carries it. The
+figure the issue asks for is the ratio of the medians (target ≤ 1.5×).
+Starts alternate between the two apps, so a busy neighbour on a shared
+machine slows both alike. `python -m bench.startup [--quick]` runs it alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+from bench.common import OUT, ROOT, Figure, items_db, main_for, say
+from bench.keys import COLS, ROWS, SIZES, first_frame
+from bench.ptydriver import PtyApp
+
+
+def ours(db: Path) -> PtyApp:
+    return PtyApp.annotate(
+        db, "bench-startup", "faithfulness", cols=COLS, rows=ROWS, answer_sync=True
+    )
+
+
+def bare(db: Path) -> PtyApp:
+    argv = [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(db), "--read-row"]
+    return PtyApp(argv, cols=COLS, rows=ROWS, answer_sync=True)
+
+
+def run(quick: bool = False) -> list[Figure]:
+    count = 20_000 if quick else 100_000
+    times = 5 if quick else 11
+    db = items_db("keys", count, SIZES, prefix="k")
+    bare_db = OUT / "bare-startup.db"
+    with bare(bare_db) as app:  # creates its table and first row; warms the page cache
+        first_frame(app)
+    with ours(db) as app:  # the first start claims an item; later ones resume it
+        first_frame(app)
+    say(f"{times} starts of each, alternating (tui-annotate on {count:,} items)")
+    mine_id, mine_frame, base_id, base_frame = [], [], [], []
+    for _ in range(times):
+        with ours(db) as app:
+            _, seen, framed = first_frame(app)
+        mine_id.append(seen)
+        mine_frame.append(framed)
+        with bare(bare_db) as app:
+            _, seen, framed = first_frame(app)
+        base_id.append(seen)
+        base_frame.append(framed)
+    m_id, m_frame = statistics.median(mine_id), statistics.median(mine_frame)
+    b_id, b_frame = statistics.median(base_id), statistics.median(base_frame)
+    ratio = m_id / b_id
+    return [
+        Figure(
+            f"start → first item visible (median of {times}, {count // 1000}k items)",
+            m_id * 1000,
+            "ms",
+        ),
+        Figure("start → first frame complete (median)", m_frame * 1000, "ms"),
+        Figure(
+            "bare Textual app (open SQLite, show one row): start → row visible", b_id * 1000, "ms"
+        ),
+        Figure("bare Textual app: start → first frame complete", b_frame * 1000, "ms"),
+        Figure(
+            "start-up: tui-annotate / bare app (first item visible)",
+            ratio,
+            "×",
+            "≤ 1.5×",
+            ratio <= 1.5,
+        ),
+        Figure("start-up: tui-annotate / bare app (frame complete)", m_frame / b_frame, "×"),
+    ]
+
+
+if __name__ == "__main__":
+    main_for(run, __doc__)

@@ -1,0 +1,261 @@
+"""Every action of every screen, defined once, in one table per screen.
+
+One row per action (harlequin's `actions.py`): its id (the binding id, and
+the name a user remaps in `[keymap]`), its default keys, the footer's word,
+the palette's "Verb: object" title and help, and the help screen's line.
+Bindings, the help screen's rows and the palette's commands are generated
+from these rows (tui/action_views.py); tests/tui/test_actions.py checks
+that every action is reachable all three ways. Rating keys are not rows:
+they come from the rubric, through a RatingKeys.
+
+No Textual import beyond `Binding`: the `keys` command and the keymap check
+read these tables without starting an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a person can do on a screen."""
+
+    id: str
+    #: Default keys, Textual key names, comma-separated; "" = the palette only.
+    key: str
+    #: The footer's word (and the binding's description).
+    description: str
+    #: The command palette's "Verb: object".
+    title: str
+    #: The palette's help line, also the footer's tooltip.
+    tooltip: str
+    #: The help screen's line; consecutive actions with the same line share one row.
+    help: str = ""
+    #: Shown in the footer.
+    show: bool = True
+    #: The Textual action it runs; default: the id's last part.
+    action: str = ""
+    #: Runs as the key arrives, before keys queued behind it (screens that open a dialog).
+    priority: bool = False
+    #: How the default key is written in the footer ("?" for question_mark).
+    key_display: str | None = None
+
+    @property
+    def runs(self) -> str:
+        return self.action or self.id.rpartition(".")[2]
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.runs,
+            self.description,
+            show=self.show,
+            key_display=self.key_display,
+            priority=self.priority,
+            id=self.id,
+            tooltip=self.tooltip,
+        )
+
+
+def _a(id: str, key: str, description: str, title: str, tooltip: str, **kw: Any) -> Action:
+    return Action(id, key, description, title, tooltip, **kw)
+
+
+#: The annotation screen, in footer (and palette) order after the rating keys.
+ANNOTATE = (
+    _a(
+        "tags",
+        "t",
+        "tags",
+        "Tags: pick",
+        "Choose failure tags for this item",
+        help="tags: pick failure tags (each tag has a key; Enter confirms)",
+        priority=True,
+    ),
+    _a(
+        "comment",
+        "c",
+        "comment",
+        "Comment: edit",
+        "Write a comment for this item",
+        help="comment: write a comment for this item's label",
+        priority=True,
+    ),
+    _a(
+        "undo",
+        "u",
+        "undo",
+        "Label: undo",
+        "Retract the last label and go back to it",
+        help="undo: go back to the last item you rated or skipped and retract that label",
+    ),
+    _a(
+        "skip",
+        "s",
+        "skip",
+        "Item: skip",
+        "Park this item",
+        help="skip: park this item (r on the all-done screen brings skipped items back)",
+    ),
+    _a(
+        "flag",
+        "f",
+        "flag",
+        "Item: flag",
+        "Flag for expert review, or unflag",
+        help="flag: mark the item for expert review (press again to unflag)",
+    ),
+    _a(
+        "next",
+        "n",
+        "next",
+        "Item: next",
+        "Next item without rating",
+        help="next / previous item without rating",
+        show=False,
+    ),
+    _a(
+        "previous",
+        "p",
+        "prev",
+        "Item: previous",
+        "Previous item",
+        help="next / previous item without rating",
+        show=False,
+    ),
+    _a(
+        "examples",
+        "e",
+        "examples",
+        "Examples: toggle",
+        "Show or hide the few-shot examples",
+        help="examples: show or hide the few-shot examples",
+        show=False,
+        action="toggle_examples",
+    ),
+    _a(
+        "markdown",
+        "m",
+        "markdown",
+        "Markdown: toggle",
+        "Render the output as Markdown or raw",
+        help="markdown: render the output as Markdown, or show it raw",
+        show=False,
+        action="toggle_markdown",
+    ),
+    _a(
+        "help",
+        "question_mark",
+        "help",
+        "Help: show",
+        "All keys and the rubric's scale",
+        help="this help",
+        key_display="?",
+        priority=True,
+    ),
+    _a(
+        "show_results",
+        "",
+        "results",
+        "Results: show",
+        "Your last calibration round's agreement",
+        action="app.show_results",
+        show=False,
+    ),
+    _a(
+        "quit",
+        "q",
+        "quit",
+        "App: quit",
+        "Quit (every label is already saved)",
+        help="quit: every label is already saved; reopen to resume",
+    ),
+)
+
+#: The review screen (`calibrate review`), after the rubric's adjudication keys.
+REVIEW = (
+    _a("review.note", "c", "note", "Note: edit", "The note the golden label will carry"),
+    _a("review.next", "n", "next", "Item: next", "Next item without adjudicating"),
+    _a("review.previous", "p", "prev", "Item: previous", "Previous item"),
+    _a("review.quit", "q", "quit", "App: quit", "Quit (every golden label is already saved)"),
+)
+
+#: A closed round's results (`calibrate show`, or over the annotation app).
+RESULTS = (_a("results.quit", "q,escape", "quit", "App: quit", "Close the results"),)
+
+#: The all-done screen at the end of an annotator's queue.
+DONE = (
+    _a(
+        "done.revisit",
+        "r",
+        "revisit skipped",
+        "Skipped: revisit",
+        "Bring the skipped items back",
+        action="choose('revisit')",
+    ),
+    _a(
+        "done.back",
+        "p",
+        "previous item",
+        "Item: previous",
+        "Back to the last item",
+        action="choose('back')",
+    ),
+    _a(
+        "done.quit",
+        "q",
+        "quit",
+        "App: quit",
+        "Quit (every label is already saved)",
+        action="choose('quit')",
+    ),
+)
+
+#: Every table by the screen it belongs to: what `[keymap]` may name.
+TABLES: Mapping[str, Sequence[Action]] = {
+    "annotate": ANNOTATE,
+    "done": DONE,
+    "review": REVIEW,
+    "results": RESULTS,
+}
+
+#: Keys the app itself holds on every screen: no action may take them.
+APP_KEYS = {"ctrl+p": "the command palette", "ctrl+q": "Textual's quit"}
+
+#: The help screen's row for the palette, which is the App's key, not a screen's.
+PALETTE_ROW = ("ctrl+p", "command palette: every action by name")
+
+
+@dataclass(frozen=True, slots=True)
+class RatingKeys:
+    """How a screen turns the rubric's scale into keys: one action, one binding per point."""
+
+    action: str
+    id_prefix: str
+    description: str
+    verb: str
+    tooltip: Callable[[int, str], str]
+    help: Callable[[int, str, str], str]
+
+
+RATE = RatingKeys(
+    "rate",
+    "rate.",
+    "rate",
+    "Rate",
+    lambda v, label: f"{v} {label}",
+    lambda v, label, description: description,
+)
+ADJUDICATE = RatingKeys(
+    "adjudicate",
+    "review.adjudicate.",
+    "adjudicate",
+    "Adjudicate",
+    lambda v, label: f"Golden label {v} {label}",
+    lambda v, label, description: f"Golden label {v} for this item, with the note",
+)

@@ -1,0 +1,1 @@
+"""Modal dialogs opened over a screen: comment, note, tags, help."""
