@@ -8,7 +8,7 @@ from tests.conftest import SAMPLE, load_shipped
 from tests.e2e.conftest import TIMEOUT, Spawn
 from tui_annotate.core import calibration, ingest
 from tui_annotate.core.calibration import Thresholds
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 

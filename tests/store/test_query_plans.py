@@ -15,10 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tui_annotate.core import agreement_report, calibration, gate, judge, report, routing
+from tui_annotate.core import agreement_report, calibration, gate, report, routing
 from tui_annotate.core.judge import JudgeConfig
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 WATCHED = ("labels", "label_state")

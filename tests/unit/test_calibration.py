@@ -13,7 +13,7 @@ from tests.conftest import load_shipped
 from tui_annotate.core import calibration, export, gate, ingest
 from tui_annotate.core.calibration import Thresholds, stratified_sample
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.store.repository import Repository
 

@@ -19,8 +19,11 @@ import openai
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, json_reply, last_user_text, logprob_reply
-from tui_annotate.core import judge, judge_batch, judge_endpoint, judge_prompt
 from tui_annotate.core.judge import JudgeConfig, JudgeFatal, RunStats
+from tui_annotate.core.judge import batch as judge_batch
+from tui_annotate.core.judge import endpoint as judge_endpoint
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.store.repository import Repository

@@ -21,10 +21,13 @@ import krippendorff
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, last_user_text, logprob_reply
-from tui_annotate.core import ingest, judge, judge_prompt, judge_report, routing
+from tui_annotate.core import ingest, routing
 from tui_annotate.core.judge import JudgeConfig
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge import report as judge_report
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError
 from tui_annotate.store.repository import Repository
 

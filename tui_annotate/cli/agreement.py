@@ -124,7 +124,8 @@ def _say_what_was_left_out(data: dict[str, Any]) -> None:
 def _judge_agreement(
     obj: Context, rubric_name: str | None, model: str, bootstrap: int, seed: int, as_json: bool
 ) -> None:
-    from tui_annotate.core import agreement_report, judge_report
+    from tui_annotate.core import agreement_report
+    from tui_annotate.core.judge import report as judge_report
 
     obj.require_db()
     with obj.repo(readonly=True) as repo:

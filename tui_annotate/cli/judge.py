@@ -113,7 +113,7 @@ def judge(
     The key comes from OPENAI_API_KEY and is never stored. Finished and cached
     items cost no request, so a re-run (after Ctrl-C, say) continues.
     """
-    from tui_annotate.core import judge as judging
+    from tui_annotate.core.judge import run as judging
 
     rubric = obj.rubric(rubric_name)
     config = judging.JudgeConfig(
@@ -139,7 +139,7 @@ def judge(
             if not work:
                 raise InputError(f"no items to judge (--items {which})")
             item, prompt = work[0]
-            from tui_annotate.core import judge_endpoint as endpoint
+            from tui_annotate.core.judge import endpoint
 
             # The form this server accepted before, as the run would send it.
             form = endpoint.first_form(config, endpoint.remembered(repo, config))
@@ -154,7 +154,7 @@ def judge(
             )
             return
         if batch or resume_id:
-            from tui_annotate.core import judge_batch
+            from tui_annotate.core.judge import batch as judge_batch
 
             summary = judge_batch.run_batch(
                 repo,
@@ -210,7 +210,7 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tui_annotate.core import judge as judging
+    from tui_annotate.core.judge import run as judging
 
     stats = judging.RunStats()
     columns = (

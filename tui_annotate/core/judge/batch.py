@@ -9,9 +9,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import judge_confidence, judge_parse, snapshot
-from tui_annotate.core.judge import JudgeConfig, plan, redact
-from tui_annotate.core.judge_endpoint import confidence_fields
+from tui_annotate.core import snapshot
+from tui_annotate.core.judge import confidence as judge_confidence
+from tui_annotate.core.judge import parse as judge_parse
+from tui_annotate.core.judge.config import JudgeConfig
+from tui_annotate.core.judge.endpoint import confidence_fields
+from tui_annotate.core.judge.run import plan, redact
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
