@@ -140,7 +140,7 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     routing.only_judge(repo, faithfulness, None)
     # agreement over the project
     agreement_report.from_db(repo, faithfulness, round_id=None, level=None, annotators=None,
-                             live=False, bootstrap=10, seed=0, threshold=0.8)  # fmt: skip
+                             live=False, bootstrap=10, seed=0)  # fmt: skip
     # calibration: start, the annotators' queue inside the round, status, close, review
     found = calibration.start_round(repo, faithfulness, ["dan", "erin"], items=5, seed=1,
                                     created_by="lead")  # fmt: skip
@@ -157,8 +157,7 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     calibration.close_round(repo, closed, faithfulness, bootstrap=10)
     calibration.review_items(repo, calibration.find_round(repo, found.id), faithfulness)
     agreement_report.from_db(repo, faithfulness, round_id=found.id, level=None,
-                             annotators=None, live=True, bootstrap=10, seed=0,
-                             threshold=0.8)  # fmt: skip
+                             annotators=None, live=True, bootstrap=10, seed=0)  # fmt: skip
     repo.conn.set_trace_callback(None)
 
     statements = sorted({s for s in seen if _explainable(s)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +12,9 @@ from tui_annotate.cli.context import Context, errors_to_exit, split_names, thres
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
 from tui_annotate.render import plural
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.agreement import AgreementReport
 
 
 @click.command()
@@ -73,7 +76,7 @@ def agreement(
         return
 
     wanted = split_names(annotators)
-    pass_at = thresholds(obj).pass_at
+    limits = thresholds(obj)
     if label_file is not None:
         rubric = obj.rubric(rubric_name) if rubric_name else None
         data = agreement_report.from_file(
@@ -83,7 +86,7 @@ def agreement(
             annotators=wanted,
             bootstrap=bootstrap,
             seed=seed,
-            threshold=pass_at,
+            thresholds=limits,
         )
     else:
         obj.require_db()
@@ -100,24 +103,23 @@ def agreement(
                 live=live,
                 bootstrap=bootstrap,
                 seed=seed,
-                threshold=pass_at,
+                thresholds=limits,
             )
-    data["thresholds"] = {"pass": pass_at, "tentative": thresholds(obj).tentative_at}
     _say_what_was_left_out(data)
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_result(data)
 
 
-def _say_what_was_left_out(data: dict[str, Any]) -> None:
+def _say_what_was_left_out(data: AgreementReport) -> None:
     """On stderr, beside the table or the JSON: labels held back and annotators with none."""
-    left = data.get("left_out") or {}
-    if left.get("labels"):
-        say(f"agreement: left out {plural(left['labels'], 'label')} {left['reason']}", err=True)
-    if data.get("without_labels"):
-        where = f" on {data['rubric']}" if data.get("rubric") else ""
-        names = ", ".join(data["without_labels"])
+    left = data.left_out
+    if left is not None and left.labels:
+        say(f"agreement: left out {plural(left.labels, 'label')} {left.reason}", err=True)
+    if data.without_labels:
+        where = f" on {data.rubric}" if data.rubric else ""
+        names = ", ".join(data.without_labels)
         say(f"agreement: no labels{where} from {names}", err=True)
 
 

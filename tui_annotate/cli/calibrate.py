@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +13,9 @@ from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_result, print_round_status
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import plural
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.round import RoundStatus
 
 
 @click.group()
@@ -60,7 +63,7 @@ def calibrate_start(
         )
         data = calibration.status(repo, round_)
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
         return
     say(str(round_.id))
     say(
@@ -82,11 +85,13 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 
     with obj.repo() as repo:
         if round_id is None and not repo.rounds.find(status="open"):
-            data: Any = [calibration.status(repo, r) for r in repo.rounds.find()]
+            data: RoundStatus | list[RoundStatus] = [
+                calibration.status(repo, r) for r in repo.rounds.find()
+            ]
         else:
             data = calibration.status(repo, calibration.find_round(repo, round_id))
     if as_json:
-        emit_json(data)
+        emit_json([d.to_json() for d in data] if isinstance(data, list) else data.to_json())
         return
     print_round_status(data)
 
@@ -118,10 +123,10 @@ def calibrate_close(
             repo, round_, rubric, thresholds=thresholds(obj), bootstrap=bootstrap, force=force
         )
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_result(data)
-    if data["verdict"] != "pass":
+    if data.verdict != "pass":
         sys.exit(1)
 
 
@@ -140,10 +145,13 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
     if round_.is_open:
         raise InputError(f"round {round_id} is still open; results come after close (blind)")
     if as_json:
+        # The stored document itself, as close wrote it (RoundResult.to_json()).
         emit_json(round_.result)
         return
     if as_text or not sys.stdout.isatty():
-        print_result(round_.result)
+        from tui_annotate.core.results.round import RoundResult
+
+        print_result(RoundResult.from_json(round_.result))
         return
     from tui_annotate.tui.results import ResultsApp
 

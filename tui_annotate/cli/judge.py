@@ -15,6 +15,7 @@ import click
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.stopping import stops_cleanly
+from tui_annotate.core.names import judge_name
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
@@ -185,7 +186,7 @@ def judge(
         emit_json(summary)
     else:
         say(
-            f"judge:{model} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
+            f"{judge_name(model)} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
             f"from cache, {summary['skipped']} already done, {summary['invalid']} invalid "
             f"answers, {summary['failed']} failed; {summary['prompt_tokens']:,} + "
             f"{summary['completion_tokens']:,} tokens in {summary['seconds']:.1f} s"

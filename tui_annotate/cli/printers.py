@@ -1,62 +1,62 @@
 """Results printed for people: alpha and its diagnostics, judge against humans, status tables.
 
-The commands print `--json` themselves (the data as it is); these render the
-same data as text. Everything goes through `cli.output`, so text from data is
+The commands print `--json` themselves (the result's `to_json()`); these render the
+same results as text, reading their attributes. Everything goes through `cli.output`, so text from data is
 shown literally, and Rich loads only when a table is printed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_annotate.cli.output import add_row, console, literal, say, table
 from tui_annotate.core.textsafe import visible
 from tui_annotate.render import alpha_scale, fmt, plural
 
+if TYPE_CHECKING:
+    from tui_annotate.core.results.agreement import AgreementReport
+    from tui_annotate.core.results.round import RoundResult, RoundStatus
 
-def print_result(data: dict[str, Any]) -> None:
+
+def print_result(data: RoundResult | AgreementReport) -> None:
     """Alpha, its interval against the thresholds, and the diagnostics, for people.
 
-    A calibration round's result and `agreement` share this shape.
+    A calibration round's result and `agreement` share these fields.
     """
     out = console()
-    th = data.get("thresholds") or {"pass": 0.8, "tentative": 0.667}
-    title = f"round {data['round']} · " if data.get("round") is not None else ""
-    title += f"{data.get('rubric') or ''} · {data['level']} alpha"
+    th = data.thresholds
+    title = f"round {data.round} · " if data.round is not None else ""
+    title += f"{data.rubric or ''} · {data.level} alpha"
     out.print(literal(title, "bold"))
-    ci = data.get("ci")
-    verdict = data.get("verdict")
-    line = literal(f"alpha = {fmt(data['alpha'])}")
+    ci = data.ci
+    verdict = data.verdict
+    line = literal(f"alpha = {fmt(data.alpha)}")
     if ci:
-        line.append(
-            f"   {int(100 * (data['bootstrap'] or {}).get('confidence', 0.95))}% CI "
-            f"[{ci[0]:.3f}, {ci[1]:.3f}]"
-        )
-    if data.get("p_below_threshold") is not None:
-        line.append(f"   P(alpha < {th['pass']:.3f}) = {data['p_below_threshold']:.2f}")
+        confidence = data.bootstrap.confidence if data.bootstrap else 0.95
+        line.append(f"   {int(100 * confidence)}% CI [{ci[0]:.3f}, {ci[1]:.3f}]")
+    if data.p_below_threshold is not None:
+        line.append(f"   P(alpha < {th.pass_at:.3f}) = {data.p_below_threshold:.2f}")
     if verdict:
         style = {"pass": "bold green", "tentative": "bold yellow"}.get(verdict, "bold red")
         line.append("   ")
         line.append_text(literal(verdict.upper(), style))
     out.print(line)
-    if data["alpha"] is None:
-        out.print(literal(f"undefined: {data.get('reason')}", "yellow"))
+    if data.alpha is None:
+        out.print(literal(f"undefined: {data.reason}", "yellow"))
     else:
-        for row in alpha_scale(data["alpha"], ci, pass_at=th["pass"], tentative_at=th["tentative"]):
+        for row in alpha_scale(data.alpha, ci, pass_at=th.pass_at, tentative_at=th.tentative_at):
             out.print(literal(row))
-    boot = data.get("bootstrap")
-    units = (
-        f"{plural(data['units'], 'pairable unit')}, {plural(len(data['annotators']), 'annotator')}"
-    )
+    boot = data.bootstrap
+    units = f"{plural(data.units, 'pairable unit')}, {plural(len(data.annotators), 'annotator')}"
     if boot:
         units += (
-            f"; bootstrap {plural(boot['replicates'], 'replicate')} (seed {boot['seed']}, "
-            f"{boot['undefined']} undefined skipped)"
+            f"; bootstrap {plural(boot.replicates, 'replicate')} (seed {boot.seed}, "
+            f"{boot.undefined} undefined skipped)"
         )
     out.print(literal(units, "dim"))
-    per = data.get("per_annotator") or []
+    per = data.per_annotator
     if per:
-        gold = any("accuracy_vs_gold" in p for p in per)
+        gold = any(p.graded for p in per)
         grid = table(
             "annotator",
             "labels",
@@ -66,17 +66,16 @@ def print_result(data: dict[str, Any]) -> None:
             title="per annotator",
         )
         for p in per:
-            bias = "—" if p.get("bias") is None else f"{p['bias']:+.2f}"
-            labels = f"{p['labels']}" + (f"/{p['of']}" if p.get("of") else "")
-            extra = [fmt(p.get("accuracy_vs_gold"), 2)] if gold else []
-            add_row(grid, p["annotator"], labels, fmt(p["alpha_without"]), bias, *extra)
+            bias = "—" if p.bias is None else f"{p.bias:+.2f}"
+            labels = f"{p.labels}" + (f"/{p.of}" if p.of else "")
+            extra = [fmt(p.accuracy_vs_gold, 2)] if gold else []
+            add_row(grid, p.annotator, labels, fmt(p.alpha_without), bias, *extra)
         out.print(grid)
-    disputed = data.get("disputed") or []
-    if disputed:
+    if data.disputed:
         grid = table("item", "spread", "scores", title="most disputed")
-        for d in disputed:
-            scores = ", ".join(f"{a}: {s}" for a, s in d["scores"].items())
-            add_row(grid, d["item"], f"{d['spread']:g}", scores)
+        for d in data.disputed:
+            scores = ", ".join(f"{a}: {s}" for a, s in d.scores.items())
+            add_row(grid, d.item, f"{d.spread:g}", scores)
         out.print(grid)
 
 
@@ -164,15 +163,15 @@ def print_status(data: dict[str, Any]) -> None:
     )
 
 
-def print_round_status(data: dict[str, Any] | list[dict[str, Any]]) -> None:
+def print_round_status(data: RoundStatus | list[RoundStatus]) -> None:
     """`calibrate status`: each round's progress per annotator, one line each."""
     for entry in data if isinstance(data, list) else [data]:
-        verdict = f", {entry['verdict']} (alpha {fmt(entry['alpha'])})" if entry["verdict"] else ""
+        verdict = f", {entry.verdict} (alpha {fmt(entry.alpha)})" if entry.verdict else ""
         say(
-            f"round {entry['round']} · {entry['rubric']} {entry['rubric_version']} · "
-            f"{entry['status']}{verdict} · {plural(entry['items'], 'item')}"
+            f"round {entry.round} · {entry.rubric} {entry.rubric_version} · "
+            f"{entry.status}{verdict} · {plural(entry.items, 'item')}"
         )
-        for name, p in entry["annotators"].items():
-            say(f"  {visible(name):<20} {p['done']:>4} / {p['of']}")
+        for name, p in entry.annotators.items():
+            say(f"  {visible(name):<20} {p.done:>4} / {p.of}")
     if isinstance(data, list) and not data:
         say("no calibration rounds yet")

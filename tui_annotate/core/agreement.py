@@ -16,6 +16,9 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from tui_annotate.core.results.alpha import BootstrapInfo
+from tui_annotate.core.results.thresholds import PASS_ALPHA
+
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 FloatArray = npt.NDArray[np.float64]
@@ -137,20 +140,16 @@ class AlphaResult:
 
 
 def alpha_fields(result: AlphaResult) -> dict[str, Any]:
-    """The JSON-ready part every report shares: alpha (or why not), its interval, the bootstrap."""
+    """The part every report shares (alpha or why not, its interval, the bootstrap), as the
+    keyword arguments of a result's `AlphaFields`."""
     boot = result.bootstrap
     return {
         "alpha": result.alpha,
         "reason": result.reason,
-        "ci": list(boot.ci) if boot and boot.ci else None,
+        "ci": boot.ci if boot and boot.ci else None,
         "bootstrap": None
         if boot is None
-        else {
-            "replicates": boot.replicates,
-            "undefined": boot.undefined,
-            "seed": boot.seed,
-            "confidence": boot.confidence,
-        },
+        else BootstrapInfo(boot.replicates, boot.undefined, boot.seed, boot.confidence),
         "p_below_threshold": boot.p_below if boot else None,
     }
 
@@ -325,7 +324,7 @@ def bootstrap_alpha(
     replicates: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    threshold: float = 0.8,
+    threshold: float = PASS_ALPHA,
 ) -> Bootstrap:
     """Resample pairable units with replacement and recompute alpha for each replicate.
 

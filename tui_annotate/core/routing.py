@@ -8,25 +8,24 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core.models import Rubric
+from tui_annotate.core.names import JUDGE_PREFIX, judge_name
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
-JUDGE = "judge:"
-
 
 def only_judge(repo: Repository, rubric: Rubric, model: str | None) -> str:
     """MODEL, or the one judge that labelled RUBRIC (an error naming them when ambiguous)."""
     if model:
-        return model.removeprefix(JUDGE)
+        return model.removeprefix(JUDGE_PREFIX)
     # Who has labels on the rubric: one index seek each, where reading every current label
     # to find them took seconds and a gigabyte at three million labels.
-    judges = [name for name in repo.annotators(rubric.name) if name.startswith(JUDGE)]
+    judges = [name for name in repo.annotators(rubric.name) if name.startswith(JUDGE_PREFIX)]
     if len(judges) != 1:
         raise InputError("name the judge with --model (judges on "
                          f"{rubric.name}: {', '.join(judges) or 'none'})")  # fmt: skip
-    return judges[0].removeprefix(JUDGE)
+    return judges[0].removeprefix(JUDGE_PREFIX)
 
 
 def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
@@ -44,7 +43,7 @@ def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_bel
     judged = repo.judge.labels(rubric.name, model)
     if not judged:
         raise InputError(
-            f"judge:{model} has no labels on {rubric.name}; run tui-annotate judge first"
+            f"{judge_name(model)} has no labels on {rubric.name}; run tui-annotate judge first"
         )
     humans = human_consensus(repo, rubric)
     reasons: dict[int, str] = {}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tui_annotate.core import agreement
 from tui_annotate.core.agreement_report import report
 from tui_annotate.core.models import Rubric
+from tui_annotate.core.names import judge_name
 from tui_annotate.core.routing import human_consensus, only_judge
 from tui_annotate.errors import InputError
 
@@ -27,7 +28,7 @@ def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, boot
     if not shared:
         raise InputError(f"no item has both a human label and a judge:{model} label on "
                          f"{rubric.name}; judge with --items all, or label some items")  # fmt: skip
-    name = f"judge:{model}"
+    name = judge_name(model)
     ext = {i: repo.get_item(i).external_id for i in shared}
     vs = agreement.Ratings.from_triples(
         [(ext[i], "humans", consensus[i]) for i in shared]
@@ -74,8 +75,10 @@ def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, boot
         "items": len(shared),
         "vs_consensus": report(
             vs, rubric.level, bootstrap=bootstrap, seed=seed, threshold=threshold
-        ),
-        "with_judge": report(extra, rubric.level, bootstrap=0, seed=seed, threshold=threshold),
+        ).to_json(),
+        "with_judge": report(
+            extra, rubric.level, bootstrap=0, seed=seed, threshold=threshold
+        ).to_json(),
         "pass_fail": {
             "kappa": kappa.kappa,
             "percent": kappa.percent,
