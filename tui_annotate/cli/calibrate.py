@@ -11,7 +11,7 @@ from tui_annotate import access
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_result, print_round_status
-from tui_annotate.errors import InputError, NotFound
+from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -200,24 +200,14 @@ def calibrate_adjudicate(
     obj: Context, round_id: int, item_id: str, score: int, note: str, adjudicator: str | None
 ) -> None:
     """Set the golden label of ITEM (its external id) from ROUND without opening the app."""
-    from tui_annotate.core import calibration
+    from tui_annotate.core import calibration, review
 
     adjudicator = access.annotator_name(adjudicator, obj.settings, "--adjudicator")
     with obj.repo() as repo:
         round_ = calibration.find_round(repo, round_id)
-        if round_.is_open:
-            raise InputError(f"round {round_id} is still open; adjudicate after close")
+        review.require_closed(round_)
         rubric = obj.rubric(round_.rubric)
-        found = repo.item_ids_by_external([item_id])
-        if item_id not in found or found[item_id] not in repo.rounds.item_ids(round_id):
-            raise NotFound(f"item {item_id!r} is not in round {round_id}")
-        calibration.adjudicate(
-            repo,
-            rubric,
-            found[item_id],
-            score,
-            note=note,
-            adjudicator=adjudicator,
-            round_id=round_id,
+        review.adjudicate_in_round(
+            repo, round_, rubric, item_id, score, note=note, adjudicator=adjudicator
         )
     say(f"golden: {item_id} = {score} ({rubric.name})")
