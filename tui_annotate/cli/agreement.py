@@ -142,8 +142,8 @@ def _judge_agreement(
             min_kappa=obj.settings.judge_min_kappa,
         )
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_judge_agreement(data)
-    if not data["trustworthy"]:
+    if not data.trustworthy:
         sys.exit(1)  # a failed check, like a round below threshold

@@ -292,18 +292,18 @@ def route(
             repo, rubric, model=model, confidence_below=confidence_below, sample=sample, seed=seed
         )
     if as_json:
-        emit_json(summary)
+        emit_json(summary.to_json())
         return
-    reasons = summary["routed_by_reason"]
+    reasons = summary.routed_by_reason
     say(
-        f"routed {summary['routed']} of {plural(summary['judged'], 'judged item')} to people "
+        f"routed {summary.routed} of {plural(summary.judged, 'judged item')} to people "
         f"({reasons.get('low_confidence', 0)} low confidence, {reasons.get('disagreement', 0)} "
         f"disagreeing with a human, {reasons.get('sample', 0)} sampled); "
-        f"{summary['already_routed']} were routed before"
+        f"{summary.already_routed} were routed before"
     )
-    if summary["confidence_unknown"]:
+    if summary.confidence_unknown:
         say(
-            f"{summary['confidence_unknown']} judged items have no confidence (the server gave no"
+            f"{summary.confidence_unknown} judged items have no confidence (the server gave no"
             " usable logprobs), so --confidence-below could not weigh them; judge again with"
             " --samples K to measure one"
         )

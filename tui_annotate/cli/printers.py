@@ -7,15 +7,18 @@ shown literally, and Rich loads only when a table is printed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_annotate.cli.output import add_row, console, literal, say, table
+from tui_annotate.core.results.status import KINDS
 from tui_annotate.core.textsafe import visible
 from tui_annotate.render import alpha_scale, fmt, plural
 
 if TYPE_CHECKING:
     from tui_annotate.core.results.agreement import AgreementReport
+    from tui_annotate.core.results.judge import JudgeReport
     from tui_annotate.core.results.round import RoundResult, RoundStatus
+    from tui_annotate.core.results.status import ProjectStatus
 
 
 def print_result(data: RoundResult | AgreementReport) -> None:
@@ -79,80 +82,68 @@ def print_result(data: RoundResult | AgreementReport) -> None:
         out.print(grid)
 
 
-def print_judge_agreement(data: dict[str, Any]) -> None:
+def print_judge_agreement(data: JudgeReport) -> None:
     """`agreement --judge`: the judge against the human consensus, PASS/FAIL, tags, worst gaps."""
     out = console()
-    vs = data["vs_consensus"]
-    pf = data["pass_fail"]
+    vs = data.vs_consensus
+    pf = data.pass_fail
     out.print(
         literal(
-            f"{data['judge']} vs people on {data['rubric']}: "
-            f"{plural(data['items'], 'item')} labelled by both",
+            f"{data.judge} vs people on {data.rubric}: "
+            f"{plural(data.items, 'item')} labelled by both",
             "bold",
         )
     )
-    ci = f" [{vs['ci'][0]:.3f}, {vs['ci'][1]:.3f}]" if vs.get("ci") else ""
+    ci = f" [{vs.ci[0]:.3f}, {vs.ci[1]:.3f}]" if vs.ci else ""
     out.print(
         literal(
-            f"alpha judge vs human consensus = {fmt(vs['alpha'])}{ci}"
-            + (f" ({vs['reason']})" if vs["alpha"] is None else "")
+            f"alpha judge vs human consensus = {fmt(vs.alpha)}{ci}"
+            + (f" ({vs.reason})" if vs.alpha is None else "")
         )
     )
-    out.print(
-        literal(f"alpha with the judge as one more annotator = {fmt(data['with_judge']['alpha'])}")
-    )
-    out.print(literal(f"PASS/FAIL: kappa {fmt(pf['kappa'])}, agreement {fmt(pf['percent'])}"))
-    style = "bold green" if data["trustworthy"] else "bold red"
+    out.print(literal(f"alpha with the judge as one more annotator = {fmt(data.with_judge.alpha)}"))
+    out.print(literal(f"PASS/FAIL: kappa {fmt(pf.kappa)}, agreement {fmt(pf.percent)}"))
+    style = "bold green" if data.trustworthy else "bold red"
     out.print(
         literal(
-            ("TRUSTWORTHY: " if data["trustworthy"] else "NOT TRUSTWORTHY: ")
-            + data["trust_reason"],
+            ("TRUSTWORTHY: " if data.trustworthy else "NOT TRUSTWORTHY: ") + data.trust_reason,
             style,
         )
     )
     grid = table("", "judge PASS", "judge FAIL", title="PASS/FAIL confusion")
-    for human, row in data["confusion"].items():
+    for human, row in data.confusion.items():
         add_row(grid, human, row["judge PASS"], row["judge FAIL"])
     out.print(grid)
-    if data["tags"]:
+    if data.tags:
         tags = table("tag", "humans", "judge", "both", "recall", "precision", title="failure tags")
-        for name, t in data["tags"].items():
-            add_row(
-                tags,
-                name,
-                t["humans"],
-                t["judge"],
-                t["both"],
-                fmt(t["recall"], 2),
-                fmt(t["precision"], 2),
-            )
+        for name, t in data.tags.items():
+            add_row(tags, name, t.humans, t.judge, t.both, fmt(t.recall, 2), fmt(t.precision, 2))
         out.print(tags)
-    if data["largest_disagreements"]:
+    if data.largest_disagreements:
         gaps = table("item", "judge", "humans", "judge's rationale", title="largest disagreements")
-        for g in data["largest_disagreements"]:
-            add_row(gaps, g["item"], g["judge"], g["humans"], g["rationale"])
+        for g in data.largest_disagreements:
+            add_row(gaps, g.item, g.judge, g.humans, g.rationale)
         out.print(gaps)
 
 
-def print_status(data: dict[str, Any]) -> None:
+def print_status(data: ProjectStatus) -> None:
     """`status`: items, then labels per rubric and annotator and what is left unlabelled."""
     out = console()
-    out.print(literal(data["db"], "bold") + literal(f": {plural(data['items'], 'item')}"))
-    kinds = ("rated", "skipped", "flagged", "held", "lapsed")
-    grid = table("rubric", "annotator", *kinds, "items left unlabeled", fixed=("rubric", *kinds))
-    for name, entry in data["rubrics"].items():
+    out.print(literal(data.db, "bold") + literal(f": {plural(data.items, 'item')}"))
+    grid = table("rubric", "annotator", *KINDS, "items left unlabeled", fixed=("rubric", *KINDS))
+    for name, entry in data.rubrics.items():
         first = True
-        for annotator, counts in entry["annotators"].items():
+        for annotator, counts in entry.annotators.items():
             add_row(
                 grid,
                 name if first else "",
                 annotator,
-                *(counts[k] for k in kinds),
-                entry["unlabeled_items"] if first else "",
+                *(getattr(counts, k) for k in KINDS),
+                entry.unlabeled_items if first else "",
             )
             first = False
         if first:
-            add_row(grid, name, "—", 0, 0, 0, 0, 0, entry["unlabeled_items"])
+            add_row(grid, name, "—", 0, 0, 0, 0, 0, entry.unlabeled_items)
     out.print(grid)
     out.print(
         literal(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 import statistics
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.names import JUDGE_PREFIX, judge_name
+from tui_annotate.core.results.route import RouteSummary
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
 
 
 def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_below: float,
-          sample: float, seed: int = 0) -> dict[str, Any]:  # fmt: skip
+          sample: float, seed: int = 0) -> RouteSummary:  # fmt: skip
     """Route items and report what was routed, and why."""
     model = only_judge(repo, rubric, model)
     judged = repo.judge.labels(rubric.name, model)
@@ -70,14 +71,14 @@ def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_bel
     for item, reason in reasons.items():
         if item not in before:
             by_reason[reason] += 1
-    return {
-        "rubric": rubric.name,
-        "model": model,
-        "judged": len(judged),
-        "routed": routed,
-        "already_routed": len(set(reasons) & before),
-        "routed_by_reason": dict(by_reason),
-        "confidence_unknown": unknown,
-        "confidence_below": confidence_below,
-        "sample": sample,
-    }
+    return RouteSummary(
+        rubric=rubric.name,
+        model=model,
+        judged=len(judged),
+        routed=routed,
+        already_routed=len(set(reasons) & before),
+        routed_by_reason=dict(by_reason),
+        confidence_unknown=unknown,
+        confidence_below=confidence_below,
+        sample=sample,
+    )
