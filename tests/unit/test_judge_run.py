@@ -687,7 +687,7 @@ async def test_nothing_to_do_makes_no_client(
 
 def test_stats_summary_keys() -> None:
     stats = RunStats(total=3, judged=2, invalid=1)
-    data = stats.as_dict()
+    data = stats.to_json()
     assert set(data) == {
         "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
         "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
@@ -709,7 +709,9 @@ def run_batch(repo: Repository, rubric: Rubric, server: FakeOpenAI, **kw: Any) -
     said: list[str] = kw.pop("said", [])
     cfg = kw.pop("cfg", None) or config(server, limit=6)
     kw.setdefault("resume_id", None)
-    return judge_batch.run_batch(repo, rubric, cfg, poll_seconds=0.01, say=said.append, **kw)
+    return judge_batch.run_batch(
+        repo, rubric, cfg, poll_seconds=0.01, say=said.append, **kw
+    ).to_json()
 
 
 def test_a_batch_is_submitted_polled_and_stored(

@@ -166,22 +166,22 @@ def judge(
                 say=lambda m: say(m, err=True),
             )
             if as_json:
-                emit_json(summary)
+                emit_json(summary.to_json())
             else:
                 say(
-                    f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
-                    f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
+                    f"batch {summary.batch}: {summary.status}; {summary.judged} "
+                    f"judged, {summary.invalid} invalid answers, {summary.failed} "
                     "failed"
                 )
             if (
-                summary["invalid"]
-                or summary["failed"]
-                or summary["status"] not in ("completed", "nothing to judge")
+                summary.invalid
+                or summary.failed
+                or summary.status not in ("completed", "nothing to judge")
             ):
                 sys.exit(1)
             return
         stats = _run_with_progress(repo, rubric, config, quiet=as_json)
-    summary = stats.as_dict()
+    summary = stats.to_json()
     if as_json:
         emit_json(summary)
     else:

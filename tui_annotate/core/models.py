@@ -178,6 +178,15 @@ class ImportResult:
     duplicates: int
     invalid: tuple[str, ...] = ()
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "read": self.read,
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "invalid": list(self.invalid),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Progress:

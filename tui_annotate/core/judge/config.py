@@ -1,4 +1,4 @@
-"""What a judge run is asked to do (JudgeConfig) and what it did (RunStats).
+"""What a judge run is asked to do (JudgeConfig) and what it did (RunStats, BatchSummary).
 
 Their own module so that endpoint.py and batch.py can name them without importing run.py,
 which imports them: no import cycle, type-checking imports included.
@@ -57,7 +57,7 @@ class RunStats:
     def done(self) -> int:
         return self.judged + self.cached + self.skipped + self.failed + self.invalid
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         elapsed = time.monotonic() - self.started
         return {
             "total": self.total,
@@ -75,4 +75,26 @@ class RunStats:
             "seconds": round(elapsed, 3),
             "requests_per_second": round(self.judged / elapsed, 2) if elapsed > 0 else None,
             "errors": dict(self.errors),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """What a `--batch` run (or its `--resume`) did: the batch, its status, and the counts."""
+
+    batch: str | None
+    status: str
+    judged: int = 0
+    invalid: int = 0
+    failed: int = 0
+    requests: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch,
+            "status": self.status,
+            "judged": self.judged,
+            "invalid": self.invalid,
+            "failed": self.failed,
+            "requests": self.requests,
         }
