@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from tui_annotate.core import agreement
+from tui_annotate.core import agreement, diagnostics
 from tui_annotate.core.label_import import read_labels
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.results.agreement import Agreement, AgreementReport, LeftOut
@@ -50,13 +50,13 @@ def report(
         annotators=tuple(ratings.annotators),
         per_annotator=tuple(
             AnnotatorRow(d.annotator, d.labels, d.alpha_without, d.bias)
-            for d in agreement.per_annotator(ratings, level)
+            for d in diagnostics.per_annotator(ratings, level)
         ),
         pairwise=tuple(
-            PairRow(p.a, p.b, p.units, p.agreement) for p in agreement.pairwise(ratings)
+            PairRow(p.a, p.b, p.units, p.agreement) for p in diagnostics.pairwise(ratings)
         ),
         disputed=tuple(
-            DisputedRow(str(d.unit), d.spread, d.scores) for d in agreement.disputed(ratings, level)
+            DisputedRow(str(d.unit), d.spread, d.scores) for d in diagnostics.disputed(ratings, level)
         ),
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tui_annotate.core import agreement, snapshot
+from tui_annotate.core import agreement, diagnostics, snapshot
 from tui_annotate.core.models import Round, RoundLabel, Rubric
 from tui_annotate.core.results.round import AnnotatorProgress, RoundResult, RoundStatus
 from tui_annotate.core.results.rows import AnnotatorRow, DisputedRow, PairRow
@@ -174,7 +174,7 @@ def compute(
     )
     gold = repo.rounds.golden(rubric.name) if round_.source == "golden" else {}
     per: list[AnnotatorRow] = []
-    diags = {d.annotator: d for d in agreement.per_annotator(ratings, rubric.level)}
+    diags = {d.annotator: d for d in diagnostics.per_annotator(ratings, rubric.level)}
     for name in round_.annotators:
         mine = [label for label in labels if label.annotator == name]
         accuracy, graded_items = None, None
@@ -208,7 +208,7 @@ def compute(
         annotators=tuple(round_.annotators),
         per_annotator=tuple(per),
         pairwise=tuple(
-            PairRow(p.a, p.b, p.units, p.agreement) for p in agreement.pairwise(ratings)
+            PairRow(p.a, p.b, p.units, p.agreement) for p in diagnostics.pairwise(ratings)
         ),
         disputed=tuple(
             DisputedRow(
@@ -217,7 +217,7 @@ def compute(
                 spread=d.spread,
                 scores=d.scores,
             )
-            for d in agreement.disputed(ratings, rubric.level, limit=10)
+            for d in diagnostics.disputed(ratings, rubric.level, limit=10)
         ),
     )
 
@@ -273,7 +273,7 @@ def review_items(repo: Repository, round_: Round, rubric: Rubric) -> list[Review
     by_item: dict[int, list[RoundLabel]] = defaultdict(list)
     for label in labels:
         by_item[label.item_id].append(label)
-    ranked = agreement.disputed(ratings_for(labels, rubric), rubric.level, limit=len(by_item))
+    ranked = diagnostics.disputed(ratings_for(labels, rubric), rubric.level, limit=len(by_item))
     return [ReviewItem(_item(d.unit), d.spread, tuple(by_item[_item(d.unit)])) for d in ranked]
 
 

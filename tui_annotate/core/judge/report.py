@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
-from tui_annotate.core import agreement
+from tui_annotate.core import agreement, diagnostics
 from tui_annotate.core.agreement_report import report
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.names import judge_name
@@ -43,7 +43,7 @@ def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, boot
     )
     human_verdicts = [rubric.verdict(consensus[i]) for i in shared]
     judge_verdicts = [rubric.verdict(judge_labels[i].score) for i in shared]
-    kappa = agreement.cohen_kappa(human_verdicts, judge_verdicts)
+    kappa = diagnostics.cohen_kappa(human_verdicts, judge_verdicts)
     confusion = {
         f"human {h}": {f"judge {j}": 0 for j in ("PASS", "FAIL")} for h in ("PASS", "FAIL")
     }
