@@ -56,7 +56,8 @@ def report(
             PairRow(p.a, p.b, p.units, p.agreement) for p in diagnostics.pairwise(ratings)
         ),
         disputed=tuple(
-            DisputedRow(str(d.unit), d.spread, d.scores) for d in diagnostics.disputed(ratings, level)
+            DisputedRow(str(d.unit), d.spread, d.scores)
+            for d in diagnostics.disputed(ratings, level)
         ),
     )
 
