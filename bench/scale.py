@@ -126,7 +126,7 @@ def _app_header(db: Path, annotator: str) -> tuple[float, float]:
 def _key_store_ms(db: Path, annotator: str, keys: int = 30) -> float:
     """Median ms of one rating key's store work: the label and the next claim, one commit."""
     from tui_annotate.core.models import ClaimRequest
-    from tui_annotate.core.session import start_rank
+    from tui_annotate.core.queue_order import start_rank
     from tui_annotate.store.repository import Repository
 
     times = []

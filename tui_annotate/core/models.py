@@ -200,6 +200,14 @@ class Progress:
     def total(self) -> int:
         return self.done + self.remaining
 
+    def moved(self, done: int = 0, remaining: int = 0, skipped: int = 0) -> Progress:
+        """The counts after a key moved items between them (never below zero)."""
+        return Progress(
+            max(0, self.done + done),
+            max(0, self.remaining + remaining),
+            max(0, self.skipped + skipped),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Round:
