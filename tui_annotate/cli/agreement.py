@@ -11,6 +11,7 @@ import click
 from tui_annotate.cli.context import Context, errors_to_exit, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
-    default=1000,
+    default=DEFAULT_BOOTSTRAP,
     show_default=True,
     help="Bootstrap replicates for the confidence interval (0: none).",
 )

@@ -11,6 +11,7 @@ from tui_annotate import access
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_result, print_round_status
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
@@ -101,7 +102,7 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
-    default=1000,
+    default=DEFAULT_BOOTSTRAP,
     show_default=True,
     help="Bootstrap replicates for the confidence interval.",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_annotate.cli.output import add_row, console, literal, say, table
+from tui_annotate.core.results.alpha import CONFIDENCE
 from tui_annotate.core.results.status import KINDS
 from tui_annotate.core.textsafe import visible
 from tui_annotate.render import alpha_scale, fmt, plural
@@ -35,7 +36,7 @@ def print_result(data: RoundResult | AgreementReport) -> None:
     verdict = data.verdict
     line = literal(f"alpha = {fmt(data.alpha)}")
     if ci:
-        confidence = data.bootstrap.confidence if data.bootstrap else 0.95
+        confidence = data.bootstrap.confidence if data.bootstrap else CONFIDENCE
         line.append(f"   {int(100 * confidence)}% CI [{ci[0]:.3f}, {ci[1]:.3f}]")
     if data.p_below_threshold is not None:
         line.append(f"   P(alpha < {th.pass_at:.3f}) = {data.p_below_threshold:.2f}")

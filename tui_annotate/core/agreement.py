@@ -16,7 +16,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from tui_annotate.core.results.alpha import BootstrapInfo
+from tui_annotate.core.results.alpha import CONFIDENCE, DEFAULT_BOOTSTRAP, BootstrapInfo
 from tui_annotate.core.results.thresholds import PASS_ALPHA
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -220,7 +220,7 @@ def _undefined_reason(counts: npt.NDArray[np.int64]) -> str | None:
 
 
 def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
-          confidence: float = 0.95, threshold: float = 0.8) -> AlphaResult:  # fmt: skip
+          confidence: float = CONFIDENCE, threshold: float = PASS_ALPHA) -> AlphaResult:  # fmt: skip
     """Krippendorff's alpha at LEVEL over RATINGS, optionally with a bootstrap interval."""
     counts = ratings.value_counts()
     m = counts.sum(axis=1)
@@ -322,9 +322,9 @@ def bootstrap_alpha(
     domain: Sequence[Any],
     level: str,
     *,
-    replicates: int = 1000,
+    replicates: int = DEFAULT_BOOTSTRAP,
     seed: int = 0,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     threshold: float = PASS_ALPHA,
 ) -> Bootstrap:
     """Resample pairable units with replacement and recompute alpha for each replicate.

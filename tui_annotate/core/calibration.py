@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tui_annotate.core import agreement, diagnostics, snapshot
 from tui_annotate.core.models import Round, RoundLabel, Rubric
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
 from tui_annotate.core.results.round import AnnotatorProgress, RoundResult, RoundStatus
 from tui_annotate.core.results.rows import AnnotatorRow, DisputedRow, PairRow
 from tui_annotate.core.results.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BOOTSTRAP", "DEFAULT_ITEMS", "ReviewItem", "Thresholds"]
 
 DEFAULT_ITEMS = 30
-DEFAULT_BOOTSTRAP = 1000
 
 
 def stratified_sample(candidates: Sequence[tuple[int, str, str]], n: int, seed: int) -> list[int]:

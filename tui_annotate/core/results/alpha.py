@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+#: Bootstrap replicates for alpha's interval unless asked otherwise.
+DEFAULT_BOOTSTRAP = 1000
+#: The interval's confidence level.
+CONFIDENCE = 0.95
+
 
 @dataclass(frozen=True, slots=True)
 class BootstrapInfo:
@@ -32,7 +37,7 @@ class BootstrapInfo:
             replicates=data.get("replicates") or 0,
             undefined=data.get("undefined", 0),
             seed=data.get("seed", 0),
-            confidence=data.get("confidence", 0.95),
+            confidence=data.get("confidence", CONFIDENCE),
         )
 
 

@@ -14,6 +14,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui_annotate.core.results.alpha import CONFIDENCE
 from tui_annotate.core.results.round import RoundResult
 from tui_annotate.core.results.rows import PairRow
 from tui_annotate.core.results.thresholds import Thresholds
@@ -143,7 +144,7 @@ def summary(r: RoundResult, thresholds: Thresholds) -> Content:
         ]
         ci = r.ci
         if ci:
-            level = round(100 * float(r.bootstrap.confidence if r.bootstrap else 0.95))
+            level = round(100 * float(r.bootstrap.confidence if r.bootstrap else CONFIDENCE))
             head.append(f"   {level}% CI [{ci[0]:.3f}, {ci[1]:.3f}]")
         head += ["   ", verdict_badge(verdict), "  "]
         head.append(Content.styled(VERDICT_TEXT[verdict].format(**thresholds.to_json()), "dim"))
