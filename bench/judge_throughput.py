@@ -1,6 +1,6 @@
 """LLM judge throughput against a server that answers every request in a fixed 200 ms.
 
-The real judge run (`core.judge.run`: prompts, the openai SDK's async client, retries,
+The real judge run (`core.judge.run.run`: prompts, the openai SDK's async client, retries,
 parsing, one committed transaction per result) against the test suite's FakeOpenAI on
 127.0.0.1. With C requests in flight and latency L, the ceiling is C / L requests per
 second; the aim is ≥ 80 % of it. N is a multiple of 32 so the last wave is full and the
@@ -87,7 +87,7 @@ def _server(latency: float) -> Iterator[str]:
 
 def _measure(url: str, count: int, concurrency: int, directory: Path) -> tuple[float, int, int]:
     """(seconds, judged, failed or invalid) for one run over COUNT fresh items."""
-    from tui_annotate.core import judge
+    from tui_annotate.core.judge import run as judge
 
     directory.mkdir()
     repo, rubric = _project(directory, count)

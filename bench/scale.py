@@ -70,8 +70,8 @@ def _wall(argv: list[str]) -> float:
 
 def _header_count(db: Path, annotator: str) -> float:
     """Seconds for the count the app's worker runs (AnnotateScreen.count_progress)."""
-    from tui_annotate.core.queue import AnnotationSession
     from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
+    from tui_annotate.core.session import AnnotationSession
     from tui_annotate.store.repository import Repository
 
     rubric = find_rubric(RUBRIC, [shipped_rubrics_dir()])
@@ -126,7 +126,7 @@ def _app_header(db: Path, annotator: str) -> tuple[float, float]:
 def _key_store_ms(db: Path, annotator: str, keys: int = 30) -> float:
     """Median ms of one rating key's store work: the label and the next claim, one commit."""
     from tui_annotate.core.models import ClaimRequest
-    from tui_annotate.core.queue import start_rank
+    from tui_annotate.core.queue_order import start_rank
     from tui_annotate.store.repository import Repository
 
     times = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tui_annotate.core.results.thresholds import PASS_ALPHA, TENTATIVE_ALPHA
 from tui_annotate.errors import InputError
 
 CONFIG_FILE = "tui-annotate.toml"
@@ -44,8 +45,8 @@ class Settings:
     #: Gate live annotation on calibration even before a rubric's first round.
     require_calibration: bool = False
     #: Krippendorff's thresholds: alpha >= pass_alpha passes, >= tentative_alpha is tentative.
-    pass_alpha: float = 0.800
-    tentative_alpha: float = 0.667
+    pass_alpha: float = PASS_ALPHA
+    tentative_alpha: float = TENTATIVE_ALPHA
     #: Share of live items given to one more annotator than the overlap, once a rubric is
     #: calibrated, so `agreement --live` can watch agreement drift.
     drift_share: float = 0.10

@@ -11,7 +11,7 @@ import pytest
 
 from tests.cli.conftest import Run, bad, describe, ok, write_jsonl
 from tests.conftest import SAMPLE, load_shipped
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 TEAM = "ana,ben,cy"

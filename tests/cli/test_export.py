@@ -14,7 +14,7 @@ from tests.cli.conftest import bad, ok, write_jsonl
 from tests.conftest import load_shipped
 from tui_annotate.core import snapshot
 from tui_annotate.core.models import EventKind
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 REQUIRED = ("item_id", "input", "output", "prompt", "prompt_version", "score", "verdict",

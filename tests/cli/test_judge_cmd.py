@@ -24,7 +24,7 @@ from tests.unit.test_routing import (
     judge_score,
     positions,
 )
-from tui_annotate.core import judge_prompt
+from tui_annotate.core.judge import prompt as judge_prompt
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.judge import JudgeStore
 from tui_annotate.store.repository import Repository

@@ -12,7 +12,7 @@ from tests.cli.conftest import Run, bad, ok, write_jsonl
 from tests.conftest import SAMPLE, load_shipped
 from tui_annotate.cli import main
 from tui_annotate.core import snapshot
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 ONE = {"id": "only", "input": "q", "output": "a"}

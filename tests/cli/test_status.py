@@ -12,7 +12,7 @@ import pytest
 from tests.cli.conftest import bad, ok
 from tests.conftest import SAMPLE, load_shipped
 from tui_annotate.core import snapshot
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 

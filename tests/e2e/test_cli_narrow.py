@@ -10,7 +10,7 @@ from tests.conftest import SAMPLE, load_shipped
 from tests.e2e.conftest import TIMEOUT
 from tests.e2e.ptyapp import PtyApp
 from tui_annotate.core import ingest, snapshot
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 LONG = "annotator-with-a-rather-long-name-" + "y" * 30

@@ -8,7 +8,7 @@ from tests.conftest import SAMPLE, load_shipped
 from tests.e2e.conftest import TIMEOUT, Spawn
 from tui_annotate.core import calibration, ingest
 from tui_annotate.core.calibration import Thresholds
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 
@@ -34,7 +34,7 @@ def failed_round(db: Path) -> dict[str, object]:
 def test_the_results_screen_comes_before_the_refusal(tmp_path: Path, spawn: Spawn) -> None:
     db = tmp_path / "annotations.db"
     result = failed_round(db)
-    assert result["verdict"] == "fail"
+    assert result.verdict == "fail"
     cy = spawn(db, "cy")
     cy.wait_for(b"FAIL", TIMEOUT)  # the results app, full screen
     assert b"live annotation on faithfulness needs" not in cy.output

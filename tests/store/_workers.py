@@ -6,8 +6,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from tui_annotate.core.queue import AnnotationSession
 from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 

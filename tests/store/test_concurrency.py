@@ -11,7 +11,7 @@ from tests.conftest import SAMPLE
 from tests.store._workers import annotate_until_done
 from tui_annotate.core import ingest, snapshot
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import start_rank
+from tui_annotate.core.queue_order import start_rank
 from tui_annotate.store.repository import Repository
 
 RUBRIC = "faithfulness"

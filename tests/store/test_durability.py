@@ -22,7 +22,7 @@ RUBRIC = "faithfulness"
 CHILD = """
 import sys
 from pathlib import Path
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
 from tui_annotate.store.repository import Repository
 

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tui_annotate.core import agreement_report, calibration, gate, judge, report, routing
+from tui_annotate.core import agreement_report, calibration, gate, report, routing
 from tui_annotate.core.judge import JudgeConfig
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 WATCHED = ("labels", "label_state")
@@ -139,7 +140,7 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     routing.only_judge(repo, faithfulness, None)
     # agreement over the project
     agreement_report.from_db(repo, faithfulness, round_id=None, level=None, annotators=None,
-                             live=False, bootstrap=10, seed=0, threshold=0.8)  # fmt: skip
+                             live=False, bootstrap=10, seed=0)  # fmt: skip
     # calibration: start, the annotators' queue inside the round, status, close, review
     found = calibration.start_round(repo, faithfulness, ["dan", "erin"], items=5, seed=1,
                                     created_by="lead")  # fmt: skip
@@ -156,8 +157,7 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     calibration.close_round(repo, closed, faithfulness, bootstrap=10)
     calibration.review_items(repo, calibration.find_round(repo, found.id), faithfulness)
     agreement_report.from_db(repo, faithfulness, round_id=found.id, level=None,
-                             annotators=None, live=True, bootstrap=10, seed=0,
-                             threshold=0.8)  # fmt: skip
+                             annotators=None, live=True, bootstrap=10, seed=0)  # fmt: skip
     repo.conn.set_trace_callback(None)
 
     statements = sorted({s for s in seen if _explainable(s)})

@@ -11,7 +11,7 @@ import pytest
 from tests.tui.helpers import plain, screen_lines
 from tui_annotate.core import calibration
 from tui_annotate.core.models import Round, Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.results_app import ResultsApp

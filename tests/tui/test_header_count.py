@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.tui.helpers import SIZE, MakeApp, annotate_screen, import_jsonl, plain, settle
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.widgets.progress_header import ProgressHeader
 

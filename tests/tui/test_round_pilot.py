@@ -63,8 +63,8 @@ async def test_a_round_with_three_annotators(sample_repo: Repository, faithfulne
     assert not gate.decide(sample_repo, faithfulness, "dan").allowed
     assert gate.decide(sample_repo, faithfulness, "alice.q").calibration_only
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=200)
-    assert result["alpha"] is not None and result["verdict"] in ("pass", "tentative", "fail")
-    passed = result["verdict"] == "pass"
+    assert result.alpha is not None and result.verdict in ("pass", "tentative", "fail")
+    passed = result.verdict == "pass"
     for name in TEAM:
         decision = gate.decide(sample_repo, faithfulness, name)
         assert decision.allowed is passed and not decision.calibration_only
@@ -77,7 +77,7 @@ async def test_a_passed_annotator_goes_live_after_the_round(sample_repo, faithfu
     for name in ("ana", "ben"):
         await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
-    assert result["verdict"] == "pass"
+    assert result.verdict == "pass"
     app = open_app(sample_repo, faithfulness, "ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -16,11 +16,8 @@ from tui_annotate.core.agreement import (
     alpha,
     alpha_from_counts,
     bootstrap_alpha,
-    cohen_kappa,
-    disputed,
-    pairwise,
-    per_annotator,
 )
+from tui_annotate.core.diagnostics import cohen_kappa, disputed, pairwise, per_annotator
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C:
 # four observers, twelve units, values 1-5, missing values.

@@ -10,8 +10,9 @@ import krippendorff
 import numpy as np
 import pytest
 
-from tui_annotate.core import agreement
-from tui_annotate.core.agreement import DisputedUnit, Ratings
+from tui_annotate.core import agreement, diagnostics
+from tui_annotate.core.agreement import Ratings
+from tui_annotate.core.diagnostics import DisputedUnit
 
 DOMAIN = [5, 4, 3, 2, 1]
 
@@ -37,7 +38,7 @@ def columns_of(rows: Sequence[tuple[int, str, int]]) -> dict[str, tuple[np.ndarr
 
 def old_disputed(ratings: Ratings, level: str, limit: int = 10) -> list[DisputedUnit]:
     """The per-unit loop disputed() used to be: the oracle for the vectorised one."""
-    values = agreement._values(ratings, level)
+    values = diagnostics._values(ratings, level)
     ranked = []
     for u, unit in enumerate(ratings.units):
         col = values[:, u]
@@ -78,7 +79,7 @@ def test_from_columns_refuses_a_value_off_the_scale() -> None:
 def test_disputed_matches_the_per_unit_loop(level: str, seed: int) -> None:
     ratings = Ratings.from_triples(random_triples(seed, 400), domain=DOMAIN)
     for limit in (1, 10, 1000):
-        assert agreement.disputed(ratings, level, limit) == old_disputed(ratings, level, limit)
+        assert diagnostics.disputed(ratings, level, limit) == old_disputed(ratings, level, limit)
 
 
 def test_many_units_alpha_is_the_reference_alpha() -> None:
@@ -91,7 +92,7 @@ def test_many_units_alpha_is_the_reference_alpha() -> None:
     for level in ("nominal", "ordinal", "interval"):
         reference = krippendorff.alpha(
             value_counts=counts[pairable],
-            value_domain=agreement._numeric(DOMAIN, level)
+            value_domain=agreement.numeric_values(DOMAIN, level)
             if level == "interval"
             else np.arange(len(DOMAIN)),
             level_of_measurement=level,

@@ -13,7 +13,7 @@ from tests.conftest import load_shipped
 from tui_annotate.core import calibration, export, gate, ingest
 from tui_annotate.core.calibration import Thresholds, stratified_sample
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.store.repository import Repository
 
@@ -129,11 +129,11 @@ def test_close_passes_with_agreement(sample_repo: Repository, faithfulness: Rubr
                                      created_by="lead")  # fmt: skip
     label_round(sample_repo, faithfulness, TEAM)
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=200)
-    assert result["alpha"] == pytest.approx(1.0)
-    assert result["verdict"] == "pass"
-    assert result["round"] == round_.id
-    assert {p["annotator"] for p in result["per_annotator"]} == set(TEAM)
-    assert result["disputed"] == []
+    assert result.alpha == pytest.approx(1.0)
+    assert result.verdict == "pass"
+    assert result.round == round_.id
+    assert {p.annotator for p in result.per_annotator} == set(TEAM)
+    assert result.disputed == ()
     stored = sample_repo.rounds.get(round_.id)
     assert stored is not None and not stored.is_open and stored.verdict == "pass"
     assert stored.result["alpha"] == pytest.approx(1.0)
@@ -152,14 +152,14 @@ def test_close_reports_disagreement_and_fails(
     result = calibration.close_round(
         sample_repo, round_, faithfulness, bootstrap=300, thresholds=Thresholds(0.95, 0.9)
     )
-    assert result["alpha"] < 0.95
-    assert result["verdict"] in ("fail", "tentative")
-    assert result["ci"][0] <= result["alpha"] <= result["ci"][1]
-    assert 0.0 <= result["p_below_threshold"] <= 1.0
-    cy = next(p for p in result["per_annotator"] if p["annotator"] == "cy")
-    assert cy["bias"] < 0  # cy scores lower than the others
-    assert cy["alpha_without"] == pytest.approx(1.0)
-    assert result["disputed"] and all(set(d["scores"]) == set(TEAM) for d in result["disputed"])
+    assert result.alpha < 0.95
+    assert result.verdict in ("fail", "tentative")
+    assert result.ci[0] <= result.alpha <= result.ci[1]
+    assert 0.0 <= result.p_below_threshold <= 1.0
+    cy = next(p for p in result.per_annotator if p.annotator == "cy")
+    assert cy.bias is not None and cy.bias < 0  # cy scores lower than the others
+    assert cy.alpha_without == pytest.approx(1.0)
+    assert result.disputed and all(set(d.scores) == set(TEAM) for d in result.disputed)
 
 
 def test_undefined_alpha_is_reported_not_passed(
@@ -173,10 +173,10 @@ def test_undefined_alpha_is_reported_not_passed(
         while not session.done:
             session.rate(4)
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=50)
-    assert result["alpha"] is None
-    assert "variation" in result["reason"]
-    assert result["verdict"] == "undefined"
-    assert result["ci"] is None
+    assert result.alpha is None
+    assert "variation" in result.reason
+    assert result.verdict == "undefined"
+    assert result.ci is None
 
 
 def test_thresholds_decide_the_verdict() -> None:
@@ -219,7 +219,7 @@ def test_review_and_adjudication_build_the_golden_set(sample_repo: Repository,
         session.start()
         session.rate(score)
     result = calibration.close_round(sample_repo, follow, faithfulness, bootstrap=0)
-    accuracy = {p["annotator"]: p["accuracy_vs_gold"] for p in result["per_annotator"]}
+    accuracy = {p.annotator: p.accuracy_vs_gold for p in result.per_annotator}
     assert accuracy == {"dan": 1.0, "eve": 0.0}
 
 
@@ -277,7 +277,7 @@ def test_a_failed_round_does_not_open_the_gate(
     label_round(sample_repo, faithfulness, TEAM, disagree=True)
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0,
                                      thresholds=Thresholds(0.99, 0.98))  # fmt: skip
-    assert result["verdict"] == "fail"
+    assert result.verdict == "fail"
     assert not decide(sample_repo, faithfulness, "ana").allowed
 
 
@@ -392,7 +392,7 @@ def test_close_refuses_an_empty_round_unless_forced(
     )
     assert sample_repo.rounds.get(round_.id).is_open  # type: ignore[union-attr]
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0, force=True)
-    assert result["verdict"] == "undefined"
+    assert result.verdict == "undefined"
     assert not sample_repo.rounds.get(round_.id).is_open  # type: ignore[union-attr]
 
 

@@ -32,7 +32,7 @@ def test_the_watch_list_is_detectable() -> None:
 
 def test_core_alone_is_headless() -> None:
     statement = (
-        "import tui_annotate.core.queue, tui_annotate.core.ingest, tui_annotate.core.export,"
+        "import tui_annotate.core.session, tui_annotate.core.ingest, tui_annotate.core.export,"
         " tui_annotate.core.rubric, tui_annotate.core.textsafe, tui_annotate.core.snapshot,"
         " tui_annotate.store.db, tui_annotate.config"
     )
@@ -41,7 +41,7 @@ def test_core_alone_is_headless() -> None:
 
 def test_core_and_store_are_headless() -> None:
     statement = (
-        "import tui_annotate.core.queue, tui_annotate.core.ingest, tui_annotate.core.export,"
+        "import tui_annotate.core.session, tui_annotate.core.ingest, tui_annotate.core.export,"
         " tui_annotate.core.rubric, tui_annotate.core.textsafe, tui_annotate.core.snapshot,"
         " tui_annotate.store.repository, tui_annotate.config"
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tui_annotate.core import ingest
+from tui_annotate.core import ingest, ingest_csv
 from tui_annotate.core.models import Item
 from tui_annotate.core.textsafe import readable_json
 from tui_annotate.errors import InputError, ManyInputErrors
@@ -479,7 +479,7 @@ def test_last_line_bad_imports_nothing(seeded: Repository, tmp_path: Path) -> No
 
 def test_last_line_bad_in_a_file_larger_than_a_batch(seeded: Repository, tmp_path: Path) -> None:
     """Good lines flushed in earlier batches are rolled back too."""
-    n = ingest.BATCH + 10
+    n = ingest_csv.BATCH + 10
     path = tmp_path / "items.jsonl"
     good = "".join(json.dumps({"output": f"answer {i}"}) + "\n" for i in range(n))
     path.write_text(good + "{broken\n", "utf-8")

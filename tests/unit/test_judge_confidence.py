@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.openai_server import LogprobToken, score_logprobs
-from tui_annotate.core.judge_confidence import (
+from tui_annotate.core.judge.confidence import (
     LOWER_BOUND,
     NoConfidence,
     from_logprobs,

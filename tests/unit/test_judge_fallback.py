@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, json_reply, logprob_reply
-from tui_annotate.core import judge, judge_prompt
 from tui_annotate.core.judge import JudgeConfig, JudgeFatal
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
 

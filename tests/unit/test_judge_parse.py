@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui_annotate.core.judge_parse import InvalidAnswer, parse
+from tui_annotate.core.judge.parse import InvalidAnswer, parse
 from tui_annotate.core.models import Rubric
 
 ANSWER = {"score": 4, "rationale": "Amounts match.", "tags": ["wrong-number"]}

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import load_shipped
-from tui_annotate.core import judge_prompt
-from tui_annotate.core.judge_prompt import boundary, build
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge.prompt import boundary, build
 from tui_annotate.core.models import Item, Rubric
 
 MODEL = "judge-model"

@@ -19,8 +19,11 @@ import openai
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, json_reply, last_user_text, logprob_reply
-from tui_annotate.core import judge, judge_batch, judge_endpoint, judge_prompt
 from tui_annotate.core.judge import JudgeConfig, JudgeFatal, RunStats
+from tui_annotate.core.judge import batch as judge_batch
+from tui_annotate.core.judge import endpoint as judge_endpoint
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError, InputError
 from tui_annotate.store.repository import Repository
@@ -684,7 +687,7 @@ async def test_nothing_to_do_makes_no_client(
 
 def test_stats_summary_keys() -> None:
     stats = RunStats(total=3, judged=2, invalid=1)
-    data = stats.as_dict()
+    data = stats.to_json()
     assert set(data) == {
         "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
         "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
@@ -706,7 +709,9 @@ def run_batch(repo: Repository, rubric: Rubric, server: FakeOpenAI, **kw: Any) -
     said: list[str] = kw.pop("said", [])
     cfg = kw.pop("cfg", None) or config(server, limit=6)
     kw.setdefault("resume_id", None)
-    return judge_batch.run_batch(repo, rubric, cfg, poll_seconds=0.01, say=said.append, **kw)
+    return judge_batch.run_batch(
+        repo, rubric, cfg, poll_seconds=0.01, say=said.append, **kw
+    ).to_json()
 
 
 def test_a_batch_is_submitted_polled_and_stored(

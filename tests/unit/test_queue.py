@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import SAMPLE
 from tui_annotate.core import ingest, snapshot
 from tui_annotate.core.models import Draft, Progress, Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import ItemFull
 from tui_annotate.store.repository import Repository
 

@@ -21,10 +21,13 @@ import krippendorff
 import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, last_user_text, logprob_reply
-from tui_annotate.core import ingest, judge, judge_prompt, judge_report, routing
+from tui_annotate.core import ingest, routing
 from tui_annotate.core.judge import JudgeConfig
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge import report as judge_report
+from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError
 from tui_annotate.store.repository import Repository
 
@@ -112,7 +115,7 @@ def do_route(repo: Repository, rubric: Rubric, **kw: Any) -> dict[str, Any]:
     kw.setdefault("model", MODEL)
     kw.setdefault("confidence_below", 0.7)
     kw.setdefault("sample", 0.25)
-    return routing.route(repo, rubric, **kw)
+    return routing.route(repo, rubric, **kw).to_json()
 
 
 # -- the seed is what it says --------------------------------------------------------------
@@ -307,7 +310,7 @@ def test_judge_vs_humans_on_the_seeded_answers(
 ) -> None:
     data = judge_report.judge_vs_humans(
         sample_repo, faithfulness, MODEL, bootstrap=200, seed=1, threshold=0.8, min_kappa=0.6
-    )
+    ).to_json()
     check_seeded_report(sample_repo, data)
 
 
@@ -363,7 +366,7 @@ def test_a_judge_that_agrees_with_people_is_trustworthy(
               score_of=lambda k: HUMAN.get(k, judge_score(k)))  # fmt: skip
     data = judge_report.judge_vs_humans(
         sample_repo, faithfulness, GOOD, bootstrap=0, seed=1, threshold=0.8, min_kappa=0.6
-    )
+    ).to_json()
     assert data["items"] == 12
     assert data["pass_fail"]["kappa"] == pytest.approx(1.0)
     assert data["pass_fail"]["percent"] == pytest.approx(1.0)

@@ -1,6 +1,6 @@
 """A first end-to-end pass over the headless loop, so the core is exercised from day one."""
 
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 
 
 def test_rate_undo_resume(sample_repo, faithfulness):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from tui_annotate.cli.context import Context, errors_to_exit, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
 from tui_annotate.render import plural
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.agreement import AgreementReport
 
 
 @click.command()
@@ -44,7 +48,7 @@ from tui_annotate.render import plural
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
-    default=1000,
+    default=DEFAULT_BOOTSTRAP,
     show_default=True,
     help="Bootstrap replicates for the confidence interval (0: none).",
 )
@@ -73,7 +77,7 @@ def agreement(
         return
 
     wanted = split_names(annotators)
-    pass_at = thresholds(obj).pass_at
+    limits = thresholds(obj)
     if label_file is not None:
         rubric = obj.rubric(rubric_name) if rubric_name else None
         data = agreement_report.from_file(
@@ -83,7 +87,7 @@ def agreement(
             annotators=wanted,
             bootstrap=bootstrap,
             seed=seed,
-            threshold=pass_at,
+            thresholds=limits,
         )
     else:
         obj.require_db()
@@ -100,31 +104,31 @@ def agreement(
                 live=live,
                 bootstrap=bootstrap,
                 seed=seed,
-                threshold=pass_at,
+                thresholds=limits,
             )
-    data["thresholds"] = {"pass": pass_at, "tentative": thresholds(obj).tentative_at}
     _say_what_was_left_out(data)
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_result(data)
 
 
-def _say_what_was_left_out(data: dict[str, Any]) -> None:
+def _say_what_was_left_out(data: AgreementReport) -> None:
     """On stderr, beside the table or the JSON: labels held back and annotators with none."""
-    left = data.get("left_out") or {}
-    if left.get("labels"):
-        say(f"agreement: left out {plural(left['labels'], 'label')} {left['reason']}", err=True)
-    if data.get("without_labels"):
-        where = f" on {data['rubric']}" if data.get("rubric") else ""
-        names = ", ".join(data["without_labels"])
+    left = data.left_out
+    if left is not None and left.labels:
+        say(f"agreement: left out {plural(left.labels, 'label')} {left.reason}", err=True)
+    if data.without_labels:
+        where = f" on {data.rubric}" if data.rubric else ""
+        names = ", ".join(data.without_labels)
         say(f"agreement: no labels{where} from {names}", err=True)
 
 
 def _judge_agreement(
     obj: Context, rubric_name: str | None, model: str, bootstrap: int, seed: int, as_json: bool
 ) -> None:
-    from tui_annotate.core import agreement_report, judge_report
+    from tui_annotate.core import agreement_report
+    from tui_annotate.core.judge import report as judge_report
 
     obj.require_db()
     with obj.repo(readonly=True) as repo:
@@ -139,8 +143,8 @@ def _judge_agreement(
             min_kappa=obj.settings.judge_min_kappa,
         )
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_judge_agreement(data)
-    if not data["trustworthy"]:
+    if not data.trustworthy:
         sys.exit(1)  # a failed check, like a round below threshold

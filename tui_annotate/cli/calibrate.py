@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,8 +11,12 @@ from tui_annotate import access
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only, split_names, thresholds
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_result, print_round_status
-from tui_annotate.errors import InputError, NotFound
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
+from tui_annotate.errors import InputError
 from tui_annotate.render import plural
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.round import RoundStatus
 
 
 @click.group()
@@ -60,7 +64,7 @@ def calibrate_start(
         )
         data = calibration.status(repo, round_)
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
         return
     say(str(round_.id))
     say(
@@ -82,11 +86,13 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 
     with obj.repo() as repo:
         if round_id is None and not repo.rounds.find(status="open"):
-            data: Any = [calibration.status(repo, r) for r in repo.rounds.find()]
+            data: RoundStatus | list[RoundStatus] = [
+                calibration.status(repo, r) for r in repo.rounds.find()
+            ]
         else:
             data = calibration.status(repo, calibration.find_round(repo, round_id))
     if as_json:
-        emit_json(data)
+        emit_json([d.to_json() for d in data] if isinstance(data, list) else data.to_json())
         return
     print_round_status(data)
 
@@ -96,7 +102,7 @@ def calibrate_status(obj: Context, round_id: int | None, as_json: bool) -> None:
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
-    default=1000,
+    default=DEFAULT_BOOTSTRAP,
     show_default=True,
     help="Bootstrap replicates for the confidence interval.",
 )
@@ -118,10 +124,10 @@ def calibrate_close(
             repo, round_, rubric, thresholds=thresholds(obj), bootstrap=bootstrap, force=force
         )
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
     else:
         print_result(data)
-    if data["verdict"] != "pass":
+    if data.verdict != "pass":
         sys.exit(1)
 
 
@@ -140,10 +146,13 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
     if round_.is_open:
         raise InputError(f"round {round_id} is still open; results come after close (blind)")
     if as_json:
+        # The stored document itself, as close wrote it (RoundResult.to_json()).
         emit_json(round_.result)
         return
     if as_text or not sys.stdout.isatty():
-        print_result(round_.result)
+        from tui_annotate.core.results.round import RoundResult
+
+        print_result(RoundResult.from_json(round_.result))
         return
     from tui_annotate.tui.results_app import ResultsApp
 
@@ -200,24 +209,14 @@ def calibrate_adjudicate(
     obj: Context, round_id: int, item_id: str, score: int, note: str, adjudicator: str | None
 ) -> None:
     """Set the golden label of ITEM (its external id) from ROUND without opening the app."""
-    from tui_annotate.core import calibration
+    from tui_annotate.core import calibration, review
 
     adjudicator = access.annotator_name(adjudicator, obj.settings, "--adjudicator")
     with obj.repo() as repo:
         round_ = calibration.find_round(repo, round_id)
-        if round_.is_open:
-            raise InputError(f"round {round_id} is still open; adjudicate after close")
+        review.require_closed(round_)
         rubric = obj.rubric(round_.rubric)
-        found = repo.item_ids_by_external([item_id])
-        if item_id not in found or found[item_id] not in repo.rounds.item_ids(round_id):
-            raise NotFound(f"item {item_id!r} is not in round {round_id}")
-        calibration.adjudicate(
-            repo,
-            rubric,
-            found[item_id],
-            score,
-            note=note,
-            adjudicator=adjudicator,
-            round_id=round_id,
+        review.adjudicate_in_round(
+            repo, round_, rubric, item_id, score, note=note, adjudicator=adjudicator
         )
     say(f"golden: {item_id} = {score} ({rubric.name})")

@@ -23,7 +23,7 @@ from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
 if TYPE_CHECKING:
-    from tui_annotate.core.calibration import Thresholds
+    from tui_annotate.core.results.thresholds import Thresholds
     from tui_annotate.store.repository import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,7 +114,7 @@ def lead_only(command: str) -> Callable[[F], F]:
 
 def thresholds(obj: Context) -> Thresholds:
     """The project's alpha thresholds (calibrate close, agreement), checked for order."""
-    from tui_annotate.core.calibration import Thresholds
+    from tui_annotate.core.results.thresholds import Thresholds
 
     s = obj.settings
     if s.tentative_alpha > s.pass_alpha:

@@ -106,15 +106,7 @@ def import_cmd(
         if result.inserted:
             repo.optimize()  # the tables just grew: plans for the new sizes
     if as_json:
-        emit_json(
-            {
-                "file": result.file,
-                "read": result.read,
-                "inserted": result.inserted,
-                "duplicates": result.duplicates,
-                "invalid": list(result.invalid),
-            }
-        )
+        emit_json(result.to_json())
         return
     for line in result.invalid:
         say(f"skipped: {line}", err=True)

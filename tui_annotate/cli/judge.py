@@ -15,6 +15,7 @@ import click
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.stopping import stops_cleanly
+from tui_annotate.core.names import judge_name
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
@@ -113,7 +114,7 @@ def judge(
     The key comes from OPENAI_API_KEY and is never stored. Finished and cached
     items cost no request, so a re-run (after Ctrl-C, say) continues.
     """
-    from tui_annotate.core import judge as judging
+    from tui_annotate.core.judge import run as judging
 
     rubric = obj.rubric(rubric_name)
     config = judging.JudgeConfig(
@@ -139,7 +140,7 @@ def judge(
             if not work:
                 raise InputError(f"no items to judge (--items {which})")
             item, prompt = work[0]
-            from tui_annotate.core import judge_endpoint as endpoint
+            from tui_annotate.core.judge import endpoint
 
             # The form this server accepted before, as the run would send it.
             form = endpoint.first_form(config, endpoint.remembered(repo, config))
@@ -154,7 +155,7 @@ def judge(
             )
             return
         if batch or resume_id:
-            from tui_annotate.core import judge_batch
+            from tui_annotate.core.judge import batch as judge_batch
 
             summary = judge_batch.run_batch(
                 repo,
@@ -165,27 +166,27 @@ def judge(
                 say=lambda m: say(m, err=True),
             )
             if as_json:
-                emit_json(summary)
+                emit_json(summary.to_json())
             else:
                 say(
-                    f"batch {summary['batch']}: {summary['status']}; {summary['judged']} "
-                    f"judged, {summary['invalid']} invalid answers, {summary['failed']} "
+                    f"batch {summary.batch}: {summary.status}; {summary.judged} "
+                    f"judged, {summary.invalid} invalid answers, {summary.failed} "
                     "failed"
                 )
             if (
-                summary["invalid"]
-                or summary["failed"]
-                or summary["status"] not in ("completed", "nothing to judge")
+                summary.invalid
+                or summary.failed
+                or summary.status not in ("completed", "nothing to judge")
             ):
                 sys.exit(1)
             return
         stats = _run_with_progress(repo, rubric, config, quiet=as_json)
-    summary = stats.as_dict()
+    summary = stats.to_json()
     if as_json:
         emit_json(summary)
     else:
         say(
-            f"judge:{model} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
+            f"{judge_name(model)} on {rubric.name}: {summary['judged']} judged, {summary['cached']} "
             f"from cache, {summary['skipped']} already done, {summary['invalid']} invalid "
             f"answers, {summary['failed']} failed; {summary['prompt_tokens']:,} + "
             f"{summary['completion_tokens']:,} tokens in {summary['seconds']:.1f} s"
@@ -210,7 +211,7 @@ def _run_with_progress(repo: Any, rubric: Any, config: Any, *, quiet: bool) -> A
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tui_annotate.core import judge as judging
+    from tui_annotate.core.judge import run as judging
 
     stats = judging.RunStats()
     columns = (
@@ -291,18 +292,18 @@ def route(
             repo, rubric, model=model, confidence_below=confidence_below, sample=sample, seed=seed
         )
     if as_json:
-        emit_json(summary)
+        emit_json(summary.to_json())
         return
-    reasons = summary["routed_by_reason"]
+    reasons = summary.routed_by_reason
     say(
-        f"routed {summary['routed']} of {plural(summary['judged'], 'judged item')} to people "
+        f"routed {summary.routed} of {plural(summary.judged, 'judged item')} to people "
         f"({reasons.get('low_confidence', 0)} low confidence, {reasons.get('disagreement', 0)} "
         f"disagreeing with a human, {reasons.get('sample', 0)} sampled); "
-        f"{summary['already_routed']} were routed before"
+        f"{summary.already_routed} were routed before"
     )
-    if summary["confidence_unknown"]:
+    if summary.confidence_unknown:
         say(
-            f"{summary['confidence_unknown']} judged items have no confidence (the server gave no"
+            f"{summary.confidence_unknown} judged items have no confidence (the server gave no"
             " usable logprobs), so --confidence-below could not weigh them; judge again with"
             " --samples K to measure one"
         )

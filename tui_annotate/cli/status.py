@@ -22,6 +22,6 @@ def status(obj: Context, as_json: bool) -> None:
     with obj.repo(readonly=True) as repo:
         data = report.status(repo, names)
     if as_json:
-        emit_json(data)
+        emit_json(data.to_json())
         return
     print_status(data)

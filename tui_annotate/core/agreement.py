@@ -16,6 +16,9 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from tui_annotate.core.results.alpha import CONFIDENCE, DEFAULT_BOOTSTRAP, BootstrapInfo
+from tui_annotate.core.results.thresholds import PASS_ALPHA
+
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 FloatArray = npt.NDArray[np.float64]
@@ -137,20 +140,16 @@ class AlphaResult:
 
 
 def alpha_fields(result: AlphaResult) -> dict[str, Any]:
-    """The JSON-ready part every report shares: alpha (or why not), its interval, the bootstrap."""
+    """The part every report shares (alpha or why not, its interval, the bootstrap), as the
+    keyword arguments of a result's `AlphaFields`."""
     boot = result.bootstrap
     return {
         "alpha": result.alpha,
         "reason": result.reason,
-        "ci": list(boot.ci) if boot and boot.ci else None,
+        "ci": boot.ci if boot and boot.ci else None,
         "bootstrap": None
         if boot is None
-        else {
-            "replicates": boot.replicates,
-            "undefined": boot.undefined,
-            "seed": boot.seed,
-            "confidence": boot.confidence,
-        },
+        else BootstrapInfo(boot.replicates, boot.undefined, boot.seed, boot.confidence),
         "p_below_threshold": boot.p_below if boot else None,
     }
 
@@ -158,7 +157,8 @@ def alpha_fields(result: AlphaResult) -> dict[str, Any]:
 # -- distances ------------------------------------------------------------------
 
 
-def _numeric(domain: Sequence[Any], level: str) -> FloatArray:
+def numeric_values(domain: Sequence[Any], level: str) -> FloatArray:
+    """The scale's values as numbers for interval and ratio data; positions otherwise."""
     if level in ("interval", "ratio"):
         try:
             return np.asarray([float(v) for v in domain])
@@ -186,7 +186,7 @@ def distances(level: str, domain: Sequence[Any], n_v: FloatArray) -> FloatArray:
         between = cs[..., hi] - cs[..., lo] + n_v[..., lo]  # sum of n_g for g in [lo, hi]
         d = (between - (n_v[..., :, None] + n_v[..., None, :]) / 2.0) ** 2
         return d * (1.0 - np.eye(k))
-    x = _numeric(domain, level)
+    x = numeric_values(domain, level)
     if level == "interval":
         d = np.subtract.outer(x, x) ** 2
     else:
@@ -220,7 +220,7 @@ def _undefined_reason(counts: npt.NDArray[np.int64]) -> str | None:
 
 
 def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
-          confidence: float = 0.95, threshold: float = 0.8) -> AlphaResult:  # fmt: skip
+          confidence: float = CONFIDENCE, threshold: float = PASS_ALPHA) -> AlphaResult:  # fmt: skip
     """Krippendorff's alpha at LEVEL over RATINGS, optionally with a bootstrap interval."""
     counts = ratings.value_counts()
     m = counts.sum(axis=1)
@@ -250,7 +250,7 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
         value = float(
             krippendorff.alpha(
                 value_counts=counts[pairable],
-                value_domain=_numeric(ratings.domain, level) if level in ("interval", "ratio")
+                value_domain=numeric_values(ratings.domain, level) if level in ("interval", "ratio")
                 else np.arange(len(ratings.domain)),
                 level_of_measurement=cast(Any, level),
             )
@@ -322,10 +322,10 @@ def bootstrap_alpha(
     domain: Sequence[Any],
     level: str,
     *,
-    replicates: int = 1000,
+    replicates: int = DEFAULT_BOOTSTRAP,
     seed: int = 0,
-    confidence: float = 0.95,
-    threshold: float = 0.8,
+    confidence: float = CONFIDENCE,
+    threshold: float = PASS_ALPHA,
 ) -> Bootstrap:
     """Resample pairable units with replacement and recompute alpha for each replicate.
 
@@ -392,141 +392,3 @@ def _bootstrap_result(
         p_below=float((values < threshold).mean()),
         threshold=threshold,
     )
-
-
-# -- diagnostics ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnnotatorDiagnostics:
-    annotator: str
-    labels: int
-    alpha_without: float | None
-    bias: float | None  # mean (own − others' mean), in scale values; None for nominal
-
-
-@dataclass(frozen=True)
-class PairAgreement:
-    a: str
-    b: str
-    units: int
-    agreement: float | None
-
-
-@dataclass(frozen=True)
-class DisputedUnit:
-    unit: Hashable
-    spread: float
-    scores: dict[str, Any]
-
-
-def _values(ratings: Ratings, level: str) -> FloatArray:
-    """Annotators × units in scale values (for bias and spread); indices for nominal."""
-    x = _numeric(ratings.domain, level) if level in ("interval", "ratio") else None
-    if x is None:
-        try:
-            x = np.asarray([float(v) for v in ratings.domain])
-        except (TypeError, ValueError):
-            x = np.arange(len(ratings.domain), dtype=float)
-    out = np.full(ratings.matrix.shape, np.nan)
-    present = ~np.isnan(ratings.matrix)
-    out[present] = x[ratings.matrix[present].astype(int)]
-    return out
-
-
-def per_annotator(ratings: Ratings, level: str) -> list[AnnotatorDiagnostics]:
-    """Alpha without each annotator, and each one's mean bias against the others."""
-    values = _values(ratings, level)
-    result = []
-    for i, name in enumerate(ratings.annotators):
-        without = alpha(ratings.without(name), level).alpha if len(ratings.annotators) > 2 else None
-        own = values[i]
-        others = np.delete(values, i, axis=0)
-        have_others = (~np.isnan(others)).any(axis=0)
-        both = ~np.isnan(own) & have_others
-        bias = None
-        if level != "nominal" and both.any():
-            with np.errstate(invalid="ignore"):
-                others_mean = np.nanmean(others[:, both], axis=0)
-            bias = float(np.mean(own[both] - others_mean))
-        result.append(AnnotatorDiagnostics(name, int((~np.isnan(own)).sum()), without, bias))
-    return result
-
-
-def pairwise(ratings: Ratings) -> list[PairAgreement]:
-    """Exact agreement for every pair of annotators on the units both labelled."""
-    m = ratings.matrix
-    out = []
-    for i in range(len(ratings.annotators)):
-        for j in range(i + 1, len(ratings.annotators)):
-            both = ~np.isnan(m[i]) & ~np.isnan(m[j])
-            n = int(both.sum())
-            agree = float((m[i, both] == m[j, both]).mean()) if n else None
-            out.append(PairAgreement(ratings.annotators[i], ratings.annotators[j], n, agree))
-    return out
-
-
-def disputed(ratings: Ratings, level: str, limit: int = 10) -> list[DisputedUnit]:
-    """Units ranked by the spread of their scores (range; distinct values for nominal).
-
-    Ties go to the larger standard deviation, then to the earlier unit.
-    Computed over all units at once: only the LIMIT shown become objects.
-    """
-    values = _values(ratings, level)
-    present = ~np.isnan(values)
-    rated = present.sum(axis=0)
-    if values.size == 0:
-        return []
-    if level == "nominal":
-        k = len(ratings.domain)
-        idx = np.where(present, ratings.matrix, 0).astype(int)
-        seen = np.zeros((k, values.shape[1]), dtype=bool)
-        for a in range(values.shape[0]):
-            seen[idx[a], np.arange(values.shape[1])] |= present[a]
-        spread = seen.sum(axis=0).astype(float) - 1.0
-    else:
-        with np.errstate(invalid="ignore"):
-            high = np.where(present, values, -np.inf).max(axis=0)
-            low = np.where(present, values, np.inf).min(axis=0)
-        spread = np.where(rated >= 2, high - low, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, values, 0.0).sum(axis=0) / np.maximum(rated, 1)
-        var = (np.where(present, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(rated, 1)
-    std = np.sqrt(var)
-    candidates = np.flatnonzero((rated >= 2) & (spread > 0))
-    order = candidates[np.lexsort((-std[candidates], -spread[candidates]))][:limit]
-    out = []
-    for u in order.tolist():
-        scores = {
-            ratings.annotators[a]: ratings.domain[int(ratings.matrix[a, u])]
-            for a in np.flatnonzero(present[:, u])
-        }
-        out.append(DisputedUnit(ratings.units[u], float(spread[u]), scores))
-    return out
-
-
-# -- two raters ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TwoRaterAgreement:
-    units: int
-    percent: float | None
-    kappa: float | None
-    reason: str | None = None
-
-
-def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> TwoRaterAgreement:
-    """Cohen's kappa and percent agreement for paired labels (None where a label is missing)."""
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
-    n = len(pairs)
-    if n == 0:
-        return TwoRaterAgreement(0, None, None, "no unit labelled by both raters")
-    p_o = sum(x == y for x, y in pairs) / n
-    cats = {x for x, _ in pairs} | {y for _, y in pairs}
-    p_e = sum(
-        (sum(x == c for x, _ in pairs) / n) * (sum(y == c for _, y in pairs) / n) for c in cats
-    )
-    if math.isclose(p_e, 1.0):
-        return TwoRaterAgreement(n, p_o, None, "both raters used one and the same category only")
-    return TwoRaterAgreement(n, p_o, (p_o - p_e) / (1.0 - p_e))

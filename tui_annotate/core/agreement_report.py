@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tui_annotate.core import agreement
+from tui_annotate.core import agreement, diagnostics
 from tui_annotate.core.label_import import read_labels
 from tui_annotate.core.models import Rubric
+from tui_annotate.core.results.agreement import Agreement, AgreementReport, LeftOut
+from tui_annotate.core.results.rows import AnnotatorRow, DisputedRow, PairRow
+from tui_annotate.core.results.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -34,41 +37,57 @@ def only_rubric(repo: Repository, round_id: int | None) -> str:
     return used[0]
 
 
-def report(ratings: agreement.Ratings, level: str, *, bootstrap: int, seed: int,
-           threshold: float) -> dict[str, Any]:  # fmt: skip
-    """The JSON-ready agreement report: alpha, CI, diagnostics, disputed units."""
+def report(
+    ratings: agreement.Ratings, level: str, *, bootstrap: int, seed: int, threshold: float
+) -> Agreement:
+    """The agreement figures: alpha, CI, diagnostics, disputed units (named by their units)."""
     result = agreement.alpha(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
-    return {
+    return Agreement(
         **agreement.alpha_fields(result),
-        "level": level,
-        "units": result.units,
-        "pairable_values": result.pairable_values,
-        "annotators": list(ratings.annotators),
-        "per_annotator": [asdict(d) for d in agreement.per_annotator(ratings, level)],
-        "pairwise": [asdict(p) for p in agreement.pairwise(ratings)],
-        "disputed": [
-            {"item": str(d.unit), "spread": d.spread, "scores": d.scores}
-            for d in agreement.disputed(ratings, level)
-        ],
-    }
+        level=level,
+        units=result.units,
+        pairable_values=result.pairable_values,
+        annotators=tuple(ratings.annotators),
+        per_annotator=tuple(
+            AnnotatorRow(d.annotator, d.labels, d.alpha_without, d.bias)
+            for d in diagnostics.per_annotator(ratings, level)
+        ),
+        pairwise=tuple(
+            PairRow(p.a, p.b, p.units, p.agreement) for p in diagnostics.pairwise(ratings)
+        ),
+        disputed=tuple(
+            DisputedRow(str(d.unit), d.spread, d.scores)
+            for d in diagnostics.disputed(ratings, level)
+        ),
+    )
 
 
-def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: str | None,
-            annotators: Sequence[str] | None, live: bool, bootstrap: int, seed: int,
-            threshold: float) -> dict[str, Any]:  # fmt: skip
+def from_db(
+    repo: Repository,
+    rubric: Rubric,
+    *,
+    round_id: int | None,
+    level: str | None,
+    annotators: Sequence[str] | None,
+    live: bool,
+    bootstrap: int,
+    seed: int,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> AgreementReport:
     """Agreement on RUBRIC's current human labels (never an open round's: those are blind).
 
     What the open rounds held back is counted under `left_out`, and named
     annotators with no labels under `without_labels`, so nothing is dropped silently.
     """
-    left_out: dict[str, Any] = {"labels": 0, "rounds": [], "reason": None}
+    left_out = LeftOut()
     if round_id is not None:
         found = repo.rounds.get(round_id)
         if found is None:
             raise InputError(f"no calibration round {round_id}", field="--round")
         if found.is_open:
-            raise InputError(f"round {round_id} is still open; its labels are blind until close",
-                             field="--round")  # fmt: skip
+            raise InputError(
+                f"round {round_id} is still open; its labels are blind until close", field="--round"
+            )
         by_annotator: dict[str, list[tuple[int, int]]] = {}
         for lb in repo.rounds.labels(round_id):
             if annotators is None or lb.annotator in annotators:
@@ -86,43 +105,55 @@ def from_db(repo: Repository, rubric: Rubric, *, round_id: int | None, level: st
         if held:
             left_out = held_back(held)
     ratings = agreement.Ratings.from_columns(columns, rubric.values)
-    data = report(ratings, level or rubric.level, bootstrap=bootstrap, seed=seed,
-                  threshold=threshold)  # fmt: skip
+    data = report(
+        ratings, level or rubric.level, bootstrap=bootstrap, seed=seed, threshold=thresholds.pass_at
+    )
     # Units are item ids; the few disputed items shown are named by their external ids.
-    named = repo.external_ids(int(d["item"]) for d in data["disputed"])
-    for d in data["disputed"]:
-        d["item"] = named[int(d["item"])]
-    data.update({"rubric": rubric.name, "round": round_id, "live": live})
-    data["left_out"] = left_out
-    return _name_the_missing(data, annotators, where=f"on {rubric.name}")
+    named = repo.external_ids(int(d.item) for d in data.disputed)
+    disputed = tuple(replace(d, item=named[int(d.item)]) for d in data.disputed)
+    full = AgreementReport(
+        **_fields(replace(data, disputed=disputed)),
+        rubric=rubric.name,
+        round=round_id,
+        live=live,
+        left_out=left_out,
+        thresholds=thresholds,
+    )
+    return _name_the_missing(full, annotators, where=f"on {rubric.name}")
 
 
-def held_back(held: dict[int, int]) -> dict[str, Any]:
+def held_back(held: dict[int, int]) -> LeftOut:
     """`left_out` for labels of open rounds {round id: labels}: how many, which, and why."""
     ids = sorted(held)
     which = ", ".join(str(i) for i in ids)
-    return {
-        "labels": sum(held.values()),
-        "rounds": ids,
-        "reason": f"made in open calibration round{'s' if len(ids) > 1 else ''} {which}: "
+    return LeftOut(
+        labels=sum(held.values()),
+        rounds=tuple(ids),
+        reason=f"made in open calibration round{'s' if len(ids) > 1 else ''} {which}: "
         "blind until closed (tui-annotate calibrate close "
         f"{ids[0] if len(ids) == 1 else 'ROUND'})",
-    }
+    )
+
+
+def _fields(data: Agreement) -> dict[str, Any]:
+    """DATA's fields as keyword arguments, to build the report around it."""
+    return {f.name: getattr(data, f.name) for f in fields(Agreement)}
 
 
 def _name_the_missing(
-    data: dict[str, Any], annotators: Sequence[str] | None, *, where: str
-) -> dict[str, Any]:
+    data: AgreementReport, annotators: Sequence[str] | None, *, where: str
+) -> AgreementReport:
     """Record which of the ANNOTATORS asked for have no labels; when fewer than two
     are left, alpha's reason says so by name instead of a bare 'undefined'."""
-    present = set(data["annotators"])
-    missing = [a for a in dict.fromkeys(annotators or ()) if a not in present]
-    data["without_labels"] = missing
-    if missing and len(present) < 2 and data["alpha"] is None:
+    present = set(data.annotators)
+    missing = tuple(a for a in dict.fromkeys(annotators or ()) if a not in present)
+    data = replace(data, without_labels=missing)
+    if missing and len(present) < 2 and data.alpha is None:
         have = f"only {', '.join(present)} has any" if present else "none of them has any"
-        data["reason"] = (
-            f"no labels {where} from {', '.join(missing)}; agreement needs two annotators "
-            f"with labels and {have}"
+        data = replace(
+            data,
+            reason=f"no labels {where} from {', '.join(missing)}; agreement needs two annotators "
+            f"with labels and {have}",
         )
     return data
 
@@ -153,12 +184,22 @@ def _columns(
     return item_ids, index
 
 
-def from_file(path: Path, *, rubric: Rubric | None, level: str | None,
-              annotators: Sequence[str] | None, bootstrap: int, seed: int,
-              threshold: float) -> dict[str, Any]:  # fmt: skip
+def from_file(
+    path: Path,
+    *,
+    rubric: Rubric | None,
+    level: str | None,
+    annotators: Sequence[str] | None,
+    bootstrap: int,
+    seed: int,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> AgreementReport:
     """Agreement over a label file, no database: numbers, or (nominal) any strings."""
-    rows = [(r.item_id, r.annotator, r.score) for r in read_labels(path, check_names=False)
-            if annotators is None or r.annotator in annotators]  # fmt: skip
+    rows = [
+        (r.item_id, r.annotator, r.score)
+        for r in read_labels(path, check_names=False)
+        if annotators is None or r.annotator in annotators
+    ]
     numeric = all(isinstance(s, int | float) for _, _, s in rows)
     if rubric is not None:
         domain: list[Any] | None = list(rubric.values)
@@ -168,13 +209,22 @@ def from_file(path: Path, *, rubric: Rubric | None, level: str | None,
         level = level or "ordinal"
     else:
         if level not in (None, "nominal"):
-            raise InputError(f"{level} agreement over text labels needs --rubric for the scale "
-                             "order", file=str(path), field="score")  # fmt: skip
+            raise InputError(
+                f"{level} agreement over text labels needs --rubric for the scale order",
+                file=str(path),
+                field="score",
+            )
         domain, level = None, "nominal"
     try:
         ratings = agreement.Ratings.from_triples(rows, domain=domain)
     except ValueError as exc:
         raise InputError(str(exc), file=str(path), field="score") from None
-    data = report(ratings, level, bootstrap=bootstrap, seed=seed, threshold=threshold)
-    data.update({"rubric": rubric.name if rubric else None, "file": str(path), "round": None})
-    return _name_the_missing(data, annotators, where=f"in {path}")
+    data = report(ratings, level, bootstrap=bootstrap, seed=seed, threshold=thresholds.pass_at)
+    full = AgreementReport(
+        **_fields(data),
+        rubric=rubric.name if rubric else None,
+        file=str(path),
+        round=None,
+        thresholds=thresholds,
+    )
+    return _name_the_missing(full, annotators, where=f"in {path}")

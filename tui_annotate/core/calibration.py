@@ -6,10 +6,14 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tui_annotate.core import agreement, snapshot
+from tui_annotate.core import agreement, diagnostics, snapshot
 from tui_annotate.core.models import Round, RoundLabel, Rubric
+from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
+from tui_annotate.core.results.round import AnnotatorProgress, RoundResult, RoundStatus
+from tui_annotate.core.results.rows import AnnotatorRow, DisputedRow, PairRow
+from tui_annotate.core.results.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import InputError, NotFound
 from tui_annotate.render import plural
@@ -17,25 +21,9 @@ from tui_annotate.render import plural
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
+__all__ = ["DEFAULT_BOOTSTRAP", "DEFAULT_ITEMS", "ReviewItem", "Thresholds"]
+
 DEFAULT_ITEMS = 30
-DEFAULT_BOOTSTRAP = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """alpha ≥ pass passes; tentative ≤ alpha < pass is tentative (Krippendorff's 0.800 / 0.667)."""
-
-    pass_at: float = 0.800
-    tentative_at: float = 0.667
-
-    def verdict(self, alpha: float | None) -> str:
-        if alpha is None:
-            return "undefined"
-        if alpha >= self.pass_at:
-            return "pass"
-        if alpha >= self.tentative_at:
-            return "tentative"
-        return "fail"
 
 
 def stratified_sample(candidates: Sequence[tuple[int, str, str]], n: int, seed: int) -> list[int]:
@@ -149,19 +137,19 @@ def find_round(repo: Repository, round_id: int | None, rubric: str | None = None
     return open_rounds[0]
 
 
-def status(repo: Repository, round_: Round) -> dict[str, Any]:
+def status(repo: Repository, round_: Round) -> RoundStatus:
     done = repo.rounds.progress(round_.id)
-    return {
-        "round": round_.id,
-        "rubric": round_.rubric,
-        "rubric_version": round_.rubric_version,
-        "status": round_.status,
-        "source": round_.source,
-        "items": round_.items,
-        "annotators": {a: {"done": done.get(a, 0), "of": round_.items} for a in round_.annotators},
-        "verdict": round_.verdict,
-        "alpha": round_.alpha,
-    }
+    return RoundStatus(
+        round=round_.id,
+        rubric=round_.rubric,
+        rubric_version=round_.rubric_version,
+        status=round_.status,
+        source=round_.source,
+        items=round_.items,
+        annotators={a: AnnotatorProgress(done.get(a, 0), round_.items) for a in round_.annotators},
+        verdict=round_.verdict,
+        alpha=round_.alpha,
+    )
 
 
 def ratings_for(labels: Sequence[RoundLabel], rubric: Rubric) -> agreement.Ratings:
@@ -175,60 +163,63 @@ def compute(
     round_: Round,
     rubric: Rubric,
     *,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     bootstrap: int = DEFAULT_BOOTSTRAP,
-) -> dict[str, Any]:
-    """Everything a round's result reports, as JSON-ready data (also what close stores)."""
+) -> RoundResult:
+    """Everything a round's result reports (also what close stores, as its JSON)."""
     labels = repo.rounds.labels(round_.id)
     ratings = ratings_for(labels, rubric)
-    result = agreement.alpha(ratings, rubric.level, bootstrap=bootstrap, seed=round_.seed,
-                             threshold=thresholds.pass_at)  # fmt: skip
-    verdict = thresholds.verdict(result.alpha)
+    result = agreement.alpha(
+        ratings, rubric.level, bootstrap=bootstrap, seed=round_.seed, threshold=thresholds.pass_at
+    )
     gold = repo.rounds.golden(rubric.name) if round_.source == "golden" else {}
-    per: list[dict[str, Any]] = []
-    diags = {d.annotator: d for d in agreement.per_annotator(ratings, rubric.level)}
+    per: list[AnnotatorRow] = []
+    diags = {d.annotator: d for d in diagnostics.per_annotator(ratings, rubric.level)}
     for name in round_.annotators:
         mine = [label for label in labels if label.annotator == name]
-        entry: dict[str, Any] = {
-            "annotator": name,
-            "labels": len(mine),
-            "of": round_.items,
-            "alpha_without": diags[name].alpha_without if name in diags else None,
-            "bias": diags[name].bias if name in diags else None,
-        }
+        accuracy, graded_items = None, None
         if gold:
             graded = [label for label in mine if label.item_id in gold]
             hits = sum(label.score == gold[label.item_id].score for label in graded)
-            entry["accuracy_vs_gold"] = hits / len(graded) if graded else None
-            entry["gold_items"] = len(graded)
-        per.append(entry)
+            accuracy = hits / len(graded) if graded else None
+            graded_items = len(graded)
+        per.append(
+            AnnotatorRow(
+                annotator=name,
+                labels=len(mine),
+                of=round_.items,
+                alpha_without=diags[name].alpha_without if name in diags else None,
+                bias=diags[name].bias if name in diags else None,
+                accuracy_vs_gold=accuracy,
+                gold_items=graded_items,
+            )
+        )
     external = {i: repo.get_item(i).external_id for i in repo.rounds.item_ids(round_.id)}
-    return {
-        "round": round_.id,
-        "rubric": rubric.name,
-        "rubric_version": round_.rubric_version,
-        "level": rubric.level,
+    return RoundResult(
+        round=round_.id,
+        rubric=rubric.name,
+        rubric_version=round_.rubric_version,
+        level=rubric.level,
         **agreement.alpha_fields(result),
-        "thresholds": {"pass": thresholds.pass_at, "tentative": thresholds.tentative_at},
-        "verdict": verdict,
-        "units": result.units,
-        "items": round_.items,
-        "annotators": list(round_.annotators),
-        "per_annotator": per,
-        "pairwise": [
-            {"a": p.a, "b": p.b, "units": p.units, "agreement": p.agreement}
-            for p in agreement.pairwise(ratings)
-        ],
-        "disputed": [
-            {
-                "item": external.get(_item(d.unit), str(d.unit)),
-                "item_id": _item(d.unit),
-                "spread": d.spread,
-                "scores": d.scores,
-            }
-            for d in agreement.disputed(ratings, rubric.level, limit=10)
-        ],
-    }
+        thresholds=thresholds,
+        verdict=thresholds.verdict(result.alpha),
+        units=result.units,
+        items=round_.items,
+        annotators=tuple(round_.annotators),
+        per_annotator=tuple(per),
+        pairwise=tuple(
+            PairRow(p.a, p.b, p.units, p.agreement) for p in diagnostics.pairwise(ratings)
+        ),
+        disputed=tuple(
+            DisputedRow(
+                item=external.get(_item(d.unit), str(d.unit)),
+                item_id=_item(d.unit),
+                spread=d.spread,
+                scores=d.scores,
+            )
+            for d in diagnostics.disputed(ratings, rubric.level, limit=10)
+        ),
+    )
 
 
 def close_round(
@@ -236,10 +227,10 @@ def close_round(
     round_: Round,
     rubric: Rubric,
     *,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     bootstrap: int = DEFAULT_BOOTSTRAP,
     force: bool = False,
-) -> dict[str, Any]:
+) -> RoundResult:
     """Compute the result, store it with the verdict, and lift the round's blindness.
 
     A round with no labels at all is refused unless FORCE: closing is final,
@@ -259,7 +250,9 @@ def close_round(
             f"but the rubric is now {rubric.version}; close it with the same rubric version"
         )
     result = compute(repo, round_, rubric, thresholds=thresholds, bootstrap=bootstrap)
-    repo.rounds.close(round_.id, verdict=result["verdict"], alpha=result["alpha"], result=result)
+    repo.rounds.close(
+        round_.id, verdict=str(result.verdict), alpha=result.alpha, result=result.to_json()
+    )
     return result
 
 
@@ -280,7 +273,7 @@ def review_items(repo: Repository, round_: Round, rubric: Rubric) -> list[Review
     by_item: dict[int, list[RoundLabel]] = defaultdict(list)
     for label in labels:
         by_item[label.item_id].append(label)
-    ranked = agreement.disputed(ratings_for(labels, rubric), rubric.level, limit=len(by_item))
+    ranked = diagnostics.disputed(ratings_for(labels, rubric), rubric.level, limit=len(by_item))
     return [ReviewItem(_item(d.unit), d.spread, tuple(by_item[_item(d.unit)])) for d in ranked]
 
 

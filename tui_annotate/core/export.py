@@ -38,7 +38,6 @@ COLUMNS = (
     "label_source",
 )
 
-JUDGE_PREFIX = "judge:"
 
 #: Kept for callers of the old name: the human consensus.
 resolve = consensus

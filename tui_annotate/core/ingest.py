@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
-import math
 import os
 import stat
 import threading
@@ -17,6 +13,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tui_annotate.core import jsonsafe, source
 from tui_annotate.core.clock import now
+from tui_annotate.core.ingest_csv import read_csv
+from tui_annotate.core.item_record import SOURCES, Chunk, Progress, item_row
 from tui_annotate.core.models import ROW_LINE, ImportResult, NewItem
 from tui_annotate.errors import DuplicateItemId, InputError, ManyInputErrors
 
@@ -24,13 +22,7 @@ if TYPE_CHECKING:
     from tui_annotate.store.item_import import ItemImport
     from tui_annotate.store.repository import Repository
 
-FIELDS = ("id", "input", "output", "context", "prompt", "prompt_version", "source", "metadata")
-JSONL_ONLY = ("messages",)
-SOURCES = ("batch", "live")
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-BATCH = 5_000
-
-Progress = Callable[[int], None]
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -63,140 +55,6 @@ def _check_file(path: Path) -> None:
     source.check_path(path, "items")
 
 
-# Made once: json.dumps(..., ensure_ascii=False) builds a new encoder on every call,
-# which is most of its cost when called a million times.
-# allow_nan=False: a float that overflowed as it was read (1e999) is refused here, where
-# it is written, rather than stored as `Infinity`, which is not JSON.
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-_JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
-_KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def content_hash(fields: Mapping[str, str]) -> str:
-    """Identity by content: the same input, context, output, prompt and version is one item."""
-    key = [fields["input"], fields["context"], fields["output"], fields["prompt"],
-           fields["prompt_version"]]  # fmt: skip
-    return hashlib.sha256(_KEY.encode(key).encode()).hexdigest()
-
-
-def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
-    """Text fields accept a string; context also accepts structured tool data."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    if field == "context" and isinstance(value, dict | list):
-        # Compact, as the C encoder writes it fastest; the app lays JSON out for
-        # reading when it shows it.
-        try:
-            return _JSON.encode(value)
-        except ValueError:
-            raise err(field, jsonsafe.TOO_LARGE) from None
-    if (
-        field in ("id", "prompt_version")
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise err(field, jsonsafe.TOO_LARGE)
-        return str(value)
-    raise err(field, f"must be a string, not {_type_name(value)}")
-
-
-def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", bool: "a boolean", int: "a number",
-            float: "a number", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
-
-
-def _from_messages(messages: Any, err: Callable[[str, str], InputError]) -> dict[str, str]:
-    """OpenAI chat format: the last assistant message is the output, tool results the context."""
-    if not isinstance(messages, list) or not messages:
-        raise err("messages", "must be a non-empty array of {role, content} objects")
-    parts: list[tuple[str, str]] = []
-    for n, message in enumerate(messages):
-        if not isinstance(message, dict) or "role" not in message:
-            raise err(f"messages[{n}]", "must be an object with 'role' and 'content'")
-        content = message.get("content") or ""
-        if isinstance(content, list):  # content parts: keep the text ones
-            content = "".join(
-                p.get("text", "")
-                for p in content
-                if isinstance(p, dict) and p.get("type") == "text"
-            )
-        if not isinstance(content, str):
-            raise err(f"messages[{n}].content", f"must be a string, not {_type_name(content)}")
-        parts.append((str(message["role"]), content))
-    last = max((i for i, (role, _) in enumerate(parts) if role == "assistant"), default=None)
-    if last is None:
-        raise err("messages", "has no assistant message to rate")
-    before = parts[:last]
-    return {
-        "output": parts[last][1],
-        "input": "\n\n".join(f"{role}: {text}" for role, text in before if role != "tool"),
-        "context": "\n\n".join(text for role, text in before if role == "tool"),
-    }
-
-
-def _record(
-    data: Any, line: int, file: str, defaults: Mapping[str, str], csv_mode: bool, stamp: str
-) -> NewItem:
-    def err(field: str, reason: str) -> InputError:
-        return InputError(reason, file=file, line=line, field=field)
-
-    if not isinstance(data, dict):
-        raise InputError(f"must be a JSON object, not {_type_name(data)}", file=file, line=line)
-    allowed = FIELDS if csv_mode else FIELDS + JSONL_ONLY
-    for key in data:
-        if key not in allowed:
-            raise err(key, f"unknown field (known: {', '.join(allowed)})")
-    fields: dict[str, str] = {}
-    if "messages" in data:
-        for clash in ("input", "output"):
-            if data.get(clash) not in (None, ""):
-                raise err(clash, "can't be given together with 'messages'")
-        fields.update(_from_messages(data["messages"], err))
-        if data.get("context"):
-            fields["context"] = _text(data["context"], "context", err)
-    else:
-        for name in ("input", "output", "context"):
-            fields[name] = _text(data.get(name), name, err)
-        if "output" not in data or data["output"] is None:
-            raise err("output", "is required")
-    if not fields["output"].strip():
-        raise err("output", "is empty")
-    for name in ("prompt", "prompt_version"):
-        fields[name] = _text(data.get(name), name, err) or defaults.get(name, "")
-    source = _text(data.get("source"), "source", err) or defaults.get("source", "batch")
-    if source not in SOURCES:
-        raise err("source", f"{source!r} must be 'batch' or 'live'")
-    metadata = data.get("metadata")
-    if csv_mode and isinstance(metadata, str):
-        try:
-            metadata = jsonsafe.loads(metadata) if metadata.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise err("metadata", f"is not valid JSON: {exc.msg}") from None
-        except jsonsafe.JSONProblem as exc:
-            raise err("metadata", exc.reason) from None
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise err("metadata", f"must be an object, not {_type_name(metadata)}")
-    try:
-        stored = _JSON_SORTED.encode(metadata) if metadata else "{}"
-    except ValueError:
-        raise err("metadata", jsonsafe.TOO_LARGE) from None
-    digest = content_hash(fields)
-    external_id = _text(data.get("id"), "id", err).strip() or f"h{digest[:16]}"
-    for name, value in (*fields.items(), ("id", external_id)):
-        if "\x00" in value:  # from a CSV cell or a \u0000 escape; no text to rate holds one
-            raise err(name, "holds a NUL character (U+0000)")
-    return (
-        external_id, digest, int(digest[:15], 16), fields["output"], fields["input"],
-        fields["context"], fields["prompt"], fields["prompt_version"], source,
-        stored, file, line, stamp,
-    )  # fmt: skip
-
-
 #: Lines per chunk handed to the parsing process.
 CHUNK_LINES = 20_000
 #: Files larger than this are parsed in a second process while this one writes.
@@ -204,8 +62,6 @@ PARALLEL_BYTES = 16 * 1024 * 1024
 
 # A parse error as plain data (reason, line, field), so it crosses processes cheaply.
 ErrorTuple = tuple[str, int, str | None]
-#: What the readers yield: the good items of a stretch of the file, and its bad lines.
-Chunk = tuple[list[NewItem], list[InputError]]
 
 
 def parse_jsonl_lines(
@@ -233,7 +89,7 @@ def parse_jsonl_lines(
             errors.append((exc.reason, number, exc.field))
             continue
         try:
-            items.append(_record(data, number, file, defaults, False, stamp))
+            items.append(item_row(data, number, file, defaults, False, stamp))
         except InputError as exc:
             errors.append((exc.reason, number, exc.field))
     return items, errors
@@ -358,85 +214,6 @@ def _read_jsonl(
                 yield result(pending.pop(0))
         while pending:
             yield result(pending.pop(0))
-
-
-def read_csv(
-    path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None = None
-) -> Iterator[Chunk]:
-    """Yield the items and errors of the CSV file in chunks; BOM, CRLF, quoted newlines are fine."""
-    items: list[NewItem] = []
-    errors: list[InputError] = []
-    for record in _csv_records(path, defaults, stamp, progress):
-        if isinstance(record, InputError):
-            errors.append(record)
-        else:
-            items.append(record)
-        if len(items) + len(errors) >= BATCH:
-            yield items, errors
-            items, errors = [], []
-    yield items, errors
-
-
-def _csv_records(
-    path: Path, defaults: Mapping[str, str], stamp: str, progress: Progress | None
-) -> Iterator[NewItem | InputError]:
-    file = source.display_name(path)
-    with source.open_source(path, "items") as f:
-        raw = f.read()
-    source.check_head(raw[: source.HEAD_BYTES], path, "items")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        yield InputError(f"is not valid UTF-8 (byte {exc.start + 1})", file=file, line=line)
-        return
-    # Retrieved documents can be long; the csv module's default cap is 128 KiB per field.
-    csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        yield InputError(f"has no CSV header ({exc})", file=file, line=1)
-        return
-    header = [h.strip() for h in header]
-    unknown = [h for h in header if h not in FIELDS]
-    if unknown:
-        yield InputError(
-            f"unknown column (known: {', '.join(FIELDS)})", file=file, line=1, field=unknown[0]
-        )
-        return
-    if "output" not in header:
-        yield InputError("missing column: every item needs an output", file=file, line=1,
-                         field="output")  # fmt: skip
-        return
-    dupes = {h for h in header if header.count(h) > 1}
-    if dupes:
-        yield InputError("column appears twice", file=file, line=1, field=sorted(dupes)[0])
-        return
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield InputError(f"malformed CSV: {exc}", file=file, line=start)
-            return
-        line, start = start, reader.line_num + 1
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield InputError(
-                f"has {len(row)} fields but the header has {len(header)}", file=file, line=line
-            )
-            continue
-        data = {k: v for k, v in zip(header, row, strict=True) if not (k != "output" and v == "")}
-        try:
-            yield _record(data, line, file, defaults, True, stamp)
-        except InputError as exc:
-            yield exc
-    if progress is not None:
-        progress(len(raw))
 
 
 #: Items per write transaction, and text bytes: each transaction holds the

@@ -178,6 +178,15 @@ class ImportResult:
     duplicates: int
     invalid: tuple[str, ...] = ()
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "read": self.read,
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "invalid": list(self.invalid),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Progress:
@@ -190,6 +199,14 @@ class Progress:
     @property
     def total(self) -> int:
         return self.done + self.remaining
+
+    def moved(self, done: int = 0, remaining: int = 0, skipped: int = 0) -> Progress:
+        """The counts after a key moved items between them (never below zero)."""
+        return Progress(
+            max(0, self.done + done),
+            max(0, self.remaining + remaining),
+            max(0, self.skipped + skipped),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tui_annotate.core.results.status import AnnotatorCounts, ProjectStatus, RubricStatus
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 
-def status(repo: Repository, rubrics: list[str]) -> dict[str, Any]:
-    """A JSON-ready summary; RUBRICS adds rubrics nobody has labelled yet."""
-    per_rubric: dict[str, Any] = {}
-    zero = {"rated": 0, "skipped": 0, "flagged": 0, "held": 0, "lapsed": 0}
+def status(repo: Repository, rubrics: list[str]) -> ProjectStatus:
+    """The project's summary; RUBRICS adds rubrics nobody has labelled yet."""
+    counts: dict[str, dict[str, AnnotatorCounts]] = {}
     for rubric, annotator, rated, skipped, flagged in repo.label_counts():
-        entry = per_rubric.setdefault(rubric, {"annotators": {}})
-        entry["annotators"][annotator] = {
-            **zero, "rated": rated, "skipped": skipped, "flagged": flagged,
-        }  # fmt: skip
+        counts.setdefault(rubric, {})[annotator] = AnnotatorCounts(rated, skipped, flagged)
     # Held: handed out and not yet labelled, on a live lease (someone is on it) or a
     # run-out one (its annotator vanished; the next annotator who asks gets it).
     for rubric, annotator, held, lapsed in repo.lease_counts():
-        entry = per_rubric.setdefault(rubric, {"annotators": {}})
-        counts = entry["annotators"].setdefault(annotator, dict(zero))
-        counts.update(held=held, lapsed=lapsed)
-    for entry in per_rubric.values():
-        entry["annotators"] = dict(sorted(entry["annotators"].items()))
+        mine = counts.setdefault(rubric, {})
+        mine[annotator] = replace(mine.get(annotator, AnnotatorCounts()), held=held, lapsed=lapsed)
     total = repo.count_items()
-    for name in sorted(set(rubrics) | set(per_rubric) | set(repo.rubrics_in_use())):
-        entry = per_rubric.setdefault(name, {"annotators": {}})
+    per_rubric: dict[str, RubricStatus] = {}
+    for name in sorted(set(rubrics) | set(counts) | set(repo.rubrics_in_use())):
         unlabeled = repo.items_unlabeled(name)
-        entry["labeled_items"] = total - unlabeled
-        entry["unlabeled_items"] = unlabeled
-    return {
-        "db": repo.path,
-        "schema_version": repo.schema_version(),
-        "items": total,
-        "rubrics": dict(sorted(per_rubric.items())),
-    }
+        per_rubric[name] = RubricStatus(
+            annotators=dict(sorted(counts.get(name, {}).items())),
+            labeled_items=total - unlabeled,
+            unlabeled_items=unlabeled,
+        )
+    return ProjectStatus(
+        db=repo.path, schema_version=repo.schema_version(), items=total, rubrics=per_rubric
+    )

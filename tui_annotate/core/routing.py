@@ -5,28 +5,28 @@ from __future__ import annotations
 import random
 import statistics
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_annotate.core.models import Rubric
+from tui_annotate.core.names import JUDGE_PREFIX, judge_name
+from tui_annotate.core.results.route import RouteSummary
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
-JUDGE = "judge:"
-
 
 def only_judge(repo: Repository, rubric: Rubric, model: str | None) -> str:
     """MODEL, or the one judge that labelled RUBRIC (an error naming them when ambiguous)."""
     if model:
-        return model.removeprefix(JUDGE)
+        return model.removeprefix(JUDGE_PREFIX)
     # Who has labels on the rubric: one index seek each, where reading every current label
     # to find them took seconds and a gigabyte at three million labels.
-    judges = [name for name in repo.annotators(rubric.name) if name.startswith(JUDGE)]
+    judges = [name for name in repo.annotators(rubric.name) if name.startswith(JUDGE_PREFIX)]
     if len(judges) != 1:
         raise InputError("name the judge with --model (judges on "
                          f"{rubric.name}: {', '.join(judges) or 'none'})")  # fmt: skip
-    return judges[0].removeprefix(JUDGE)
+    return judges[0].removeprefix(JUDGE_PREFIX)
 
 
 def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
@@ -38,13 +38,13 @@ def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
 
 
 def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_below: float,
-          sample: float, seed: int = 0) -> dict[str, Any]:  # fmt: skip
+          sample: float, seed: int = 0) -> RouteSummary:  # fmt: skip
     """Route items and report what was routed, and why."""
     model = only_judge(repo, rubric, model)
     judged = repo.judge.labels(rubric.name, model)
     if not judged:
         raise InputError(
-            f"judge:{model} has no labels on {rubric.name}; run tui-annotate judge first"
+            f"{judge_name(model)} has no labels on {rubric.name}; run tui-annotate judge first"
         )
     humans = human_consensus(repo, rubric)
     reasons: dict[int, str] = {}
@@ -71,14 +71,14 @@ def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_bel
     for item, reason in reasons.items():
         if item not in before:
             by_reason[reason] += 1
-    return {
-        "rubric": rubric.name,
-        "model": model,
-        "judged": len(judged),
-        "routed": routed,
-        "already_routed": len(set(reasons) & before),
-        "routed_by_reason": dict(by_reason),
-        "confidence_unknown": unknown,
-        "confidence_below": confidence_below,
-        "sample": sample,
-    }
+    return RouteSummary(
+        rubric=rubric.name,
+        model=model,
+        judged=len(judged),
+        routed=routed,
+        already_routed=len(set(reasons) & before),
+        routed_by_reason=dict(by_reason),
+        confidence_unknown=unknown,
+        confidence_below=confidence_below,
+        sample=sample,
+    )

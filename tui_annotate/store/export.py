@@ -17,8 +17,8 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from tui_annotate.core.export import JUDGE_PREFIX as JUDGE
 from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
+from tui_annotate.core.names import JUDGE_PREFIX as JUDGE
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository

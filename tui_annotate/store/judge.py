@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import CurrentLabel
+from tui_annotate.core.names import JUDGE_PREFIX as JUDGE
 from tui_annotate.store.queue import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
-
-JUDGE = "judge:"
 
 
 class JudgeStore:

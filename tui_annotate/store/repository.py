@@ -23,6 +23,7 @@ from tui_annotate.core.models import (
     LabelEvent,
     NewItem,
 )
+from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.errors import DuplicateItemId, ItemFull, StoreError
 from tui_annotate.store.db import BUSY_TIMEOUT_MS, connect, refuses_writes
 from tui_annotate.store.queue import QueueQueries
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from tui_annotate.store.judge import JudgeStore
     from tui_annotate.store.label_stage import LabelStage
     from tui_annotate.store.rounds import RoundStore
-
-JUDGE_PREFIX = "judge:"
 
 
 class LabelWrite(TypedDict):

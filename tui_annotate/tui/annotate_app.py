@@ -12,7 +12,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from tui_annotate.core.models import Round, Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository

@@ -14,7 +14,7 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from tui_annotate.core.models import Rubric
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from textual.app import ComposeResult
@@ -12,6 +13,10 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui_annotate.core.results.alpha import CONFIDENCE
+from tui_annotate.core.results.round import RoundResult
+from tui_annotate.core.results.rows import PairRow
+from tui_annotate.core.results.thresholds import Thresholds
 from tui_annotate.core.textsafe import one_line
 from tui_annotate.render import fmt, plural
 from tui_annotate.tui.action_views import bindings
@@ -22,8 +27,6 @@ from tui_annotate.tui.widgets.alpha_bar import VERDICT_STYLE, AlphaBar
 WIDE = 100
 #: Cells a section's round border and padding take across.
 BOX = 4
-
-DEFAULT_THRESHOLDS = {"pass": 0.800, "tentative": 0.667}
 
 VERDICT_TEXT = {
     "pass": "alpha ≥ {pass:.3f}: reliable enough to annotate live",
@@ -38,12 +41,14 @@ class ResultsScreen(Screen[None]):
 
     BINDINGS = bindings(RESULTS)
 
-    def __init__(self, result: dict[str, Any], *, closes_app: bool = True) -> None:
+    def __init__(self, result: RoundResult | Mapping[str, Any], *, closes_app: bool = True) -> None:
         super().__init__()
-        self.result = result
+        #: A stored result (its JSON) is read back into the typed result.
+        self.result = result if isinstance(result, RoundResult) else RoundResult.from_json(result)
         #: In `calibrate show` q ends the app; over the annotation app it only closes this.
         self.closes_app = closes_app
-        self.thresholds = {**DEFAULT_THRESHOLDS, **(result.get("thresholds") or {})}
+        self.thresholds = self.result.thresholds
+        result = self.result
         self.annotators = annotator_table(result)
         self.pairwise = pairwise_matrix(result)
 
@@ -52,12 +57,15 @@ class ResultsScreen(Screen[None]):
         yield Static(header(r), id="results-header")
         with VerticalScroll(id="results-body"):
             with VerticalGroup(id="agreement", classes="results-section") as box:
-                box.border_title = f"{r.get('level') or ''} alpha".strip()
+                box.border_title = f"{r.level} alpha".strip()
                 yield Static(summary(r, self.thresholds), id="summary")
                 yield AlphaBar(
-                    r.get("alpha"), r.get("ci"), id="alpha-bar",
-                    pass_at=self.thresholds["pass"], tentative_at=self.thresholds["tentative"],
-                )  # fmt: skip
+                    r.alpha,
+                    list(r.ci) if r.ci else None,
+                    id="alpha-bar",
+                    pass_at=self.thresholds.pass_at,
+                    tentative_at=self.thresholds.tentative_at,
+                )
             with HorizontalGroup(id="results-row"):
                 yield Static(self.annotators, id="per-annotator", classes="results-section")
                 yield Static(self.pairwise, id="pairwise", classes="results-section")
@@ -72,7 +80,7 @@ class ResultsScreen(Screen[None]):
         }
         for name, title in titles.items():
             self.query_one(f"#{name}").border_title = title
-        self.query_one(AlphaBar).display = self.result.get("alpha") is not None
+        self.query_one(AlphaBar).display = self.result.alpha is not None
         self.query_one("#results-body").focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -87,15 +95,14 @@ class ResultsScreen(Screen[None]):
             self.dismiss(None)
 
 
-def header(r: dict[str, Any]) -> Content:
+def header(r: RoundResult) -> Content:
     parts: list[Content | str] = [
         Content.styled(" results", "bold"),
         " │ ",
-        Content.styled(f"round {r.get('round')}", "bold") if r.get("round") is not None else "",
-        f" · {one_line(str(r.get('rubric') or ''), 30)} {one_line(str(r.get('rubric_version') or ''), 12)}",
-        f" · {r.get('level') or ''}",
-        f" · {plural(len(r.get('annotators') or []), 'annotator')}"
-        f" · {plural(r.get('items') or r.get('units') or 0, 'item')}",
+        Content.styled(f"round {r.round}", "bold") if r.round is not None else "",
+        f" · {one_line(r.rubric, 30)} {one_line(r.rubric_version, 12)}",
+        f" · {r.level}",
+        f" · {plural(len(r.annotators), 'annotator')} · {plural(r.items or r.units or 0, 'item')}",
     ]
     return Content.assemble(*parts)
 
@@ -104,15 +111,15 @@ def verdict_badge(verdict: str) -> Content:
     return Content.styled(f" {verdict.upper()} ", f"bold reverse {VERDICT_STYLE[verdict]}")
 
 
-def summary(r: dict[str, Any], thresholds: dict[str, float]) -> Content:
+def summary(r: RoundResult, thresholds: Thresholds) -> Content:
     """Alpha (or why there is none), the interval, the verdict, P(alpha < pass), the sample."""
-    alpha = r.get("alpha")
-    verdict = r.get("verdict") or ("undefined" if alpha is None else "fail")
+    alpha = r.alpha
+    verdict = r.verdict or ("undefined" if alpha is None else "fail")
     verdict = verdict if verdict in VERDICT_STYLE else "fail"
     style = f"bold {VERDICT_STYLE[verdict]}"
     lines: list[Content] = []
     if alpha is None:
-        reason = r.get("reason") or "no reason given"
+        reason = r.reason or "no reason given"
         lines.append(
             Content.assemble(
                 Content.styled("alpha  ", "bold"),
@@ -128,28 +135,27 @@ def summary(r: dict[str, Any], thresholds: dict[str, float]) -> Content:
             )
         )
     else:
-        boot = r.get("bootstrap") or {}
         head: list[Content | str] = [
             Content.styled("alpha  ", "bold"),
             Content.styled(f"{alpha:.3f}", style),
         ]
-        ci = r.get("ci")
+        ci = r.ci
         if ci:
-            level = round(100 * float(boot.get("confidence", 0.95)))
+            level = round(100 * float(r.bootstrap.confidence if r.bootstrap else CONFIDENCE))
             head.append(f"   {level}% CI [{ci[0]:.3f}, {ci[1]:.3f}]")
         head += ["   ", verdict_badge(verdict), "  "]
-        head.append(Content.styled(VERDICT_TEXT[verdict].format(**thresholds), "dim"))
+        head.append(Content.styled(VERDICT_TEXT[verdict].format(**thresholds.to_json()), "dim"))
         lines.append(Content.assemble(*head))
-        p_below = r.get("p_below_threshold")
+        p_below = r.p_below_threshold
         if p_below is not None:
             lines.append(
                 Content.assemble(
-                    f"P(alpha < {thresholds['pass']:.3f}) = ",
+                    f"P(alpha < {thresholds.pass_at:.3f}) = ",
                     Content.styled(f"{p_below:.2f}", "bold"),
                     Content.styled("  share of bootstrap replicates below the pass line", "dim"),
                 )
             )
-        if verdict == "pass" and ci and ci[0] < thresholds["pass"]:
+        if verdict == "pass" and ci and ci[0] < thresholds.pass_at:
             lines.append(
                 Content.styled(
                     "The interval reaches below the pass line: a larger round would settle it.",
@@ -160,16 +166,16 @@ def summary(r: dict[str, Any], thresholds: dict[str, float]) -> Content:
     return Content("\n").join(lines)
 
 
-def sample_line(r: dict[str, Any]) -> str:
-    items = r.get("items")
+def sample_line(r: RoundResult) -> str:
+    items = r.items
     of = plural(items, "item") if isinstance(items, int) else "? items"
-    text = f"{plural(r.get('units') or 0, 'pairable unit')} of {of}"
-    text += f" · {plural(len(r.get('annotators') or []), 'annotator')}"
-    boot = r.get("bootstrap")
+    text = f"{plural(r.units or 0, 'pairable unit')} of {of}"
+    text += f" · {plural(len(r.annotators), 'annotator')}"
+    boot = r.bootstrap
     if boot:
         text += (
-            f" · bootstrap {plural(boot.get('replicates') or 0, 'replicate')}, seed {boot.get('seed')},"
-            f" {boot.get('undefined', 0)} undefined skipped"
+            f" · bootstrap {plural(boot.replicates, 'replicate')}, seed {boot.seed},"
+            f" {boot.undefined} undefined skipped"
         )
     return text
 
@@ -184,14 +190,14 @@ def _cell(text: str, width: int, style: str = "", *, right: bool = False) -> Con
     return Content.styled(text, style) if style else Content(text)
 
 
-def annotator_table(r: dict[str, Any]) -> Content:
+def annotator_table(r: RoundResult) -> Content:
     """Annotator · labels/of · alpha without · bias (· accuracy vs gold)."""
-    per = r.get("per_annotator") or []
+    per = r.per_annotator
     if not per:
         return Content.styled("no annotators", "dim")
-    alpha = r.get("alpha")
-    gold = any("accuracy_vs_gold" in p for p in per)
-    name_w = min(20, max(9, *(len(str(p["annotator"])) for p in per)))
+    alpha = r.alpha
+    gold = any(p.graded for p in per)
+    name_w = min(20, max(9, *(len(p.annotator) for p in per)))
     head = [
         _cell("annotator", name_w, "bold"),
         _cell("labels", 8, "bold", right=True),
@@ -203,14 +209,14 @@ def annotator_table(r: dict[str, Any]) -> Content:
     lines = [Content(" ").join(head)]
     raised = False
     for p in per:
-        without = p.get("alpha_without")
+        without = p.alpha_without
         # Leaving this annotator out raises alpha: they are the one the others disagree with.
         rises = alpha is not None and without is not None and without > alpha
         raised = raised or rises
-        bias = p.get("bias")
-        labels = f"{p.get('labels', 0)}" + (f"/{p['of']}" if p.get("of") else "")
+        bias = p.bias
+        labels = f"{p.labels}" + (f"/{p.of}" if p.of else "")
         row = [
-            _cell(str(p["annotator"]), name_w),
+            _cell(p.annotator, name_w),
             _cell(labels, 8, right=True),
             _cell(fmt(without) + (" ↑" if rises else "  "), 11, "$warning" if rises else "",
                   right=True),
@@ -218,8 +224,8 @@ def annotator_table(r: dict[str, Any]) -> Content:
                   "$warning" if bias is not None and abs(bias) >= 0.5 else "", right=True),
         ]  # fmt: skip
         if gold:
-            acc = p.get("accuracy_vs_gold")
-            n = p.get("gold_items", 0)
+            acc = p.accuracy_vs_gold
+            n = p.gold_items
             row.append(_cell("—" if acc is None else f"{acc:.0%} of {n}", 12, right=True))
         lines.append(Content(" ").join(row))
     lines.append(Content(""))
@@ -229,21 +235,21 @@ def annotator_table(r: dict[str, Any]) -> Content:
     return Content("\n").join(lines)
 
 
-def pairwise_matrix(r: dict[str, Any]) -> Content:
+def pairwise_matrix(r: RoundResult) -> Content:
     """Exact agreement between every two annotators, as a symmetric matrix."""
-    names = [str(a) for a in r.get("annotators") or []]
-    pairs = r.get("pairwise") or []
+    names = list(r.annotators)
+    pairs = r.pairwise
     if len(names) < 2 or not pairs:
         return Content.styled("fewer than two annotators", "dim")
-    cell: dict[tuple[str, str], dict[str, Any]] = {}
+    cell: dict[tuple[str, str], PairRow] = {}
     for p in pairs:
-        cell[(str(p["a"]), str(p["b"]))] = cell[(str(p["b"]), str(p["a"]))] = p
-    units = {p.get("units") for p in pairs}
+        cell[(p.a, p.b)] = cell[(p.b, p.a)] = p
+    units = {p.units for p in pairs}
     texts: dict[tuple[str, str], str] = {}
     for (a, b), p in cell.items():
-        if p.get("agreement") is not None:
+        if p.agreement is not None:
             # The item count goes in every cell only when it differs between pairs.
-            texts[(a, b)] = f"{p['agreement']:.0%}" + ("" if len(units) == 1 else f"/{p['units']}")
+            texts[(a, b)] = f"{p.agreement:.0%}" + ("" if len(units) == 1 else f"/{p.units}")
     name_w = min(12, max(len(n) for n in names))
     col_w = max(4, min(8, name_w), *(len(t) for t in texts.values()))
     lines = [
@@ -268,12 +274,12 @@ def pairwise_matrix(r: dict[str, Any]) -> Content:
     return Content("\n").join(lines)
 
 
-def disputed_table(r: dict[str, Any]) -> Content:
+def disputed_table(r: RoundResult) -> Content:
     """The items with the widest spread of scores, and every annotator's score on each."""
-    disputed = r.get("disputed") or []
+    disputed = r.disputed
     if not disputed:
         return Content.styled("no disputed items: the annotators agreed on every item", "dim")
-    item_w = min(24, max(4, *(len(one_line(str(d["item"]), 24)) for d in disputed)))
+    item_w = min(24, max(4, *(len(one_line(str(d.item), 24)) for d in disputed)))
     lines = [
         Content(" ").join(
             [
@@ -284,7 +290,7 @@ def disputed_table(r: dict[str, Any]) -> Content:
         )
     ]
     for d in disputed:
-        scores: dict[str, Any] = d.get("scores") or {}
+        scores = d.scores
         top = Counter(scores.values()).most_common(2)
         # Only a clear majority makes a score "off"; a tie colours nothing.
         common = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else None
@@ -302,8 +308,8 @@ def disputed_table(r: dict[str, Any]) -> Content:
         lines.append(
             Content(" ").join(
                 [
-                    _cell(str(d["item"]), item_w),
-                    _cell(f"{d.get('spread', 0):g}", 6, right=True),
+                    _cell(str(d.item), item_w),
+                    _cell(f"{d.spread:g}", 6, right=True),
                     Content(" · ").join(parts),
                 ]
             )

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 from tui_annotate.core import calibration
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import GoldenLabel, Item, Round, Rubric
+from tui_annotate.core.review import ReviewSession
 from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.render import plural
@@ -64,6 +65,8 @@ class ReviewScreen(Screen[None]):
         #: Items given a golden label in this session.
         self.adjudicated: set[int] = set()
         self._loaded: dict[int, Item] = {}
+        #: The reads go through the core's review session, not the store.
+        self.session = ReviewSession(repo, round_, rubric, adjudicator, self.items)
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -97,7 +100,7 @@ class ReviewScreen(Screen[None]):
 
     def golden(self) -> dict[int, GoldenLabel]:
         try:
-            return self.repo.rounds.golden(self.rubric.name)
+            return self.session.golden()
         except AnnotateError as exc:
             self.notify(
                 visible(str(exc)),
@@ -122,7 +125,7 @@ class ReviewScreen(Screen[None]):
     def _item(self, item_id: int) -> Item:
         if item_id not in self._loaded:
             try:
-                self._loaded[item_id] = self.repo.get_item(item_id)
+                self._loaded[item_id] = self.session.item(item_id)
             except AnnotateError as exc:
                 self.notify(
                     visible(str(exc)),

@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.content import Content
 
-from tui_annotate.core.queue import AnnotationSession
+from tui_annotate.core.session import AnnotationSession
 from tui_annotate.core.textsafe import one_line
 from tui_annotate.tui.widgets.partial_static import PartialStatic, cells_text
 

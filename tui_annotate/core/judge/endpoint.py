@@ -20,13 +20,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import judge_confidence, judge_parse, judge_prompt
-from tui_annotate.core.judge_prompt import JudgePrompt
+from tui_annotate.core.judge import confidence as judge_confidence
+from tui_annotate.core.judge import parse as judge_parse
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge.prompt import JudgePrompt
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError
 
 if TYPE_CHECKING:
-    from tui_annotate.core.judge import JudgeConfig, RunStats
+    from tui_annotate.core.judge.config import JudgeConfig, RunStats
     from tui_annotate.store.repository import Repository
 
 

@@ -8,29 +8,21 @@ the screen shows the next item, the label is on disk.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Unpack
 
-from tui_annotate.core.models import ClaimRequest, CurrentLabel, Draft, Item, Progress, Rubric
+from tui_annotate.core.models import CurrentLabel, Draft, Item, Progress, Rubric
+from tui_annotate.core.queue_order import ClaimRules
+from tui_annotate.core.session_reads import ItemReads
+from tui_annotate.core.session_timer import ItemTimer
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import LabelWrite, Repository
 
 #: How many of the annotator's latest labels `p` and `u` can reach after a restart.
 HISTORY_ON_RESUME = 50
-
-
-def start_rank(annotator: str, rubric: str) -> int:
-    """The annotator's own starting point in the shuffled order (stable across sessions).
-
-    Items sit in a fixed random order (by content hash); each annotator walks
-    it from a different point, so a team spreads over the items instead of
-    all contending for the same few, and every draw is one index seek.
-    """
-    return int(hashlib.sha256(f"{annotator}\x00{rubric}".encode()).hexdigest()[:15], 16)
 
 
 class _Unclaimed:
@@ -69,24 +61,27 @@ class AnnotationSession:
     progress: Progress = field(default_factory=lambda: Progress(0, 0))
     #: False until the first full count lands: till then `progress` is not to be shown.
     counted: bool = False
-    _items: dict[int, Item] = field(default_factory=dict)
-    _seconds: dict[int, float] = field(default_factory=dict)
-    _shown_at: float = 0.0
-    _started_at: float = 0.0
     _draft: Draft = field(default_factory=Draft)
     _revisiting_skipped: bool = False
     _moves: int = 0
-    _labels: dict[int, CurrentLabel | None] = field(default_factory=dict)
-    _flags: dict[int, bool] = field(default_factory=dict)
-    _rounds: dict[int, int | None] = field(
-        default_factory=dict
-    )  # items this session took out of the queue (rated or skipped), net of undo
+    reads: ItemReads = field(init=False, repr=False)
+    timer: ItemTimer = field(init=False, repr=False)
+    #: What every claim of this session asks the queue for (fixed for the session).
+    rules: ClaimRules = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rubric, who = self.rubric.name, self.annotator
+        self.reads = ItemReads(self.repo, rubric, who)
+        self.timer = ItemTimer(self.clock)
+        self.rules = ClaimRules(
+            rubric, who, self.overlap, self.drift_permille, self.calibration_only
+        )
 
     # -- lifecycle ------------------------------------------------------------
 
     def start(self) -> None:
         """Load recent history (so undo and previous work after a restart) and draw an item."""
-        self._started_at = self.clock()
+        self.timer.start()
         recent = self.repo.recent_rated(self.rubric.name, self.annotator, HISTORY_ON_RESUME)
         self.history = list(recent)
         self.actions = [_Action("rate", i) for i in recent]
@@ -103,13 +98,7 @@ class AnnotationSession:
 
     def refresh_progress(self, repo: Repository | None = None) -> Progress:
         """Recount done and remaining (a full count: call it off the UI thread on big queues)."""
-        done, remaining, skipped = (repo or self.repo).progress(
-            self.rubric.name, self.annotator, self.overlap, drift_permille=self.drift_permille,
-            calibration_only=self.calibration_only,
-        )  # fmt: skip
-        self.progress = Progress(done, remaining, skipped)
-        self.counted = True
-        return self.progress
+        return self._counted(Progress(*self._count(repo or self.repo)))
 
     def count_remaining(self, repo: Repository) -> tuple[int, int]:
         """The full count of what is left, for a worker thread with its own connection.
@@ -120,25 +109,32 @@ class AnnotationSession:
         another thread stops it with a StoreError.
         """
         moves = self._moves
-        _, remaining, _ = repo.progress(
-            self.rubric.name, self.annotator, self.overlap, drift_permille=self.drift_permille,
-            calibration_only=self.calibration_only,
-        )  # fmt: skip
+        _, remaining, _ = self._count(repo)
         return remaining, moves
 
     def apply_count(self, remaining: int, moves_at_start: int) -> Progress:
         rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
         remaining = max(0, remaining - (self._moves - moves_at_start))
-        self.progress = Progress(rated, remaining, skipped)
-        self.counted = True
-        return self.progress
+        return self._counted(Progress(rated, remaining, skipped))
 
     def recount_done(self) -> Progress:
         """Exact done and skipped counts when the queue is empty (nothing remains by definition)."""
         rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
-        self.progress = Progress(rated, 0, skipped)
-        self.counted = True
-        return self.progress
+        return self._counted(Progress(rated, 0, skipped))
+
+    def _count(self, repo: Repository) -> tuple[int, int, int]:
+        """(done, remaining, skipped): a full count through REPO."""
+        return repo.progress(
+            self.rubric.name,
+            self.annotator,
+            self.overlap,
+            drift_permille=self.drift_permille,
+            calibration_only=self.calibration_only,
+        )
+
+    def _counted(self, progress: Progress) -> Progress:
+        self.progress, self.counted = progress, True
+        return progress
 
     # -- what is on screen ----------------------------------------------------
 
@@ -153,51 +149,24 @@ class AnnotationSession:
         """True when nothing is left to show: the all-done screen."""
         return self.current_id is None
 
+    # Reads go through `reads`, cached per item until this session writes to it.
+
     def current_item(self) -> Item | None:
         item_id = self.current_id
-        if item_id is None:
-            return None
-        if item_id not in self._items:
-            self._items[item_id] = self.repo.get_item(item_id)
-        return self._items[item_id]
-
-    # Only this annotator changes their own labels and flags, so what the session
-    # read about an item stays true until the session itself writes: these are
-    # cached per item and dropped on every write, which keeps a key press to a
-    # few queries.
+        return None if item_id is None else self.reads.item(item_id)
 
     def current_label(self, item_id: int | None = None) -> CurrentLabel | None:
         item_id = self.current_id if item_id is None else item_id
-        if item_id is None:
-            return None
-        if item_id not in self._labels:
-            self._labels[item_id] = self.repo.current_label(
-                item_id, self.rubric.name, self.annotator
-            )
-        return self._labels[item_id]
+        return None if item_id is None else self.reads.label(item_id)
 
     def round_of(self, item_id: int | None = None) -> int | None:
         """The open calibration round this item is part of for this annotator (or None)."""
         item_id = self.current_id if item_id is None else item_id
-        if item_id is None:
-            return None
-        if item_id not in self._rounds:
-            self._rounds[item_id] = self.repo.rounds.round_of_item(
-                self.rubric.name, self.annotator, item_id
-            )
-        return self._rounds[item_id]
+        return None if item_id is None else self.reads.round_of(item_id)
 
     def flagged(self) -> bool:
         item_id = self.current_id
-        if item_id is None:
-            return False
-        if item_id not in self._flags:
-            self._flags[item_id] = self.repo.is_flagged(item_id, self.rubric.name, self.annotator)
-        return self._flags[item_id]
-
-    def _wrote(self, item_id: int) -> None:
-        self._labels.pop(item_id, None)
-        self._flags.pop(item_id, None)
+        return False if item_id is None else self.reads.flagged(item_id)
 
     @property
     def draft(self) -> Draft:
@@ -205,17 +174,11 @@ class AnnotationSession:
         return self._draft
 
     def seconds_on_item(self) -> float:
-        item_id = self.current_id
-        if item_id is None:
-            return 0.0
-        return self._seconds.get(item_id, 0.0) + (self.clock() - self._shown_at)
+        return self.timer.on(self.current_id)
 
     def pace_per_hour(self) -> float | None:
         """Labels per hour this session; None until there is something to measure."""
-        elapsed = self.clock() - self._started_at
-        if self.rated_this_session == 0 or elapsed <= 0:
-            return None
-        return self.rated_this_session * 3600.0 / elapsed
+        return self.timer.pace(self.rated_this_session)
 
     # -- keys -----------------------------------------------------------------
 
@@ -246,9 +209,7 @@ class AnnotationSession:
         self.rated_this_session += 1
         if not was_rated:
             self._moves += 1
-            self.progress = Progress(
-                self.progress.done + 1, max(0, self.progress.remaining - 1), self.progress.skipped
-            )
+            self.progress = self.progress.moved(done=1, remaining=-1)
         self._advance(claimed)
         return event
 
@@ -261,9 +222,7 @@ class AnnotationSession:
         )  # fmt: skip
         self.actions.append(_Action("skip", item_id))
         self._moves += 1
-        self.progress = Progress(
-            self.progress.done, max(0, self.progress.remaining - 1), self.progress.skipped + 1
-        )
+        self.progress = self.progress.moved(remaining=-1, skipped=1)
         self._advance(claimed)
 
     def undo(self) -> bool:
@@ -278,23 +237,19 @@ class AnnotationSession:
                 rubric_version=self.rubric.version, annotator=self.annotator, kind="retract",
             )  # fmt: skip
         finally:
-            self._wrote(action.item_id)
+            self.reads.wrote(action.item_id)
         # Only once the retraction is on disk: a failed write leaves undo available.
         self.actions.pop()
-        self._leave()
+        self.timer.leave(self.current_id)
         self._moves -= 1
         if action.kind == "rate":
             self.rated_this_session = max(0, self.rated_this_session - 1)
-            self.progress = Progress(
-                max(0, self.progress.done - 1), self.progress.remaining + 1, self.progress.skipped
-            )
+            self.progress = self.progress.moved(done=-1, remaining=1)
         else:
             # A skip released the item; take it back so it can be rated (if nobody filled it).
             if self.round_of(action.item_id) is None:
                 self.repo.claim_item(self.rubric.name, action.item_id, self.annotator, self.overlap)
-            self.progress = Progress(
-                self.progress.done, self.progress.remaining + 1, max(0, self.progress.skipped - 1)
-            )
+            self.progress = self.progress.moved(remaining=1, skipped=-1)
         if action.item_id in self.history:
             self.pos = self.history.index(action.item_id)
         else:
@@ -316,7 +271,7 @@ class AnnotationSession:
                 annotator=self.annotator, kind="flag" if flagged else "unflag",
             )  # fmt: skip
         finally:
-            self._wrote(item_id)
+            self.reads.wrote(item_id)
         return flagged
 
     def set_tags(self, tags: tuple[str, ...]) -> None:
@@ -335,7 +290,7 @@ class AnnotationSession:
         if self.current_id is None:
             return
         if self.pos < len(self.history) - 1:
-            self._leave()
+            self.timer.leave(self.current_id)
             self.pos += 1
             self._arrive()
             return
@@ -345,7 +300,7 @@ class AnnotationSession:
 
     def previous(self) -> None:
         if self.pos > 0:
-            self._leave()
+            self.timer.leave(self.current_id)
             self.pos -= 1
             self._arrive()
         elif self.pos == -1 and self.history:
@@ -380,17 +335,12 @@ class AnnotationSession:
                     comment=draft.comment, seconds=0.0,
                 )  # fmt: skip
             finally:
-                self._wrote(item_id)
+                self.reads.wrote(item_id)
         else:
             repo.save_draft(item_id, self.rubric.name, self.annotator, draft)
 
-    def _leave(self) -> None:
-        item_id = self.current_id
-        if item_id is not None:
-            self._seconds[item_id] = self.seconds_on_item()
-
     def _arrive(self) -> None:
-        self._shown_at = self.clock()
+        self.timer.show()
         item_id = self.current_id
         if item_id is None:
             self._draft = Draft()
@@ -407,36 +357,20 @@ class AnnotationSession:
         item_id = event["item_id"]
         try:
             if self.pos >= len(self.history) - 1:
-                return self.repo.append_and_claim(self._request(self.passed), **event)
+                request = self.rules.request(self.passed, include_skipped=self._revisiting_skipped)
+                return self.repo.append_and_claim(request, **event)
             return self.repo.append_event(**event), UNCLAIMED
         finally:
-            self._wrote(item_id)
+            self.reads.wrote(item_id)
 
     def _claim(self, exclude: list[int]) -> int | None:
         if self.repo.readonly:
             # Browsing: nothing is held, so what was shown must be left out by hand.
             exclude = [*exclude, *self.history]
-        r = self._request(exclude)
-        return self.repo.claim_next(
-            r.rubric, r.annotator, overlap=r.overlap, start_rank=r.start_rank,
-            exclude=r.exclude, include_skipped=r.include_skipped,
-            drift_permille=r.drift_permille, calibration_only=r.calibration_only,
-        )  # fmt: skip
-
-    def _request(self, exclude: list[int]) -> ClaimRequest:
-        return ClaimRequest(
-            rubric=self.rubric.name,
-            annotator=self.annotator,
-            overlap=self.overlap,
-            start_rank=start_rank(self.annotator, self.rubric.name),
-            exclude=tuple(exclude),
-            include_skipped=self._revisiting_skipped,
-            drift_permille=self.drift_permille,
-            calibration_only=self.calibration_only,
-        )
+        return self.rules.claim(self.repo, exclude, include_skipped=self._revisiting_skipped)
 
     def _advance(self, claimed: int | _Unclaimed | None = UNCLAIMED) -> None:
-        self._leave()
+        self.timer.leave(self.current_id)
         if self.pos < len(self.history) - 1:
             self.pos += 1
             self._arrive()

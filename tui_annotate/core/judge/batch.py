@@ -6,12 +6,17 @@ import io
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import judge_confidence, judge_parse, snapshot
-from tui_annotate.core.judge import JudgeConfig, plan, redact
-from tui_annotate.core.judge_endpoint import confidence_fields
+from tui_annotate.core import snapshot
+from tui_annotate.core.judge import confidence as judge_confidence
+from tui_annotate.core.judge import parse as judge_parse
+from tui_annotate.core.judge.config import BatchSummary, JudgeConfig
+from tui_annotate.core.judge.endpoint import confidence_fields
+from tui_annotate.core.judge.run import plan, redact
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
@@ -66,7 +71,7 @@ def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -
 
 
 def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, batch_id: str,
-            *, poll_seconds: float, say: Callable[[str], None]) -> dict[str, Any]:  # fmt: skip
+            *, poll_seconds: float, say: Callable[[str], None]) -> BatchSummary:  # fmt: skip
     """Wait for BATCH_ID to finish, then store every result (idempotently: a re-collect of a
     stored batch stores nothing twice)."""
     saved = repo.judge.batch(batch_id)
@@ -80,11 +85,11 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         say(f"batch {batch_id}: {batch.status}"
             + (f" ({counts.completed}/{counts.total})" if counts else ""))  # fmt: skip
         time.sleep(poll_seconds)
-    summary: dict[str, Any] = {"batch": batch_id, "status": batch.status, "judged": 0,
-                               "invalid": 0, "failed": 0, "requests": len(saved["requests"])}  # fmt: skip
+    summary = BatchSummary(batch_id, batch.status, requests=len(saved["requests"]))
     if batch.status != "completed":
         repo.judge.finish_batch(batch_id, batch.status, None)
         return summary
+    tally: Counter[str] = Counter()
     # Successful lines are in the output file, failed ones in the error file.
     text = "\n".join(
         client.files.content(file_id).read().decode("utf-8")
@@ -100,7 +105,7 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         response = (result.get("response") or {}).get("body") or {}
         status = (result.get("response") or {}).get("status_code", 0)
         if result.get("error") or status != 200:
-            summary["failed"] += 1
+            tally["failed"] += 1
             repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
                               prompt_hash=prompt_hash, status="error",
                               error=redact(json.dumps(result.get("error") or response)[:2000]))  # fmt: skip
@@ -111,7 +116,7 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         try:
             judgement = judge_parse.parse(content, rubric)
         except judge_parse.InvalidAnswer as exc:
-            summary["invalid"] += 1
+            tally["invalid"] += 1
             repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
                               prompt_hash=prompt_hash, status="invalid", error=redact(str(exc)),
                               raw=redact(content or ""), usage=usage)  # fmt: skip
@@ -136,14 +141,16 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
                           model=config.model, prompt_hash=prompt_hash, answer=answer,
                           from_cache=False)  # fmt: skip
         judged[item_id] = prompt_hash
-        summary["judged"] += 1
+        tally["judged"] += 1
     repo.judge.finish_batch(batch_id, batch.status, batch.output_file_id)
-    return summary
+    return replace(
+        summary, judged=tally["judged"], invalid=tally["invalid"], failed=tally["failed"]
+    )
 
 
 def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_id: str | None,
               poll_seconds: float, say: Callable[[str], None],
-              client: Any = None) -> dict[str, Any]:  # fmt: skip
+              client: Any = None) -> BatchSummary:  # fmt: skip
     """Submit (or resume) a batch and collect it. An unfinished batch of the same rubric
     and model is resumed rather than submitted twice."""
     import openai
@@ -164,7 +171,7 @@ def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_i
 
 def _run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any,
                resume_id: str | None, poll_seconds: float,
-               say: Callable[[str], None]) -> dict[str, Any]:  # fmt: skip
+               say: Callable[[str], None]) -> BatchSummary:  # fmt: skip
     batch_id = resume_id
     if batch_id is None:
         pending = repo.judge.open_batches(rubric.name, config.model)
@@ -174,7 +181,6 @@ def _run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, client: An
         else:
             batch_id = submit(repo, rubric, config, client)
             if batch_id is None:
-                return {"batch": None, "status": "nothing to judge", "judged": 0, "invalid": 0,
-                        "failed": 0, "requests": 0}  # fmt: skip
+                return BatchSummary(None, "nothing to judge")
             say(f"submitted batch {batch_id}; resume with --resume {batch_id} if interrupted")
     return collect(repo, rubric, config, client, batch_id, poll_seconds=poll_seconds, say=say)

@@ -1,6 +1,6 @@
 """The LLM judge: label items with any OpenAI-compatible model, concurrently, cached, resumable.
 
-With judge_endpoint.py, the only code that talks to the network. `openai` is imported when a run
+With endpoint.py, the only code that talks to the network. `openai` is imported when a run
 starts, never at import time, so the annotation app stays light. The API key
 comes from OPENAI_API_KEY and is handed to the client only: it is never
 stored, logged or exported.
@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui_annotate.core import judge_parse, judge_prompt, snapshot
-from tui_annotate.core.judge_endpoint import (
+from tui_annotate.core import snapshot
+from tui_annotate.core.judge import parse as judge_parse
+from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge.config import ITEM_SETS, JudgeConfig, RunStats
+from tui_annotate.core.judge.endpoint import (
     RETRY_CLIENT,
     Caller,
     JudgeFatal,
@@ -27,7 +27,7 @@ from tui_annotate.core.judge_endpoint import (
     remembered,
     short_error,
 )
-from tui_annotate.core.judge_prompt import JudgePrompt
+from tui_annotate.core.judge.prompt import JudgePrompt
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError
 
@@ -44,65 +44,6 @@ __all__ = [
     "redact",
     "run",
 ]
-
-ITEM_SETS = ("unlabeled", "all", "golden")
-
-
-@dataclass(frozen=True, slots=True)
-class JudgeConfig:
-    model: str
-    base_url: str | None = None
-    concurrency: int = 8
-    limit: int | None = None
-    items: str = "unlabeled"
-    samples: int = 1
-    structured: bool = True
-    logprobs: bool = True
-    temperature: float = 0.0
-    timeout: float = 60.0
-    retries: int = 5
-    #: Backoff: base × 2^attempt seconds, with full jitter, capped.
-    backoff_base: float = 0.5
-    backoff_cap: float = 20.0
-
-
-@dataclass
-class RunStats:
-    """What a run did, for the progress bar and the summary."""
-
-    total: int = 0
-    judged: int = 0
-    cached: int = 0
-    skipped: int = 0
-    failed: int = 0
-    invalid: int = 0
-    retries: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    #: Judged items with no confidence (no usable logprobs): route can't weigh them.
-    confidence_unknown: int = 0
-    #: The structured-output form and logprobs the server accepted (after any fallback).
-    output_form: str = ""
-    logprobs: bool = False
-    started: float = field(default_factory=time.monotonic)
-    errors: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def done(self) -> int:
-        return self.judged + self.cached + self.skipped + self.failed + self.invalid
-
-    def as_dict(self) -> dict[str, Any]:
-        elapsed = time.monotonic() - self.started
-        return {
-            "total": self.total, "judged": self.judged, "cached": self.cached,
-            "skipped": self.skipped, "failed": self.failed, "invalid": self.invalid,
-            "retries": self.retries, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "confidence_unknown": self.confidence_unknown, "output_form": self.output_form,
-            "logprobs": self.logprobs, "seconds": round(elapsed, 3),
-            "requests_per_second": round(self.judged / elapsed, 2) if elapsed > 0 else None,
-            "errors": dict(self.errors),
-        }  # fmt: skip
 
 
 def make_client(config: JudgeConfig) -> Any:
