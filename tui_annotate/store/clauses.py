@@ -11,9 +11,6 @@ tests (tests/store/test_query_plans.py) and the oracle
 
 from __future__ import annotations
 
-#: Labels from annotator JUDGE_PREFIX + model are the LLM judge's (core/names.py says the same).
-JUDGE_PREFIX = "judge:"
-
 #: Every visible item walked in id order by the small items_by_id index. `items` is a view
 #: (m005) and takes no INDEXED BY, so the queries that must walk this index read its
 #: table and apply the view's own visibility test (an unfinished import stays unseen).

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 
 from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
-from tui_annotate.store.clauses import JUDGE_PREFIX
+from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.store.connection import Connection
 
 # Two cursors walk the rubric's items in id order inside one read transaction

@@ -8,7 +8,8 @@ from typing import Any
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import CurrentLabel
-from tui_annotate.store.clauses import ITEMS_BY_ID, JUDGE_PREFIX, RATED_BY_HUMAN, VISIBLE
+from tui_annotate.core.names import JUDGE_PREFIX
+from tui_annotate.store.clauses import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
 from tui_annotate.store.connection import Connection
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tui_annotate.core.models import CurrentLabel, LabelEvent
-from tui_annotate.store.clauses import JUDGE_PREFIX
+from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.store.connection import Connection
 
 
