@@ -3,9 +3,10 @@
 `Repository` holds one `Connection` (store/connection.py) and the stores that
 share it, the way sqlite-utils' `Database` hands out its `Table`s: `items`,
 `labels`, `reads`, `leases`, `queue`, `status`, `drafts`, `rubrics`,
-`settings`, `rounds`, `judge`, `exports`, `imports`. The methods below are
-the names the core, the CLI and the TUI have always called; each one hands
-on to its store, where the SQL is. Nothing imports this module back.
+`settings`, `rounds`, `judge`, `imports`, and `exports` on first use. The
+methods below are the names the core, the CLI and the TUI have always
+called; each hands on to its store, where the SQL is. No store module
+imports this one (tests/store/test_layout.py).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from tui_annotate.core.models import ClaimRequest, CurrentLabel, Draft, Item, LabelEvent, NewItem
 from tui_annotate.errors import StoreError
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.drafts import DraftStore
-from tui_annotate.store.export import ExportQueries
 from tui_annotate.store.item_import import ItemImport, ItemImports
 from tui_annotate.store.items import ItemStore
 from tui_annotate.store.judge import JudgeStore
@@ -34,6 +35,9 @@ from tui_annotate.store.rounds import RoundStore
 from tui_annotate.store.rubrics import RubricStore
 from tui_annotate.store.settings import SettingStore
 from tui_annotate.store.status import StatusStore
+
+if TYPE_CHECKING:
+    from tui_annotate.store.export import ExportQueries
 
 __all__ = ["LabelWrite", "Repository"]
 
@@ -57,10 +61,16 @@ class Repository:
         self.rounds = RoundStore(c)
         #: The LLM judge's cache, attempts, batches and routes.
         self.judge = JudgeStore(c)
-        #: Export's streaming read of a rubric's labels.
-        self.exports = ExportQueries(c)
         #: The import watermark; `item_import()` starts one import.
         self.imports = ItemImports(c, self.items)
+
+    @cached_property
+    def exports(self) -> ExportQueries:
+        """Export's streaming read of a rubric's labels: built once, on first use, because
+        its models (core/export.py, csv) are no part of the annotation app's start."""
+        from tui_annotate.store.export import ExportQueries
+
+        return ExportQueries(self.connection)
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
