@@ -2,8 +2,8 @@
 
 Every command with `--json` runs on one deterministic project (the sample items, a closed
 calibration round, people's labels, a judge served by a fake endpoint on 127.0.0.1) and its
-output is compared with a golden file in tests/cli/golden/. Paths of the temp directory and the
-judge's timings (the only values that differ from run to run) are normalised first.
+output is compared with a golden file in tests/cli/golden/. Paths of the temp directory and of the
+checkout, and the judge's timings (the only values that differ from run to run) are normalised first.
 Regenerate the golden files, after a deliberate change, with GOLDEN_WRITE=1.
 """
 
@@ -25,6 +25,8 @@ from tests.unit.test_routing import MODEL, add_humans, answer_by_position, judge
 from tui_annotate.store.repository import Repository
 
 GOLDEN = Path(__file__).parent / "golden"
+#: The checkout the tests run from: rubric and sample paths start with it, wherever it is.
+ROOT = str(Path(__file__).resolve().parents[2])
 #: The judge summary's wall-clock figures: their values vary, their keys and places do not.
 _TIMINGS = re.compile(r'("(?:seconds|requests_per_second)": )[0-9.enul]+')
 
@@ -44,7 +46,8 @@ def outputs(cli: Run, db: Path, tmp: Path, server: FakeOpenAI) -> dict[str, str]
         result = cli(*args)
         assert result.exit_code == code, f"{name}: exit {result.exit_code}\n{result.stderr}"
         assert json.loads(result.stdout) is not None, name
-        got[name] = _TIMINGS.sub(r"\1<time>", result.stdout.replace(str(tmp), "<TMP>"))
+        text = result.stdout.replace(str(tmp), "<TMP>").replace(ROOT, "<ROOT>")
+        got[name] = _TIMINGS.sub(r"\1<time>", text)
 
     run("import", "import", str(SAMPLE), "--json")
     run("rubric_list", "rubric", "list", "--json")

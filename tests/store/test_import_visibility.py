@@ -111,13 +111,13 @@ def test_an_abandoned_import_is_cleaned_up_by_the_next(
     other.conn.execute("UPDATE import_state SET importer_pid = ?", (gone.pid,))
     other.close()
     assert (visible_count(db_path), stored_count(db_path)) == (20, 50)
-    assert item_import.unfinished_rows(repo) == 30
+    assert repo.imports.unfinished_rows() == 30
 
     # Dedup by content must not match the invisible rows: clean-up comes first.
     again = ingest.import_items(repo, items_file(tmp_path / "first.jsonl", 25, prefix="old"))
     assert (again.inserted, again.duplicates) == (5, 20)
     assert (visible_count(db_path), stored_count(db_path)) == (25, 25)
-    assert item_import.unfinished_rows(repo) == 0
+    assert repo.imports.unfinished_rows() == 0
 
 
 def test_views_are_flattened_into_a_rowid_range(repo: Repository) -> None:
@@ -133,10 +133,10 @@ def test_views_are_flattened_into_a_rowid_range(repo: Repository) -> None:
 
 
 def test_imports_take_turns(db_path: Path, repo: Repository) -> None:
-    first = ImportLock(repo)
+    first = ImportLock(repo.connection)
     assert first.try_acquire()
     with Repository.open(db_path) as other:
-        second = ImportLock(other)
+        second = ImportLock(other.connection)
         try:
             assert not second.try_acquire()
             assert second.held_by() == f"pid {os.getpid()}"
@@ -195,7 +195,7 @@ def test_kill9_mid_import_shows_nothing_and_the_next_import_cleans_up(
     # A second import would wait for the first, and can say whom it waits for.
     waited: list[str] = []
     with Repository.open(db_path) as repo:
-        lock = ImportLock(repo)
+        lock = ImportLock(repo.connection)
         assert not lock.try_acquire()
         assert lock.held_by() == f"pid {proc.pid}"
     os.kill(proc.pid, signal.SIGKILL)
@@ -235,7 +235,7 @@ def test_a_second_import_waits_for_the_first_and_says_for_whom(
 ) -> None:
     import threading
 
-    first = ImportLock(repo)
+    first = ImportLock(repo.connection)
     assert first.try_acquire()
     told = threading.Event()
     said: list[str] = []
@@ -268,7 +268,7 @@ def test_a_row_written_straight_into_items_is_visible_unless_an_import_runs(
     repo.conn.execute(sql, ("t1", "h1", 1, "out", "now"))
     assert visible_count(db_path) == 1
     assert repo.get_item(repo.item_ids_by_external(["t1"])["t1"]).source == "batch"
-    lock = ImportLock(repo)
+    lock = ImportLock(repo.connection)
     assert lock.try_acquire()
     repo.conn.execute(sql, ("t2", "h2", 2, "out", "now"))
     assert visible_count(db_path) == 1  # an import runs: its rows must not show early

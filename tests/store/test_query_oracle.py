@@ -16,7 +16,7 @@ import pytest
 
 from tui_annotate.core import ingest
 from tui_annotate.core.clock import now
-from tui_annotate.store.queue import QueueQueries
+from tui_annotate.store.clauses import ELIGIBLE, ROUTED_ELIGIBLE
 from tui_annotate.store.repository import Repository
 
 RUBRICS = ("faithfulness", "helpfulness")
@@ -152,7 +152,7 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
                             "drift": drift, "now": now(), "start": 0}  # fmt: skip
                     old = ids_of(repo, f"SELECT i.id FROM items i WHERE {OLD_ELIGIBLE}"
                                  " ORDER BY i.rank", args)  # fmt: skip
-                    new = ids_of(repo, f"SELECT i.id FROM items i WHERE {QueueQueries._ELIGIBLE}"
+                    new = ids_of(repo, f"SELECT i.id FROM items i WHERE {ELIGIBLE}"
                                  " ORDER BY i.rank", args)  # fmt: skip
                     assert new == old
                     _, remaining, _ = repo.progress(rubric, annotator, overlap,
@@ -186,7 +186,7 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
                     fast_order = " ORDER BY rt.created_at, rt.item_rank"
                     assert ids_of(
                         repo, f"{fast} rt.rubric = :rubric AND"
-                        f" {QueueQueries._ROUTED_ELIGIBLE}{fast_order}", args,
+                        f" {ROUTED_ELIGIBLE}{fast_order}", args,
                     ) == ids_of(
                         repo, f"{routed} rt.rubric = :rubric AND {OLD_ROUTED_ELIGIBLE}{order}", args
                     )  # fmt: skip

@@ -1,1 +1,1 @@
-"""SQLite storage: the only layer that writes SQL."""
+"""SQLite storage: the only layer that writes SQL. Start at repository.py."""

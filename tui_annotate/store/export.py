@@ -7,7 +7,7 @@ which already yields them in item order; each item's text and latest golden
 label come from a second cursor in the same order, merged label by label.
 Labels of an open calibration round stay out of the rows (the round is blind
 until it closes) and are counted instead, so the caller can say what was
-left out. These are export's own queries: `Repository.current_labels`
+left out. These are export's own queries: `LabelReads.current_labels`
 serves agreement and keeps its own rules.
 """
 
@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
-from tui_annotate.core.names import JUDGE_PREFIX as JUDGE
-
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.core.names import JUDGE_PREFIX
+from tui_annotate.store.connection import Connection
 
 # Two cursors walk the rubric's items in id order inside one read transaction
 # (one snapshot), and are merged as they go. Reading the item text once per
@@ -54,8 +51,9 @@ _NO_JUDGES = "AND s.annotator NOT LIKE 'judge:%'"
 class ExportQueries:
     """Streams a rubric's labels for export (see the module docstring)."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.conn = repo.conn
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.conn = connection.conn
 
     def open_rounds(self, rubric: str) -> set[int]:
         return {
@@ -118,7 +116,9 @@ class ExportQueries:
                                 pending[5],
                                 pending[6],
                             )
-                            (judges if label.annotator.startswith(JUDGE) else humans).append(label)
+                            (judges if label.annotator.startswith(JUDGE_PREFIX) else humans).append(
+                                label
+                            )
                         pending = next(labels, None)
                     golden = None if row[7] is None else Golden(row[7], row[8], row[9], row[10])
                     if humans or judges or golden is not None:

@@ -16,10 +16,8 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.store.connection import Connection
 
 #: How often a waiting import looks again.
 POLL_SECONDS = 0.2
@@ -51,14 +49,14 @@ def _alive(host: str, pid: int, since: int) -> bool:
 class ImportLock:
     """Held for the whole of one import; `acquire` waits for another one to finish."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
         self.held = False
         self._me = (socket.gethostname(), os.getpid(), _started(os.getpid()))
 
     def holder(self) -> tuple[str, int, int] | None:
         """(host, pid, start) of the import that holds the lock now, or None."""
-        row = self.repo.conn.execute(
+        row = self.connection.conn.execute(
             "SELECT importer_host, importer_pid, importer_since FROM import_state"
         ).fetchone()
         if row is None or row[1] is None:
@@ -78,10 +76,10 @@ class ImportLock:
         """Take the lock if it is free (or its holder is gone); False if an import holds it."""
         if self.held:
             return True
-        with self.repo.transaction():
+        with self.connection.transaction():
             if self.holder() is not None:
                 return False
-            self.repo.conn.execute(
+            self.connection.conn.execute(
                 "UPDATE import_state SET importer_host = ?, importer_pid = ?, importer_since = ?",
                 self._me,
             )
@@ -100,8 +98,8 @@ class ImportLock:
     def release(self) -> None:
         if not self.held:
             return
-        with self.repo.transaction():
-            self.repo.conn.execute(
+        with self.connection.transaction():
+            self.connection.conn.execute(
                 "UPDATE import_state SET importer_host = NULL, importer_pid = NULL,"
                 " importer_since = NULL WHERE importer_host = ? AND importer_pid = ?",
                 self._me[:2],

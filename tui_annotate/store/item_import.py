@@ -22,14 +22,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from tui_annotate.core.models import NewItem
 from tui_annotate.errors import StoreError
+from tui_annotate.store.connection import Connection
 from tui_annotate.store.import_lock import ImportLock
-
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.store.items import ItemStore
 
 #: Rows deleted per transaction when an unfinished import is cleaned up.
 DELETE_CHUNK = 5_000
@@ -42,12 +40,64 @@ PAUSE_MIN = 0.003
 chunk_hook: Callable[[int], None] | None = None
 
 
-class ItemImport:
-    """`with ItemImport(repo) as session: session.write(batch) …; session.publish()`."""
+class ItemImports:
+    """The watermark and the rows above it; `session()` starts one import."""
 
-    def __init__(self, repo: Repository, waiting: Callable[[str], None] | None = None) -> None:
-        self.repo = repo
-        self.lock = ImportLock(repo)
+    def __init__(self, connection: Connection, items: ItemStore) -> None:
+        self.connection = connection
+        self.conn = connection.conn
+        self.items = items
+
+    def session(self, waiting: Callable[[str], None] | None = None) -> ItemImport:
+        """An import's session: chunks invisible until published (see the module docstring)."""
+        return ItemImport(self, waiting)
+
+    def watermark(self) -> int:
+        return int(self.conn.execute("SELECT visible_up_to FROM import_state").fetchone()[0])
+
+    def unfinished_rows(self) -> int:
+        """Rows of an import that never finished (or of the one running now)."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM items_all WHERE id > (SELECT visible_up_to FROM import_state)"
+            ).fetchone()[0]
+        )
+
+    def discard_unfinished(self) -> int:
+        """Delete the rows above the watermark, a chunk per transaction; the caller holds the lock.
+
+        No reader saw them and nothing refers to them (labels and claims are made
+        on visible items only). Returns how many were deleted.
+        """
+        deleted = 0
+        while True:
+            with self.connection.transaction():
+                cur = self.conn.execute(
+                    "DELETE FROM items_all WHERE id IN (SELECT id FROM items_all WHERE id >"
+                    " (SELECT visible_up_to FROM import_state) ORDER BY id DESC LIMIT ?)",
+                    (DELETE_CHUNK,),
+                )
+            deleted += cur.rowcount
+            if cur.rowcount < DELETE_CHUNK:
+                return deleted
+
+    def publish(self) -> None:
+        """Make every row written so far visible, in one tiny transaction."""
+        self.conn.execute("PRAGMA synchronous = FULL")
+        with self.connection.transaction():
+            self.conn.execute(
+                "UPDATE import_state SET visible_up_to ="
+                " max(visible_up_to, (SELECT coalesce(max(id), 0) FROM items_all))"
+            )
+
+
+class ItemImport:
+    """`with repo.item_import() as session: session.write(batch) …; session.publish()`."""
+
+    def __init__(self, imports: ItemImports, waiting: Callable[[str], None] | None = None) -> None:
+        self.imports = imports
+        self.conn = imports.conn
+        self.lock = ImportLock(imports.connection)
         self._waiting = waiting
         self.start = 0
         self.published = False
@@ -56,12 +106,11 @@ class ItemImport:
     def __enter__(self) -> ItemImport:
         self.lock.acquire(self._waiting)
         try:
-            discard_unfinished(self.repo)
-            self.start = watermark(self.repo)
-            conn = self.repo.conn
+            self.imports.discard_unfinished()
+            self.start = self.imports.watermark()
             # Chunks need not reach the disk one by one: only the watermark's commit
             # (FULL again by then) decides what exists. WAL keeps NORMAL crash-safe.
-            conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
         except BaseException:
             self.lock.release()
             raise
@@ -74,11 +123,11 @@ class ItemImport:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.repo.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA synchronous = FULL")
             if not self.published:
-                if self.repo.conn.in_transaction:
-                    self.repo.conn.execute("ROLLBACK")
-                discard_unfinished(self.repo)
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self.imports.discard_unfinished()
         finally:
             # Should this fail too (a full disk), the lock names a process that is about
             # to be gone: the next import takes it over.
@@ -92,8 +141,8 @@ class ItemImport:
         rolled back), so the caller may retry without the culprit.
         """
         began = time.monotonic()
-        with self.repo.transaction():
-            inserted = self.repo.insert_items(batch, recoverable=recoverable)
+        with self.imports.connection.transaction():
+            inserted = self.imports.items.insert(batch, recoverable=recoverable)
         held = time.monotonic() - began
         self.chunks += 1
         if chunk_hook is not None:
@@ -103,44 +152,5 @@ class ItemImport:
 
     def publish(self) -> None:
         """Make every row written by this import visible, in one tiny transaction."""
-        conn = self.repo.conn
-        conn.execute("PRAGMA synchronous = FULL")
-        with self.repo.transaction():
-            conn.execute(
-                "UPDATE import_state SET visible_up_to ="
-                " max(visible_up_to, (SELECT coalesce(max(id), 0) FROM items_all))"
-            )
+        self.imports.publish()
         self.published = True
-
-
-def watermark(repo: Repository) -> int:
-    return int(repo.conn.execute("SELECT visible_up_to FROM import_state").fetchone()[0])
-
-
-def unfinished_rows(repo: Repository) -> int:
-    """Rows of an import that never finished (or of the one running now)."""
-    return int(
-        repo.conn.execute(
-            "SELECT count(*) FROM items_all WHERE id > (SELECT visible_up_to FROM import_state)"
-        ).fetchone()[0]
-    )
-
-
-def discard_unfinished(repo: Repository) -> int:
-    """Delete the rows above the watermark, a chunk per transaction; the caller holds the lock.
-
-    No reader saw them and nothing refers to them (labels and claims are made
-    on visible items only). Returns how many were deleted.
-    """
-    conn = repo.conn
-    deleted = 0
-    while True:
-        with repo.transaction():
-            cur = conn.execute(
-                "DELETE FROM items_all WHERE id IN (SELECT id FROM items_all WHERE id >"
-                " (SELECT visible_up_to FROM import_state) ORDER BY id DESC LIMIT ?)",
-                (DELETE_CHUNK,),
-            )
-        deleted += cur.rowcount
-        if cur.rowcount < DELETE_CHUNK:
-            return deleted

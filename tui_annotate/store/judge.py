@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import CurrentLabel
-from tui_annotate.core.names import JUDGE_PREFIX as JUDGE
-from tui_annotate.store.queue import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
-
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.core.names import JUDGE_PREFIX
+from tui_annotate.store.clauses import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
+from tui_annotate.store.connection import Connection
 
 
 class JudgeStore:
     """What the judge reads and writes; every write is its own committed transaction."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-        self.conn = repo.conn
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.conn = connection.conn
 
     # -- which items -----------------------------------------------------------------
 
@@ -30,7 +28,7 @@ class JudgeStore:
         LIMIT stops the walk at that many: `judge --limit 1` asks its first
         question without deciding about the million items after it.
         """
-        judge = JUDGE + model
+        judge = JUDGE_PREFIX + model
         tail = "" if limit is None else f" LIMIT {int(limit)}"
         if which == "golden":
             sql = "SELECT DISTINCT item_id FROM golden WHERE rubric = ? ORDER BY item_id" + tail
@@ -55,7 +53,7 @@ class JudgeStore:
         for item_id, meta in self.conn.execute(
             "SELECT s.item_id, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
             " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated'",
-            (rubric, JUDGE + model),
+            (rubric, JUDGE_PREFIX + model),
         ):
             out[item_id] = json.loads(meta).get("prompt_hash", "")
         return out
@@ -74,7 +72,7 @@ class JudgeStore:
         """A successful judgement: cache it, log the attempt and append the label, together."""
         stamp = now()
         usage = answer.get("usage", {})
-        with self.repo.transaction():
+        with self.connection.transaction():
             if not from_cache:
                 self.conn.execute(
                     "INSERT OR REPLACE INTO judge_cache (model, prompt_hash, answer, created_at)"
@@ -98,7 +96,7 @@ class JudgeStore:
             self.conn.execute(
                 "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
                 " tags, comment, seconds, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?,?)",
-                (item_id, rubric, rubric_version, JUDGE + model, answer["score"],
+                (item_id, rubric, rubric_version, JUDGE_PREFIX + model, answer["score"],
                  json.dumps(answer.get("tags", [])), answer.get("rationale", ""),
                  answer.get("latency_ms", 0.0) / 1000.0, json.dumps(meta), stamp),
             )  # fmt: skip
@@ -107,7 +105,7 @@ class JudgeStore:
                error: str, raw: str = "", usage: dict[str, int] | None = None,
                latency_ms: float = 0.0) -> None:  # fmt: skip
         usage = usage or {}
-        with self.repo.transaction():
+        with self.connection.transaction():
             self.conn.execute(
                 "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, error,"
                 " raw, prompt_tokens, completion_tokens, latency_ms, created_at)"
@@ -138,7 +136,7 @@ class JudgeStore:
                 "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
                 " l.created_at, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
                 " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated' ORDER BY s.item_id",
-                (rubric, JUDGE + model),
+                (rubric, JUDGE_PREFIX + model),
             )
         ]  # fmt: skip
 
@@ -146,7 +144,7 @@ class JudgeStore:
 
     def save_batch(self, batch_id: str, *, rubric: str, rubric_version: str, model: str,
                    status: str, requests: dict[str, Any]) -> None:  # fmt: skip
-        with self.repo.transaction():
+        with self.connection.transaction():
             self.conn.execute(
                 "INSERT INTO judge_batches (id, rubric, rubric_version, model, status, requests,"
                 " created_at) VALUES (?,?,?,?,?,?,?)",
@@ -177,7 +175,7 @@ class JudgeStore:
         ]
 
     def finish_batch(self, batch_id: str, status: str, output_file_id: str | None) -> None:
-        with self.repo.transaction():
+        with self.connection.transaction():
             self.conn.execute(
                 "UPDATE judge_batches SET status = ?, output_file_id = ?, finished_at = ?"
                 " WHERE id = ?",
@@ -188,7 +186,7 @@ class JudgeStore:
 
     def route(self, rubric: str, model: str, items: Sequence[tuple[int, str]]) -> int:
         """Put items in the human queue (first in line); an item already routed stays as it was."""
-        with self.repo.transaction():
+        with self.connection.transaction():
             last = self.conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
             cur = self.conn.executemany(
                 "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, after_label,"

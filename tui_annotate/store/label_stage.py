@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.store.connection import Connection
 
 #: A staged row: (line, item external id, rubric, rubric_version, annotator, score,
 #: tags as JSON, comment).
@@ -33,9 +31,9 @@ StagedLabel = tuple[int, str, str, str, str, int, str, str]
 class LabelStage:
     """`with repo.label_stage() as stage: stage.add(rows) …; stage.publish(...)`."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-        self.conn = repo.conn
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.conn = connection.conn
         self.rows = 0
         self._cache = 0
 
@@ -127,7 +125,7 @@ class LabelStage:
         # row by row would more than double the time the write lock is held.
         conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            with self.repo.transaction():
+            with self.connection.transaction():
                 before = conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
                 # The triggers that derive label_state row by row stand aside inside this
                 # transaction (DDL is transactional: a crash brings them back with the

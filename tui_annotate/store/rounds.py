@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import GoldenLabel, Round, RoundLabel
-
-if TYPE_CHECKING:
-    from tui_annotate.store.repository import Repository
+from tui_annotate.errors import StoreError
+from tui_annotate.store.connection import Connection
 
 _ROUND_COLUMNS = (
     "id, rubric, rubric_version, rubric_major, status, source, seed, created_by, created_at,"
@@ -21,9 +20,9 @@ _ROUND_COLUMNS = (
 class RoundStore:
     """Rounds, their annotators and items, round labels and adjudicated (golden) labels."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-        self.conn = repo.conn
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.conn = connection.conn
 
     # -- rounds -------------------------------------------------------------------
 
@@ -39,7 +38,7 @@ class RoundStore:
         annotators: Sequence[str],
         item_ids: Sequence[int],
     ) -> int:
-        with self.repo.transaction():
+        with self.connection.transaction():
             cur = self.conn.execute(
                 "INSERT INTO rounds (rubric, rubric_version, rubric_major, source, seed,"
                 " created_by, created_at) VALUES (?,?,?,?,?,?,?)",
@@ -145,15 +144,13 @@ class RoundStore:
     def close(
         self, round_id: int, *, verdict: str, alpha: float | None, result: dict[str, Any]
     ) -> None:
-        with self.repo.transaction():
+        with self.connection.transaction():
             updated = self.conn.execute(
                 "UPDATE rounds SET status = 'closed', closed_at = ?, verdict = ?, alpha = ?,"
                 " result = ? WHERE id = ? AND status = 'open'",
                 (now(), verdict, alpha, json.dumps(result), round_id),
             ).rowcount
             if updated != 1:
-                from tui_annotate.errors import StoreError
-
                 raise StoreError(f"round {round_id} is not open")
 
     def candidates(
@@ -188,7 +185,7 @@ class RoundStore:
         adjudicator: str,
         round_id: int | None,
     ) -> int:
-        with self.repo.transaction():
+        with self.connection.transaction():
             cur = self.conn.execute(
                 "INSERT INTO golden (item_id, rubric, rubric_version, score, note, adjudicator,"
                 " round_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
