@@ -61,6 +61,10 @@ def _refuse_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+# The decoder's scanner, called without decode()'s Python wrapper (and its two regex
+# matches) on the fast path; JSON's whitespace, which is all that may follow a document.
+_SCAN = _DECODER.scan_once
+_JSON_SPACE = " \t\n\r"
 
 
 def loads(text: str) -> Any:
@@ -72,8 +76,22 @@ def loads(text: str) -> Any:
     it would cost every line a scan, so whoever stores numbers checks them
     (ingest's encoders, with allow_nan=False, refuse it as they write).
     """
+    # The fast path, for the clean line of a big file: the C scanner straight on TEXT, when
+    # a cheap scan shows none of the checks below could matter (too few brackets to nest
+    # too deep, no \u escape to hide a surrogate). Anything it can't take (leading space,
+    # a NaN, a huge integer, text that isn't JSON) goes the careful way below, which
+    # decodes it again and gives the exact error.
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and "\\u" not in text:
+        try:
+            data, end = _SCAN(text, 0)
+        except (StopIteration, ValueError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(_JSON_SPACE):
+                return data
     # Nesting deeper than MAX_DEPTH needs more brackets than that: most lines stop here.
-    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+    if brackets > MAX_DEPTH and _too_deep(text):
         with contextlib.suppress(RecursionError):
             json.loads(text)  # text that isn't JSON at all is reported as such
         raise JSONProblem(f"is nested more than {MAX_DEPTH} levels deep", _deep_field(text))
