@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from tui_annotate.core import jsonsafe, names, snapshot, source
 from tui_annotate.core.clock import now
@@ -24,8 +24,10 @@ OPTIONAL = ("rubric", "comment", "tags")
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
 
-@dataclass(frozen=True, slots=True)
-class LabelRow:
+class LabelRow(NamedTuple):
+    """One label of a file. A named tuple, not a frozen dataclass: it is built once per
+    line, and a 600,000-line import spent 0.3 s in the dataclass's __init__ alone."""
+
     line: int
     item_id: str
     annotator: str
