@@ -8,7 +8,9 @@ RecursionError, and a 5,000-digit number a ValueError. Each of these crashed
 an import with a traceback, or stored invalid JSON. Here each is a reason
 naming the top-level field at fault, found on the one line that has it: the
 checks that run on every line are substring counts in C, so a clean import
-pays almost nothing for them.
+pays almost nothing for them: a line they clear goes straight to the C
+scanner, and only a line that fails there is decoded again, carefully, for
+its exact message.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def _refuse_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 # The decoder's scanner, called without decode()'s Python wrapper (and its two regex
 # matches) on the fast path; JSON's whitespace, which is all that may follow a document.
-_SCAN = _DECODER.scan_once
+# (Set by JSONDecoder.__init__, so in the instance dict; the stubs don't declare it.)
+_SCAN: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
 _JSON_SPACE = " \t\n\r"
 
 
