@@ -8,7 +8,9 @@ RecursionError, and a 5,000-digit number a ValueError. Each of these crashed
 an import with a traceback, or stored invalid JSON. Here each is a reason
 naming the top-level field at fault, found on the one line that has it: the
 checks that run on every line are substring counts in C, so a clean import
-pays almost nothing for them.
+pays almost nothing for them: a line they clear goes straight to the C
+scanner, and only a line that fails there is decoded again, carefully, for
+its exact message.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def _refuse_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+# The decoder's scanner, called without decode()'s Python wrapper (and its two regex
+# matches) on the fast path; JSON's whitespace, which is all that may follow a document.
+# (Set by JSONDecoder.__init__, so in the instance dict; the stubs don't declare it.)
+_SCAN: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
+_JSON_SPACE = " \t\n\r"
 
 
 def loads(text: str) -> Any:
@@ -72,8 +79,22 @@ def loads(text: str) -> Any:
     it would cost every line a scan, so whoever stores numbers checks them
     (ingest's encoders, with allow_nan=False, refuse it as they write).
     """
+    # The fast path, for the clean line of a big file: the C scanner straight on TEXT, when
+    # a cheap scan shows none of the checks below could matter (too few brackets to nest
+    # too deep, no \u escape to hide a surrogate). Anything it can't take (leading space,
+    # a NaN, a huge integer, text that isn't JSON) goes the careful way below, which
+    # decodes it again and gives the exact error.
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and "\\u" not in text:
+        try:
+            data, end = _SCAN(text, 0)
+        except (StopIteration, ValueError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(_JSON_SPACE):
+                return data
     # Nesting deeper than MAX_DEPTH needs more brackets than that: most lines stop here.
-    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+    if brackets > MAX_DEPTH and _too_deep(text):
         with contextlib.suppress(RecursionError):
             json.loads(text)  # text that isn't JSON at all is reported as such
         raise JSONProblem(f"is nested more than {MAX_DEPTH} levels deep", _deep_field(text))
