@@ -4,7 +4,7 @@ Three annotators label each of 200,000 items (--quick: 20,000 items, 60,000
 labels); the import runs as the CLI does, in its own process, and its peak
 RSS is read from wait4. A second run of the same file must append nothing.
 
-Reading and checking the file alone (core/label_import.iter_labels, here in
+Reading and checking the file alone (core/label_file.iter_labels, here in
 this process) is timed too: the import's wall time less that is the store's
 part (staging, resolving ids, the one publishing transaction), so a slow
 figure says which side to look at.
@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bench.common import OUT, Figure, cli, items_db, main_for, say
-from tui_annotate.core.label_import import iter_labels
+from tui_annotate.core.label_file import iter_labels
 
 ANNOTATORS = ("ext-ana", "ext-ben", "ext-cy")
 

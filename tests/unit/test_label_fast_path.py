@@ -1,7 +1,7 @@
 """The fast paths of import-labels give exactly what the careful ones give, or step aside.
 
 `jsonsafe.loads` runs the C scanner straight on a clean line, and
-`label_import._plain_row` checks a plain record with a few type tests; both
+`label_file._plain_row` checks a plain record with a few type tests; both
 hand anything unusual to the careful code. These tests hold each fast path to
 its careful twin on the records that sit on the border between them.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tui_annotate.core import jsonsafe, label_import
+from tui_annotate.core import jsonsafe, label_file
 from tui_annotate.core.jsonsafe import JSONProblem
 from tui_annotate.errors import InputError
 
@@ -84,9 +84,9 @@ VARIANTS: list[dict[str, Any]] = [
 ]
 
 
-def careful(data: Any, check_names: bool) -> label_import.LabelRow | str:
+def careful(data: Any, check_names: bool) -> label_file.LabelRow | str:
     try:
-        return label_import._row(data, 9, "f.jsonl", check_names=check_names)
+        return label_file._row(data, 9, "f.jsonl", check_names=check_names)
     except InputError as exc:
         return str(exc)
 
@@ -98,7 +98,7 @@ def test_plain_row_returns_only_what_row_returns(check_names: bool) -> None:
     fast_taken = 0
     for data in records:
         good: set[str] | None = set() if check_names else None
-        fast = label_import._plain_row(data, 9, good)
+        fast = label_file._plain_row(data, 9, good)
         slow = careful(data, check_names)
         if fast is None:
             continue
@@ -110,8 +110,8 @@ def test_plain_row_returns_only_what_row_returns(check_names: bool) -> None:
 
 def test_a_name_once_found_bad_is_never_remembered_as_good() -> None:
     good: set[str] = set()
-    assert label_import._plain_row({**BASE, "annotator": "judge:x"}, 1, good) is None
-    assert label_import._plain_row(BASE, 2, good) is not None
+    assert label_file._plain_row({**BASE, "annotator": "judge:x"}, 1, good) is None
+    assert label_file._plain_row(BASE, 2, good) is not None
     assert good == {"ana"}
 
 
@@ -167,8 +167,8 @@ def test_a_file_mixing_plain_and_unusual_rows_reads_as_before(tmp_path: Path) ->
     path = tmp_path / "labels.jsonl"
     rows = [BASE, {**BASE, "score": 2.0}, {**BASE, "annotator": "judge:x"}, {**BASE, "tags": "a;b"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    got = list(label_import.iter_labels(path))
+    got = list(label_file.iter_labels(path))
     assert [type(g).__name__ for g in got] == ["LabelRow", "LabelRow", "InputError", "LabelRow"]
-    assert got[1] == label_import.LabelRow(2, "a1", "ana", 2, "", "", ())
+    assert got[1] == label_file.LabelRow(2, "a1", "ana", 2, "", "", ())
     assert "labels.jsonl:3: field 'annotator'" in str(got[2])
     assert got[3].tags == ("a", "b")  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tui_annotate.core import agreement, diagnostics
-from tui_annotate.core.label_import import read_labels
+from tui_annotate.core.label_file import read_labels
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.results.agreement import Agreement, AgreementReport, LeftOut
 from tui_annotate.core.results.rows import AnnotatorRow, DisputedRow, PairRow

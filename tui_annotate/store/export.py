@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from tui_annotate.core.export import ExportLabel, Golden, ItemLabels, LeftOut
+from tui_annotate.core.export_data import ExportLabel, Golden, ItemLabels, LeftOut
 from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.store.connection import Connection
 
