@@ -67,15 +67,18 @@ def machine() -> str:
         pass
     import textual
 
-    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-            f"Textual {textual.__version__}, {platform.system()} {platform.release()}")  # fmt: skip
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"Textual {textual.__version__}, {platform.system()} {platform.release()}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"only these ({', '.join(BENCHMARKS)})")  # fmt: skip
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"only these ({', '.join(BENCHMARKS)})"
+    )
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -96,8 +99,10 @@ def main() -> int:
         figures.extend(got)
         say(f"== {name} took {time.perf_counter() - t:.0f} s")
     print(f"\n## tui-annotate benchmarks{' (--quick)' if args.quick else ''}\n")
-    print(f"Machine: {machine()}. Through a real pty at 120×40. "
-          f"Run: {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s.\n")  # fmt: skip
+    print(
+        f"Machine: {machine()}. Through a real pty at 120×40. "
+        f"Run: {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s.\n"
+    )
     print(table(figures))
     sys.stdout.flush()
     return 1 if failed else 0

@@ -381,8 +381,10 @@ def measure(db: Path, cols: int, rows: int, presses: int, dump: Path | None = No
 
 def breakdown(at: AtSize) -> str:
     """Mean bytes per rated item by region: text, styles, cursor moves."""
-    rows = [f"{at.cols}×{at.rows}: {at.per_item:,.0f} B per item in {at.frames:.1f} frames",
-            f"  {'region':<16}{'total':>8}{'text':>8}{'style':>8}{'moves':>8}"]  # fmt: skip
+    rows = [
+        f"{at.cols}×{at.rows}: {at.per_item:,.0f} B per item in {at.frames:.1f} frames",
+        f"  {'region':<16}{'total':>8}{'text':>8}{'style':>8}{'moves':>8}",
+    ]
     order = sorted(at.by_region.items(), key=lambda kv: -kv[1].total)
     for name, s in order:
         rows.append(f"  {name:<16}{s.total:>8,}{s.text:>8,}{s.style:>8,}{s.moves:>8,}")
@@ -398,18 +400,33 @@ def figures(results: list[AtSize]) -> list[Figure]:
         text = sum(s.text for s in at.by_region.values())
         style = sum(s.style for s in at.by_region.values())
         moves = sum(s.moves for s in at.by_region.values())
-        out.append(Figure(f"bytes to the terminal per rated item, {size} (mean of "
-                          f"{len(at.presses)}, every follow-up frame)", per, "B",
-                          f"≤ {AIM:,} B", per <= AIM))  # fmt: skip
+        out.append(
+            Figure(
+                f"bytes to the terminal per rated item, {size} (mean of "
+                f"{len(at.presses)}, every follow-up frame)",
+                per,
+                "B",
+                f"≤ {AIM:,} B",
+                per <= AIM,
+            )
+        )
         out.append(Figure(f"… where they go at {size} (B)", where))
-        out.append(Figure(f"… text / styles / cursor moves at {size} (B)",
-                          f"{text:,} / {style:,} / {moves:,}"))  # fmt: skip
+        out.append(
+            Figure(
+                f"… text / styles / cursor moves at {size} (B)", f"{text:,} / {style:,} / {moves:,}"
+            )
+        )
         out.append(Figure(f"… one item at 64 kbit/s, {size}", per * 8 / 64, "ms"))
-        out.append(Figure(f"… while reading an item at {size} (the clock ticking)",
-                          at.idle, "B/s"))  # fmt: skip
+        out.append(Figure(f"… while reading an item at {size} (the clock ticking)", at.idle, "B/s"))
         stale = ", ".join(str(y + 1) for y in at.stale_rows) or "none"
-        out.append(Figure(f"… rows left differing from a full redraw at {size}",
-                          stale, aim="none", ok=not at.stale_rows))  # fmt: skip
+        out.append(
+            Figure(
+                f"… rows left differing from a full redraw at {size}",
+                stale,
+                aim="none",
+                ok=not at.stale_rows,
+            )
+        )
     return out
 
 

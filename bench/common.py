@@ -94,8 +94,10 @@ def import_file(db: Path, items: Path, *, fresh: bool = True) -> tuple[float, in
     started = time.perf_counter()
     done = subprocess.run(
         [*cli(), "--db", str(db), "import", str(items), "--json"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"import failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -113,8 +115,14 @@ _VOCABULARY = (
     "customer support team available email chat phone number address update status"
 )
 _WORDS = _VOCABULARY.split()
-_NAMES = ["Ridgeline Hiking Boots", "Stormline Rain Jacket", "Summit 2P Tent",
-          "Trailblaze 40L Pack", "Ember Camp Stove", "Drift Down Sleeping Bag"]  # fmt: skip
+_NAMES = [
+    "Ridgeline Hiking Boots",
+    "Stormline Rain Jacket",
+    "Summit 2P Tent",
+    "Trailblaze 40L Pack",
+    "Ember Camp Stove",
+    "Drift Down Sleeping Bag",
+]
 
 
 def _sentence(rng: random.Random, chars: int) -> str:

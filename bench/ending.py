@@ -94,11 +94,21 @@ def run(quick: bool) -> list[Figure]:
             s = summary(times)
             where = "UI thread stuck on a lock" if stuck else "idle"
             say(f"{how} ({where}): {s}")
-            name = {"closed": "terminal closed, no SIGHUP", "SIGHUP": "SIGHUP",
-                    "SIGTERM": "SIGTERM"}[how]  # fmt: skip
+            name = {
+                "closed": "terminal closed, no SIGHUP",
+                "SIGHUP": "SIGHUP",
+                "SIGTERM": "SIGTERM",
+            }[how]
             aim = "" if how == "SIGTERM" else "< 1000 ms"
-            figures.append(Figure(f"{name} → exit ({where}), p50 of {rounds}", s["p50"], "ms",
-                                  aim, None if not aim else s["max"] < 1000))  # fmt: skip
+            figures.append(
+                Figure(
+                    f"{name} → exit ({where}), p50 of {rounds}",
+                    s["p50"],
+                    "ms",
+                    aim,
+                    None if not aim else s["max"] < 1000,
+                )
+            )
     return figures
 
 

@@ -51,10 +51,15 @@ def run(quick: bool = False) -> list[Figure]:
     rate = count / seconds
     return [
         Figure(f"import {count:,} JSONL items ({megabytes:,.0f} MB), wall time", seconds, "s"),
-        Figure(f"import {count:,} JSONL items, throughput", rate, "items/s",
-               f"≥ {AIM:,} items/s", rate >= AIM),
+        Figure(
+            f"import {count:,} JSONL items, throughput",
+            rate,
+            "items/s",
+            f"≥ {AIM:,} items/s",
+            rate >= AIM,
+        ),
         Figure("database size after import", db.stat().st_size / 1e6, "MB"),
-    ]  # fmt: skip
+    ]
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)")
 
 def parse(log: str) -> list[tuple[str, int, int, bool]]:
     """Every import in LOG: (module, self µs, cumulative µs, is top-level)."""
-    return [(m.group(4), int(m.group(1)), int(m.group(2)), not m.group(3))
-            for m in LINE.finditer(log)]  # fmt: skip
+    return [
+        (m.group(4), int(m.group(1)), int(m.group(2)), not m.group(3)) for m in LINE.finditer(log)
+    ]
 
 
 def total_ms(imports: list[tuple[str, int, int, bool]]) -> float:
@@ -49,18 +50,24 @@ def loaded(modules: set[str]) -> str:
 
 
 def help_imports() -> tuple[list[tuple[str, int, int, bool]], list[float], set[str]]:
-    cmd = [sys.executable, "-X", "importtime", "-c",
-           "import sys, runpy; sys.argv = ['tui-annotate', '--help']\n"
-           "try:\n    runpy.run_module('tui_annotate', run_name='__main__')\n"
-           "except SystemExit:\n    pass\n"
-           "print('MODULES', ' '.join(sorted(sys.modules)))"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-c",
+        "import sys, runpy; sys.argv = ['tui-annotate', '--help']\n"
+        "try:\n    runpy.run_module('tui_annotate', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     modules = set(done.stdout.split("MODULES", 1)[1].split())
     walls = []
     for _ in range(5):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tui_annotate", "--help"], capture_output=True,
-                       check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "tui_annotate", "--help"], capture_output=True, check=True
+        )
         walls.append(time.perf_counter() - started)
     return parse(done.stderr), walls, modules
 
@@ -73,9 +80,21 @@ def app_imports(tmp: Path) -> tuple[list[tuple[str, int, int, bool]], set[str]]:
     with Repository.open(db) as repo:
         ingest.import_items(repo, ROOT / "tui_annotate" / "data" / "sample_items.jsonl")
     modules_out, log = tmp / "modules.json", tmp / "imports.log"
-    argv = [sys.executable, "-X", "importtime", str(ROOT / "bench" / "_app_probe.py"),
-            str(modules_out), str(log), "--db", str(db), "annotate", "--annotator", "probe",
-            "--rubric", "faithfulness"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-X",
+        "importtime",
+        str(ROOT / "bench" / "_app_probe.py"),
+        str(modules_out),
+        str(log),
+        "--db",
+        str(db),
+        "annotate",
+        "--annotator",
+        "probe",
+        "--rubric",
+        "faithfulness",
+    ]
     with PtyApp(argv, cols=120, rows=40) as app:
         app.wait_for_item(60)
         app.wait_quiet(0.3)
@@ -92,16 +111,21 @@ def run(quick: bool = False) -> list[Figure]:
     help_heavy, app_heavy = loaded(help_modules), loaded(app_modules)
     return [
         Figure("`--help`: wall time (median of 5)", statistics.median(walls) * 1000, "ms"),
-        Figure("`--help`: import time (sum of top-level imports)",
-               total_ms(help_log), "ms"),
-        Figure("`--help`: heavy modules loaded (openai, numpy, krippendorff)", help_heavy, "",
-               "none", help_heavy == "none"),
+        Figure("`--help`: import time (sum of top-level imports)", total_ms(help_log), "ms"),
+        Figure(
+            "`--help`: heavy modules loaded (openai, numpy, krippendorff)",
+            help_heavy,
+            "",
+            "none",
+            help_heavy == "none",
+        ),
         Figure("app to first frame: import time", total_ms(app_log), "ms"),
         Figure("app to first frame: import time by package (ms, own time)", biggest(app_log)),
         Figure("app to first frame: modules loaded", len(app_modules)),
-        Figure("app to first frame: heavy modules loaded", app_heavy, "", "none",
-               app_heavy == "none"),
-    ]  # fmt: skip
+        Figure(
+            "app to first frame: heavy modules loaded", app_heavy, "", "none", app_heavy == "none"
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -67,9 +67,12 @@ def _server(latency: float) -> Iterator[str]:
         "server.stop()\n"
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     assert child.stdin is not None and child.stdout is not None
     try:
         url = child.stdout.readline().strip()
@@ -111,8 +114,10 @@ def run(quick: bool = False) -> list[Figure]:
         root = Path(tmp)
         with _server(LATENCY) as url:
             for concurrency in CONCURRENCY:
-                say(f"judging {count} items, concurrency {concurrency}, "
-                    f"latency {LATENCY * 1000:.0f} ms")  # fmt: skip
+                say(
+                    f"judging {count} items, concurrency {concurrency}, "
+                    f"latency {LATENCY * 1000:.0f} ms"
+                )
                 seconds, judged, bad = _measure(url, count, concurrency, root / f"c{concurrency}")
                 if judged != count or bad:
                     raise RuntimeError(f"judged {judged} of {count} ({bad} failed or invalid)")
@@ -120,21 +125,36 @@ def run(quick: bool = False) -> list[Figure]:
                 ideal = concurrency / LATENCY
                 ratio = rate / ideal
                 figures += [
-                    Figure(f"judge throughput, {count} items, concurrency {concurrency}, "
-                           f"{LATENCY * 1000:.0f} ms server", rate, "requests/s"),
-                    Figure(f"… ceiling: concurrency ÷ latency = {concurrency} ÷ {LATENCY} s",
-                           ideal, "requests/s"),
-                    Figure(f"… share of the ceiling (concurrency {concurrency}; "
-                           f"{seconds:.2f} s wall, ideal {count / ideal:.2f} s)",
-                           ratio * 100, "%", f"≥ {AIM * 100:.0f} %", ratio >= AIM),
-                ]  # fmt: skip
+                    Figure(
+                        f"judge throughput, {count} items, concurrency {concurrency}, "
+                        f"{LATENCY * 1000:.0f} ms server",
+                        rate,
+                        "requests/s",
+                    ),
+                    Figure(
+                        f"… ceiling: concurrency ÷ latency = {concurrency} ÷ {LATENCY} s",
+                        ideal,
+                        "requests/s",
+                    ),
+                    Figure(
+                        f"… share of the ceiling (concurrency {concurrency}; "
+                        f"{seconds:.2f} s wall, ideal {count / ideal:.2f} s)",
+                        ratio * 100,
+                        "%",
+                        f"≥ {AIM * 100:.0f} %",
+                        ratio >= AIM,
+                    ),
+                ]
         with _server(0.0) as url:
             say(f"judging {count} items, concurrency 32, an instant server (the judge's own cost)")
             seconds, judged, _ = _measure(url, count, 32, root / "instant")
         figures.append(
-            Figure("… with an instant server, concurrency 32: the judge's own ceiling",
-                   judged / seconds, "requests/s")
-        )  # fmt: skip
+            Figure(
+                "… with an instant server, concurrency 32: the judge's own ceiling",
+                judged / seconds,
+                "requests/s",
+            )
+        )
     return figures
 
 

@@ -149,35 +149,55 @@ def run(quick: bool = False) -> list[Figure]:
     at = f"{count // 1000}k items, 120×40"
     return [
         Figure(f"import {count:,} items (~1 KB each)", count / seconds, "items/s"),
-        Figure(f"key → next item frame complete, p50 ({at})", m_frame["p50"], "ms",
-               "≤ 50 ms", m_frame["p50"] <= 50),
+        Figure(
+            f"key → next item frame complete, p50 ({at})",
+            m_frame["p50"],
+            "ms",
+            "≤ 50 ms",
+            m_frame["p50"] <= 50,
+        ),
         Figure("key → next item frame complete, p95", m_frame["p95"], "ms"),
         Figure("key → next item frame complete, mean", m_frame["mean"], "ms"),
-        Figure("key → next item id on the terminal, p50 / p95",
-               f"{m_id['p50']:.1f} / {m_id['p95']:.1f}", "ms"),
-        Figure("key → output quiet (every follow-up frame), p50 / p95",
-               f"{m_settled['p50']:.1f} / {m_settled['p95']:.1f}", "ms"),
-        Figure("bare Textual app (insert + redraw): key → frame complete, p50 / p95",
-               f"{b_frame['p50']:.1f} / {b_frame['p95']:.1f}", "ms"),
-        Figure("bare Textual app: key → output quiet, p50",
-               b_settled["p50"], "ms"),
-        Figure("tui-annotate p50 / bare p50 (frame complete)", ratio, "×", "≤ 1.5×",
-               ratio <= 1.5),
-        Figure("bare app drawing an item like ours (3 bordered sections): key → frame, p50 / p95",
-               f"{a_frame['p50']:.1f} / {a_frame['p95']:.1f}", "ms"),
-        Figure("tui-annotate p50 / item-like bare p50 (the app's own overhead)", ratio_alike,
-               "×"),
+        Figure(
+            "key → next item id on the terminal, p50 / p95",
+            f"{m_id['p50']:.1f} / {m_id['p95']:.1f}",
+            "ms",
+        ),
+        Figure(
+            "key → output quiet (every follow-up frame), p50 / p95",
+            f"{m_settled['p50']:.1f} / {m_settled['p95']:.1f}",
+            "ms",
+        ),
+        Figure(
+            "bare Textual app (insert + redraw): key → frame complete, p50 / p95",
+            f"{b_frame['p50']:.1f} / {b_frame['p95']:.1f}",
+            "ms",
+        ),
+        Figure("bare Textual app: key → output quiet, p50", b_settled["p50"], "ms"),
+        Figure("tui-annotate p50 / bare p50 (frame complete)", ratio, "×", "≤ 1.5×", ratio <= 1.5),
+        Figure(
+            "bare app drawing an item like ours (3 bordered sections): key → frame, p50 / p95",
+            f"{a_frame['p50']:.1f} / {a_frame['p95']:.1f}",
+            "ms",
+        ),
+        Figure("tui-annotate p50 / item-like bare p50 (the app's own overhead)", ratio_alike, "×"),
         Figure("bytes written to the terminal per rated item (mean)", per_item, "B"),
         Figure("bare app: bytes per key (mean)", statistics.fmean(base.bytes), "B"),
         Figure("item-like bare app: bytes per key (mean)", statistics.fmean(alike.bytes), "B"),
-        Figure(f"start → first item visible (median of {n_starts})",
-               statistics.median(start_id) * 1000, "ms", "≤ 500 ms",
-               statistics.median(start_id) <= 0.5),
-        Figure("start → first frame complete (median)", statistics.median(start_frame) * 1000,
-               "ms"),
-        Figure("bare app: start → first frame (median)", statistics.median(bare_start) * 1000,
-               "ms"),
-    ]  # fmt: skip
+        Figure(
+            f"start → first item visible (median of {n_starts})",
+            statistics.median(start_id) * 1000,
+            "ms",
+            "≤ 500 ms",
+            statistics.median(start_id) <= 0.5,
+        ),
+        Figure(
+            "start → first frame complete (median)", statistics.median(start_frame) * 1000, "ms"
+        ),
+        Figure(
+            "bare app: start → first frame (median)", statistics.median(bare_start) * 1000, "ms"
+        ),
+    ]
 
 
 if __name__ == "__main__":

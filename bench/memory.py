@@ -48,13 +48,17 @@ def run(quick: bool = False) -> list[Figure]:
     peak_mb = peak / 1024
     at = f"{count:,} items"
     return [
-        Figure(f"peak RSS (VmHWM) with {at} queued", peak_mb, "MB", f"≤ {AIM_MB} MB",
-               peak_mb <= AIM_MB),
+        Figure(
+            f"peak RSS (VmHWM) with {at} queued", peak_mb, "MB", f"≤ {AIM_MB} MB", peak_mb <= AIM_MB
+        ),
         Figure(f"start → first item visible ({at})", first * 1000, "ms"),
-        Figure(f"start → header shows the queue size ({at}, counted off the UI thread)",
-               queue_counted * 1000, "ms"),
+        Figure(
+            f"start → header shows the queue size ({at}, counted off the UI thread)",
+            queue_counted * 1000,
+            "ms",
+        ),
         Figure(f"key → next item id p50 ({at}, {KEYS} keys)", summary(latencies)["p50"], "ms"),
-    ]  # fmt: skip
+    ]
 
 
 if __name__ == "__main__":

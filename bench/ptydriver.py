@@ -119,8 +119,19 @@ class PtyApp:
         **kwargs: object,
     ) -> PtyApp:
         """`python -m tui_annotate --db DB annotate --annotator A --rubric R [extra…]`."""
-        argv = [python or sys.executable, "-m", "tui_annotate", "--db", str(db), "annotate",
-                "--annotator", annotator, "--rubric", rubric, *extra]  # fmt: skip
+        argv = [
+            python or sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(db),
+            "annotate",
+            "--annotator",
+            annotator,
+            "--rubric",
+            rubric,
+            *extra,
+        ]
         return cls(argv, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -227,8 +238,9 @@ class PtyApp:
         assert found is not None
         return found
 
-    def wait_for_new_item(self, previous: str | None, timeout: float = 30.0, *,
-                          start: int = 0) -> str:  # fmt: skip
+    def wait_for_new_item(
+        self, previous: str | None, timeout: float = 30.0, *, start: int = 0
+    ) -> str:
         """Wait until the header shows an item other than PREVIOUS after START; its id."""
 
         def moved(app: PtyApp) -> bool:

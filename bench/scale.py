@@ -51,8 +51,9 @@ _PEAK = (
 
 def _peak(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one command."""
-    out = subprocess.run([sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True,
-                         check=True, cwd=ROOT)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     got = json.loads(out.stdout)
     if got["rc"] != 0:
         raise RuntimeError(f"{' '.join(argv[-4:])} failed ({got['rc']}): {got['err']}")
@@ -91,10 +92,26 @@ def _judge_first_request(db: Path) -> float:
     with FakeOpenAI() as server:
         started = time.perf_counter()
         child = subprocess.Popen(
-            [*cli(), "--db", str(db), "judge", "--rubric", RUBRIC, "--model", "m2",
-             "--base-url", server.url, "--limit", "1", "--json"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env,
-        )  # fmt: skip
+            [
+                *cli(),
+                "--db",
+                str(db),
+                "judge",
+                "--rubric",
+                RUBRIC,
+                "--model",
+                "m2",
+                "--base-url",
+                server.url,
+                "--limit",
+                "1",
+                "--json",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
         first = None
         while first is None and child.poll() is None:
             if server.requests:
@@ -131,16 +148,24 @@ def _key_store_ms(db: Path, annotator: str, keys: int = 30) -> float:
 
     times = []
     with Repository.open(db) as repo:
-        request = ClaimRequest(RUBRIC, annotator, 1, start_rank(annotator, RUBRIC), (), False,
-                               0, False)  # fmt: skip
+        request = ClaimRequest(
+            RUBRIC, annotator, 1, start_rank(annotator, RUBRIC), (), False, 0, False
+        )
         item = repo.claim_next(RUBRIC, annotator, overlap=1, start_rank=request.start_rank)
         for _ in range(keys):
             if item is None:
                 break
             started = time.perf_counter()
-            _, item = repo.append_and_claim(request, item_id=item, rubric=RUBRIC,
-                                            rubric_version=RUBRIC_VERSION, annotator=annotator,
-                                            kind="rate", score=3, overlap=1)  # fmt: skip
+            _, item = repo.append_and_claim(
+                request,
+                item_id=item,
+                rubric=RUBRIC,
+                rubric_version=RUBRIC_VERSION,
+                annotator=annotator,
+                kind="rate",
+                score=3,
+                overlap=1,
+            )
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times) if times else float("nan")
 
@@ -166,23 +191,42 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
     _wall([*base, "status", "--json"])  # warm: the first read of a cold file measures the disk
     figures = []
     status = min(_wall([*base, "status", "--json"]) for _ in range(2))
-    figures.append(Figure(f"status ({at})", status * 1000, "ms", f"< {STATUS_AIM_S:.0f} s",
-                          status < STATUS_AIM_S))  # fmt: skip
+    figures.append(
+        Figure(
+            f"status ({at})", status * 1000, "ms", f"< {STATUS_AIM_S:.0f} s", status < STATUS_AIM_S
+        )
+    )
     for who, what in ((HUMANS[0], "an annotator with labels"), ("zed", "a new annotator")):
         took = min(_header_count(db, who) for _ in range(2))  # warm, as status
-        figures.append(Figure(f"header count, {what} ({at})", took * 1000, "ms",
-                              f"< {HEADER_AIM_S:.0f} s", took < HEADER_AIM_S))  # fmt: skip
+        figures.append(
+            Figure(
+                f"header count, {what} ({at})",
+                took * 1000,
+                "ms",
+                f"< {HEADER_AIM_S:.0f} s",
+                took < HEADER_AIM_S,
+            )
+        )
     seconds, mb = _peak([*base, "agreement", "--rubric", RUBRIC, "--json"])
-    figures.append(Figure(f"agreement, 3 annotators ({at})", seconds, "s",
-                          f"< {AGREEMENT_AIM_S:.0f} s", seconds < AGREEMENT_AIM_S))  # fmt: skip
-    figures.append(Figure(f"agreement peak RSS ({at})", mb, "MB", f"< {RSS_AIM_MB:.0f} MB",
-                          mb < RSS_AIM_MB))  # fmt: skip
+    figures.append(
+        Figure(
+            f"agreement, 3 annotators ({at})",
+            seconds,
+            "s",
+            f"< {AGREEMENT_AIM_S:.0f} s",
+            seconds < AGREEMENT_AIM_S,
+        )
+    )
+    figures.append(
+        Figure(f"agreement peak RSS ({at})", mb, "MB", f"< {RSS_AIM_MB:.0f} MB", mb < RSS_AIM_MB)
+    )
     out = scratch / "export.csv"
     seconds, mb = _peak([*base, "export", "--rubric", RUBRIC, "-o", str(out)])
     out.unlink(missing_ok=True)
     figures.append(Figure(f"export ({at})", seconds, "s", "< 10 s", seconds < 10))
-    figures.append(Figure(f"export peak RSS ({at})", mb, "MB", f"< {RSS_AIM_MB:.0f} MB",
-                          mb < RSS_AIM_MB))  # fmt: skip
+    figures.append(
+        Figure(f"export peak RSS ({at})", mb, "MB", f"< {RSS_AIM_MB:.0f} MB", mb < RSS_AIM_MB)
+    )
     # The writers run on a copy: the cached database stays as built.
     copy = scratch / db.name
     say(f"copying {db.name} for judge and import-labels")
@@ -191,21 +235,42 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
         for who, what in ((HUMANS[0], "annotator with labels"), ("zed", "new annotator")):
             first, counted = _app_header(copy, who)
             figures.append(Figure(f"app start → first item, {what} ({at})", first * 1000, "ms"))
-            figures.append(Figure(f"app first item → header count shown, {what} ({at})",
-                                  counted * 1000, "ms", f"< {HEADER_AIM_S:.0f} s",
-                                  counted < HEADER_AIM_S))  # fmt: skip
+            figures.append(
+                Figure(
+                    f"app first item → header count shown, {what} ({at})",
+                    counted * 1000,
+                    "ms",
+                    f"< {HEADER_AIM_S:.0f} s",
+                    counted < HEADER_AIM_S,
+                )
+            )
         key = _key_store_ms(copy, HUMANS[1])
-        figures.append(Figure(f"rating key's store work (label + next claim), median ({at})",
-                              key, "ms"))  # fmt: skip
+        figures.append(
+            Figure(f"rating key's store work (label + next claim), median ({at})", key, "ms")
+        )
         first = _judge_first_request(copy)
-        figures.append(Figure(f"judge --limit 1: spawn → first request ({at})", first * 1000,
-                              "ms", f"< {JUDGE_AIM_S:.0f} s", first < JUDGE_AIM_S))  # fmt: skip
+        figures.append(
+            Figure(
+                f"judge --limit 1: spawn → first request ({at})",
+                first * 1000,
+                "ms",
+                f"< {JUDGE_AIM_S:.0f} s",
+                first < JUDGE_AIM_S,
+            )
+        )
         rows = min(IMPORT_ROWS, items)
         labels = _label_file(scratch.parent / f"scale-labels-{items}-{rows}.csv", items, rows)
         seconds, mb = _peak([*cli(), "--db", str(copy), "import-labels", str(labels)])
         rate = rows / seconds
-        figures.append(Figure(f"import-labels of {rows:,} rows ({at})", rate, "labels/s",
-                              f"≥ {IMPORT_AIM_PER_S:,}", rate >= IMPORT_AIM_PER_S))  # fmt: skip
+        figures.append(
+            Figure(
+                f"import-labels of {rows:,} rows ({at})",
+                rate,
+                "labels/s",
+                f"≥ {IMPORT_AIM_PER_S:,}",
+                rate >= IMPORT_AIM_PER_S,
+            )
+        )
         figures.append(Figure(f"import-labels peak RSS ({at})", mb, "MB"))
     finally:
         for suffix in ("", "-wal", "-shm"):

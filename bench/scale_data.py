@@ -61,10 +61,19 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
         conn.executemany(
             "INSERT INTO items (id, external_id, content_hash, rank, input, output, imported_at)"
             " VALUES (?,?,?,?,?,?,?)",
-            [(n + 1, f"s{n:07d}", f"h{n}", rng.getrandbits(60), f"question {n}",
-              f"answer {n}: the parcel ships within two business days.", stamp)
-             for n in range(start, min(items, start + chunk))],
-        )  # fmt: skip
+            [
+                (
+                    n + 1,
+                    f"s{n:07d}",
+                    f"h{n}",
+                    rng.getrandbits(60),
+                    f"question {n}",
+                    f"answer {n}: the parcel ships within two business days.",
+                    stamp,
+                )
+                for n in range(start, min(items, start + chunk))
+            ],
+        )
     conn.execute("COMMIT")
     meta = json.dumps({"prompt_hash": "bench", "confidence": 0.9})
     ids = list(range(1, items + 1))
@@ -74,9 +83,11 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
         conn.executemany(
             "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score, meta,"
             " created_at) VALUES (?,?,?,?,'rate',?,?,?)",
-            [(i, RUBRIC, RUBRIC_VERSION, JUDGE, rng.randint(1, 5), meta, stamp)
-             for i in judged[start : start + chunk]],
-        )  # fmt: skip
+            [
+                (i, RUBRIC, RUBRIC_VERSION, JUDGE, rng.randint(1, 5), meta, stamp)
+                for i in judged[start : start + chunk]
+            ],
+        )
     conn.execute("COMMIT")
     per_human = human_labels // len(HUMANS)
     for name in HUMANS:

@@ -116,8 +116,12 @@ class Phase:
 
 def session(db: Path, names: list[str], presses: int) -> Phase:
     """Start one app per name on DB, warm them up together, then time PRESSES presses each."""
-    apps = [PtyApp.annotate(db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS,
-                            answer_sync=True) for name in names]  # fmt: skip
+    apps = [
+        PtyApp.annotate(
+            db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS, answer_sync=True
+        )
+        for name in names
+    ]
     try:
         team = [Annotator(app, name) for app, name in zip(apps, names, strict=True)]
         for a in team:
@@ -169,26 +173,50 @@ def run(quick: bool = False) -> list[Figure]:
     per_app = [statistics.median(a.latencies_ms) for a in team.team]
     labels = TEAM * presses
     return [
-        Figure(f"key → next item frame, 1 annotator alone, p50 / p95 ({COLS}×{ROWS}, "
-               f"{presses} keys)", f"{s['p50']:.1f} / {s['p95']:.1f}", "ms"),
-        Figure(f"key → next item frame, {TEAM} annotators at once on one database, p50 / p95 "
-               f"({TEAM} × {presses} keys, overlap 1)", f"{t['p50']:.1f} / {t['p95']:.1f}", "ms"),
-        Figure(f"… {TEAM} at once / 1 alone, p50 · p95", f"{t['p50'] / s['p50']:.1f} × · "
-               f"{t['p95'] / s['p95']:.1f} ×"),
-        Figure(f"… slowest / fastest annotator's p50 ({TEAM} at once)",
-               f"{max(per_app):.1f} / {min(per_app):.1f}", "ms"),
-        Figure("labels/s, 1 annotator alone (each key as soon as the last was shown)",
-               presses / solo.seconds, "labels/s"),
+        Figure(
+            f"key → next item frame, 1 annotator alone, p50 / p95 ({COLS}×{ROWS}, {presses} keys)",
+            f"{s['p50']:.1f} / {s['p95']:.1f}",
+            "ms",
+        ),
+        Figure(
+            f"key → next item frame, {TEAM} annotators at once on one database, p50 / p95 "
+            f"({TEAM} × {presses} keys, overlap 1)",
+            f"{t['p50']:.1f} / {t['p95']:.1f}",
+            "ms",
+        ),
+        Figure(
+            f"… {TEAM} at once / 1 alone, p50 · p95",
+            f"{t['p50'] / s['p50']:.1f} × · {t['p95'] / s['p95']:.1f} ×",
+        ),
+        Figure(
+            f"… slowest / fastest annotator's p50 ({TEAM} at once)",
+            f"{max(per_app):.1f} / {min(per_app):.1f}",
+            "ms",
+        ),
+        Figure(
+            "labels/s, 1 annotator alone (each key as soon as the last was shown)",
+            presses / solo.seconds,
+            "labels/s",
+        ),
         Figure(f"labels/s, {TEAM} annotators together", labels / team.seconds, "labels/s"),
-        Figure("CPU per label, 1 alone / all together (the apps' own time)",
-               f"{solo.cpu / presses * 1000:.1f} / {team.cpu / labels * 1000:.1f}", "ms"),
-        Figure(f"… CPU the {TEAM} apps kept busy while together", team.cpu / team.seconds,
-               f"of {cores} cores"),
-        Figure(f"… the machine: {TEAM} apps and this driver share its CPU cores",
-               f"{cores} cores, load average {load:.1f} before the run"),
-        Figure(f"items shown to two annotators ({TEAM} at once, overlap 1)", twice, "", "0",
-               twice == 0),
-    ]  # fmt: skip
+        Figure(
+            "CPU per label, 1 alone / all together (the apps' own time)",
+            f"{solo.cpu / presses * 1000:.1f} / {team.cpu / labels * 1000:.1f}",
+            "ms",
+        ),
+        Figure(
+            f"… CPU the {TEAM} apps kept busy while together",
+            team.cpu / team.seconds,
+            f"of {cores} cores",
+        ),
+        Figure(
+            f"… the machine: {TEAM} apps and this driver share its CPU cores",
+            f"{cores} cores, load average {load:.1f} before the run",
+        ),
+        Figure(
+            f"items shown to two annotators ({TEAM} at once, overlap 1)", twice, "", "0", twice == 0
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -170,8 +170,11 @@ def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings
                 project = _keymap(value, path, "project")
                 continue
             if key not in names:
-                raise InputError(f"unknown setting (known: {', '.join(sorted(names))})",
-                                 file=str(path), field=key)  # fmt: skip
+                raise InputError(
+                    f"unknown setting (known: {', '.join(sorted(names))})",
+                    file=str(path),
+                    field=key,
+                )
             settings = replace(settings, **{key: _coerce(key, value, str(path))})
     settings = replace(settings, keymap=_merge_keymaps(user, project))
     for name in names - FILE_ONLY - {"keymap"}:

@@ -81,8 +81,12 @@ def cli(runner: CliRunner, db_path: Path) -> Run:
     Pass db=None to leave --db off (the env var or the config file chooses), or env={...}.
     """
 
-    def run(*args: str, db: Path | str | None = "default", env: dict[str, str] | None = None,
-            input: str | None = None) -> Result:  # fmt: skip
+    def run(
+        *args: str,
+        db: Path | str | None = "default",
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> Result:
         prefix: list[str] = []
         if db == "default":
             prefix = ["--db", str(db_path)]

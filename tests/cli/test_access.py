@@ -23,15 +23,14 @@ LEAD_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("import", ("import", str(SAMPLE))),
     ("import-labels", ("import-labels", "labels.jsonl", "--rubric", "faithfulness")),
     ("export", ("export", "--rubric", "faithfulness")),
-    ("calibrate start",
-     ("calibrate", "start", "--rubric", "faithfulness", "--annotators", "a,b")),
+    ("calibrate start", ("calibrate", "start", "--rubric", "faithfulness", "--annotators", "a,b")),
     ("calibrate close", ("calibrate", "close", "1")),
     ("calibrate review", ("calibrate", "review", "1")),
     ("calibrate adjudicate", ("calibrate", "adjudicate", "1", "x", "3")),
     ("judge", ("judge", "--rubric", "faithfulness", "--model", "m")),
     ("route", ("route", "--rubric", "faithfulness")),
     ("backup", ("backup", "copy.db")),
-]  # fmt: skip
+]
 
 
 def project(tmp_path: Path, text: str) -> None:

@@ -42,8 +42,20 @@ def cy_disagrees(name: str, item: int) -> int:
 
 
 def start(cli: Run, items: int = 8, seed: int = 1, team: str = TEAM) -> int:
-    result = ok(cli("calibrate", "start", "--rubric", "faithfulness", "--annotators", team,
-                    "--items", str(items), "--seed", str(seed)))  # fmt: skip
+    result = ok(
+        cli(
+            "calibrate",
+            "start",
+            "--rubric",
+            "faithfulness",
+            "--annotators",
+            team,
+            "--items",
+            str(items),
+            "--seed",
+            str(seed),
+        )
+    )
     return int(result.stdout.strip())
 
 
@@ -62,8 +74,17 @@ def test_close_passes_with_exit_0_and_json_keys(cli: Run, project, db_path) -> N
     round_id = start(cli)
     rate_round(db_path, ["ana", "ben", "cy"], agree)
     data = json.loads(ok(cli("calibrate", "close", "--json", "--bootstrap", "200")).stdout)
-    for key in ("round", "alpha", "ci", "verdict", "per_annotator", "disputed",
-                "p_below_threshold", "bootstrap", "units"):  # fmt: skip
+    for key in (
+        "round",
+        "alpha",
+        "ci",
+        "verdict",
+        "per_annotator",
+        "disputed",
+        "p_below_threshold",
+        "bootstrap",
+        "units",
+    ):
         assert key in data
     assert data["round"] == round_id and data["verdict"] == "pass"
     assert data["alpha"] == pytest.approx(1.0)
@@ -109,16 +130,48 @@ def test_agreement_over_the_database(cli: Run, project, db_path) -> None:
     start(cli, items=10)
     rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
     cli("calibrate", "close", "--bootstrap", "0")
-    data = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--json", "--seed", "3",
-                             "--bootstrap", "300")).stdout)  # fmt: skip
-    for key in ("alpha", "level", "units", "annotators", "ci", "bootstrap", "reason",
-                "per_annotator"):  # fmt: skip
+    data = json.loads(
+        ok(
+            cli(
+                "agreement",
+                "--rubric",
+                "faithfulness",
+                "--json",
+                "--seed",
+                "3",
+                "--bootstrap",
+                "300",
+            )
+        ).stdout
+    )
+    for key in (
+        "alpha",
+        "level",
+        "units",
+        "annotators",
+        "ci",
+        "bootstrap",
+        "reason",
+        "per_annotator",
+    ):
         assert key in data
     assert data["level"] == "ordinal" and data["units"] == 10
     assert data["annotators"] == ["ana", "ben", "cy"]
     assert data["bootstrap"]["replicates"] == 300 and data["bootstrap"]["seed"] == 3
-    pair = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--annotators", "ana,ben",
-                             "--json", "--bootstrap", "0")).stdout)  # fmt: skip
+    pair = json.loads(
+        ok(
+            cli(
+                "agreement",
+                "--rubric",
+                "faithfulness",
+                "--annotators",
+                "ana,ben",
+                "--json",
+                "--bootstrap",
+                "0",
+            )
+        ).stdout
+    )
     assert pair["alpha"] == pytest.approx(1.0) and pair["ci"] is None
     by_round = json.loads(ok(cli("agreement", "--round", "1", "--json")).stdout)
     assert by_round["alpha"] == pytest.approx(data["alpha"])
@@ -152,18 +205,31 @@ def test_agreement_from_a_file(cli: Run, tmp_path: Path) -> None:
         "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
     }
     for name, values in k2011.items():
-        rows += [{"item_id": f"u{u}", "annotator": name, "score": v}
-                 for u, v in enumerate(values) if v is not None]  # fmt: skip
+        rows += [
+            {"item_id": f"u{u}", "annotator": name, "score": v}
+            for u, v in enumerate(values)
+            if v is not None
+        ]
     path = write_jsonl(tmp_path / "labels.jsonl", rows)
-    for level, expected in (("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849),
-                            ("ratio", 0.797)):  # fmt: skip
-        data = json.loads(ok(cli("agreement", "--file", str(path), "--level", level,
-                                 "--json", "--bootstrap", "0")).stdout)  # fmt: skip
+    for level, expected in (
+        ("nominal", 0.743),
+        ("ordinal", 0.815),
+        ("interval", 0.849),
+        ("ratio", 0.797),
+    ):
+        data = json.loads(
+            ok(
+                cli(
+                    "agreement", "--file", str(path), "--level", level, "--json", "--bootstrap", "0"
+                )
+            ).stdout
+        )
         assert data["alpha"] == pytest.approx(expected, abs=0.0005)
         assert data["units"] == 11
     csv_path = tmp_path / "labels.csv"
-    csv_path.write_text("item_id,annotator,score\n1,a,PASS\n1,b,PASS\n2,a,FAIL\n2,b,PASS\n"
-                        "3,a,FAIL\n3,b,FAIL\n")  # fmt: skip
+    csv_path.write_text(
+        "item_id,annotator,score\n1,a,PASS\n1,b,PASS\n2,a,FAIL\n2,b,PASS\n3,a,FAIL\n3,b,FAIL\n"
+    )
     nominal = json.loads(ok(cli("agreement", "--file", str(csv_path), "--json")).stdout)
     assert nominal["level"] == "nominal" and nominal["alpha"] == pytest.approx(0.4444, abs=0.001)
     refused = bad(cli("agreement", "--file", str(csv_path), "--level", "ordinal"))
@@ -175,11 +241,16 @@ def test_agreement_from_a_file(cli: Run, tmp_path: Path) -> None:
 
 def test_import_labels(cli: Run, project, db_path, tmp_path: Path) -> None:
     rows = [
-        {"item_id": "nw-001", "annotator": "ext1", "score": 5, "tags": ["wrong-number"],
-         "comment": "fine"},
+        {
+            "item_id": "nw-001",
+            "annotator": "ext1",
+            "score": 5,
+            "tags": ["wrong-number"],
+            "comment": "fine",
+        },
         {"item_id": "nw-001", "annotator": "ext2", "score": 4},
         {"item_id": "nw-002", "annotator": "ext1", "score": 2, "rubric": "faithfulness"},
-    ]  # fmt: skip
+    ]
     path = write_jsonl(tmp_path / "l.jsonl", rows)
     ok(cli("import-labels", str(path), "--rubric", "faithfulness"))
     with Repository.open(db_path) as repo:
@@ -241,8 +312,9 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     return calls
 
 
-def test_gate_refuses_with_exit_1_and_lets_the_right_people_through(cli: Run, project, db_path,
-                                                                     opened) -> None:  # fmt: skip
+def test_gate_refuses_with_exit_1_and_lets_the_right_people_through(
+    cli: Run, project, db_path, opened
+) -> None:
     ok(cli("annotate", "--rubric", "faithfulness", "--annotator", "solo"))  # no rounds: open
     assert opened[-1]["calibration_only"] is False and opened[-1]["drift_permille"] == 0
     start(cli)
@@ -274,14 +346,27 @@ def test_adjudicate_and_round_from_golden(cli: Run, project, db_path) -> None:
     with Repository.open(db_path) as repo:
         item = repo.get_item(repo.rounds.item_ids(1)[0]).external_id
     ok(cli("calibrate", "adjudicate", "1", item, "4", "--note", "consensus"))
-    golden = [json.loads(line) for line in ok(cli("export", "--rubric", "faithfulness",
-                                                  "--golden", "--format", "jsonl")).stdout.splitlines()]  # fmt: skip
+    golden = [
+        json.loads(line)
+        for line in ok(
+            cli("export", "--rubric", "faithfulness", "--golden", "--format", "jsonl")
+        ).stdout.splitlines()
+    ]
     assert [(g["item_id"], g["score"], g["verdict"]) for g in golden] == [(item, 4, "PASS")]
     assert golden[0]["comments"] and "consensus" in golden[0]["comments"][0]
     bad(cli("calibrate", "adjudicate", "1", "nw-does-not-exist", "4"))
     bad(cli("calibrate", "adjudicate", "1", item, "9"))
-    second = ok(cli("calibrate", "start", "--rubric", "faithfulness", "--annotators", "dan,eve",
-                    "--from-golden"))  # fmt: skip
+    second = ok(
+        cli(
+            "calibrate",
+            "start",
+            "--rubric",
+            "faithfulness",
+            "--annotators",
+            "dan,eve",
+            "--from-golden",
+        )
+    )
     assert second.stdout.strip() == "2"
     status = json.loads(ok(cli("calibrate", "status", "2", "--json")).stdout)
     assert status["items"] == 1 and status["source"] == "golden"
@@ -291,13 +376,22 @@ def test_agreement_live_leaves_out_calibration_labels(cli: Run, project, db_path
     start(cli, items=6)
     rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
     cli("calibrate", "close", "--bootstrap", "0")
-    rows = [{"item_id": f"nw-0{n}", "annotator": who, "score": 5 if n % 2 else 1}
-            for n in range(30, 40) for who in ("ana", "ben")]  # fmt: skip
+    rows = [
+        {"item_id": f"nw-0{n}", "annotator": who, "score": 5 if n % 2 else 1}
+        for n in range(30, 40)
+        for who in ("ana", "ben")
+    ]
     with Repository.open(db_path) as repo:
         in_round = {repo.get_item(i).external_id for i in repo.rounds.item_ids(1)}
     rows = [r for r in rows if r["item_id"] not in in_round]
-    ok(cli("import-labels", str(write_jsonl(tmp_path / "live.jsonl", rows)), "--rubric",
-           "faithfulness"))  # fmt: skip
+    ok(
+        cli(
+            "import-labels",
+            str(write_jsonl(tmp_path / "live.jsonl", rows)),
+            "--rubric",
+            "faithfulness",
+        )
+    )
     live = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--live", "--json")).stdout)
     everything = json.loads(ok(cli("agreement", "--rubric", "faithfulness", "--json")).stdout)
     assert live["live"] is True

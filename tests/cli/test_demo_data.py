@@ -39,8 +39,10 @@ def test_ids_are_unique(items: list[dict[str, Any]]) -> None:
 
 def test_content_is_unique(items: list[dict[str, Any]]) -> None:
     """Distinct content, so the whole sample imports (no item is deduplicated away)."""
-    keys = {(i["input"], str(i["context"]), i["output"], i.get("prompt", ""), i["prompt_version"])
-            for i in items}  # fmt: skip
+    keys = {
+        (i["input"], str(i["context"]), i["output"], i.get("prompt", ""), i["prompt_version"])
+        for i in items
+    }
     assert len(keys) == len(items)
 
 

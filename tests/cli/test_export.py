@@ -17,32 +17,95 @@ from tui_annotate.core.models import EventKind
 from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
-REQUIRED = ("item_id", "input", "output", "prompt", "prompt_version", "score", "verdict",
-            "n_labels", "annotators", "tags", "comments")  # fmt: skip
+REQUIRED = (
+    "item_id",
+    "input",
+    "output",
+    "prompt",
+    "prompt_version",
+    "score",
+    "verdict",
+    "n_labels",
+    "annotators",
+    "tags",
+    "comments",
+)
 
 TRICKY_OUTPUT = 'He said "hi", then:\nline two; with a semicolon\r\nand a tab\there'
 
 ITEMS = [
-    {"id": "a", "input": "Where is NW-1?", "output": TRICKY_OUTPUT, "prompt": "support",
-     "prompt_version": "1.0.0"},
-    {"id": "b", "input": "Refund?", "output": "Tomorrow.", "prompt": "support", "prompt_version": "1.0.0"},
-    {"id": "c", "input": "Tracking?", "output": "1Z999", "prompt": "support", "prompt_version": "1.1.0"},
-    {"id": "d", "input": "Retracted", "output": "undone", "prompt": "support", "prompt_version": "1.1.0"},
-    {"id": "e", "input": "Judge only", "output": "judged", "prompt": "support", "prompt_version": "1.1.0"},
-    {"id": "f", "input": "Corrected", "output": "re-rated", "prompt": "support", "prompt_version": "1.1.0"},
-    {"id": "g", "input": "Unlabeled", "output": "nobody", "prompt": "support", "prompt_version": "1.1.0"},
-    {"id": "h", "input": "Partly undone", "output": "two left", "prompt": "other", "prompt_version": "2.0.0"},
-]  # fmt: skip
+    {
+        "id": "a",
+        "input": "Where is NW-1?",
+        "output": TRICKY_OUTPUT,
+        "prompt": "support",
+        "prompt_version": "1.0.0",
+    },
+    {
+        "id": "b",
+        "input": "Refund?",
+        "output": "Tomorrow.",
+        "prompt": "support",
+        "prompt_version": "1.0.0",
+    },
+    {
+        "id": "c",
+        "input": "Tracking?",
+        "output": "1Z999",
+        "prompt": "support",
+        "prompt_version": "1.1.0",
+    },
+    {
+        "id": "d",
+        "input": "Retracted",
+        "output": "undone",
+        "prompt": "support",
+        "prompt_version": "1.1.0",
+    },
+    {
+        "id": "e",
+        "input": "Judge only",
+        "output": "judged",
+        "prompt": "support",
+        "prompt_version": "1.1.0",
+    },
+    {
+        "id": "f",
+        "input": "Corrected",
+        "output": "re-rated",
+        "prompt": "support",
+        "prompt_version": "1.1.0",
+    },
+    {
+        "id": "g",
+        "input": "Unlabeled",
+        "output": "nobody",
+        "prompt": "support",
+        "prompt_version": "1.1.0",
+    },
+    {
+        "id": "h",
+        "input": "Partly undone",
+        "output": "two left",
+        "prompt": "other",
+        "prompt_version": "2.0.0",
+    },
+]
 
 # item: (score, verdict, annotators, tags, comments) as export must resolve them
 EXPECTED: dict[str, tuple[int, str, list[str], list[str], list[str]]] = {
-    "a": (4, "PASS", ["ana", "bob", "cy"], ["hallucinated-fact", "wrong-number"],
-          ["ana: off by one; see data", "cy: too vague"]),  # median of 5, 4, 2
+    "a": (
+        4,
+        "PASS",
+        ["ana", "bob", "cy"],
+        ["hallucinated-fact", "wrong-number"],
+        ["ana: off by one; see data", "cy: too vague"],
+    ),  # median of 5, 4, 2
     "b": (3, "FAIL", ["ana", "bob"], [], []),  # median of 4 and 3: ties go to the lower
     "c": (2, "FAIL", ["ana"], [], []),  # the judge's 5 does not count
     "f": (5, "PASS", ["ana"], [], []),  # ana's correction replaces her 1
     "h": (4, "PASS", ["bob", "cy"], [], []),  # ana's retracted 1 does not count
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -54,11 +117,25 @@ def labeled(cli, tmp_path: Path, db_path: Path) -> None:
         snapshot.register(repo, rubric)
         ids = repo.item_ids_by_external([i["id"] for i in ITEMS])
 
-        def label(item: str, annotator: str, score: int | None = None, *, kind: EventKind = "rate",
-                  tags: tuple[str, ...] = (), comment: str = "") -> None:  # fmt: skip
-            repo.append_event(item_id=ids[item], rubric="faithfulness", rubric_version=rubric.version,
-                              annotator=annotator, kind=kind, score=score, tags=tags,
-                              comment=comment)  # fmt: skip
+        def label(
+            item: str,
+            annotator: str,
+            score: int | None = None,
+            *,
+            kind: EventKind = "rate",
+            tags: tuple[str, ...] = (),
+            comment: str = "",
+        ) -> None:
+            repo.append_event(
+                item_id=ids[item],
+                rubric="faithfulness",
+                rubric_version=rubric.version,
+                annotator=annotator,
+                kind=kind,
+                score=score,
+                tags=tags,
+                comment=comment,
+            )
 
         label("a", "ana", 5, tags=("wrong-number",), comment="off by one; see data")
         label("a", "bob", 4, tags=("hallucinated-fact", "wrong-number"))
@@ -79,8 +156,14 @@ def labeled(cli, tmp_path: Path, db_path: Path) -> None:
         # Another rubric's labels stay out of a faithfulness export.
         helpfulness = load_shipped("helpfulness")
         snapshot.register(repo, helpfulness)
-        repo.append_event(item_id=ids["g"], rubric="helpfulness", rubric_version=helpfulness.version,
-                          annotator="ana", kind="rate", score=5)  # fmt: skip
+        repo.append_event(
+            item_id=ids["g"],
+            rubric="helpfulness",
+            rubric_version=helpfulness.version,
+            annotator="ana",
+            kind="rate",
+            score=5,
+        )
 
 
 def parse(text: str, fmt: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
@@ -89,10 +172,16 @@ def parse(text: str, fmt: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         records: list[dict[str, Any]] = []
         for r in reader:
-            records.append({**r, "score": int(r["score"]), "n_labels": int(r["n_labels"]),
-                            "annotators": [a for a in r["annotators"].split(";") if a],
-                            "tags": [t for t in r["tags"].split(";") if t],
-                            "comments": [c for c in r["comments"].split("\n") if c]})  # fmt: skip
+            records.append(
+                {
+                    **r,
+                    "score": int(r["score"]),
+                    "n_labels": int(r["n_labels"]),
+                    "annotators": [a for a in r["annotators"].split(";") if a],
+                    "tags": [t for t in r["tags"].split(";") if t],
+                    "comments": [c for c in r["comments"].split("\n") if c],
+                }
+            )
         columns = list(reader.fieldnames or [])
     else:
         records = [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -29,8 +29,17 @@ IDS = [" ".join(path) for path, _ in COMMANDS]
 
 def test_the_walk_finds_the_commands_the_spec_names() -> None:
     found = set(IDS)
-    for expected in ("import", "status", "rubric", "rubric check", "rubric list", "rubric show",
-                     "annotate", "demo", "export"):  # fmt: skip
+    for expected in (
+        "import",
+        "status",
+        "rubric",
+        "rubric check",
+        "rubric list",
+        "rubric show",
+        "annotate",
+        "demo",
+        "export",
+    ):
         assert expected in found
 
 

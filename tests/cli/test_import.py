@@ -93,8 +93,14 @@ def test_csv_text_survives_the_round_trip_through_export(
     rubric = find_rubric("faithfulness", [shipped_rubrics_dir()])
     snapshot.register(repo, rubric)
     for iid in repo.item_ids_by_external(["x1", "x2"]).values():
-        repo.append_event(item_id=iid, rubric="faithfulness", rubric_version=rubric.version,
-                          annotator="ana", kind="rate", score=5)  # fmt: skip
+        repo.append_event(
+            item_id=iid,
+            rubric="faithfulness",
+            rubric_version=rubric.version,
+            annotator="ana",
+            kind="rate",
+            score=5,
+        )
     exported = ok(cli("export", "--rubric", "faithfulness", "--format", "jsonl")).stdout
     rows = {r["item_id"]: r for r in map(json.loads, exported.splitlines())}
     assert rows["x1"]["output"] == MULTILINE
@@ -104,18 +110,42 @@ def test_csv_text_survives_the_round_trip_through_export(
 def test_prompt_version_and_source_flags_fill_only_missing_fields(
     cli, tmp_path: Path, db_path: Path
 ) -> None:
-    write_jsonl(tmp_path / "items.jsonl", [
-        {"id": "bare", "output": "no prompt fields"},
-        {"id": "own", "output": "has its own", "prompt": "p-own", "prompt_version": "2.0.0",
-         "source": "batch"},
-    ])  # fmt: skip
-    ok(cli("import", "items.jsonl", "--prompt", "support-answer", "--prompt-version", "1.2.3",
-           "--source", "live"))  # fmt: skip
+    write_jsonl(
+        tmp_path / "items.jsonl",
+        [
+            {"id": "bare", "output": "no prompt fields"},
+            {
+                "id": "own",
+                "output": "has its own",
+                "prompt": "p-own",
+                "prompt_version": "2.0.0",
+                "source": "batch",
+            },
+        ],
+    )
+    ok(
+        cli(
+            "import",
+            "items.jsonl",
+            "--prompt",
+            "support-answer",
+            "--prompt-version",
+            "1.2.3",
+            "--source",
+            "live",
+        )
+    )
     items = items_by_external_id(db_path)
     assert (items["bare"].prompt, items["bare"].prompt_version, items["bare"].source) == (
-        "support-answer", "1.2.3", "live")  # fmt: skip
+        "support-answer",
+        "1.2.3",
+        "live",
+    )
     assert (items["own"].prompt, items["own"].prompt_version, items["own"].source) == (
-        "p-own", "2.0.0", "batch")  # fmt: skip
+        "p-own",
+        "2.0.0",
+        "batch",
+    )
 
 
 def test_source_defaults_to_batch(cli, tmp_path: Path, db_path: Path) -> None:
@@ -125,16 +155,21 @@ def test_source_defaults_to_batch(cli, tmp_path: Path, db_path: Path) -> None:
 
 
 def test_openai_chat_messages(cli, tmp_path: Path, db_path: Path) -> None:
-    write_jsonl(tmp_path / "chat.jsonl", [{
-        "id": "chat-1",
-        "messages": [
-            {"role": "system", "content": "You are a support assistant."},
-            {"role": "user", "content": "Where is order NW-1?"},
-            {"role": "assistant", "content": "Let me check."},
-            {"role": "tool", "content": '{"status": "shipped"}'},
-            {"role": "assistant", "content": "It shipped yesterday."},
+    write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            {
+                "id": "chat-1",
+                "messages": [
+                    {"role": "system", "content": "You are a support assistant."},
+                    {"role": "user", "content": "Where is order NW-1?"},
+                    {"role": "assistant", "content": "Let me check."},
+                    {"role": "tool", "content": '{"status": "shipped"}'},
+                    {"role": "assistant", "content": "It shipped yesterday."},
+                ],
+            }
         ],
-    }])  # fmt: skip
+    )
     ok(cli("import", "chat.jsonl"))
     item = items_by_external_id(db_path)["chat-1"]
     assert item.output == "It shipped yesterday."  # the *last* assistant message

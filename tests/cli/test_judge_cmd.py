@@ -32,10 +32,22 @@ from tui_annotate.store.repository import Repository
 RUBRIC = "faithfulness"
 SECRET = "sk-test-CLI-NEVER-PRINT-91c0de"
 SUMMARY_KEYS = {
-    "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
-    "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
-    "requests_per_second", "errors",
-}  # fmt: skip
+    "total",
+    "judged",
+    "cached",
+    "skipped",
+    "failed",
+    "invalid",
+    "retries",
+    "prompt_tokens",
+    "completion_tokens",
+    "confidence_unknown",
+    "output_form",
+    "logprobs",
+    "seconds",
+    "requests_per_second",
+    "errors",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +67,9 @@ def judge_cmd(cli: Run, server: FakeOpenAI, sample_repo: Repository) -> Any:
     """judge_cmd("--limit", "3") runs `judge --rubric faithfulness --model M --base-url URL …`."""
 
     def run(*args: str, **kw: Any) -> Result:
-        result = cli("judge", "--rubric", RUBRIC, "--model", MODEL, "--base-url", server.url,
-                     *args, **kw)  # fmt: skip
+        result = cli(
+            "judge", "--rubric", RUBRIC, "--model", MODEL, "--base-url", server.url, *args, **kw
+        )
         assert SECRET not in result.stdout and SECRET not in result.stderr, describe(result)
         return result
 
@@ -260,9 +273,11 @@ def test_judge_rejects_an_unknown_item_set(judge_cmd: Any, server: FakeOpenAI) -
 
 
 def test_ctrl_c_exits_130_and_a_rerun_continues(
-    judge_cmd: Any, server: FakeOpenAI, sample_repo: Repository,
+    judge_cmd: Any,
+    server: FakeOpenAI,
+    sample_repo: Repository,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     record = JudgeStore.record
     calls = {"n": 0}
@@ -296,8 +311,9 @@ def test_judge_batch_and_resume_by_id(
     assert (data["status"], data["judged"], data["requests"]) == ("completed", 4, 4)
     assert f"--resume {data['batch']}" in result.stderr
     assert server.chat_count() == 0 and len(server.batch_requests) == 4
-    again = json.loads(ok(judge_cmd("--resume", data["batch"], "--poll-seconds", "0.01",
-                                    "--json")).stdout)  # fmt: skip
+    again = json.loads(
+        ok(judge_cmd("--resume", data["batch"], "--poll-seconds", "0.01", "--json")).stdout
+    )
     assert again["batch"] == data["batch"] and again["judged"] == 0
     assert events_per_item(sample_repo) == [1] * 4
 
@@ -319,8 +335,20 @@ def test_judge_batch_against_an_endpoint_without_the_batch_api_exits_2(
 ) -> None:
     # vLLM, llama.cpp and Ollama have no /v1/files or /v1/batches: a 404 like this one.
     url = f"http://127.0.0.1:{server.port}/no-batch-api"
-    result = cli("judge", "--rubric", RUBRIC, "--model", MODEL, "--base-url", url, "--batch",
-                 "--limit", "2", "--poll-seconds", "0.01")  # fmt: skip
+    result = cli(
+        "judge",
+        "--rubric",
+        RUBRIC,
+        "--model",
+        MODEL,
+        "--base-url",
+        url,
+        "--batch",
+        "--limit",
+        "2",
+        "--poll-seconds",
+        "0.01",
+    )
     bad(result, 2)
     assert "404" in result.stderr
     assert SECRET not in result.stdout + result.stderr
@@ -336,15 +364,21 @@ def test_resume_of_an_unknown_batch_exits_2(judge_cmd: Any) -> None:
 
 
 @pytest.fixture
-def seeded(cli: Run, sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI,
-           tmp_path: Path) -> dict[int, int]:  # fmt: skip
+def seeded(
+    cli: Run, sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI, tmp_path: Path
+) -> dict[int, int]:
     """The seed of tests/unit/test_routing.py, with the people's labels through import-labels."""
     ids = positions(sample_repo)
     rows = [
-        {"item_id": sample_repo.get_item(ids[k]).external_id, "annotator": "alice", "score": s,
-         "rubric": RUBRIC, "tags": [TAG] if s <= 2 else []}
+        {
+            "item_id": sample_repo.get_item(ids[k]).external_id,
+            "annotator": "alice",
+            "score": s,
+            "rubric": RUBRIC,
+            "tags": [TAG] if s <= 2 else [],
+        }
         for k, s in HUMAN.items()
-    ]  # fmt: skip
+    ]
     ok(cli("import-labels", str(write_jsonl(tmp_path / "people.jsonl", rows))))
     judge_all(sample_repo, faithfulness, server, items="all")
     return ids
@@ -393,17 +427,27 @@ def test_agreement_judge_text_flags_an_untrustworthy_judge(
 
 def test_the_trust_threshold_is_a_setting(cli: Run, seeded: dict[int, int]) -> None:
     env = {"TUI_ANNOTATE_JUDGE_MIN_KAPPA": "0.2"}
-    data = json.loads(ok(cli("agreement", "--judge", MODEL, "--json", "--bootstrap", "0",
-                             env=env)).stdout)  # fmt: skip
+    data = json.loads(
+        ok(cli("agreement", "--judge", MODEL, "--json", "--bootstrap", "0", env=env)).stdout
+    )
     assert data["trustworthy"] is True and data["min_kappa"] == 0.2
 
 
 def test_agreement_judge_trusts_a_judge_that_agrees(
-    cli: Run, seeded: dict[int, int], sample_repo: Repository, faithfulness: Rubric,
+    cli: Run,
+    seeded: dict[int, int],
+    sample_repo: Repository,
+    faithfulness: Rubric,
     server: FakeOpenAI,
-) -> None:  # fmt: skip
-    judge_all(sample_repo, faithfulness, server, model=GOOD, items="all",
-              score_of=lambda k: HUMAN.get(k, judge_score(k)))  # fmt: skip
+) -> None:
+    judge_all(
+        sample_repo,
+        faithfulness,
+        server,
+        model=GOOD,
+        items="all",
+        score_of=lambda k: HUMAN.get(k, judge_score(k)),
+    )
     data = json.loads(ok(cli("agreement", "--judge", GOOD, "--json", "--bootstrap", "0")).stdout)
     assert data["judge"] == f"judge:{GOOD}"
     assert data["pass_fail"]["kappa"] == pytest.approx(1.0)

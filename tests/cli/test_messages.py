@@ -28,8 +28,12 @@ def test_one_item_is_one_item(cli: Run, tmp_path: Path) -> None:
 
 
 def test_one_label_and_one_annotator(cli: Run, tmp_path: Path) -> None:
-    ok(cli("import", str(write_jsonl(tmp_path / "two.jsonl", [ONE, {**ONE, "id": "b",
-                                                                     "output": "b"}]))))  # fmt: skip
+    ok(
+        cli(
+            "import",
+            str(write_jsonl(tmp_path / "two.jsonl", [ONE, {**ONE, "id": "b", "output": "b"}])),
+        )
+    )
     labels = write_jsonl(tmp_path / "l.jsonl", [{"item_id": "only", "annotator": "x", "score": 4}])
     result = ok(cli("import-labels", str(labels), "--rubric", "faithfulness"))
     assert "imported 1 label into" in result.stdout, result.stdout

@@ -22,8 +22,9 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def variant(folder: Path, *, name: str = "faithfulness", version: str = "1.0.0",
-            question: str | None = None) -> Path:  # fmt: skip
+def variant(
+    folder: Path, *, name: str = "faithfulness", version: str = "1.0.0", question: str | None = None
+) -> Path:
     """A copy of the shipped faithfulness rubric under another name, version or question."""
     text = FAITHFULNESS.replace('name = "faithfulness"', f'name = "{name}"', 1)
     text = text.replace('version = "1.0.0"', f'version = "{version}"', 1)

@@ -60,8 +60,19 @@ class Served:
         self.url = f"http://127.0.0.1:{port}"
         self.stdout_path = db.with_name(f"serve-{port}.out")
         self.stderr_path = db.with_name(f"serve-{port}.err")
-        argv = [sys.executable, "-m", "tui_annotate", "--db", str(db), "serve",
-                "--rubric", RUBRIC, "--port", str(port), *args]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(db),
+            "serve",
+            "--rubric",
+            RUBRIC,
+            "--port",
+            str(port),
+            *args,
+        ]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             # A group of its own: the apps it starts (one per websocket) are killed with it.
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err, start_new_session=True)
@@ -132,10 +143,24 @@ def refused(db: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], int
     """Run `serve` expecting a refusal; a subprocess with a timeout, so a regression can't hang."""
     port = free_port()
     done = subprocess.run(
-        [sys.executable, "-m", "tui_annotate", "--db", str(db), "serve", "--rubric", RUBRIC,
-         "--port", str(port), *args],
-        capture_output=True, text=True, timeout=TIMEOUT, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(db),
+            "serve",
+            "--rubric",
+            RUBRIC,
+            "--port",
+            str(port),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     return done, port
 
 
@@ -175,10 +200,23 @@ def test_a_missing_database_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_rubric_is_refused_before_serving(sample_db: Path) -> None:
     port = free_port()
     done = subprocess.run(
-        [sys.executable, "-m", "tui_annotate", "--db", str(sample_db), "serve",
-         "--rubric", "no-such-rubric", "--port", str(port)],
-        capture_output=True, text=True, timeout=TIMEOUT, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(sample_db),
+            "serve",
+            "--rubric",
+            "no-such-rubric",
+            "--port",
+            str(port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert done.returncode == 2, done
     assert "no-such-rubric" in done.stderr
     assert not listening(port)

@@ -26,17 +26,22 @@ def stats(db: Path) -> dict[str, str]:
 def test_import_then_import_labels_refresh_the_statistics(
     cli: Run, db_path: Path, tmp_path: Path
 ) -> None:
-    items = write_jsonl(tmp_path / "items.jsonl", [
-        {"id": f"x{n}", "input": f"q{n}", "output": f"answer {n}"} for n in range(30)
-    ])  # fmt: skip
+    items = write_jsonl(
+        tmp_path / "items.jsonl",
+        [{"id": f"x{n}", "input": f"q{n}", "output": f"answer {n}"} for n in range(30)],
+    )
     ok(cli("import", str(items)))
     after_items = stats(db_path)
     assert after_items["items_all.items_rank"].startswith("30 ")
 
-    labels = write_jsonl(tmp_path / "labels.jsonl", [
-        {"item_id": f"x{n}", "annotator": who, "score": 1 + n % 5}
-        for n in range(30) for who in ("ann", "bob")
-    ])  # fmt: skip
+    labels = write_jsonl(
+        tmp_path / "labels.jsonl",
+        [
+            {"item_id": f"x{n}", "annotator": who, "score": 1 + n % 5}
+            for n in range(30)
+            for who in ("ann", "bob")
+        ],
+    )
     ok(cli("import-labels", str(labels), "--rubric", "faithfulness"))
     after_labels = stats(db_path)
     assert after_labels["labels.labels_by_item"].startswith("60 ")

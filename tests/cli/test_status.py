@@ -22,8 +22,11 @@ def status_json(cli, *flags: str) -> dict[str, Any]:
 
 def row_numbers(stdout: str, *words: str) -> list[int]:
     """The numbers on the one status table row holding every word (rated, skipped, flagged, left)."""
-    lines = [line for line in stdout.splitlines()
-             if all(re.search(rf"(?<![\w:-]){re.escape(w)}(?![\w-])", line) for w in words)]  # fmt: skip
+    lines = [
+        line
+        for line in stdout.splitlines()
+        if all(re.search(rf"(?<![\w:-]){re.escape(w)}(?![\w-])", line) for w in words)
+    ]
     assert len(lines) == 1, (words, stdout)
     return [int(n) for n in re.findall(r"(?<![\w.:-])\d+(?![\w.-])", lines[0])]
 
@@ -79,10 +82,20 @@ def test_status_json_counts_per_rubric_and_annotator(cli) -> None:
     assert data["items"] == 40
     faith = data["rubrics"]["faithfulness"]
     # Held: each session's current item; bob's also the rating he undid (his to re-rate).
-    assert faith["annotators"]["ana"] == {"rated": 3, "skipped": 1, "flagged": 1, "held": 1,
-                                          "lapsed": 0}  # fmt: skip
-    assert faith["annotators"]["bob"] == {"rated": 1, "skipped": 0, "flagged": 0, "held": 2,
-                                          "lapsed": 0}  # fmt: skip
+    assert faith["annotators"]["ana"] == {
+        "rated": 3,
+        "skipped": 1,
+        "flagged": 1,
+        "held": 1,
+        "lapsed": 0,
+    }
+    assert faith["annotators"]["bob"] == {
+        "rated": 1,
+        "skipped": 0,
+        "flagged": 0,
+        "held": 2,
+        "lapsed": 0,
+    }
     assert faith["annotators"]["judge:m"]["rated"] == 1
     # Items left for people: ana's 3 and bob's 1 are labeled; the judge's and the skip are not.
     assert faith["unlabeled_items"] == 40 - 4

@@ -46,10 +46,27 @@ class Sshd:
         """`ssh` with a pty, this server's key and port, and nothing read from the user's setup."""
         ssh = shutil.which("ssh")
         assert ssh is not None
-        return [ssh, "-tt", "-F", "none", "-i", str(self.key), "-p", str(self.port),
-                "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                "-o", "BatchMode=yes", f"{self.user}@127.0.0.1"]  # fmt: skip
+        return [
+            ssh,
+            "-tt",
+            "-F",
+            "none",
+            "-i",
+            str(self.key),
+            "-p",
+            str(self.port),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "BatchMode=yes",
+            f"{self.user}@127.0.0.1",
+        ]
 
     def log(self) -> str:
         """What sshd has written to stderr so far (-e): put it in failure messages."""

@@ -87,10 +87,24 @@ class Project:
     evil_file: Path
 
 
-def _label(repo: Repository, item_id: int, rubric: str, version: str, annotator: str,
-           score: int, **extra: object) -> None:  # fmt: skip
-    repo.append_event(item_id=item_id, rubric=rubric, rubric_version=version,
-                      annotator=annotator, kind="rate", score=score, **extra)  # type: ignore[misc]  # fmt: skip
+def _label(
+    repo: Repository,
+    item_id: int,
+    rubric: str,
+    version: str,
+    annotator: str,
+    score: int,
+    **extra: object,
+) -> None:
+    repo.append_event(
+        item_id=item_id,
+        rubric=rubric,
+        rubric_version=version,
+        annotator=annotator,
+        kind="rate",
+        score=score,
+        **extra,
+    )  # type: ignore[misc]
 
 
 def _round(repo: Repository, name: str, *, close: bool, scores: tuple[int, int]) -> int:
@@ -100,17 +114,31 @@ def _round(repo: Repository, name: str, *, close: bool, scores: tuple[int, int])
     first = 0 if name == "faithfulness" else ROUND_ITEMS
     items = [row[0] for row in repo.conn.execute("SELECT id FROM items ORDER BY id")]
     round_id = repo.rounds.create(
-        rubric=rubric.name, rubric_version=rubric.version, rubric_major=rubric.major,
-        source="sample", seed=1, created_by="lead", annotators=[ANA, BOB],
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        rubric_major=rubric.major,
+        source="sample",
+        seed=1,
+        created_by="lead",
+        annotators=[ANA, BOB],
         item_ids=items[first : first + ROUND_ITEMS],
-    )  # fmt: skip
+    )
     tags = [rubric.tags[0].name] if rubric.tags else []
     for n, item_id in enumerate(repo.rounds.item_ids(round_id)):
         for annotator, score in zip((ANA, BOB), scores, strict=True):
             value = rubric.values[(score + n) % len(rubric.values)]
-            _label(repo, item_id, rubric.name, rubric.version, annotator, value,
-                   calibration=True, round_id=round_id, tags=tags,
-                   comment=evil(f"note{n}"))  # fmt: skip
+            _label(
+                repo,
+                item_id,
+                rubric.name,
+                rubric.version,
+                annotator,
+                value,
+                calibration=True,
+                round_id=round_id,
+                tags=tags,
+                comment=evil(f"note{n}"),
+            )
     if close:
         found = repo.rounds.get(round_id)
         assert found is not None
@@ -137,9 +165,15 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         faithfulness = load_shipped("faithfulness")
         humans = {label.item_id for label in repo.current_labels("faithfulness")}
         for n, item_id in enumerate(sorted(humans)):
-            _label(repo, item_id, "faithfulness", faithfulness.version,
-                   f"judge:{JUDGE_MODEL}", faithfulness.values[n % 2],
-                   comment=evil(f"why{n}"))  # fmt: skip
+            _label(
+                repo,
+                item_id,
+                "faithfulness",
+                faithfulness.version,
+                f"judge:{JUDGE_MODEL}",
+                faithfulness.values[n % 2],
+                comment=evil(f"why{n}"),
+            )
 
     rubrics = folder / "rubrics"
     rubrics.mkdir()
@@ -172,8 +206,16 @@ def run(project: Project, tmp_path: Path) -> Iterator[Callable[..., tuple[int, b
         db = tmp_path / "copy.db"
         if not db.exists():
             shutil.copy(project.db, db)
-        argv = [sys.executable, "-m", "tui_annotate", "--db", str(db),
-                "--rubrics", str(rubrics), *args]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(db),
+            "--rubrics",
+            str(rubrics),
+            *args,
+        ]
         env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
         app = PtyApp(argv, cols=250, rows=60, cwd=tmp_path, env=env)
         started.append(app)
@@ -221,8 +263,9 @@ def test_agreement_on_a_label_file_shows_ids_literally(run, project: Project) ->
 
 
 def test_agreement_judge_shows_the_rationale_literally(run) -> None:
-    status, raw = run("agreement", "--judge", JUDGE_MODEL, "--rubric", "faithfulness",
-                      "--bootstrap", "20")  # fmt: skip
+    status, raw = run(
+        "agreement", "--judge", JUDGE_MODEL, "--rubric", "faithfulness", "--bootstrap", "20"
+    )
     text = assert_inert(raw, status=status)
     assert "largest disagreements" in text, text
     assert "␛]2;PWNED-why" in text  # a rationale
@@ -230,8 +273,11 @@ def test_agreement_judge_shows_the_rationale_literally(run) -> None:
 
 
 def test_calibrate_status_and_show(run) -> None:
-    for args in (("calibrate", "status", "1"), ("calibrate", "status"),
-                 ("calibrate", "show", "1", "--text")):  # fmt: skip
+    for args in (
+        ("calibrate", "status", "1"),
+        ("calibrate", "status"),
+        ("calibrate", "show", "1", "--text"),
+    ):
         status, raw = run(*args)
         assert status in (0, 1), raw
         assert_inert(raw, "ana", "bob", status=status)
@@ -245,8 +291,9 @@ def test_calibrate_close_prints_names_literally(run) -> None:
 
 def test_calibrate_start_with_hostile_names(run) -> None:
     # Whether a future name rule refuses them or the round opens, nothing is obeyed.
-    status, raw = run("calibrate", "start", "--rubric", "safety", "--annotators",
-                      f"{ANA},{BOB}", "--items", "3")  # fmt: skip
+    status, raw = run(
+        "calibrate", "start", "--rubric", "safety", "--annotators", f"{ANA},{BOB}", "--items", "3"
+    )
     assert_inert(raw, status=status)
 
 
@@ -284,8 +331,9 @@ def test_import_progress_bar_names_the_file_literally(run, tmp_path: Path) -> No
 
 
 def test_export_and_backup_name_hostile_files_literally(run, tmp_path: Path) -> None:
-    status, raw = run("export", "--rubric", "faithfulness", "-o",
-                      str(tmp_path / f"{evil('out')}.csv"))  # fmt: skip
+    status, raw = run(
+        "export", "--rubric", "faithfulness", "-o", str(tmp_path / f"{evil('out')}.csv")
+    )
     assert status == 0, raw
     assert_inert(raw, "out", status=status)
     status, raw = run("backup", str(tmp_path / f"{evil('bak')}.db"))
@@ -303,8 +351,10 @@ def test_export_to_a_terminal_shows_comments_and_ids_literally(run) -> None:
 
 def test_errors_quote_data_literally(run, project: Project, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"item_id": "x", "annotator": "ana", "score": 3,
-                               "rubric": evil("rub")}) + "\n", encoding="utf-8")  # fmt: skip
+    bad.write_text(
+        json.dumps({"item_id": "x", "annotator": "ana", "score": 3, "rubric": evil("rub")}) + "\n",
+        encoding="utf-8",
+    )
     status, raw = run("import-labels", str(bad))
     assert status == 2, raw
     assert_inert(raw, status=status)
@@ -318,8 +368,20 @@ def test_errors_quote_data_literally(run, project: Project, tmp_path: Path) -> N
 
 def test_judge_summary_names_the_model_literally(run) -> None:
     """A run against a port nobody listens on: every request fails; the summary still prints."""
-    status, raw = run("judge", "--rubric", "faithfulness", "--model", evil("model"),
-                      "--base-url", "http://127.0.0.1:9/v1", "--limit", "1", "--retries", "0",
-                      "--timeout", "5")  # fmt: skip
+    status, raw = run(
+        "judge",
+        "--rubric",
+        "faithfulness",
+        "--model",
+        evil("model"),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--limit",
+        "1",
+        "--retries",
+        "0",
+        "--timeout",
+        "5",
+    )
     assert status == 1, raw
     assert_inert(raw, "model", status=status)

@@ -143,8 +143,11 @@ def test_a_backup_taken_mid_session_holds_every_label(tmp_path: Path, spawn: Spa
     copy = tmp_path / "backup.db"
     done = subprocess.run(
         [sys.executable, "-m", "tui_annotate", "--db", str(db), "backup", str(copy)],
-        capture_output=True, text=True, timeout=TIMEOUT, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "backed up" in done.stderr
     assert integrity(copy) == "ok"

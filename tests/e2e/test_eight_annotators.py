@@ -112,10 +112,11 @@ def test_eight_annotators_share_the_items_by_the_overlap(
         labels = repo.current_labels(RUBRIC)
         events = repo.events(rubric=RUBRIC)
         holders = Counter(
-            item for (item,) in repo.conn.execute(
+            item
+            for (item,) in repo.conn.execute(
                 "SELECT item_id FROM assignments WHERE rubric = ?", (RUBRIC,)
             )
-        )  # fmt: skip
+        )
     context = f"seed {seed}, overlap {overlap}"
 
     # Every key press the screen acknowledged is one label event, and nothing else is.

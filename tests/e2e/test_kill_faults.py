@@ -294,8 +294,11 @@ def judge_items(path: Path, rng: random.Random) -> dict[str, int]:
     scores = {f"jd-{i:03d}": rng.randint(1, 5) for i in range(1, JUDGE_ITEMS + 1)}
     with path.open("w", encoding="utf-8") as f:
         for ref, score in scores.items():
-            item = {"id": ref, "input": f"Status of {ref}?",
-                    "output": f"It shipped. REF={ref} ANSWER={score}"}  # fmt: skip
+            item = {
+                "id": ref,
+                "input": f"Status of {ref}?",
+                "output": f"It shipped. REF={ref} ANSWER={score}",
+            }
             f.write(json.dumps(item) + "\n")
     return scores
 
@@ -378,8 +381,20 @@ def test_kill9_of_the_judge_mid_run_then_a_rerun_asks_only_for_the_rest(
         server.answer = lambda request: json_reply(
             scores.get(m.group(1), 0) if (m := REF.search(last_user_text(request))) else 0
         )
-        argv = ["--db", str(db), "judge", "--rubric", RUBRIC, "--model", MODEL, "--base-url",
-                server.url, "--concurrency", "4", "--json"]  # fmt: skip
+        argv = [
+            "--db",
+            str(db),
+            "judge",
+            "--rubric",
+            RUBRIC,
+            "--model",
+            MODEL,
+            "--base-url",
+            server.url,
+            "--concurrency",
+            "4",
+            "--json",
+        ]
         # Each run its own key, so every request is told apart by run, stragglers too.
         first_key, second_key = "sk-test-kill9-first", "sk-test-kill9-second"
         log = tmp_path / "judge-1.log"
@@ -411,14 +426,19 @@ def test_kill9_of_the_judge_mid_run_then_a_rerun_asks_only_for_the_rest(
     rest = sorted(set(scores) - set(judged))
     assert sorted(asked_again) == rest, f"{context}: asked again {sorted(asked_again)}"
     assert (summary["total"], summary["judged"], summary["failed"], summary["invalid"]) == (
-        len(rest), len(rest), 0, 0
-    ), f"{context}: {summary}"  # fmt: skip
+        len(rest),
+        len(rest),
+        0,
+        0,
+    ), f"{context}: {summary}"
 
     assert_sound(db, context)
     final = assert_judgements_whole(db, scores, context)
     assert Counter(final) == dict.fromkeys(scores, 1), f"{context}: judge labels {Counter(final)}"
-    print(f"{context}: {len(judged)} judged at the kill, {len(asked(server, first_key))} asked by "
-          f"the killed run, {len(asked_again)} by the rerun")  # fmt: skip
+    print(
+        f"{context}: {len(judged)} judged at the kill, {len(asked(server, first_key))} asked by "
+        f"the killed run, {len(asked_again)} by the rerun"
+    )
 
 
 # -- 3. import ----------------------------------------------------------------------------------
@@ -502,11 +522,14 @@ def test_kill9_of_an_import_leaves_all_or_nothing(
         assert_sound(db, context)
         n = count_items(db)
         phase = (
-            "finished" if finished is not None
-            else "checkpoint" if db_after > empty_size
-            else "write" if wal_after > WAL_HEADER
+            "finished"
+            if finished is not None
+            else "checkpoint"
+            if db_after > empty_size
+            else "write"
+            if wal_after > WAL_HEADER
             else "before the write"
-        )  # fmt: skip
+        )
         log.append(f"trial {trial} ({mode}): killed at {elapsed:.2f}s, {phase}: {n} items")
         assert n in (0, IMPORT_ITEMS), f"{context}, {phase}: {n} items after the kill"
         if phase == "before the write":  # no commit frame can exist

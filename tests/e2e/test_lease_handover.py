@@ -39,8 +39,9 @@ def wait_until(check: object, what: str) -> None:
 def test_a_killed_annotators_item_goes_to_the_next(tmp_path: Path, spawn: Spawn) -> None:
     db = tmp_path / "annotations.db"
     source = tmp_path / "items.jsonl"
-    source.write_text("".join(json.dumps({"id": f"it-{k}", "output": f"answer {k}"}) + "\n"
-                              for k in (1, 2)))  # fmt: skip
+    source.write_text(
+        "".join(json.dumps({"id": f"it-{k}", "output": f"answer {k}"}) + "\n" for k in (1, 2))
+    )
     with Repository.open(db) as repo:
         ingest.import_items(repo, source)
     env = {**os.environ, "TUI_ANNOTATE_LEASE_SECONDS": str(LEASE)}

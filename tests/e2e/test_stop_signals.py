@@ -129,13 +129,20 @@ def test_a_closed_terminal_ends_an_app_that_gets_no_sighup_and_keeps_the_comment
     [("show", "most disputed items"), ("review", "golden")],
     ids=["calibrate show", "calibrate review"],
 )
-def test_a_closed_terminal_ends_the_lead_apps_too(tmp_path: Path, command: str,
-                                                  shows: str) -> None:  # fmt: skip
+def test_a_closed_terminal_ends_the_lead_apps_too(tmp_path: Path, command: str, shows: str) -> None:
     db = sample_db(tmp_path)
     with Repository.open(db) as repo:
         round_ = closed_round(repo, load_shipped(RUBRIC), DISPUTED)
-    argv = [sys.executable, "-m", "tui_annotate", "--db", str(db), "calibrate", command,
-            str(round_.id)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "tui_annotate",
+        "--db",
+        str(db),
+        "calibrate",
+        command,
+        str(round_.id),
+    ]
     app = PtyApp(argv, controlling=False)
     try:
         app.wait_for(lambda a: shows in a.text(), TIMEOUT)
@@ -154,11 +161,24 @@ def test_a_failed_write_to_the_terminal_ends_the_app_and_keeps_the_comment(
     master, slave = pty.openpty()
     screen_r, screen_w = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui_annotate", "--db", str(db), "annotate", "--annotator",
-         "kim", "--rubric", RUBRIC],
-        stdin=slave, stdout=slave, stderr=screen_w, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "tui_annotate",
+            "--db",
+            str(db),
+            "annotate",
+            "--annotator",
+            "kim",
+            "--rubric",
+            RUBRIC,
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=screen_w,
+        start_new_session=True,
         env={**os.environ, "TERM": "xterm-256color"},
-    )  # fmt: skip
+    )
     os.close(slave)
     os.close(screen_w)
     shown = bytearray()
@@ -235,8 +255,11 @@ def test_the_app_ends_on_a_signal_while_its_ui_thread_is_stuck(
             holder.execute("BEGIN IMMEDIATE")
             locked = time.monotonic()
             app.send("4")
-            wait_until(lambda: asleep_in_sqlite(app.pid), TIMEOUT,
-                       lambda: app._why("the rating never waited on the lock"))  # fmt: skip
+            wait_until(
+                lambda: asleep_in_sqlite(app.pid),
+                TIMEOUT,
+                lambda: app._why("the rating never waited on the lock"),
+            )
             os.kill(app.pid, sig)
             status = app.wait_exit(TIMEOUT)
             ended = time.monotonic()
@@ -263,12 +286,26 @@ def test_sigterm_stops_the_judge_keeping_every_committed_result(tmp_path: Path) 
         server.answer = lambda request: json_reply(
             scores.get(m.group(1), 0) if (m := REF.search(last_user_text(request))) else 0
         )
-        argv = ["--db", str(db), "judge", "--rubric", RUBRIC, "--model", MODEL, "--base-url",
-                server.url, "--concurrency", "4"]  # fmt: skip
+        argv = [
+            "--db",
+            str(db),
+            "judge",
+            "--rubric",
+            RUBRIC,
+            "--model",
+            MODEL,
+            "--base-url",
+            server.url,
+            "--concurrency",
+            "4",
+        ]
         proc = start(argv, log, child_env(OPENAI_API_KEY="sk-test-sigterm"))
         try:
-            wait_until(lambda: judged_so_far(db) >= 3 or proc.poll() is not None, 4 * TIMEOUT,
-                       lambda: f"{judged_so_far(db)} judged; {said(log)}")  # fmt: skip
+            wait_until(
+                lambda: judged_so_far(db) >= 3 or proc.poll() is not None,
+                4 * TIMEOUT,
+                lambda: f"{judged_so_far(db)} judged; {said(log)}",
+            )
             assert proc.poll() is None, f"the judge finished first: {said(log)}"
             before = judged_so_far(db)
             proc.send_signal(signal.SIGTERM)
@@ -290,8 +327,11 @@ def visible_items(db: Path) -> int:
     """The item count `status` reports: what an annotator or an export would see."""
     out = subprocess.run(
         [sys.executable, "-m", "tui_annotate", "--db", str(db), "status", "--json"],
-        capture_output=True, text=True, check=True, timeout=4 * TIMEOUT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=4 * TIMEOUT,
+    )
     return int(json.loads(out.stdout)["items"])
 
 
@@ -306,14 +346,20 @@ def test_sigterm_stops_an_import_leaving_nothing_of_it(tmp_path: Path) -> None:
     proc = start(["--db", str(db), "import", str(source)], log)
     try:
         # Mid-run: the parsing processes are up.
-        wait_until(lambda: len(session_members(proc.pid)) > 1 or proc.poll() is not None,
-                   4 * TIMEOUT, lambda: said(log))  # fmt: skip
+        wait_until(
+            lambda: len(session_members(proc.pid)) > 1 or proc.poll() is not None,
+            4 * TIMEOUT,
+            lambda: said(log),
+        )
         assert proc.poll() is None, f"the import finished first: {said(log)}"
         proc.send_signal(signal.SIGTERM)
         status = proc.wait(4 * TIMEOUT)
         # Its parsing processes go with it (they may take a moment to notice).
-        wait_until(lambda: session_members(proc.pid) == [], TIMEOUT,
-                   lambda: f"processes {session_members(proc.pid)} outlived the import")  # fmt: skip
+        wait_until(
+            lambda: session_members(proc.pid) == [],
+            TIMEOUT,
+            lambda: f"processes {session_members(proc.pid)} outlived the import",
+        )
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -42,8 +42,15 @@ def claim(repo: Repository, who: str, overlap: int = 1) -> int | None:
 
 
 def rate(repo: Repository, item: int, who: str, rubric: Rubric) -> None:
-    repo.append_event(item_id=item, rubric=RUBRIC, rubric_version=rubric.version,
-                      annotator=who, kind="rate", score=3, overlap=1)  # fmt: skip
+    repo.append_event(
+        item_id=item,
+        rubric=RUBRIC,
+        rubric_version=rubric.version,
+        annotator=who,
+        kind="rate",
+        score=3,
+        overlap=1,
+    )
 
 
 def lease_of(repo: Repository, item: int, who: str) -> str | None:
@@ -115,8 +122,13 @@ def test_a_retracted_rating_is_leased_again(project: Path, faithfulness: Rubric)
         assert item is not None
         rate(ana, item, "ana", faithfulness)
         assert lease_of(ana, item, "ana") is None
-        ana.append_event(item_id=item, rubric=RUBRIC, rubric_version=faithfulness.version,
-                         annotator="ana", kind="retract")  # fmt: skip
+        ana.append_event(
+            item_id=item,
+            rubric=RUBRIC,
+            rubric_version=faithfulness.version,
+            annotator="ana",
+            kind="retract",
+        )
         lease = lease_of(ana, item, "ana")
         assert lease is not None and lease > now()
 

@@ -81,8 +81,14 @@ def build(repo: Repository, seed: int, tmp_path: Any) -> None:
     for _ in range(rng.randint(40, 160)):
         item, rubric, who = rng.choice(ids), rng.choice(RUBRICS), rng.choice(who_all)
         kind = rng.choices(["rate", "skip", "retract", "flag", "unflag"], [6, 2, 1, 1, 1])[0]
-        repo.append_event(item_id=item, rubric=rubric, rubric_version="1.0.0", annotator=who,
-                          kind=kind, score=rng.randint(1, 5) if kind == "rate" else None)  # fmt: skip
+        repo.append_event(
+            item_id=item,
+            rubric=rubric,
+            rubric_version="1.0.0",
+            annotator=who,
+            kind=kind,
+            score=rng.randint(1, 5) if kind == "rate" else None,
+        )
     for _ in range(rng.randint(0, 30)):
         lease = rng.choice([None, "2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z"])
         rubric, item, who = rng.choice(RUBRICS), rng.choice(ids), rng.choice((*PEOPLE, "dee"))
@@ -103,9 +109,13 @@ def build(repo: Repository, seed: int, tmp_path: Any) -> None:
     marks = [0, *(r[0] for r in repo.conn.execute("SELECT id FROM labels"))]
     for item in rng.sample(ids, rng.randint(0, 10)):
         # Often right at a current label of the item: routed just after that label.
-        own = [r[0] for r in repo.conn.execute(
-            "SELECT event_id FROM label_state WHERE item_id = ? AND event_id IS NOT NULL",
-            (item,))]  # fmt: skip
+        own = [
+            r[0]
+            for r in repo.conn.execute(
+                "SELECT event_id FROM label_state WHERE item_id = ? AND event_id IS NOT NULL",
+                (item,),
+            )
+        ]
         marks = [*marks, *own, *own, *own]
         repo.conn.execute(
             "INSERT OR IGNORE INTO routes (rubric, item_id, reason, model, after_label,"
@@ -115,10 +125,15 @@ def build(repo: Repository, seed: int, tmp_path: Any) -> None:
     for status in ("open", "closed"):
         if rng.random() < 0.7:
             round_id = repo.rounds.create(
-                rubric=rng.choice(RUBRICS), rubric_version="1.0.0", rubric_major=1,
-                source="sample", seed=1, created_by="lead", annotators=["ana", "ben"],
+                rubric=rng.choice(RUBRICS),
+                rubric_version="1.0.0",
+                rubric_major=1,
+                source="sample",
+                seed=1,
+                created_by="lead",
+                annotators=["ana", "ben"],
                 item_ids=rng.sample(ids, 5),
-            )  # fmt: skip
+            )
             if status == "closed":
                 repo.rounds.close(round_id, verdict="pass", alpha=0.9, result={})
 
@@ -148,15 +163,24 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
         for annotator in (*PEOPLE, "dee", "new"):
             for overlap in (1, 2):
                 for drift in (0, 500):
-                    args = {"rubric": rubric, "annotator": annotator, "overlap": overlap,
-                            "drift": drift, "now": now(), "start": 0}  # fmt: skip
-                    old = ids_of(repo, f"SELECT i.id FROM items i WHERE {OLD_ELIGIBLE}"
-                                 " ORDER BY i.rank", args)  # fmt: skip
-                    new = ids_of(repo, f"SELECT i.id FROM items i WHERE {ELIGIBLE}"
-                                 " ORDER BY i.rank", args)  # fmt: skip
+                    args = {
+                        "rubric": rubric,
+                        "annotator": annotator,
+                        "overlap": overlap,
+                        "drift": drift,
+                        "now": now(),
+                        "start": 0,
+                    }
+                    old = ids_of(
+                        repo, f"SELECT i.id FROM items i WHERE {OLD_ELIGIBLE} ORDER BY i.rank", args
+                    )
+                    new = ids_of(
+                        repo, f"SELECT i.id FROM items i WHERE {ELIGIBLE} ORDER BY i.rank", args
+                    )
                     assert new == old
-                    _, remaining, _ = repo.progress(rubric, annotator, overlap,
-                                                    drift_permille=drift)  # fmt: skip
+                    _, remaining, _ = repo.progress(
+                        rubric, annotator, overlap, drift_permille=drift
+                    )
                     in_rounds = repo.conn.execute(
                         "SELECT count(*) FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
                         " JOIN round_annotators ra ON ra.round_id = r.id"
@@ -185,11 +209,12 @@ def test_new_queries_answer_as_the_old_ones(repo: Repository, seed: int, tmp_pat
                     fast = routed.replace("routes rt", "routes rt INDEXED BY routes_by_time")
                     fast_order = " ORDER BY rt.created_at, rt.item_rank"
                     assert ids_of(
-                        repo, f"{fast} rt.rubric = :rubric AND"
-                        f" {ROUTED_ELIGIBLE}{fast_order}", args,
+                        repo,
+                        f"{fast} rt.rubric = :rubric AND {ROUTED_ELIGIBLE}{fast_order}",
+                        args,
                     ) == ids_of(
                         repo, f"{routed} rt.rubric = :rubric AND {OLD_ROUTED_ELIGIBLE}{order}", args
-                    )  # fmt: skip
+                    )
     assert repo.label_counts() == [
         tuple(r)
         for r in repo.conn.execute(

@@ -23,8 +23,24 @@ from tui_annotate.core.session import AnnotationSession
 from tui_annotate.store.repository import Repository
 
 WATCHED = ("labels", "label_state")
-_SQL_WORDS = {"WHERE", "INDEXED", "NOT", "JOIN", "ON", "GROUP", "ORDER", "LIMIT", "AS", "USING",
-              "LEFT", "INNER", "CROSS", "SET", "VALUES", "UNION"}  # fmt: skip
+_SQL_WORDS = {
+    "WHERE",
+    "INDEXED",
+    "NOT",
+    "JOIN",
+    "ON",
+    "GROUP",
+    "ORDER",
+    "LIMIT",
+    "AS",
+    "USING",
+    "LEFT",
+    "INNER",
+    "CROSS",
+    "SET",
+    "VALUES",
+    "UNION",
+}
 _SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+(labels|label_state)\b(?:\s+(?:AS\s+)?(\w+))?", re.I)
 _STEP = re.compile(r"^(SCAN|SEARCH) (\S+)(.*)$")
 
@@ -93,18 +109,41 @@ def project(sample_repo: Repository, faithfulness: Rubric) -> Iterator[Repositor
     ids = [r[0] for r in repo.conn.execute("SELECT id FROM items ORDER BY id")]
     version = faithfulness.version
     for n, item in enumerate(ids[:30]):
-        repo.judge.record(item_id=item, rubric="faithfulness", rubric_version=version, model="m",
-                          prompt_hash=f"h{n}", answer={"score": n % 5 + 1,
-                                                       "confidence": 0.5 if n % 4 else 0.9},
-                          from_cache=False)  # fmt: skip
-    repo.append_imported_labels([
-        {"item_id": item, "rubric": "faithfulness", "rubric_version": version, "annotator": who,
-         "score": (n + k) % 5 + 1, "tags": [], "comment": "", "meta": {}}
-        for k, who in enumerate(("alice", "bob")) for n, item in enumerate(ids[:12])
-    ])  # fmt: skip
+        repo.judge.record(
+            item_id=item,
+            rubric="faithfulness",
+            rubric_version=version,
+            model="m",
+            prompt_hash=f"h{n}",
+            answer={"score": n % 5 + 1, "confidence": 0.5 if n % 4 else 0.9},
+            from_cache=False,
+        )
+    repo.append_imported_labels(
+        [
+            {
+                "item_id": item,
+                "rubric": "faithfulness",
+                "rubric_version": version,
+                "annotator": who,
+                "score": (n + k) % 5 + 1,
+                "tags": [],
+                "comment": "",
+                "meta": {},
+            }
+            for k, who in enumerate(("alice", "bob"))
+            for n, item in enumerate(ids[:12])
+        ]
+    )
     repo.judge.route("faithfulness", "m", [(ids[20], "low_confidence"), (ids[3], "disagreement")])
-    repo.rounds.add_golden(item_id=ids[0], rubric="faithfulness", rubric_version=version,
-                           score=4, note="", adjudicator="lead", round_id=None)  # fmt: skip
+    repo.rounds.add_golden(
+        item_id=ids[0],
+        rubric="faithfulness",
+        rubric_version=version,
+        score=4,
+        note="",
+        adjudicator="lead",
+        round_id=None,
+    )
     yield repo
 
 
@@ -139,11 +178,20 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     routing.route(repo, faithfulness, model="m", confidence_below=0.7, sample=0.25)
     routing.only_judge(repo, faithfulness, None)
     # agreement over the project
-    agreement_report.from_db(repo, faithfulness, round_id=None, level=None, annotators=None,
-                             live=False, bootstrap=10, seed=0)  # fmt: skip
+    agreement_report.from_db(
+        repo,
+        faithfulness,
+        round_id=None,
+        level=None,
+        annotators=None,
+        live=False,
+        bootstrap=10,
+        seed=0,
+    )
     # calibration: start, the annotators' queue inside the round, status, close, review
-    found = calibration.start_round(repo, faithfulness, ["dan", "erin"], items=5, seed=1,
-                                    created_by="lead")  # fmt: skip
+    found = calibration.start_round(
+        repo, faithfulness, ["dan", "erin"], items=5, seed=1, created_by="lead"
+    )
     for who in ("dan", "erin"):
         session = AnnotationSession(repo, faithfulness, who, calibration_only=True)
         session.start()
@@ -156,8 +204,16 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     closed = calibration.find_round(repo, found.id)
     calibration.close_round(repo, closed, faithfulness, bootstrap=10)
     calibration.review_items(repo, calibration.find_round(repo, found.id), faithfulness)
-    agreement_report.from_db(repo, faithfulness, round_id=found.id, level=None,
-                             annotators=None, live=True, bootstrap=10, seed=0)  # fmt: skip
+    agreement_report.from_db(
+        repo,
+        faithfulness,
+        round_id=found.id,
+        level=None,
+        annotators=None,
+        live=True,
+        bootstrap=10,
+        seed=0,
+    )
     repo.conn.set_trace_callback(None)
 
     statements = sorted({s for s in seen if _explainable(s)})
@@ -180,9 +236,11 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
 def test_the_check_catches_a_per_item_scan(project: Repository) -> None:
     """What judge selection asked before m006: on a fresh database SQLite read label_state
     by its `rubric` prefix for every item (42 s at 100k items). The check has to see that."""
-    old = ("SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
-           " WHERE s.rubric = 'faithfulness' AND s.item_id = i.id AND s.state = 'rated'"
-           " AND (s.annotator = 'judge:m' OR s.annotator NOT LIKE 'judge:%')) ORDER BY i.id")  # fmt: skip
+    old = (
+        "SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM label_state s"
+        " WHERE s.rubric = 'faithfulness' AND s.item_id = i.id AND s.state = 'rated'"
+        " AND (s.annotator = 'judge:m' OR s.annotator NOT LIKE 'judge:%')) ORDER BY i.id"
+    )
     (step,) = bad_steps(project.conn, old)
     assert step.startswith("SEARCH s USING ") and step.endswith(" (rubric=?)")
     scan = "SELECT count(*) FROM items i WHERE EXISTS (SELECT 1 FROM labels l WHERE l.score = i.id)"

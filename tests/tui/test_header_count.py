@@ -55,10 +55,14 @@ async def test_header_says_counting_then_shows_the_count_and_recounts_after_an_i
         await settle(pilot)
         assert "1 done / 40" in header_text(app)
 
-        import_jsonl(sample_repo, tmp_path / "more.jsonl", [
-            {"id": "new-1", "input": "q1", "output": "a brand new answer"},
-            {"id": "new-2", "input": "q2", "output": "another new answer"},
-        ])  # fmt: skip
+        import_jsonl(
+            sample_repo,
+            tmp_path / "more.jsonl",
+            [
+                {"id": "new-1", "input": "q1", "output": "a brand new answer"},
+                {"id": "new-2", "input": "q2", "output": "another new answer"},
+            ],
+        )
         annotate_screen(app)._check_new_items()  # what the timer does every few seconds
         await settle(pilot)
         assert "1 done / 42" in header_text(app)

@@ -65,8 +65,14 @@ def test_the_results_screen_counts_one_as_one() -> None:
     from tui_annotate.core.results.round import RoundResult
     from tui_annotate.tui.screens.results import header, sample_line
 
-    one = {"round": 1, "units": 1, "items": 1, "annotators": ["a"], "rubric": "r",
-           "bootstrap": {"replicates": 1, "seed": 0, "undefined": 0}}  # fmt: skip
+    one = {
+        "round": 1,
+        "units": 1,
+        "items": 1,
+        "annotators": ["a"],
+        "rubric": "r",
+        "bootstrap": {"replicates": 1, "seed": 0, "undefined": 0},
+    }
     line = sample_line(RoundResult.from_json(one))
     assert line.startswith("1 pairable unit of 1 item · 1 annotator · bootstrap 1 replicate,"), line
     assert "1 annotator · 1 item" in header(RoundResult.from_json(one)).plain

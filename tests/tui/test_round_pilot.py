@@ -37,8 +37,9 @@ async def annotate_round(repo: Repository, rubric: Rubric, name: str, key_for) -
 
 
 async def test_a_round_with_three_annotators(sample_repo: Repository, faithfulness: Rubric) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=5, seed=11,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=5, seed=11, created_by="lead"
+    )
     in_round = set(sample_repo.rounds.item_ids(round_.id))
 
     def key_for(name: str, item: int) -> str:
@@ -72,8 +73,9 @@ async def test_a_round_with_three_annotators(sample_repo: Repository, faithfulne
 
 
 async def test_a_passed_annotator_goes_live_after_the_round(sample_repo, faithfulness) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, ["ana", "ben"], items=4, seed=2,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=4, seed=2, created_by="lead"
+    )
     for name in ("ana", "ben"):
         await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
@@ -99,8 +101,9 @@ async def test_round_results_greet_each_annotator_once_after_close(
     from tui_annotate.tui.screens.annotate import AnnotateScreen
     from tui_annotate.tui.screens.results import ResultsScreen
 
-    round_ = calibration.start_round(sample_repo, faithfulness, ["ana", "ben"], items=3, seed=4,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=3, seed=4, created_by="lead"
+    )
     for name in ("ana", "ben"):
         await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
     calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)

@@ -146,9 +146,15 @@ async def test_a_long_context_does_not_push_the_output_off_screen(
         import_jsonl(
             repo,
             tmp_path / "long.jsonl",
-            [{"id": "long-1", "input": "Where is it?", "context": context,
-              "output": "THE-OUTPUT-UNDER-REVIEW is here."}],
-        )  # fmt: skip
+            [
+                {
+                    "id": "long-1",
+                    "input": "Where is it?",
+                    "context": context,
+                    "output": "THE-OUTPUT-UNDER-REVIEW is here.",
+                }
+            ],
+        )
         app = open_app(repo, faithfulness)
         async with app.run_test(size=LARGE) as pilot:
             await settle(pilot)

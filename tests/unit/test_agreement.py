@@ -104,9 +104,16 @@ def test_three_implementations_agree_on_the_worked_example(level: str) -> None:
 def test_domain_order_is_the_scale_order_not_sorted_labels() -> None:
     """Ordinal alpha over labels must follow the scale; alphabetical order would change it."""
     scale = ["Misaligned", "Partially aligned", "Aligned"]
-    rows = [(1, "a", "Aligned"), (1, "b", "Partially aligned"), (2, "a", "Misaligned"),
-            (2, "b", "Misaligned"), (3, "a", "Aligned"), (3, "b", "Aligned"),
-            (4, "a", "Partially aligned"), (4, "b", "Misaligned")]  # fmt: skip
+    rows = [
+        (1, "a", "Aligned"),
+        (1, "b", "Partially aligned"),
+        (2, "a", "Misaligned"),
+        (2, "b", "Misaligned"),
+        (3, "a", "Aligned"),
+        (3, "b", "Aligned"),
+        (4, "a", "Partially aligned"),
+        (4, "b", "Misaligned"),
+    ]
     by_scale = alpha(Ratings.from_triples(rows, domain=scale), "ordinal").alpha
     by_alpha = alpha(Ratings.from_triples(rows, domain=sorted(scale)), "ordinal").alpha
     numeric = {"Misaligned": 1, "Partially aligned": 2, "Aligned": 3}

@@ -61,8 +61,9 @@ def test_every_stratum_gets_an_item_when_the_sample_allows() -> None:
 def test_start_round_samples_across_prompt_versions(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=10, seed=1,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=10, seed=1, created_by="lead"
+    )
     assert round_.is_open and round_.items == 10 and round_.annotators == tuple(sorted(TEAM))
     versions = Counter(
         sample_repo.get_item(i).prompt_version for i in sample_repo.rounds.item_ids(round_.id)
@@ -87,8 +88,9 @@ def test_one_open_round_per_rubric(sample_repo: Repository, faithfulness: Rubric
 def test_round_items_come_first_and_are_blind(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=5, seed=2,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=5, seed=2, created_by="lead"
+    )
     in_round = set(sample_repo.rounds.item_ids(round_.id))
     ana = AnnotationSession(sample_repo, faithfulness, "ana")
     ana.start()
@@ -125,8 +127,9 @@ def test_round_items_ignore_the_overlap(sample_repo: Repository, faithfulness: R
 
 
 def test_close_passes_with_agreement(sample_repo: Repository, faithfulness: Rubric) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=12, seed=5,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=12, seed=5, created_by="lead"
+    )
     label_round(sample_repo, faithfulness, TEAM)
     result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=200)
     assert result.alpha == pytest.approx(1.0)
@@ -146,8 +149,9 @@ def test_close_passes_with_agreement(sample_repo: Repository, faithfulness: Rubr
 def test_close_reports_disagreement_and_fails(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=12, seed=5,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=12, seed=5, created_by="lead"
+    )
     label_round(sample_repo, faithfulness, TEAM, disagree=True)
     result = calibration.close_round(
         sample_repo, round_, faithfulness, bootstrap=300, thresholds=Thresholds(0.95, 0.9)
@@ -165,8 +169,9 @@ def test_close_reports_disagreement_and_fails(
 def test_undefined_alpha_is_reported_not_passed(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, ["ana", "ben"], items=4,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=4, created_by="lead"
+    )
     for name in ("ana", "ben"):
         session = AnnotationSession(sample_repo, faithfulness, name, calibration_only=True)
         session.start()
@@ -182,14 +187,20 @@ def test_undefined_alpha_is_reported_not_passed(
 def test_thresholds_decide_the_verdict() -> None:
     t = Thresholds()
     assert [t.verdict(a) for a in (0.8, 0.79, 0.667, 0.6, None)] == [
-        "pass", "tentative", "tentative", "fail", "undefined",
-    ]  # fmt: skip
+        "pass",
+        "tentative",
+        "tentative",
+        "fail",
+        "undefined",
+    ]
 
 
-def test_review_and_adjudication_build_the_golden_set(sample_repo: Repository,
-                                                       faithfulness: Rubric) -> None:  # fmt: skip
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=10, seed=5,
-                                     created_by="lead")  # fmt: skip
+def test_review_and_adjudication_build_the_golden_set(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=10, seed=5, created_by="lead"
+    )
     label_round(sample_repo, faithfulness, TEAM, disagree=True)
     with pytest.raises(InputError, match="still open"):
         calibration.review_items(sample_repo, round_, faithfulness)
@@ -201,18 +212,34 @@ def test_review_and_adjudication_build_the_golden_set(sample_repo: Repository,
     spreads = [r.spread for r in review]
     assert spreads == sorted(spreads, reverse=True)
     first = review[0].item_id
-    calibration.adjudicate(sample_repo, faithfulness, first, 3, note="wrong date", adjudicator="lead",
-                           round_id=closed.id)  # fmt: skip
-    calibration.adjudicate(sample_repo, faithfulness, first, 2, note="on second thought",
-                           adjudicator="lead", round_id=closed.id)  # fmt: skip
+    calibration.adjudicate(
+        sample_repo,
+        faithfulness,
+        first,
+        3,
+        note="wrong date",
+        adjudicator="lead",
+        round_id=closed.id,
+    )
+    calibration.adjudicate(
+        sample_repo,
+        faithfulness,
+        first,
+        2,
+        note="on second thought",
+        adjudicator="lead",
+        round_id=closed.id,
+    )
     gold = sample_repo.rounds.golden("faithfulness")
     assert gold[first].score == 2 and gold[first].note == "on second thought"
     with pytest.raises(InputError, match="not on the"):
-        calibration.adjudicate(sample_repo, faithfulness, first, 9, note="", adjudicator="lead",
-                               round_id=None)  # fmt: skip
+        calibration.adjudicate(
+            sample_repo, faithfulness, first, 9, note="", adjudicator="lead", round_id=None
+        )
     # golden items seed the next round, which reports accuracy against gold
-    follow = calibration.start_round(sample_repo, faithfulness, ["dan", "eve"], from_golden=True,
-                                     created_by="lead")  # fmt: skip
+    follow = calibration.start_round(
+        sample_repo, faithfulness, ["dan", "eve"], from_golden=True, created_by="lead"
+    )
     assert sample_repo.rounds.item_ids(follow.id) == [first]
     for name, score in (("dan", 2), ("eve", 5)):
         session = AnnotationSession(sample_repo, faithfulness, name, calibration_only=True)
@@ -250,10 +277,12 @@ def test_a_solo_user_who_never_calibrates_is_never_blocked(sample_repo, faithful
     )
 
 
-def test_the_gate_lets_through_exactly_the_passed(sample_repo: Repository,
-                                                   faithfulness: Rubric) -> None:  # fmt: skip
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=6, seed=1,
-                                     created_by="lead")  # fmt: skip
+def test_the_gate_lets_through_exactly_the_passed(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=6, seed=1, created_by="lead"
+    )
     # while open: round members may label the round, nobody may go live
     assert decide(sample_repo, faithfulness, "ana").calibration_only
     refused = decide(sample_repo, faithfulness, "dan")
@@ -272,11 +301,13 @@ def test_the_gate_lets_through_exactly_the_passed(sample_repo: Repository,
 def test_a_failed_round_does_not_open_the_gate(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
-    round_ = calibration.start_round(sample_repo, faithfulness, TEAM, items=12, seed=5,
-                                     created_by="lead")  # fmt: skip
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, TEAM, items=12, seed=5, created_by="lead"
+    )
     label_round(sample_repo, faithfulness, TEAM, disagree=True)
-    result = calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0,
-                                     thresholds=Thresholds(0.99, 0.98))  # fmt: skip
+    result = calibration.close_round(
+        sample_repo, round_, faithfulness, bootstrap=0, thresholds=Thresholds(0.99, 0.98)
+    )
     assert result.verdict == "fail"
     assert not decide(sample_repo, faithfulness, "ana").allowed
 

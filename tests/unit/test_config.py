@@ -170,8 +170,11 @@ def test_team_settings_from_the_file(tmp_path: Path) -> None:
 
 def test_who_may_do_what_is_not_set_from_the_environment(tmp_path: Path) -> None:
     write(tmp_path, 'leads = ["ana"]\nannotators_from_login = true\n')
-    env = {"TUI_ANNOTATE_LEADS": "mallory", "TUI_ANNOTATE_ANNOTATORS_FROM_LOGIN": "false",
-           "TUI_ANNOTATE_LEASE_SECONDS": "5"}  # fmt: skip
+    env = {
+        "TUI_ANNOTATE_LEADS": "mallory",
+        "TUI_ANNOTATE_ANNOTATORS_FROM_LOGIN": "false",
+        "TUI_ANNOTATE_LEASE_SECONDS": "5",
+    }
     settings = config.load(tmp_path, env)
     assert (settings.leads, settings.annotators_from_login) == (("ana",), True)
     assert settings.lease_seconds == 5  # an operational knob, fine to set per process

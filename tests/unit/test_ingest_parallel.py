@@ -20,8 +20,9 @@ def write(path: Path, lines: list[str]) -> Path:
 
 
 def good(n: int) -> str:
-    return json.dumps({"id": f"p{n}", "input": f"q{n}", "output": f"answer {n}",
-                       "context": {"n": n}})  # fmt: skip
+    return json.dumps(
+        {"id": f"p{n}", "input": f"q{n}", "output": f"answer {n}", "context": {"n": n}}
+    )
 
 
 def not_here(*args: object, **kwargs: object) -> None:

@@ -466,9 +466,12 @@ async def test_the_cache_answers_a_retracted_label_without_a_request(
     await judge_run(sample_repo, faithfulness, config(server, limit=3))
     first = item_ids(sample_repo, 1)[0]
     sample_repo.append_event(
-        item_id=first, rubric=RUBRIC, rubric_version=faithfulness.version, annotator=JUDGE,
+        item_id=first,
+        rubric=RUBRIC,
+        rubric_version=faithfulness.version,
+        annotator=JUDGE,
         kind="retract",
-    )  # fmt: skip
+    )
     assert first not in labels(sample_repo)
     stats = await judge_run(sample_repo, faithfulness, config(server, limit=3, items="all"))
     assert server.chat_count() == 3
@@ -648,10 +651,17 @@ def test_plan_leaves_out_items_people_labelled(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
     first, second, *_ = item_ids(sample_repo)
-    sample_repo.append_event(item_id=first, rubric=RUBRIC, rubric_version="1.0.0",
-                             annotator="ana", kind="rate", score=4)  # fmt: skip
-    sample_repo.append_event(item_id=second, rubric=RUBRIC, rubric_version="1.0.0",
-                             annotator="judge:someone-else", kind="rate", score=4)  # fmt: skip
+    sample_repo.append_event(
+        item_id=first, rubric=RUBRIC, rubric_version="1.0.0", annotator="ana", kind="rate", score=4
+    )
+    sample_repo.append_event(
+        item_id=second,
+        rubric=RUBRIC,
+        rubric_version="1.0.0",
+        annotator="judge:someone-else",
+        kind="rate",
+        score=4,
+    )
     planned = [it.id for it, _ in judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL))]
     assert first not in planned and second in planned and len(planned) == 39
     every = judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL, items="all", limit=3))
@@ -679,9 +689,11 @@ async def test_nothing_to_do_makes_no_client(
     monkeypatch.setattr(judge, "make_client", no_client)
     seen: list[int] = []
     stats = await judge_run(
-        sample_repo, faithfulness, JudgeConfig(MODEL, items="golden"),
+        sample_repo,
+        faithfulness,
+        JudgeConfig(MODEL, items="golden"),
         progress=lambda s: seen.append(s.done),
-    )  # fmt: skip
+    )
     assert stats.total == 0 and seen == [0]
 
 
@@ -689,10 +701,22 @@ def test_stats_summary_keys() -> None:
     stats = RunStats(total=3, judged=2, invalid=1)
     data = stats.to_json()
     assert set(data) == {
-        "total", "judged", "cached", "skipped", "failed", "invalid", "retries", "prompt_tokens",
-        "completion_tokens", "confidence_unknown", "output_form", "logprobs", "seconds",
-        "requests_per_second", "errors",
-    }  # fmt: skip
+        "total",
+        "judged",
+        "cached",
+        "skipped",
+        "failed",
+        "invalid",
+        "retries",
+        "prompt_tokens",
+        "completion_tokens",
+        "confidence_unknown",
+        "output_form",
+        "logprobs",
+        "seconds",
+        "requests_per_second",
+        "errors",
+    }
     assert stats.done == 3
 
 
@@ -720,15 +744,21 @@ def test_a_batch_is_submitted_polled_and_stored(
     ids = item_ids(sample_repo, 6)
     scores = {i: n % 5 + 1 for n, i in enumerate(ids)}
     batch_server.answer = by_item(
-        sample_repo, ids, lambda i: logprob_reply({str(scores[i]): 0.6, "3": 0.4} if scores[i] != 3
-                                                   else {"3": 0.6, "2": 0.4})
-    )  # fmt: skip
+        sample_repo,
+        ids,
+        lambda i: logprob_reply(
+            {str(scores[i]): 0.6, "3": 0.4} if scores[i] != 3 else {"3": 0.6, "2": 0.4}
+        ),
+    )
     said: list[str] = []
     summary = run_batch(sample_repo, faithfulness, batch_server, said=said)
     assert summary["status"] == "completed"
     assert (summary["judged"], summary["invalid"], summary["failed"], summary["requests"]) == (
-        6, 0, 0, 6,
-    )  # fmt: skip
+        6,
+        0,
+        0,
+        6,
+    )
     batch_id = summary["batch"]
     assert list(batch_server.batches) == [batch_id]
     assert any(batch_id in line and "--resume" in line for line in said)

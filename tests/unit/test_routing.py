@@ -63,15 +63,25 @@ def answer_by_position(repo: Repository, score_of: Any, sure_of: Any) -> Any:
         (k,) = [k for mark, k in marks.items() if mark in text]
         score, p = score_of(k), sure_of(k)
         other = score % 5 + 1
-        return logprob_reply({str(score): p, str(other): round(1 - p, 6)}, score=score,
-                             rationale=f"judged {k}", tags=[TAG] if score <= 2 else [])  # fmt: skip
+        return logprob_reply(
+            {str(score): p, str(other): round(1 - p, 6)},
+            score=score,
+            rationale=f"judged {k}",
+            tags=[TAG] if score <= 2 else [],
+        )
 
     return answer
 
 
-def judge_all(repo: Repository, rubric: Rubric, server: FakeOpenAI, model: str = MODEL,
-              items: str = "unlabeled", score_of: Any = judge_score,
-              sure_of: Any = lambda k: 0.5 if k in LOW else 0.9) -> None:  # fmt: skip
+def judge_all(
+    repo: Repository,
+    rubric: Rubric,
+    server: FakeOpenAI,
+    model: str = MODEL,
+    items: str = "unlabeled",
+    score_of: Any = judge_score,
+    sure_of: Any = lambda k: 0.5 if k in LOW else 0.9,
+) -> None:
     server.answer = answer_by_position(repo, score_of, sure_of)
     cfg = JudgeConfig(model=model, base_url=server.url, items=items, backoff_base=0.01)
     stats = asyncio.run(judge.run(repo, rubric, cfg))
@@ -80,12 +90,21 @@ def judge_all(repo: Repository, rubric: Rubric, server: FakeOpenAI, model: str =
 
 def add_humans(repo: Repository, rubric: Rubric, annotator: str = "alice") -> None:
     ids = positions(repo)
-    repo.append_imported_labels([
-        {"item_id": ids[k], "rubric": RUBRIC, "rubric_version": rubric.version,
-         "annotator": annotator, "score": s, "tags": [TAG] if s <= 2 else [], "comment": "",
-         "meta": {}}
-        for k, s in HUMAN.items()
-    ])  # fmt: skip
+    repo.append_imported_labels(
+        [
+            {
+                "item_id": ids[k],
+                "rubric": RUBRIC,
+                "rubric_version": rubric.version,
+                "annotator": annotator,
+                "score": s,
+                "tags": [TAG] if s <= 2 else [],
+                "comment": "",
+                "meta": {},
+            }
+            for k, s in HUMAN.items()
+        ]
+    )
 
 
 def seed(repo: Repository, rubric: Rubric, server: FakeOpenAI) -> dict[int, int]:
@@ -216,13 +235,29 @@ def test_consensus_is_the_median_ties_to_the_lower(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
     first, second = list(positions(sample_repo).values())[:2]
-    labels = [(first, "a", 5), (first, "b", 2), (second, "a", 1), (second, "b", 4),
-              (second, "c", 2), (second, "judge:x", 1)]  # fmt: skip
-    sample_repo.append_imported_labels([
-        {"item_id": item, "rubric": RUBRIC, "rubric_version": "1.0.0", "annotator": name,
-         "score": s, "tags": [], "comment": "", "meta": {}}
-        for item, name, s in labels
-    ])  # fmt: skip
+    labels = [
+        (first, "a", 5),
+        (first, "b", 2),
+        (second, "a", 1),
+        (second, "b", 4),
+        (second, "c", 2),
+        (second, "judge:x", 1),
+    ]
+    sample_repo.append_imported_labels(
+        [
+            {
+                "item_id": item,
+                "rubric": RUBRIC,
+                "rubric_version": "1.0.0",
+                "annotator": name,
+                "score": s,
+                "tags": [],
+                "comment": "",
+                "meta": {},
+            }
+            for item, name, s in labels
+        ]
+    )
     # first: 2 and 5 tie, the lower wins; second: the median of 1 2 4 (the judge is no person).
     assert routing.human_consensus(sample_repo, faithfulness) == {first: 2, second: 2}
 
@@ -243,8 +278,11 @@ def drain(session: AnnotationSession, limit: int = 100) -> list[int]:
 
 def add_unjudged_items(repo: Repository, tmp_path: Path, n: int = 3) -> set[int]:
     path = tmp_path / "more.jsonl"
-    path.write_text("".join(json.dumps({"id": f"new-{j}", "output": f"New answer {j}."}) + "\n"
-                            for j in range(n)))  # fmt: skip
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"new-{j}", "output": f"New answer {j}."}) + "\n" for j in range(n)
+        )
+    )
     ingest.import_items(repo, path)
     ids = repo.item_ids_by_external([f"new-{j}" for j in range(n)])
     return set(ids.values())
@@ -301,8 +339,11 @@ def expected_alpha(scores: dict[int, int]) -> float:
     """Krippendorff's ordinal alpha by the reference package, judge vs alice on HUMAN."""
     ks = sorted(HUMAN)
     data = [[HUMAN[k] for k in ks], [scores[k] for k in ks]]
-    return float(krippendorff.alpha(reliability_data=data, value_domain=[1, 2, 3, 4, 5],
-                                    level_of_measurement="ordinal"))  # fmt: skip
+    return float(
+        krippendorff.alpha(
+            reliability_data=data, value_domain=[1, 2, 3, 4, 5], level_of_measurement="ordinal"
+        )
+    )
 
 
 def test_judge_vs_humans_on_the_seeded_answers(
@@ -337,22 +378,38 @@ def check_seeded_report(repo: Repository, data: dict[str, Any]) -> None:
     assert data["verdicts"] == {"PASS": 4, "FAIL": 8}
     cells = {(h, j): n for h, row in data["score_confusion"].items() for j, n in row.items() if n}
     assert cells == {
-        ("4", "4"): 2, ("3", "3"): 1, ("1", "1"): 1, ("5", "5"): 1, ("2", "2"): 1,  # 1 2 4 5 6 8
-        ("4", "2"): 1, ("5", "1"): 1, ("2", "5"): 1, ("4", "3"): 1, ("5", "2"): 1,  # 3 9 10 12 13
+        ("4", "4"): 2,
+        ("3", "3"): 1,
+        ("1", "1"): 1,
+        ("5", "5"): 1,
+        ("2", "2"): 1,  # 1 2 4 5 6 8
+        ("4", "2"): 1,
+        ("5", "1"): 1,
+        ("2", "5"): 1,
+        ("4", "3"): 1,
+        ("5", "2"): 1,  # 3 9 10 12 13
         ("2", "1"): 1,  # 14
-    }  # fmt: skip
+    }
     # hallucinated-fact: people on 4 8 10 14, the judge on 3 4 8 9 13 14.
     assert data["tags"][TAG] == {
-        "humans": 4, "judge": 6, "both": 3, "recall": 0.75, "precision": 0.5,
-    }  # fmt: skip
+        "humans": 4,
+        "judge": 6,
+        "both": 3,
+        "recall": 0.75,
+        "precision": 0.5,
+    }
     for name, hits in data["tags"].items():
         if name != TAG:
             assert hits == {"humans": 0, "judge": 0, "both": 0, "recall": None, "precision": None}
     gaps = [(g["item"], g["judge"], g["humans"], g["gap"]) for g in data["largest_disagreements"]]
     assert gaps == [
-        (ext[9], 1, 5, -4), (ext[10], 5, 2, 3), (ext[13], 2, 5, -3), (ext[3], 2, 4, -2),
-        (ext[12], 3, 4, -1), (ext[14], 1, 2, -1),
-    ]  # fmt: skip
+        (ext[9], 1, 5, -4),
+        (ext[10], 5, 2, 3),
+        (ext[13], 2, 5, -3),
+        (ext[3], 2, 4, -2),
+        (ext[12], 3, 4, -1),
+        (ext[14], 1, 2, -1),
+    ]
     assert data["largest_disagreements"][0]["rationale"] == "judged 9"
     assert data["trustworthy"] is False
     assert "0.211" in data["trust_reason"] and "0.6" in data["trust_reason"]
@@ -362,8 +419,14 @@ def check_seeded_report(repo: Repository, data: dict[str, Any]) -> None:
 def test_a_judge_that_agrees_with_people_is_trustworthy(
     sample_repo: Repository, faithfulness: Rubric, seeded: dict[int, int], server: FakeOpenAI
 ) -> None:
-    judge_all(sample_repo, faithfulness, server, model=GOOD, items="all",
-              score_of=lambda k: HUMAN.get(k, judge_score(k)))  # fmt: skip
+    judge_all(
+        sample_repo,
+        faithfulness,
+        server,
+        model=GOOD,
+        items="all",
+        score_of=lambda k: HUMAN.get(k, judge_score(k)),
+    )
     data = judge_report.judge_vs_humans(
         sample_repo, faithfulness, GOOD, bootstrap=0, seed=1, threshold=0.8, min_kappa=0.6
     ).to_json()
@@ -393,8 +456,14 @@ def test_a_label_made_just_before_routing_is_not_the_second_opinion(
     millisecond as the route, but before it, still leaves the item to a second person."""
     item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
     for who, score in (("judge:" + MODEL, 5), ("alice", 1)):
-        sample_repo.append_event(item_id=item, rubric=RUBRIC, rubric_version="1.0.0",
-                                 annotator=who, kind="rate", score=score)  # fmt: skip
+        sample_repo.append_event(
+            item_id=item,
+            rubric=RUBRIC,
+            rubric_version="1.0.0",
+            annotator=who,
+            kind="rate",
+            score=score,
+        )
     sample_repo.conn.execute(  # alice's claim, as the app would have made it
         "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
         (RUBRIC, item, "alice", "2026-01-01T00:00:00.000Z"),

@@ -16,12 +16,17 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from tui_annotate.core.coincidence import (
+    LEVELS,
+    FloatArray,
+    distances,
+    numeric_values,
+    undefined_reason,
+    unit_coincidences,
+)
 from tui_annotate.core.results.alpha import CONFIDENCE, DEFAULT_BOOTSTRAP, BootstrapInfo
 from tui_annotate.core.results.thresholds import PASS_ALPHA
 
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
-
-FloatArray = npt.NDArray[np.float64]
 #: Bootstrap replicates computed per matrix product.
 BLOCK = 128
 #: Above this many pairable units, sums over units are taken over their distinct count
@@ -154,73 +159,18 @@ def alpha_fields(result: AlphaResult) -> dict[str, Any]:
     }
 
 
-# -- distances ------------------------------------------------------------------
-
-
-def numeric_values(domain: Sequence[Any], level: str) -> FloatArray:
-    """The scale's values as numbers for interval and ratio data; positions otherwise."""
-    if level in ("interval", "ratio"):
-        try:
-            return np.asarray([float(v) for v in domain])
-        except (TypeError, ValueError):
-            raise ValueError(f"{level} alpha needs numeric values, not {list(domain)}") from None
-    return np.arange(len(domain), dtype=float)
-
-
-def distances(level: str, domain: Sequence[Any], n_v: FloatArray) -> FloatArray:
-    """Squared distance δ² between every pair of values; N_V may be a batch (B × V).
-
-    Ordinal distances depend on how often each value was used (Krippendorff
-    2011, eq. for ordinal metric), so they are recomputed for every replicate.
-    """
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r} (use one of {', '.join(LEVELS)})")
-    k = len(domain)
-    if level == "nominal":
-        d = 1.0 - np.eye(k)
-        return d if n_v.ndim == 1 else np.broadcast_to(d, (*n_v.shape[:-1], k, k))
-    if level == "ordinal":
-        cs = np.cumsum(n_v, axis=-1)
-        lo = np.minimum.outer(np.arange(k), np.arange(k))
-        hi = np.maximum.outer(np.arange(k), np.arange(k))
-        between = cs[..., hi] - cs[..., lo] + n_v[..., lo]  # sum of n_g for g in [lo, hi]
-        d = (between - (n_v[..., :, None] + n_v[..., None, :]) / 2.0) ** 2
-        return d * (1.0 - np.eye(k))
-    x = numeric_values(domain, level)
-    if level == "interval":
-        d = np.subtract.outer(x, x) ** 2
-    else:
-        total = np.add.outer(x, x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(total != 0, (np.subtract.outer(x, x) / total) ** 2, 0.0)
-    return d if n_v.ndim == 1 else np.broadcast_to(d, (*n_v.shape[:-1], k, k))
-
-
 # -- alpha ----------------------------------------------------------------------
 
 
-def unit_coincidences(counts: npt.NDArray[np.int64]) -> FloatArray:
-    """Each pairable unit's contribution to the coincidence matrix: units × V × V."""
-    m = counts.sum(axis=1)
-    pairable = counts[m >= 2].astype(float)
-    m = m[m >= 2].astype(float)
-    outer = pairable[:, :, None] * pairable[:, None, :]
-    outer -= pairable[:, :, None] * np.eye(counts.shape[1])[None]
-    return outer / (m - 1)[:, None, None]
-
-
-def _undefined_reason(counts: npt.NDArray[np.int64]) -> str | None:
-    m = counts.sum(axis=1)
-    if len(counts) == 0 or (m >= 2).sum() == 0:
-        return "no unit has values from two or more annotators"
-    used = counts[m >= 2].sum(axis=0)
-    if (used > 0).sum() < 2:
-        return "no variation: every pairable value is the same, so expected disagreement is 0"
-    return None
-
-
-def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
-          confidence: float = CONFIDENCE, threshold: float = PASS_ALPHA) -> AlphaResult:  # fmt: skip
+def alpha(
+    ratings: Ratings,
+    level: str,
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    confidence: float = CONFIDENCE,
+    threshold: float = PASS_ALPHA,
+) -> AlphaResult:
     """Krippendorff's alpha at LEVEL over RATINGS, optionally with a bootstrap interval."""
     counts = ratings.value_counts()
     m = counts.sum(axis=1)
@@ -231,7 +181,7 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
         "annotators": len(ratings.annotators),
         "pairable_values": int(m[pairable].sum()),
     }
-    reason = _undefined_reason(counts)
+    reason = undefined_reason(counts)
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r} (use one of {', '.join(LEVELS)})")
     if len(ratings.domain) < 2:
@@ -250,17 +200,25 @@ def alpha(ratings: Ratings, level: str, *, bootstrap: int = 0, seed: int = 0,
         value = float(
             krippendorff.alpha(
                 value_counts=counts[pairable],
-                value_domain=numeric_values(ratings.domain, level) if level in ("interval", "ratio")
+                value_domain=numeric_values(ratings.domain, level)
+                if level in ("interval", "ratio")
                 else np.arange(len(ratings.domain)),
                 level_of_measurement=cast(Any, level),
             )
-        )  # fmt: skip
+        )
     if not math.isfinite(value):
         return AlphaResult(alpha=None, reason="expected disagreement is 0", **base)  # type: ignore[arg-type]
     boot = None
     if bootstrap > 0:
-        boot = bootstrap_alpha(counts, ratings.domain, level, replicates=bootstrap, seed=seed,
-                               confidence=confidence, threshold=threshold)  # fmt: skip
+        boot = bootstrap_alpha(
+            counts,
+            ratings.domain,
+            level,
+            replicates=bootstrap,
+            seed=seed,
+            confidence=confidence,
+            threshold=threshold,
+        )
     return AlphaResult(alpha=value, bootstrap=boot, **base)  # type: ignore[arg-type]
 
 
@@ -300,7 +258,7 @@ def alpha_from_counts(
 
     WEIGHTS: how many units each row of COUNTS stands for (count_patterns).
     """
-    if _undefined_reason(counts) is not None:
+    if undefined_reason(counts) is not None:
         return None
     per_unit = unit_coincidences(counts)
     if weights is not None:
@@ -347,8 +305,15 @@ def bootstrap_alpha(
         patterns, weights = count_patterns(counts[m >= 2])
         per_pattern = unit_coincidences(patterns).reshape(len(patterns), k * k)
         draws = rng.multinomial(u, weights / weights.sum(), size=replicates).astype(float)
-        return _bootstrap_result(draws @ per_pattern, domain, level, replicates=replicates,
-                                 seed=seed, confidence=confidence, threshold=threshold)  # fmt: skip
+        return _bootstrap_result(
+            draws @ per_pattern,
+            domain,
+            level,
+            replicates=replicates,
+            seed=seed,
+            confidence=confidence,
+            threshold=threshold,
+        )
     per_unit = unit_coincidences(counts)
     flat_units = per_unit.reshape(u, k * k)
     blocks = []
@@ -360,14 +325,27 @@ def bootstrap_alpha(
         flat = (np.arange(size)[:, None] * u + picks).ravel()
         weights = np.bincount(flat, minlength=size * u).reshape(size, u).astype(float)
         blocks.append(weights @ flat_units)
-    return _bootstrap_result(np.concatenate(blocks), domain, level, replicates=replicates,
-                             seed=seed, confidence=confidence, threshold=threshold)  # fmt: skip
+    return _bootstrap_result(
+        np.concatenate(blocks),
+        domain,
+        level,
+        replicates=replicates,
+        seed=seed,
+        confidence=confidence,
+        threshold=threshold,
+    )
 
 
 def _bootstrap_result(
-    flat: FloatArray, domain: Sequence[Any], level: str, *, replicates: int, seed: int,
-    confidence: float, threshold: float,
-) -> Bootstrap:  # fmt: skip
+    flat: FloatArray,
+    domain: Sequence[Any],
+    level: str,
+    *,
+    replicates: int,
+    seed: int,
+    confidence: float,
+    threshold: float,
+) -> Bootstrap:
     """Alpha per replicate from its coincidences (replicates × V²), and the interval."""
     k = len(domain)
     o = flat.reshape(replicates, k, k)

@@ -98,10 +98,15 @@ def start_round(
             raise InputError(_nothing_to_sample(repo, rubric, names))
         chosen = stratified_sample(pool, items or DEFAULT_ITEMS, seed)
     round_id = repo.rounds.create(
-        rubric=rubric.name, rubric_version=rubric.version, rubric_major=rubric.major,
-        source="golden" if from_golden else "sample", seed=seed, created_by=created_by,
-        annotators=names, item_ids=chosen,
-    )  # fmt: skip
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        rubric_major=rubric.major,
+        source="golden" if from_golden else "sample",
+        seed=seed,
+        created_by=created_by,
+        annotators=names,
+        item_ids=chosen,
+    )
     found = repo.rounds.get(round_id)
     assert found is not None
     return found
@@ -292,9 +297,14 @@ def adjudicate(
         raise InputError(f"{score} is not on the {rubric.name} scale {list(rubric.values)}")
     snapshot.register(repo, rubric)
     return repo.rounds.add_golden(
-        item_id=item_id, rubric=rubric.name, rubric_version=rubric.version, score=score,
-        note=note, adjudicator=adjudicator, round_id=round_id,
-    )  # fmt: skip
+        item_id=item_id,
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        score=score,
+        note=note,
+        adjudicator=adjudicator,
+        round_id=round_id,
+    )
 
 
 def _names(names: Sequence[str]) -> str:

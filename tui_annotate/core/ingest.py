@@ -200,8 +200,9 @@ def _read_jsonl(
                 broken = True
         return chunk(parse_jsonl_lines(lines, first, file, defaults, stamp))
 
-    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_die_with,
-                             initargs=(os.getpid(),)) as pool:  # fmt: skip
+    with ProcessPoolExecutor(
+        max_workers=2, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    ) as pool:
         for lines, first in _line_chunks(f, path, progress):
             future = None
             if not broken:
@@ -255,8 +256,11 @@ def import_items(
         raise InputError(f"--source {source!r} must be 'batch' or 'live'")
     _check_file(path)
     fmt = detect_format(path, fmt)
-    defaults = {k: v for k, v in
-                (("prompt", prompt), ("prompt_version", prompt_version), ("source", source)) if v}  # fmt: skip
+    defaults = {
+        k: v
+        for k, v in (("prompt", prompt), ("prompt_version", prompt_version), ("source", source))
+        if v
+    }
     reader = read_jsonl if fmt == "jsonl" else read_csv
     errors: list[InputError] = []
     skipped: list[InputError] = []  # id clashes found while writing (with --skip-invalid)
@@ -333,8 +337,13 @@ def _within_size(items: list[NewItem], limit: int, errors: list[InputError]) -> 
     return kept
 
 
-def _write(session: ItemImport, batch: list[NewItem], path: Path,
-           sink: list[InputError] | None, errors: list[InputError]) -> int:  # fmt: skip
+def _write(
+    session: ItemImport,
+    batch: list[NewItem],
+    path: Path,
+    sink: list[InputError] | None,
+    errors: list[InputError],
+) -> int:
     """_flush, with an id clash (when not skipping) added to ERRORS: the import then
     stops writing but reads on, to report every bad line at once."""
     try:
@@ -359,8 +368,10 @@ def _flush(
             error = InputError(
                 f"id {exc.external_id!r} already names a different item (in the database, "
                 "or earlier in this file)",
-                file=str(path), line=exc.line, field="id",
-            )  # fmt: skip
+                file=str(path),
+                line=exc.line,
+                field="id",
+            )
             if skipped is None:
                 raise error from None
             skipped.append(error)

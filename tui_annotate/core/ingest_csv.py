@@ -62,8 +62,9 @@ def _csv_records(
         )
         return
     if "output" not in header:
-        yield InputError("missing column: every item needs an output", file=file, line=1,
-                         field="output")  # fmt: skip
+        yield InputError(
+            "missing column: every item needs an output", file=file, line=1, field="output"
+        )
         return
     dupes = {h for h in header if header.count(h) > 1}
     if dupes:

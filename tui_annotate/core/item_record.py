@@ -36,8 +36,13 @@ _KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def content_hash(fields: Mapping[str, str]) -> str:
     """Identity by content: the same input, context, output, prompt and version is one item."""
-    key = [fields["input"], fields["context"], fields["output"], fields["prompt"],
-           fields["prompt_version"]]  # fmt: skip
+    key = [
+        fields["input"],
+        fields["context"],
+        fields["output"],
+        fields["prompt"],
+        fields["prompt_version"],
+    ]
     return hashlib.sha256(_KEY.encode(key).encode()).hexdigest()
 
 
@@ -66,8 +71,15 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", bool: "a boolean", int: "a number",
-            float: "a number", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
+    return {
+        dict: "an object",
+        list: "an array",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _from_messages(messages: Any, err: Callable[[str, str], InputError]) -> dict[str, str]:
@@ -153,7 +165,17 @@ def item_row(
         if "\x00" in value:  # from a CSV cell or a \u0000 escape; no text to rate holds one
             raise err(name, "holds a NUL character (U+0000)")
     return (
-        external_id, digest, int(digest[:15], 16), fields["output"], fields["input"],
-        fields["context"], fields["prompt"], fields["prompt_version"], source,
-        stored, file, line, stamp,
-    )  # fmt: skip
+        external_id,
+        digest,
+        int(digest[:15], 16),
+        fields["output"],
+        fields["input"],
+        fields["context"],
+        fields["prompt"],
+        fields["prompt_version"],
+        source,
+        stored,
+        file,
+        line,
+        stamp,
+    )

@@ -153,8 +153,15 @@ def _csv(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
         return
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
-        yield 1, InputError(f"unknown column (known: {', '.join(REQUIRED + OPTIONAL)})",
-                            file=name, line=1, field=unknown[0])  # fmt: skip
+        yield (
+            1,
+            InputError(
+                f"unknown column (known: {', '.join(REQUIRED + OPTIONAL)})",
+                file=name,
+                line=1,
+                field=unknown[0],
+            ),
+        )
         return
     start = reader.line_num + 1
     while True:
@@ -169,8 +176,12 @@ def _csv(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield line, InputError(f"has {len(row)} fields but the header has {len(header)}",
-                                   file=name, line=line)  # fmt: skip
+            yield (
+                line,
+                InputError(
+                    f"has {len(row)} fields but the header has {len(header)}", file=name, line=line
+                ),
+            )
             continue
         yield line, dict(zip(header, row, strict=True))
 
@@ -267,10 +278,14 @@ def _row(data: Any, line: int, name: str, *, check_names: bool = True) -> LabelR
         if "\x00" in str(data.get(key) or ""):  # a CSV cell or a \u0000 escape
             raise err(key, "holds a NUL character (U+0000)")
     return LabelRow(
-        line=line, item_id=str(data["item_id"]).strip(), annotator=annotator,
-        score=score, rubric=str(data.get("rubric") or "").strip(),
-        comment=str(data.get("comment") or ""), tags=tuple(tags),
-    )  # fmt: skip
+        line=line,
+        item_id=str(data["item_id"]).strip(),
+        annotator=annotator,
+        score=score,
+        rubric=str(data.get("rubric") or "").strip(),
+        comment=str(data.get("comment") or ""),
+        tags=tuple(tags),
+    )
 
 
 def _kind(value: Any) -> str:

@@ -24,8 +24,9 @@ def only_judge(repo: Repository, rubric: Rubric, model: str | None) -> str:
     # to find them took seconds and a gigabyte at three million labels.
     judges = [name for name in repo.annotators(rubric.name) if name.startswith(JUDGE_PREFIX)]
     if len(judges) != 1:
-        raise InputError("name the judge with --model (judges on "
-                         f"{rubric.name}: {', '.join(judges) or 'none'})")  # fmt: skip
+        raise InputError(
+            f"name the judge with --model (judges on {rubric.name}: {', '.join(judges) or 'none'})"
+        )
     return judges[0].removeprefix(JUDGE_PREFIX)
 
 
@@ -37,8 +38,15 @@ def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
     return {item: int(statistics.median_low(s)) for item, s in scores.items()}
 
 
-def route(repo: Repository, rubric: Rubric, *, model: str | None, confidence_below: float,
-          sample: float, seed: int = 0) -> RouteSummary:  # fmt: skip
+def route(
+    repo: Repository,
+    rubric: Rubric,
+    *,
+    model: str | None,
+    confidence_below: float,
+    sample: float,
+    seed: int = 0,
+) -> RouteSummary:
     """Route items and report what was routed, and why."""
     model = only_judge(repo, rubric, model)
     judged = repo.judge.labels(rubric.name, model)

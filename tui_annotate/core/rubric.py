@@ -19,9 +19,18 @@ KINDS: tuple[ExampleKind, ...] = ("positive", "negative", "edge")
 RESERVED_KEYS = frozenset("tcusfnpeqm?")
 
 TOP_KEYS = {
-    "name", "version", "title", "question", "level", "pass_threshold",
-    "guidelines", "scale", "tags", "examples", "judge_instructions",
-}  # fmt: skip
+    "name",
+    "version",
+    "title",
+    "question",
+    "level",
+    "pass_threshold",
+    "guidelines",
+    "scale",
+    "tags",
+    "examples",
+    "judge_instructions",
+}
 SCALE_KEYS = {"value", "label", "description", "key"}
 TAG_KEYS = {"name", "key", "description"}
 EXAMPLE_KEYS = {"kind", "input", "context", "output", "score", "rationale", "tags"}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from tui_annotate.core.models import CurrentLabel, Draft, Item, Progress, Rubric
 from tui_annotate.core.queue_order import ClaimRules
+from tui_annotate.core.session_count import QueueCount
 from tui_annotate.core.session_reads import ItemReads
 from tui_annotate.core.session_timer import ItemTimer
 
@@ -39,7 +40,7 @@ class _Action:
 
 
 @dataclass
-class AnnotationSession:
+class AnnotationSession(QueueCount):
     """One annotator on one rubric, from `start()` to quit."""
 
     repo: Repository
@@ -95,46 +96,6 @@ class AnnotationSession:
         calling, and their items go to others once the lease runs out.
         """
         self.repo.renew_leases(self.rubric.name, self.annotator)
-
-    def refresh_progress(self, repo: Repository | None = None) -> Progress:
-        """Recount done and remaining (a full count: call it off the UI thread on big queues)."""
-        return self._counted(Progress(*self._count(repo or self.repo)))
-
-    def count_remaining(self, repo: Repository) -> tuple[int, int]:
-        """The full count of what is left, for a worker thread with its own connection.
-
-        Returns (remaining, moves): pass both to `apply_count` on the UI
-        thread, which corrects for labels made while the count ran. It reads
-        every item (a second or two at a million): REPO's `interrupt()` from
-        another thread stops it with a StoreError.
-        """
-        moves = self._moves
-        _, remaining, _ = self._count(repo)
-        return remaining, moves
-
-    def apply_count(self, remaining: int, moves_at_start: int) -> Progress:
-        rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
-        remaining = max(0, remaining - (self._moves - moves_at_start))
-        return self._counted(Progress(rated, remaining, skipped))
-
-    def recount_done(self) -> Progress:
-        """Exact done and skipped counts when the queue is empty (nothing remains by definition)."""
-        rated, skipped = self.repo.state_counts(self.rubric.name, self.annotator)
-        return self._counted(Progress(rated, 0, skipped))
-
-    def _count(self, repo: Repository) -> tuple[int, int, int]:
-        """(done, remaining, skipped): a full count through REPO."""
-        return repo.progress(
-            self.rubric.name,
-            self.annotator,
-            self.overlap,
-            drift_permille=self.drift_permille,
-            calibration_only=self.calibration_only,
-        )
-
-    def _counted(self, progress: Progress) -> Progress:
-        self.progress, self.counted = progress, True
-        return progress
 
     # -- what is on screen ----------------------------------------------------
 
@@ -217,9 +178,13 @@ class AnnotationSession:
         """Park the item (others may take it); it comes back only when asked for."""
         item_id = self._require_item()
         _, claimed = self._write(
-            item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-            annotator=self.annotator, kind="skip", seconds=self.seconds_on_item(),
-        )  # fmt: skip
+            item_id=item_id,
+            rubric=self.rubric.name,
+            rubric_version=self.rubric.version,
+            annotator=self.annotator,
+            kind="skip",
+            seconds=self.seconds_on_item(),
+        )
         self.actions.append(_Action("skip", item_id))
         self._moves += 1
         self.progress = self.progress.moved(remaining=-1, skipped=1)
@@ -233,9 +198,12 @@ class AnnotationSession:
         retracted = self.current_label(action.item_id)
         try:
             self.repo.append_event(
-                item_id=action.item_id, rubric=self.rubric.name,
-                rubric_version=self.rubric.version, annotator=self.annotator, kind="retract",
-            )  # fmt: skip
+                item_id=action.item_id,
+                rubric=self.rubric.name,
+                rubric_version=self.rubric.version,
+                annotator=self.annotator,
+                kind="retract",
+            )
         finally:
             self.reads.wrote(action.item_id)
         # Only once the retraction is on disk: a failed write leaves undo available.
@@ -267,9 +235,12 @@ class AnnotationSession:
         flagged = not self.flagged()
         try:
             self.repo.append_event(
-                item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-                annotator=self.annotator, kind="flag" if flagged else "unflag",
-            )  # fmt: skip
+                item_id=item_id,
+                rubric=self.rubric.name,
+                rubric_version=self.rubric.version,
+                annotator=self.annotator,
+                kind="flag" if flagged else "unflag",
+            )
         finally:
             self.reads.wrote(item_id)
         return flagged
@@ -330,10 +301,16 @@ class AnnotationSession:
         if label is not None:
             try:
                 repo.append_event(
-                    item_id=item_id, rubric=self.rubric.name, rubric_version=self.rubric.version,
-                    annotator=self.annotator, kind="rate", score=label.score, tags=draft.tags,
-                    comment=draft.comment, seconds=0.0,
-                )  # fmt: skip
+                    item_id=item_id,
+                    rubric=self.rubric.name,
+                    rubric_version=self.rubric.version,
+                    annotator=self.annotator,
+                    kind="rate",
+                    score=label.score,
+                    tags=draft.tags,
+                    comment=draft.comment,
+                    seconds=0.0,
+                )
             finally:
                 self.reads.wrote(item_id)
         else:

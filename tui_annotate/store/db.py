@@ -121,15 +121,17 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     base = path.resolve().as_uri()
     conn: sqlite3.Connection | None = None
     try:
-        conn = sqlite3.connect(base + "?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False)  # fmt: skip
+        conn = sqlite3.connect(
+            base + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError:
         if conn is not None:
             conn.close()
-        return sqlite3.connect(base + "?mode=ro&immutable=1", uri=True, isolation_level=None,
-                               check_same_thread=False)  # fmt: skip
+        return sqlite3.connect(
+            base + "?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+        )
 
 
 def refuses_writes(conn: sqlite3.Connection) -> str | None:

@@ -67,8 +67,17 @@ class JudgeStore:
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def record(self, *, item_id: int, rubric: str, rubric_version: str, model: str,
-               prompt_hash: str, answer: dict[str, Any], from_cache: bool) -> None:  # fmt: skip
+    def record(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        rubric_version: str,
+        model: str,
+        prompt_hash: str,
+        answer: dict[str, Any],
+        from_cache: bool,
+    ) -> None:
         """A successful judgement: cache it, log the attempt and append the label, together."""
         stamp = now()
         usage = answer.get("usage", {})
@@ -83,41 +92,99 @@ class JudgeStore:
                     "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, raw,"
                     " prompt_tokens, completion_tokens, latency_ms, created_at)"
                     " VALUES (?,?,?,?,'ok',?,?,?,?,?)",
-                    (item_id, rubric, model, prompt_hash, answer.get("raw", ""),
-                     usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
-                     answer.get("latency_ms", 0.0), stamp),
-                )  # fmt: skip
-            meta = {k: answer.get(k) for k in ("prompt_hash", "model", "usage", "latency_ms",
-                                               "confidence", "expected_score", "confidence_method",
-                                               "confidence_detail", "output_form", "samples",
-                                               "dropped_tags", "batch")}  # fmt: skip
+                    (
+                        item_id,
+                        rubric,
+                        model,
+                        prompt_hash,
+                        answer.get("raw", ""),
+                        usage.get("prompt_tokens", 0),
+                        usage.get("completion_tokens", 0),
+                        answer.get("latency_ms", 0.0),
+                        stamp,
+                    ),
+                )
+            meta = {
+                k: answer.get(k)
+                for k in (
+                    "prompt_hash",
+                    "model",
+                    "usage",
+                    "latency_ms",
+                    "confidence",
+                    "expected_score",
+                    "confidence_method",
+                    "confidence_detail",
+                    "output_form",
+                    "samples",
+                    "dropped_tags",
+                    "batch",
+                )
+            }
             meta["prompt_hash"] = prompt_hash
             meta["from_cache"] = from_cache
             self.conn.execute(
                 "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
                 " tags, comment, seconds, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?,?)",
-                (item_id, rubric, rubric_version, JUDGE_PREFIX + model, answer["score"],
-                 json.dumps(answer.get("tags", [])), answer.get("rationale", ""),
-                 answer.get("latency_ms", 0.0) / 1000.0, json.dumps(meta), stamp),
-            )  # fmt: skip
+                (
+                    item_id,
+                    rubric,
+                    rubric_version,
+                    JUDGE_PREFIX + model,
+                    answer["score"],
+                    json.dumps(answer.get("tags", [])),
+                    answer.get("rationale", ""),
+                    answer.get("latency_ms", 0.0) / 1000.0,
+                    json.dumps(meta),
+                    stamp,
+                ),
+            )
 
-    def failed(self, *, item_id: int, rubric: str, model: str, prompt_hash: str, status: str,
-               error: str, raw: str = "", usage: dict[str, int] | None = None,
-               latency_ms: float = 0.0) -> None:  # fmt: skip
+    def failed(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        model: str,
+        prompt_hash: str,
+        status: str,
+        error: str,
+        raw: str = "",
+        usage: dict[str, int] | None = None,
+        latency_ms: float = 0.0,
+    ) -> None:
         usage = usage or {}
         with self.connection.transaction():
             self.conn.execute(
                 "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, error,"
                 " raw, prompt_tokens, completion_tokens, latency_ms, created_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (item_id, rubric, model, prompt_hash, status, error[:2000], raw,
-                 usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), latency_ms,
-                 now()),
-            )  # fmt: skip
+                (
+                    item_id,
+                    rubric,
+                    model,
+                    prompt_hash,
+                    status,
+                    error[:2000],
+                    raw,
+                    usage.get("prompt_tokens", 0),
+                    usage.get("completion_tokens", 0),
+                    latency_ms,
+                    now(),
+                ),
+            )
 
     def attempts(self, rubric: str, model: str) -> list[dict[str, Any]]:
-        cols = ("item_id", "status", "error", "raw", "prompt_hash", "prompt_tokens",
-                "completion_tokens", "latency_ms")  # fmt: skip
+        cols = (
+            "item_id",
+            "status",
+            "error",
+            "raw",
+            "prompt_hash",
+            "prompt_tokens",
+            "completion_tokens",
+            "latency_ms",
+        )
         return [
             dict(zip(cols, r, strict=True))
             for r in self.conn.execute(
@@ -130,20 +197,30 @@ class JudgeStore:
     def labels(self, rubric: str, model: str) -> list[tuple[CurrentLabel, dict[str, Any]]]:
         """The judge's current labels with their metadata (confidence, prompt hash, …)."""
         return [
-            (CurrentLabel(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]),
-             json.loads(r[7]))
+            (
+                CurrentLabel(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]),
+                json.loads(r[7]),
+            )
             for r in self.conn.execute(
                 "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
                 " l.created_at, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
                 " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated' ORDER BY s.item_id",
                 (rubric, JUDGE_PREFIX + model),
             )
-        ]  # fmt: skip
+        ]
 
     # -- batches -------------------------------------------------------------------------
 
-    def save_batch(self, batch_id: str, *, rubric: str, rubric_version: str, model: str,
-                   status: str, requests: dict[str, Any]) -> None:  # fmt: skip
+    def save_batch(
+        self,
+        batch_id: str,
+        *,
+        rubric: str,
+        rubric_version: str,
+        model: str,
+        status: str,
+        requests: dict[str, Any],
+    ) -> None:
         with self.connection.transaction():
             self.conn.execute(
                 "INSERT INTO judge_batches (id, rubric, rubric_version, model, status, requests,"

@@ -67,11 +67,22 @@ class RoundStore:
             "SELECT count(*) FROM round_items WHERE round_id = ?", (row[0],)
         ).fetchone()[0]
         return Round(
-            id=row[0], rubric=row[1], rubric_version=row[2], rubric_major=row[3], status=row[4],
-            source=row[5], seed=row[6], created_by=row[7], created_at=row[8], closed_at=row[9],
-            verdict=row[10], alpha=row[11], result=json.loads(row[12]), annotators=annotators,
+            id=row[0],
+            rubric=row[1],
+            rubric_version=row[2],
+            rubric_major=row[3],
+            status=row[4],
+            source=row[5],
+            seed=row[6],
+            created_by=row[7],
+            created_at=row[8],
+            closed_at=row[9],
+            verdict=row[10],
+            alpha=row[11],
+            result=json.loads(row[12]),
+            annotators=annotators,
             items=int(items),
-        )  # fmt: skip
+        )
 
     def get(self, round_id: int) -> Round | None:
         row = self.conn.execute(

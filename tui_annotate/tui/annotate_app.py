@@ -48,9 +48,14 @@ class AnnotateApp(TerminalApp[None]):
         self.use_keymap(keymap or {})
         self.readonly_reason = readonly_reason
         self.session = AnnotationSession(
-            repo, rubric, annotator, overlap=overlap, calibration_only=calibration_only,
-            uncalibrated=uncalibrated, drift_permille=drift_permille,
-        )  # fmt: skip
+            repo,
+            rubric,
+            annotator,
+            overlap=overlap,
+            calibration_only=calibration_only,
+            uncalibrated=uncalibrated,
+            drift_permille=drift_permille,
+        )
         self.show_prompt_version = show_prompt_version
 
     def on_mount(self) -> None:
@@ -60,10 +65,12 @@ class AnnotateApp(TerminalApp[None]):
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
-                f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is "
-                "saved.", title="Read-only database", severity="warning", timeout=30,
+                f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is saved.",
+                title="Read-only database",
+                severity="warning",
+                timeout=30,
                 markup=False,
-            )  # fmt: skip
+            )
             return
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.
         self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
@@ -168,8 +175,11 @@ class AnnotateApp(TerminalApp[None]):
         event.prevent_default()
         self.notify(
             f"The screenshot was not saved: {visible(screenshot_failure(event.exception))}",
-            title="Screenshot", severity="error", timeout=10, markup=False,
-        )  # fmt: skip
+            title="Screenshot",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
 
 
 def screenshot_failure(exc: BaseException) -> str:

@@ -46,9 +46,14 @@ class ReviewApp(TerminalApp[None]):
     def on_mount(self) -> None:
         screen = ReviewScreen.for_rubric(self.rubric)
         self.push_screen(
-            screen(repo=self.repo, round_=self.round, rubric=self.rubric, items=self.items,
-                         adjudicator=self.adjudicator)
-        )  # fmt: skip
+            screen(
+                repo=self.repo,
+                round_=self.round,
+                rubric=self.rubric,
+                items=self.items,
+                adjudicator=self.adjudicator,
+            )
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action, named 'verb: object', so nothing needs a memorised key."""

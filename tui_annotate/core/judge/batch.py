@@ -48,14 +48,25 @@ def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -
         if repo.judge.cached(config.model, prompt.prompt_hash) is not None:
             continue
         custom_id = f"item-{item.id}-{prompt.prompt_hash[:16]}"
-        body: dict[str, Any] = {"model": config.model, "messages": list(prompt.messages),
-                                "temperature": config.temperature}  # fmt: skip
+        body: dict[str, Any] = {
+            "model": config.model,
+            "messages": list(prompt.messages),
+            "temperature": config.temperature,
+        }
         if config.structured and prompt.response_format is not None:
             body["response_format"] = prompt.response_format
         if config.logprobs:
             body.update(logprobs=True, top_logprobs=5)
-        lines.append(json.dumps({"custom_id": custom_id, "method": "POST",
-                                 "url": "/v1/chat/completions", "body": body}))  # fmt: skip
+        lines.append(
+            json.dumps(
+                {
+                    "custom_id": custom_id,
+                    "method": "POST",
+                    "url": "/v1/chat/completions",
+                    "body": body,
+                }
+            )
+        )
         requests[custom_id] = [item.id, prompt.prompt_hash]
     if not lines:
         return None
@@ -63,15 +74,30 @@ def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -
         file=("judge-requests.jsonl", io.BytesIO(("\n".join(lines) + "\n").encode())),
         purpose="batch",
     )
-    batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions",
-                                  completion_window="24h")  # fmt: skip
-    repo.judge.save_batch(batch.id, rubric=rubric.name, rubric_version=rubric.version,
-                          model=config.model, status=batch.status, requests=requests)  # fmt: skip
+    batch = client.batches.create(
+        input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    repo.judge.save_batch(
+        batch.id,
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        model=config.model,
+        status=batch.status,
+        requests=requests,
+    )
     return str(batch.id)
 
 
-def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, batch_id: str,
-            *, poll_seconds: float, say: Callable[[str], None]) -> BatchSummary:  # fmt: skip
+def collect(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    client: Any,
+    batch_id: str,
+    *,
+    poll_seconds: float,
+    say: Callable[[str], None],
+) -> BatchSummary:
     """Wait for BATCH_ID to finish, then store every result (idempotently: a re-collect of a
     stored batch stores nothing twice)."""
     saved = repo.judge.batch(batch_id)
@@ -82,8 +108,10 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         if batch.status in DONE:
             break
         counts = batch.request_counts
-        say(f"batch {batch_id}: {batch.status}"
-            + (f" ({counts.completed}/{counts.total})" if counts else ""))  # fmt: skip
+        say(
+            f"batch {batch_id}: {batch.status}"
+            + (f" ({counts.completed}/{counts.total})" if counts else "")
+        )
         time.sleep(poll_seconds)
     summary = BatchSummary(batch_id, batch.status, requests=len(saved["requests"]))
     if batch.status != "completed":
@@ -106,9 +134,14 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         status = (result.get("response") or {}).get("status_code", 0)
         if result.get("error") or status != 200:
             tally["failed"] += 1
-            repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
-                              prompt_hash=prompt_hash, status="error",
-                              error=redact(json.dumps(result.get("error") or response)[:2000]))  # fmt: skip
+            repo.judge.failed(
+                item_id=item_id,
+                rubric=rubric.name,
+                model=config.model,
+                prompt_hash=prompt_hash,
+                status="error",
+                error=redact(json.dumps(result.get("error") or response)[:2000]),
+            )
             continue
         choice = (response.get("choices") or [{}])[0]
         content = (choice.get("message") or {}).get("content")
@@ -117,9 +150,16 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
             judgement = judge_parse.parse(content, rubric)
         except judge_parse.InvalidAnswer as exc:
             tally["invalid"] += 1
-            repo.judge.failed(item_id=item_id, rubric=rubric.name, model=config.model,
-                              prompt_hash=prompt_hash, status="invalid", error=redact(str(exc)),
-                              raw=redact(content or ""), usage=usage)  # fmt: skip
+            repo.judge.failed(
+                item_id=item_id,
+                rubric=rubric.name,
+                model=config.model,
+                prompt_hash=prompt_hash,
+                status="invalid",
+                error=redact(str(exc)),
+                raw=redact(content or ""),
+                usage=usage,
+            )
             continue
         try:
             confidence: judge_confidence.Confidence | None = judge_confidence.from_logprobs(
@@ -129,17 +169,29 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
         except judge_confidence.NoConfidence as exc:
             confidence, why_none = None, str(exc)
         answer = {
-            "score": judgement.score, "rationale": redact(judgement.rationale),
-            "tags": list(judgement.tags), "dropped_tags": list(judgement.dropped_tags),
+            "score": judgement.score,
+            "rationale": redact(judgement.rationale),
+            "tags": list(judgement.tags),
+            "dropped_tags": list(judgement.dropped_tags),
             "raw": redact(content or ""),
-            "usage": {"prompt_tokens": usage.get("prompt_tokens", 0),
-                      "completion_tokens": usage.get("completion_tokens", 0)},
-            "latency_ms": 0.0, "model": config.model, "batch": batch_id,
+            "usage": {
+                "prompt_tokens": usage.get("prompt_tokens", 0),
+                "completion_tokens": usage.get("completion_tokens", 0),
+            },
+            "latency_ms": 0.0,
+            "model": config.model,
+            "batch": batch_id,
             **confidence_fields(confidence, why_none),
-        }  # fmt: skip
-        repo.judge.record(item_id=item_id, rubric=rubric.name, rubric_version=rubric.version,
-                          model=config.model, prompt_hash=prompt_hash, answer=answer,
-                          from_cache=False)  # fmt: skip
+        }
+        repo.judge.record(
+            item_id=item_id,
+            rubric=rubric.name,
+            rubric_version=rubric.version,
+            model=config.model,
+            prompt_hash=prompt_hash,
+            answer=answer,
+            from_cache=False,
+        )
         judged[item_id] = prompt_hash
         tally["judged"] += 1
     repo.judge.finish_batch(batch_id, batch.status, batch.output_file_id)
@@ -148,9 +200,16 @@ def collect(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any, 
     )
 
 
-def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_id: str | None,
-              poll_seconds: float, say: Callable[[str], None],
-              client: Any = None) -> BatchSummary:  # fmt: skip
+def run_batch(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    *,
+    resume_id: str | None,
+    poll_seconds: float,
+    say: Callable[[str], None],
+    client: Any = None,
+) -> BatchSummary:
     """Submit (or resume) a batch and collect it. An unfinished batch of the same rubric
     and model is resumed rather than submitted twice."""
     import openai
@@ -169,9 +228,15 @@ def run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, *, resume_i
         raise AnnotateError(f"the Batch API call failed: {redact(str(exc))[:300]}") from None
 
 
-def _run_batch(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any,
-               resume_id: str | None, poll_seconds: float,
-               say: Callable[[str], None]) -> BatchSummary:  # fmt: skip
+def _run_batch(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    client: Any,
+    resume_id: str | None,
+    poll_seconds: float,
+    say: Callable[[str], None],
+) -> BatchSummary:
     batch_id = resume_id
     if batch_id is None:
         pending = repo.judge.open_batches(rubric.name, config.model)

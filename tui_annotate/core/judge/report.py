@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 
-def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, bootstrap: int,
-                    seed: int, threshold: float, min_kappa: float) -> JudgeReport:  # fmt: skip
+def judge_vs_humans(
+    repo: Repository,
+    rubric: Rubric,
+    model: str | None,
+    *,
+    bootstrap: int,
+    seed: int,
+    threshold: float,
+    min_kappa: float,
+) -> JudgeReport:
     """Alpha judge vs consensus and with the judge as one more annotator, PASS/FAIL kappa
     and percent agreement, confusion matrices, per-tag hit rates, biggest disagreements."""
     model = only_judge(repo, rubric, model)
@@ -27,8 +35,10 @@ def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, boot
     consensus = human_consensus(repo, rubric)
     shared = sorted(set(judge_labels) & set(consensus))
     if not shared:
-        raise InputError(f"no item has both a human label and a judge:{model} label on "
-                         f"{rubric.name}; judge with --items all, or label some items")  # fmt: skip
+        raise InputError(
+            f"no item has both a human label and a judge:{model} label on "
+            f"{rubric.name}; judge with --items all, or label some items"
+        )
     name = judge_name(model)
     ext = {i: repo.get_item(i).external_id for i in shared}
     vs = agreement.Ratings.from_triples(
@@ -70,8 +80,11 @@ def judge_vs_humans(repo: Repository, rubric: Rubric, model: str | None, *, boot
         )
     gaps = sorted(shared, key=lambda i: (-abs(judge_labels[i].score - consensus[i]), i))
     trustworthy = kappa.kappa is not None and kappa.kappa >= min_kappa
-    why = (f"PASS/FAIL kappa {kappa.kappa:.3f} {'≥' if trustworthy else '<'} {min_kappa}"
-           if kappa.kappa is not None else f"PASS/FAIL kappa undefined: {kappa.reason}")  # fmt: skip
+    why = (
+        f"PASS/FAIL kappa {kappa.kappa:.3f} {'≥' if trustworthy else '<'} {min_kappa}"
+        if kappa.kappa is not None
+        else f"PASS/FAIL kappa undefined: {kappa.reason}"
+    )
     return JudgeReport(
         rubric=rubric.name,
         judge=name,

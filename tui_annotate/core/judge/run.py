@@ -66,10 +66,19 @@ def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[It
     if config.limit is not None:
         ids = ids[: config.limit]
     return [
-        (item, judge_prompt.build(rubric, item, config.model, structured=config.structured,
-                                  temperature=config.temperature, samples=config.samples))
+        (
+            item,
+            judge_prompt.build(
+                rubric,
+                item,
+                config.model,
+                structured=config.structured,
+                temperature=config.temperature,
+                samples=config.samples,
+            ),
+        )
         for item in (repo.get_item(i) for i in ids)
-    ]  # fmt: skip
+    ]
 
 
 class _Probe:
@@ -216,12 +225,25 @@ async def run(
     return stats
 
 
-def _store(repo: Repository, rubric: Rubric, config: JudgeConfig, item: Item,
-           prompt: JudgePrompt, answer: dict[str, Any], *, from_cache: bool) -> None:  # fmt: skip
+def _store(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    item: Item,
+    prompt: JudgePrompt,
+    answer: dict[str, Any],
+    *,
+    from_cache: bool,
+) -> None:
     repo.judge.record(
-        item_id=item.id, rubric=rubric.name, rubric_version=rubric.version, model=config.model,
-        prompt_hash=prompt.prompt_hash, answer=answer, from_cache=from_cache,
-    )  # fmt: skip
+        item_id=item.id,
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        model=config.model,
+        prompt_hash=prompt.prompt_hash,
+        answer=answer,
+        from_cache=from_cache,
+    )
 
 
 async def _close(client: Any) -> None:

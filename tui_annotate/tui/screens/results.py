@@ -218,11 +218,19 @@ def annotator_table(r: RoundResult) -> Content:
         row = [
             _cell(p.annotator, name_w),
             _cell(labels, 8, right=True),
-            _cell(fmt(without) + (" ↑" if rises else "  "), 11, "$warning" if rises else "",
-                  right=True),
-            _cell("—" if bias is None else f"{bias:+.2f}", 7,
-                  "$warning" if bias is not None and abs(bias) >= 0.5 else "", right=True),
-        ]  # fmt: skip
+            _cell(
+                fmt(without) + (" ↑" if rises else "  "),
+                11,
+                "$warning" if rises else "",
+                right=True,
+            ),
+            _cell(
+                "—" if bias is None else f"{bias:+.2f}",
+                7,
+                "$warning" if bias is not None and abs(bias) >= 0.5 else "",
+                right=True,
+            ),
+        ]
         if gold:
             acc = p.accuracy_vs_gold
             n = p.gold_items
@@ -253,9 +261,11 @@ def pairwise_matrix(r: RoundResult) -> Content:
     name_w = min(12, max(len(n) for n in names))
     col_w = max(4, min(8, name_w), *(len(t) for t in texts.values()))
     lines = [
-        Content.assemble(" " * name_w, *(Content.assemble(" ", _cell(n, col_w, "bold", right=True))
-                                         for n in names))
-    ]  # fmt: skip
+        Content.assemble(
+            " " * name_w,
+            *(Content.assemble(" ", _cell(n, col_w, "bold", right=True)) for n in names),
+        )
+    ]
     for a in names:
         row: list[Content | str] = [_cell(a, name_w, "bold")]
         for b in names:

@@ -206,9 +206,14 @@ class ReviewScreen(Screen[None]):
         note, _ = self.note_for(item_id, self.golden().get(item_id))
         try:
             calibration.adjudicate(
-                self.repo, self.rubric, item_id, value, note=note,
-                adjudicator=self.adjudicator, round_id=self.round.id,
-            )  # fmt: skip
+                self.repo,
+                self.rubric,
+                item_id,
+                value,
+                note=note,
+                adjudicator=self.adjudicator,
+                round_id=self.round.id,
+            )
         except AnnotateError as exc:
             self.notify(
                 visible(str(exc)),
