@@ -60,12 +60,10 @@ class ReviewScreen(Screen[None]):
         self.items = list(items)
         self.adjudicator = adjudicator
         self.pos = 0
-        #: Notes typed per item, kept until that item's score is set.
-        self.notes: dict[int, str] = {}
         #: Items given a golden label in this session.
         self.adjudicated: set[int] = set()
-        self._loaded: dict[int, Item] = {}
-        #: The reads go through the core's review session, not the store.
+        #: The reads, the notes typed per item and what they carry go through the core's
+        #: review session, not the store.
         self.session = ReviewSession(repo, round_, rubric, adjudicator, self.items)
 
     def compose(self) -> ComposeResult:
@@ -111,31 +109,19 @@ class ReviewScreen(Screen[None]):
             )
             return {}
 
-    def note_for(self, item_id: int, golden: GoldenLabel | None) -> tuple[str, bool]:
-        """The note the next score carries, and whether it comes from the golden label.
-
-        A correction keeps the reason already given unless the lead writes a new one.
-        """
-        if item_id in self.notes:
-            return self.notes[item_id], False
-        if golden is not None and golden.note:
-            return golden.note, True
-        return "", False
-
     def _item(self, item_id: int) -> Item:
-        if item_id not in self._loaded:
-            try:
-                self._loaded[item_id] = self.session.item(item_id)
-            except AnnotateError as exc:
-                self.notify(
-                    visible(str(exc)),
-                    markup=False,
-                    title="item not loaded",
-                    severity="error",
-                    timeout=10,
-                )
-                return Item(id=item_id, external_id=f"#{item_id}", output="")
-        return self._loaded[item_id]
+        """The item (cached by the session); an error is shown, and a placeholder drawn."""
+        try:
+            return self.session.item(item_id)
+        except AnnotateError as exc:
+            self.notify(
+                visible(str(exc)),
+                markup=False,
+                title="item not loaded",
+                severity="error",
+                timeout=10,
+            )
+            return Item(id=item_id, external_id=f"#{item_id}", output="")
 
     # -- rendering ------------------------------------------------------------
 
@@ -161,7 +147,7 @@ class ReviewScreen(Screen[None]):
         if current is None:
             return
         label = golden.get(current.item_id)
-        note, inherited = self.note_for(current.item_id, label)
+        note, inherited = self.session.note_for(current.item_id, label)
         self.query_one(AdjudicationPanel).show_state(
             label, note, inherited=inherited, compact=self.has_class("narrow")
         )
@@ -203,7 +189,7 @@ class ReviewScreen(Screen[None]):
         if current is None:
             return
         item_id = current.item_id
-        note, _ = self.note_for(item_id, self.golden().get(item_id))
+        note, _ = self.session.note_for(item_id, self.golden().get(item_id))
         try:
             calibration.adjudicate(
                 self.repo,
@@ -223,7 +209,7 @@ class ReviewScreen(Screen[None]):
                 timeout=10,
             )
             return
-        self.notes.pop(item_id, None)
+        self.session.notes.pop(item_id, None)
         self.adjudicated.add(item_id)
         level = self.rubric.level_for(value)
         self.notify(
@@ -244,11 +230,11 @@ class ReviewScreen(Screen[None]):
 
         def kept(text: str | None) -> None:
             if text is not None:
-                self.notes[item_id] = text
+                self.session.notes[item_id] = text
                 if self.current is not None and self.current.item_id == item_id:
                     self._show_adjudication(self.golden())
 
-        note, _ = self.note_for(item_id, self.golden().get(item_id))
+        note, _ = self.session.note_for(item_id, self.golden().get(item_id))
         self.app.push_screen(NoteScreen(note), kept)
 
     def action_next(self) -> None:
