@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -69,40 +70,35 @@ def import_cmd(
         who = f" ({holder})" if holder else ""
         say(f"waiting for another import into {obj.db_path}{who} to finish…", err=True)
 
-    with obj.repo() as repo:
+    with obj.repo() as repo, contextlib.ExitStack() as stack:
+        progress = None
         if show_bar:
-            with Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                transient=True,
-            ) as bar:
-                task = bar.add_task(f"importing {markup_safe(file.name)}", total=size)
-                result = ingest.import_items(
-                    repo,
-                    file,
-                    fmt=fmt,
-                    prompt=prompt,
-                    prompt_version=prompt_version,
-                    source=source,
-                    skip_invalid=skip_invalid,
-                    max_item_bytes=limit,
-                    waiting=waiting,
-                    progress=lambda done: bar.update(task, completed=done),
+            bar = stack.enter_context(
+                Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    DownloadColumn(),
+                    TimeRemainingColumn(),
+                    transient=True,
                 )
-        else:
-            result = ingest.import_items(
-                repo,
-                file,
-                fmt=fmt,
-                prompt=prompt,
-                prompt_version=prompt_version,
-                source=source,
-                skip_invalid=skip_invalid,
-                max_item_bytes=limit,
-                waiting=waiting,
             )
+            task = bar.add_task(f"importing {markup_safe(file.name)}", total=size)
+
+            def progress(done: int) -> None:
+                bar.update(task, completed=done)
+
+        result = ingest.import_items(
+            repo,
+            file,
+            fmt=fmt,
+            prompt=prompt,
+            prompt_version=prompt_version,
+            source=source,
+            skip_invalid=skip_invalid,
+            max_item_bytes=limit,
+            waiting=waiting,
+            progress=progress,
+        )
         if result.inserted:
             repo.optimize()  # the tables just grew: plans for the new sizes
     if as_json:
