@@ -19,10 +19,12 @@ SAMPLE = ROOT / "tui_annotate" / "data" / "sample_items.jsonl"
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs in its own directory with no TUI_ANNOTATE_* settings leaking in."""
+    """Every test runs in its own directory with no TUI_ANNOTATE_* settings leaking in,
+    and no personal keymap (~/.config/tui-annotate/keymap.toml) either."""
     for key in list(os.environ):
         if key.startswith("TUI_ANNOTATE_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.chdir(tmp_path)
 
 
