@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -562,8 +563,11 @@ def results_shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     shown: list[dict[str, object]] = []
 
     class ResultsApp:
-        def __init__(self, result: dict[str, object]) -> None:
+        def __init__(
+            self, result: dict[str, object], *, keymap: Mapping[str, str] | None = None
+        ) -> None:
             self.result = result
+            self.keymap = keymap
 
         def run(self) -> None:
             shown.append(self.result)
