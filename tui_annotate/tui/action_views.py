@@ -94,11 +94,14 @@ _SPOKEN = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space"}
 
 
 def spoken(key: str) -> str:
-    """One key as a dialog's hint line writes it: 'ctrl+s' as 'Ctrl+S', 'escape' as 'Esc'."""
+    """One key as a dialog's hint line writes it: 'ctrl+s' as 'Ctrl+S', 'escape' as 'Esc',
+    'f2' as 'F2', 'question_mark' as '?'."""
     from textual.keys import format_key
 
     *mods, base = key.strip().split("+")
     name = _SPOKEN.get(base) or format_key(base)
+    if base[:1] == "f" and base[1:].isdigit():
+        name = base.upper()  # F2, as on the keyboard
     if not mods:
         return name
     return "+".join([*(m.capitalize() for m in mods), name.upper() if len(name) == 1 else name])

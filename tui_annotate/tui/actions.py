@@ -262,6 +262,9 @@ TABLES: Mapping[str, Sequence[Action]] = {
     "help": HELP,
 }
 
+#: The tables that belong to a dialog rather than a screen (messages say which).
+DIALOGS = frozenset({"comment", "tags", "help"})
+
 #: Dialogs a person types text in: none of their actions may take a key that types.
 TYPING = frozenset({"comment"})
 

@@ -21,6 +21,7 @@ from tui_annotate.errors import InputError
 from tui_annotate.tui.actions import (
     ADJUDICATE,
     APP_KEYS,
+    DIALOGS,
     RATE,
     TABLES,
     TYPING,
@@ -171,7 +172,13 @@ def _tag_rows(screen: str, rubric: Rubric | None) -> list[Bound]:
     return [
         Bound(
             screen,
-            Action(f"{TAG_PREFIX}{tag.name}", tag.key, "toggle", f"Tag: {tag.name}", "Tick or untick it"),
+            Action(
+                f"{TAG_PREFIX}{tag.name}",
+                tag.key,
+                "toggle",
+                f"Tag: {tag.name}",
+                "Tick or untick it",
+            ),
             tag.key,
             "rubric",
             source,
@@ -212,7 +219,8 @@ def _clashes(
                     # Each pair once: from the side the user chose (or the first of two).
                     problems.append(
                         f"{_line(choice)}: {key} is also {other.action.id}'s key on the "
-                        f"{row.screen} screen (from {other.where})"
+                        f"{row.screen} {'dialog' if row.screen in DIALOGS else 'screen'} "
+                        f"(from {other.where})"
                     )
     return problems
 
