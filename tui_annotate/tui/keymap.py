@@ -1,9 +1,11 @@
-"""The keys a user remapped in `[keymap]`, checked against every screen's actions before start.
+"""The keys a user remapped in `[keymap]`, checked against every screen's and dialog's actions.
 
 A keymap is refused whole, at start, with every problem named (the file,
 the keys, the actions), rather than found by an annotator mid-shift: an
 unknown action id, a key name Textual does not know, a key the app keeps
-for itself or the rubric rates with, two actions of one screen on one key.
+for itself or the rubric rates or tags with, two actions of one screen (or
+one dialog: only its keys are live while it is open) on one key, a key
+that types text given to the comment editor.
 What passes is handed to Textual's `App.set_keymap` by binding id, so the
 footer shows it; the help screen and the palette read the same mapping.
 """
