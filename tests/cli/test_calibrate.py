@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -562,8 +563,14 @@ def results_shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     shown: list[dict[str, object]] = []
 
     class ResultsApp:
-        def __init__(self, result: dict[str, object]) -> None:
+        #: The keymap each one was opened with (the user's [keymap], checked).
+        keymaps: list[Mapping[str, str] | None] = []
+
+        def __init__(
+            self, result: dict[str, object], *, keymap: Mapping[str, str] | None = None
+        ) -> None:
             self.result = result
+            self.keymaps.append(keymap)
 
         def run(self) -> None:
             shown.append(self.result)
@@ -590,6 +597,19 @@ def test_the_gate_tells_a_lead_who_labelled_everything_what_is_true(
     assert "is calibrated" not in refused.stderr
     ok(cli("annotate", "--rubric", "faithfulness", "--annotator", "lead", "--allow-uncalibrated"))
     assert opened[-1]["uncalibrated"] is True
+
+
+def test_the_results_before_a_refusal_have_the_users_keys(
+    cli: Run, project, db_path, tmp_path: Path, opened, results_shown
+) -> None:
+    start(cli, items=10)
+    rate_round(db_path, ["ana", "ben", "cy"], cy_disagrees)
+    result = json.loads(cli("calibrate", "close", "--json", "--bootstrap", "0").stdout)
+    (tmp_path / "tui-annotate.toml").write_text('[keymap]\nresults.quit = "x"\n')
+    bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "cy"), code=1)
+    assert results_shown == [result]
+    fake = sys.modules["tui_annotate.tui.results_app"]
+    assert fake.ResultsApp.keymaps == [{"results.quit": "x"}]  # type: ignore[attr-defined]
 
 
 def test_the_gate_names_a_failed_round_and_the_way_in(

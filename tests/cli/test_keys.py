@@ -98,6 +98,21 @@ CLASHES = {
     "a key Textual does not know": ('undo = "ctrl+nope"\n', ["undo", "ctrl+nope", "no key"]),
     "the palette's key": ('skip = "ctrl+p"\n', ["skip", "ctrl+p", "command palette"]),
     "a palette-only action": ('show_results = "r"\n', ["show_results", "no key"]),
+    "two actions of one dialog on one key": (
+        'tags.confirm = "escape"\n',
+        ["escape", "tags.confirm", "tags.cancel", "tags dialog"],
+    ),
+    "a dialog action on a tag key": (
+        'tags.confirm = "h"\n',
+        ["tags.confirm", "h", "hallucinated-fact", "tag keys stay the rubric"],
+    ),
+    "a tag key remapped": ('"tags.toggle.wrong-number" = "x"\n', ["tag keys stay the rubric"]),
+    "a key the comment editor types": (
+        'comment.save = "x"\n',
+        ["comment.save", '"x"', "types text in the comment editor", "ctrl or alt"],
+    ),
+    "Enter in the comment editor": ('comment.close = "enter"\n', ["comment.close", "enter"]),
+    "a shifted key in the comment editor": ('comment.save = "shift+x"\n', ["shift+x", "types"]),
 }
 
 
@@ -145,3 +160,35 @@ def test_annotate_refuses_a_clashing_keymap_before_the_app_opens(
     path = project(tmp_path, 'skip = "5"\n')
     result = bad(cli("annotate", "--rubric", "faithfulness", "--annotator", "ana"))
     assert str(path) in result.stderr and "skip" in result.stderr and "5" in result.stderr
+
+
+def test_keys_lists_the_dialogs_actions(cli: Run) -> None:
+    found = rows(cli)
+    assert found["comment.save"] == {
+        "screen": "comment",
+        "id": "comment.save",
+        "keys": ["ctrl+s"],
+        "source": "default",
+        "file": None,
+        "title": "Comment: save",
+        "description": "Keep the text and close the editor",
+    }
+    assert found["comment.close"]["keys"] == ["escape"]
+    assert found["tags.confirm"]["keys"] == ["enter"] and found["tags.cancel"]["screen"] == "tags"
+    assert found["help.close"]["keys"] == ["escape", "q", "question_mark"]
+    assert "help.close" in ok(cli("keys")).stdout
+
+
+def test_keys_with_a_rubric_lists_its_tag_keys_on_the_tag_picker(cli: Run) -> None:
+    found = rows(cli, "--rubric", "faithfulness")
+    tag = found["tags.toggle.hallucinated-fact"]
+    assert (tag["screen"], tag["keys"], tag["source"]) == ("tags", ["h"], "rubric")
+
+
+def test_a_dialog_key_may_repeat_a_screen_key(cli: Run, tmp_path: Path) -> None:
+    """A dialog's keys are the only ones live while it is open: s skips, and closes help."""
+    project(tmp_path, 'help.close = "s"\ncomment.save = "f2"\n')
+    found = rows(cli, "--rubric", "faithfulness")
+    assert found["help.close"]["keys"] == ["s"] and found["skip"]["keys"] == ["s"]
+    assert found["comment.save"]["keys"] == ["f2"]
+    assert found["comment.save"]["source"] == "project"

@@ -26,8 +26,21 @@ from tui_annotate.core import calibration
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.rubric import RESERVED_KEYS
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.actions import ANNOTATE, DONE, RESULTS, REVIEW, Action
+from tui_annotate.tui.actions import (
+    ANNOTATE,
+    COMMENT,
+    DONE,
+    HELP,
+    RESULTS,
+    REVIEW,
+    TABLES,
+    TAGS,
+    Action,
+)
+from tui_annotate.tui.dialogs.comment import CommentScreen
 from tui_annotate.tui.dialogs.help import HelpScreen
+from tui_annotate.tui.dialogs.note import NoteScreen
+from tui_annotate.tui.dialogs.tags import TagPickerScreen
 from tui_annotate.tui.keymap import normalize
 from tui_annotate.tui.results_app import ResultsApp
 from tui_annotate.tui.review_app import ReviewApp
@@ -169,5 +182,102 @@ async def test_a_remapped_key_runs_its_action_and_shows_in_footer_help_and_palet
             line.strip().startswith("f1 ") and "this help" in line for line in text.splitlines()
         )
         await pilot.press("escape")
+        await pilot.pause()
+        annotate_screen(app)
+
+
+# -- the dialogs: their keys, their hint line (their help) and the palette while open ----------
+
+
+async def open_dialog(pilot: Any, key: str, kind: type[Any]) -> str:
+    """Press KEY, check that dialog KIND opened; what the screen shows then."""
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, kind), f"{key} opened {pilot.app.screen!r}"
+    return "\n".join(screen_lines(pilot.app))
+
+
+def test_every_dialog_has_a_table_and_every_table_is_listed() -> None:
+    assert (CommentScreen.ACTIONS, TagPickerScreen.ACTIONS, HelpScreen.ACTIONS) == (
+        COMMENT,
+        TAGS,
+        HELP,
+    )
+    assert {TABLES[name] for name in ("comment", "tags", "help")} == {COMMENT, TAGS, HELP}
+    for table in (COMMENT, TAGS, HELP):
+        ids = [a.id for a in table]
+        assert all(a.key for a in table) and len(set(ids)) == len(ids)
+
+
+async def test_every_dialog_action_has_its_key_its_hint_and_a_palette_entry(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    dialogs = (
+        ("c", CommentScreen, COMMENT, "Ctrl+S or Esc save · clear the text"),
+        ("t", TagPickerScreen, TAGS, "toggle · Enter confirm · Esc cancel"),
+        ("question_mark", HelpScreen, HELP, "Esc closes this help (or q, ?)"),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, kind, table, hint in dialogs:
+            shown = await open_dialog(pilot, key, kind)
+            check_keys_and_palette(app, table)
+            assert hint in shown
+            assert "App: quit" in titles(app)  # the app's own entries stay
+            await pilot.press("escape")
+            await pilot.pause()
+            annotate_screen(app)
+
+
+async def test_the_note_editor_has_the_comment_editors_keys(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    round_ = closed_round(sample_repo, faithfulness, DISPUTED, bootstrap=0)
+    app = review_app(sample_repo, faithfulness, round_)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = await open_dialog(pilot, "c", NoteScreen)
+        check_keys_and_palette(app, COMMENT)
+        assert "Ctrl+S or Esc keep · saved with the golden label" in shown
+
+
+async def test_remapped_dialog_keys_run_their_actions_and_show_in_the_hints(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    settings = remap(("comment.save", "ctrl+k"), ("tags.confirm", "ctrl+y"), ("help.close", "f2"))
+    app = open_app(sample_repo, faithfulness, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = await open_dialog(pilot, "c", CommentScreen)
+        assert "Ctrl+K or Esc save" in shown
+        await pilot.press(*"off by one", "ctrl+s")  # the old key saves no more
+        await pilot.pause()
+        assert isinstance(app.screen, CommentScreen)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        annotate_screen(app)
+        assert app.session.draft.comment == "off by one"
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert "Comment: save" not in palette  # a dialog's entries only while it is open
+
+        shown = await open_dialog(pilot, "t", TagPickerScreen)
+        assert "Ctrl+Y confirm · Esc cancel" in shown
+        await pilot.press("h", "enter")  # enter confirms no more
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert palette["Tags: confirm"].endswith("(ctrl+y)")
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        annotate_screen(app)
+        assert app.session.draft.tags == ("hallucinated-fact",)
+
+        shown = await open_dialog(pilot, "question_mark", HelpScreen)
+        assert "F2 closes this help" in shown and "(or q, ?)" not in shown
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f2")
         await pilot.pause()
         annotate_screen(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -32,6 +33,7 @@ def _open_app(
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
     try:
+        from tui_annotate.tui import keymap
         from tui_annotate.tui.factory import GateRefused, make_annotate_app  # loads the TUI
 
         try:
@@ -47,7 +49,8 @@ def _open_app(
             )
         except GateRefused as refused:
             if refused.decision.results is not None:
-                _show_results_first(repo, annotator, refused.decision.results)
+                keys = keymap.check(obj.settings.keymap, loaded)  # passed in the factory
+                _show_results_first(repo, annotator, refused.decision.results, keys)
             fail(refused.decision.message, code=1)
         if readonly_reason is not None:
             say(
@@ -62,12 +65,14 @@ def _open_app(
         repo.close()
 
 
-def _show_results_first(repo: Repository, annotator: str, round_: Round) -> None:
+def _show_results_first(
+    repo: Repository, annotator: str, round_: Round, keys: Mapping[str, str]
+) -> None:
     """A member of a closed round sees its results once before being refused, as the app
     shows them once before the queue (README: Calibration)."""
     from tui_annotate.tui.results_app import ResultsApp
 
-    ResultsApp(round_.result).run()
+    ResultsApp(round_.result, keymap=keys).run()
     key = gate.RESULTS_SEEN.format(annotator=annotator, round_id=round_.id)
     with contextlib.suppress(AnnotateError):  # read-only database: shown again next time
         repo.set_setting(key, "1")

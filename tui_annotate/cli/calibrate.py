@@ -154,9 +154,11 @@ def calibrate_show(obj: Context, round_id: int, as_json: bool, as_text: bool) ->
 
         print_result(RoundResult.from_json(round_.result))
         return
+    from tui_annotate.tui.keymap import check
     from tui_annotate.tui.results_app import ResultsApp
 
-    ResultsApp(round_.result).run()
+    keys = check(obj.settings.keymap, None)  # a clash: exit 2 before the app opens
+    ResultsApp(round_.result, keymap=keys).run()
 
 
 @calibrate.command("review")

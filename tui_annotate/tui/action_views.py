@@ -89,6 +89,29 @@ def shown_keys(app: App[Any], action: Action) -> str:
     return display(keys, action.key_display if keys == action.key else None)
 
 
+#: How a dialog's hint line names a key ("Esc", not "esc"): words in a sentence, not a footer.
+_SPOKEN = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space"}
+
+
+def spoken(key: str) -> str:
+    """One key as a dialog's hint line writes it: 'ctrl+s' as 'Ctrl+S', 'escape' as 'Esc',
+    'f2' as 'F2', 'question_mark' as '?'."""
+    from textual.keys import format_key
+
+    *mods, base = key.strip().split("+")
+    name = _SPOKEN.get(base) or format_key(base)
+    if base[:1] == "f" and base[1:].isdigit():
+        name = base.upper()  # F2, as on the keyboard
+    if not mods:
+        return name
+    return "+".join([*(m.capitalize() for m in mods), name.upper() if len(name) == 1 else name])
+
+
+def spoken_keys(app: App[Any], action: Action) -> list[str]:
+    """ACTION's keys in APP now (after the user's [keymap]), as a hint line writes them."""
+    return [spoken(k) for k in keys_now(app, action).split(",") if k.strip()]
+
+
 def help_rows(app: App[Any], table: Sequence[Action]) -> list[tuple[str, str]]:
     """(keys, line) for the help screen: actions sharing a line share a row; the palette's
     row just before help's own."""
@@ -134,3 +157,9 @@ def palette(
         keys = shown_keys(app, action)
         help_text = f"{action.tooltip} ({keys})" if keys else action.tooltip
         yield SystemCommand(action.title, help_text, run(action.runs))
+
+
+def dialog_palette(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """The palette's commands over a dialog: its ACTIONS table (tui/dialogs/), if it has one."""
+    table: Sequence[Action] = getattr(screen, "ACTIONS", ())
+    yield from palette(app, screen, table, None)

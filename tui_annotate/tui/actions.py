@@ -1,4 +1,4 @@
-"""Every action of every screen, defined once, in one table per screen.
+"""Every action of every screen and dialog, defined once, in one table for each.
 
 One row per action (harlequin's `actions.py`): its id (the binding id, and
 the name a user remaps in `[keymap]`), its default keys, the footer's word,
@@ -216,13 +216,57 @@ DONE = (
     ),
 )
 
-#: Every table by the screen it belongs to: what `[keymap]` may name.
+# -- the dialogs (tui/dialogs/): a dialog's keys are the only ones live while it is open,
+# so it may reuse a screen's key; its hint line is its help, generated from these rows.
+
+#: The comment editor, and the adjudication note (the same editor, titled for the note).
+COMMENT = (
+    _a(
+        "comment.save",
+        "ctrl+s",
+        "save",
+        "Comment: save",
+        "Keep the text and close the editor",
+        priority=True,
+        action="save",
+    ),
+    _a(
+        "comment.close",
+        "escape",
+        "save",
+        "Comment: close",
+        "Close the editor; the text is kept too",
+        priority=True,
+        action="save",
+    ),
+)
+
+#: The tag picker; the tags' own keys come from the rubric.
+TAGS = (
+    _a("tags.confirm", "enter", "confirm", "Tags: confirm", "Keep the tags as ticked"),
+    _a("tags.cancel", "escape", "cancel", "Tags: cancel", "Close without changing the tags"),
+)
+
+#: The help screen.
+HELP = (_a("help.close", "escape,q,question_mark", "close", "Help: close", "Close the help"),)
+
+#: Every table by the screen or dialog it belongs to: what `[keymap]` may name. Keys clash
+#: only within one (a dialog's keys are the only ones live while it is open).
 TABLES: Mapping[str, Sequence[Action]] = {
     "annotate": ANNOTATE,
     "done": DONE,
     "review": REVIEW,
     "results": RESULTS,
+    "comment": COMMENT,
+    "tags": TAGS,
+    "help": HELP,
 }
+
+#: The tables that belong to a dialog rather than a screen (messages say which).
+DIALOGS = frozenset({"comment", "tags", "help"})
+
+#: Dialogs a person types text in: none of their actions may take a key that types.
+TYPING = frozenset({"comment"})
 
 #: Keys the app itself holds on every screen: no action may take them.
 APP_KEYS = {"ctrl+p": "the command palette", "ctrl+q": "Textual's quit"}

@@ -16,7 +16,7 @@ from tui_annotate.core.session import AnnotationSession
 from tui_annotate.core.textsafe import visible
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.action_views import dialog_palette, palette
 from tui_annotate.tui.actions import ANNOTATE, DONE, RATE
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
@@ -153,6 +153,7 @@ class AnnotateApp(TerminalApp[None]):
                 "Results: show", "Your last calibration round's agreement", self.action_show_results
             )
         else:
+            yield from dialog_palette(self, screen)
             yield SystemCommand(
                 "Results: show", "Your last calibration round's agreement", self.action_show_results
             )

@@ -1,9 +1,11 @@
-"""The keys a user remapped in `[keymap]`, checked against every screen's actions before start.
+"""The keys a user remapped in `[keymap]`, checked against every screen's and dialog's actions.
 
 A keymap is refused whole, at start, with every problem named (the file,
 the keys, the actions), rather than found by an annotator mid-shift: an
 unknown action id, a key name Textual does not know, a key the app keeps
-for itself or the rubric rates with, two actions of one screen on one key.
+for itself or the rubric rates or tags with, two actions of one screen (or
+one dialog: only its keys are live while it is open) on one key, a key
+that types text given to the comment editor.
 What passes is handed to Textual's `App.set_keymap` by binding id, so the
 footer shows it; the help screen and the palette read the same mapping.
 """
@@ -18,13 +20,26 @@ from textual.keys import Keys, _character_to_key, key_to_character
 from tui_annotate.config import KeyChoice
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError
-from tui_annotate.tui.actions import ADJUDICATE, APP_KEYS, RATE, TABLES, Action, RatingKeys
+from tui_annotate.tui.actions import (
+    ADJUDICATE,
+    APP_KEYS,
+    DIALOGS,
+    RATE,
+    TABLES,
+    TYPING,
+    Action,
+    RatingKeys,
+)
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 #: Key names Textual knows besides characters: escape, enter, f1, home, pageup…
 NAMED_KEYS = frozenset(k.value.rpartition("+")[2] for k in Keys)
 #: Which screens rate with the rubric's scale, and through which action.
 RATING: Mapping[str, RatingKeys] = {"annotate": RATE, "review": ADJUDICATE}
+#: Keys a text editor types or erases with besides the printable characters.
+EDITING_KEYS = frozenset({"enter", "backspace", "delete"})
+#: The tag picker's rows for the rubric's tags, each toggled by its key (not remappable).
+TAG_PREFIX = "tags.toggle."
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +69,18 @@ def known_key(key: str) -> bool:
     return base in NAMED_KEYS or key_to_character(base) is not None
 
 
+def types_text(key: str) -> bool:
+    """Whether KEY (a Textual name) types into a text area: a printable character, shifted
+    or not, space, Enter, Backspace or Delete."""
+    *mods, base = key.split("+")
+    if any(m != "shift" for m in mods):
+        return False
+    if base in EDITING_KEYS or len(base) == 1:
+        return True
+    character = key_to_character(base)
+    return character is not None and character.isprintable()
+
+
 def normalize(keys: str) -> list[str]:
     """'?, ctrl+z' -> ['question_mark', 'ctrl+z']: the names Textual matches key presses by."""
     # Textual's own spelling of a character key; App.set_keymap applies the same.
@@ -76,12 +103,12 @@ def resolve(choices: Sequence[KeyChoice], rubric: Rubric | None = None) -> list[
     chosen: dict[str, KeyChoice] = {}
     for choice in choices:
         if choice.action not in ids:
-            rating = choice.action.startswith(("rate.", "review.adjudicate."))
-            why = (
-                "rating keys stay the rubric's (set `key` on the scale in the rubric file)"
-                if rating
-                else f"no such action (`tui-annotate keys` lists them: {', '.join(ids)})"
-            )
+            if choice.action.startswith(("rate.", "review.adjudicate.")):
+                why = "rating keys stay the rubric's (set `key` on the scale in the rubric file)"
+            elif choice.action.startswith(TAG_PREFIX):
+                why = "tag keys stay the rubric's (set `key` on the tag in the rubric file)"
+            else:
+                why = f"no such action (`tui-annotate keys` lists them: {', '.join(ids)})"
             problems.append(f"{_line(choice)}: {why}")
             continue
         if not _default_keys(choice.action):
@@ -92,11 +119,19 @@ def resolve(choices: Sequence[KeyChoice], rubric: Rubric | None = None) -> list[
             names = ", ".join(f'"{k}"' for k in bad)
             problems.append(f"{_line(choice)}: Textual knows no key {names}")
             continue
+        typing = [k for k in normalize(choice.keys) if types_text(k)]
+        if ids[choice.action] in TYPING and typing:
+            names = ", ".join(f'"{k}"' for k in typing)
+            problems.append(
+                f"{_line(choice)}: {names} types text in the {ids[choice.action]} editor; "
+                "choose a key with ctrl or alt, or a function key"
+            )
+            continue
         chosen[choice.action] = choice
 
     bound: list[Bound] = []
     for screen, table in TABLES.items():
-        on_screen = _rating_rows(screen, rubric)
+        on_screen = _rating_rows(screen, rubric) + _tag_rows(screen, rubric)
         for action in table:
             mine = chosen.get(action.id)
             if mine is None:
@@ -132,6 +167,28 @@ def _rating_rows(screen: str, rubric: Rubric | None) -> list[Bound]:
     return rows
 
 
+def _tag_rows(screen: str, rubric: Rubric | None) -> list[Bound]:
+    if rubric is None or screen != "tags":
+        return []
+    source = f"{rubric.name} {rubric.version}"
+    return [
+        Bound(
+            screen,
+            Action(
+                f"{TAG_PREFIX}{tag.name}",
+                tag.key,
+                "toggle",
+                f"Tag: {tag.name}",
+                "Tick or untick it",
+            ),
+            tag.key,
+            "rubric",
+            source,
+        )
+        for tag in rubric.tags
+    ]
+
+
 def _clashes(
     rows: Sequence[Bound], rubric: Rubric | None, chosen: Mapping[str, KeyChoice]
 ) -> list[str]:
@@ -152,15 +209,20 @@ def _clashes(
             for other in others:
                 if other.origin == "rubric":
                     name = rubric.name if rubric is not None else "the rubric"
+                    what = other.action.title.partition(": ")[2]
                     problems.append(
-                        f"{_line(choice)}: {key} rates {other.action.title.partition(': ')[2]}"
-                        f" on {name} (rating keys stay the rubric's)"
+                        f"{_line(choice)}: {key} toggles the tag {what} on {name} (tag keys "
+                        "stay the rubric's)"
+                        if other.action.id.startswith(TAG_PREFIX)
+                        else f"{_line(choice)}: {key} rates {what} on {name} (rating keys stay "
+                        "the rubric's)"
                     )
                 elif other.action.id < row.action.id or other.action.id not in chosen:
                     # Each pair once: from the side the user chose (or the first of two).
                     problems.append(
                         f"{_line(choice)}: {key} is also {other.action.id}'s key on the "
-                        f"{row.screen} screen (from {other.where})"
+                        f"{row.screen} {'dialog' if row.screen in DIALOGS else 'screen'} "
+                        f"(from {other.where})"
                     )
     return problems
 

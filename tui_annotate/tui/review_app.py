@@ -11,7 +11,7 @@ from textual.screen import Screen
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import Round, Rubric
 from tui_annotate.store.repository import Repository
-from tui_annotate.tui.action_views import palette
+from tui_annotate.tui.action_views import dialog_palette, palette
 from tui_annotate.tui.actions import ADJUDICATE, REVIEW
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.review import ReviewScreen
@@ -60,6 +60,7 @@ class ReviewApp(TerminalApp[None]):
         if isinstance(screen, ReviewScreen):
             yield from palette(self, screen, REVIEW, self.rubric, ADJUDICATE)
         else:
+            yield from dialog_palette(self, screen)
             yield SystemCommand(
                 "App: quit", "Quit (every golden label is already saved)", self.exit
             )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
+
+from tui_annotate.tui.action_views import bindings, spoken_keys
+from tui_annotate.tui.actions import COMMENT
 
 
 class CommentScreen(ModalScreen[str]):
@@ -19,10 +21,13 @@ class CommentScreen(ModalScreen[str]):
     are handed to it, and saving waits for the keys already on their way.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "save", id="comment.save", priority=True),
-        Binding("escape", "save", "save", id="comment.close", priority=True),
-    ]
+    #: Its actions: the bindings, and the palette's entries while it is open.
+    ACTIONS = COMMENT
+    BINDINGS = bindings(ACTIONS)
+    #: What the hint line calls saving ("keep" for the note).
+    VERB = "save"
+    #: The rest of the hint line: what saving means here.
+    HINT = "clear the text to remove the comment"
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -32,9 +37,12 @@ class CommentScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield TextArea(self.text, id="comment-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(
-                Content.styled("Ctrl+S or Esc save · clear the text to remove the comment", "dim")
-            )
+            yield Static(Content.styled(self.hint(), "dim"))
+
+    def hint(self) -> str:
+        """'Ctrl+S or Esc save · …': the keys the user's keymap gives the two actions."""
+        keys = [k for action in COMMENT for k in spoken_keys(self.app, action)]
+        return f"{' or '.join(keys)} {self.VERB} · {self.HINT}"
 
     def on_mount(self) -> None:
         self.query_one("#dialog").border_title = "comment"

@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui_annotate.core.models import Rubric
+from tui_annotate.tui.action_views import bindings, spoken_keys
+from tui_annotate.tui.actions import HELP
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal listing keys; any of Escape, q or ? closes it."""
+    """A modal listing keys; any of Escape, q or ? closes it (help.close, remappable)."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark", "close", "close", id="help.close"),
-    ]
+    #: Its actions: the bindings, and the palette's entries while it is open.
+    ACTIONS = HELP
+    BINDINGS = bindings(ACTIONS)
 
     def __init__(self, rubric: Rubric, rows: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -55,7 +56,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#dialog").border_title = f"help — {self.rubric.title}"
-        self.query_one("#dialog").border_subtitle = "Esc closes this help (or q, ?)"
+        first, *more = spoken_keys(self.app, HELP[0])
+        also = f" (or {', '.join(more)})" if more else ""
+        self.query_one("#dialog").border_subtitle = f"{first} closes this help{also}"
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
@@ -11,15 +10,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui_annotate.core.models import Tag
+from tui_annotate.tui.action_views import bindings, spoken_keys
+from tui_annotate.tui.actions import TAGS
 
 
 class TagPickerScreen(ModalScreen[tuple[str, ...] | None]):
     """Returns the chosen tag names, or None when dismissed with Escape."""
 
-    BINDINGS = [
-        Binding("enter", "confirm", "confirm", id="tags.confirm"),
-        Binding("escape", "cancel", "cancel", id="tags.cancel"),
-    ]
+    #: Its actions: the bindings, and the palette's entries while it is open.
+    ACTIONS = TAGS
+    BINDINGS = bindings(ACTIONS)
 
     def __init__(self, tags: tuple[Tag, ...], chosen: tuple[str, ...]) -> None:
         super().__init__()
@@ -29,9 +29,12 @@ class TagPickerScreen(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(id="tag-list")
-            yield Static(
-                Content.styled("press a tag's key to toggle · Enter confirm · Esc cancel", "dim")
-            )
+            yield Static(Content.styled(self.hint(), "dim"))
+
+    def hint(self) -> str:
+        """The keys the user's keymap gives confirm and cancel, each with its word."""
+        parts = [f"{' or '.join(spoken_keys(self.app, a))} {a.description}" for a in TAGS]
+        return " · ".join(["press a tag's key to toggle", *parts])
 
     def on_mount(self) -> None:
         self.query_one("#dialog").border_title = "failure tags"
