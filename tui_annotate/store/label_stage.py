@@ -146,37 +146,16 @@ class LabelStage:
                     (imported_from, stamp),
                 )
                 inserted = cur.rowcount
-                after, staged = conn.execute(
-                    "SELECT (SELECT coalesce(max(id), 0) FROM labels),"
-                    " (SELECT coalesce(max(rowid), 0) FROM label_ready)"
-                ).fetchone()
-                if after - before == inserted == staged:
-                    # The ids are before+1.. in label_ready's rowid order, so the last
-                    # label per key is known from the temp table alone: one upsert per
-                    # key, without reading back the pages just written.
-                    conn.execute(
-                        "INSERT INTO label_state"
-                        " (rubric, annotator, item_id, state, score, event_id)"
-                        " SELECT rubric, annotator, item_id, 'rated', score, ? + max(rowid)"
-                        " FROM label_ready GROUP BY rubric, annotator, item_id"
-                        " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
-                        " state = excluded.state, score = excluded.score,"
-                        " event_id = excluded.event_id",
-                        (before,),
-                    )
-                else:
-                    # What the trigger would have done, label by label in id order (a
-                    # rowid range scan): the last wins.
-                    conn.execute(
-                        "INSERT INTO label_state"
-                        " (rubric, annotator, item_id, state, score, event_id)"
-                        " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
-                        " WHERE id > ? ORDER BY id"
-                        " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
-                        " state = excluded.state, score = excluded.score,"
-                        " event_id = excluded.event_id",
-                        (before,),
-                    )
+                # What the trigger would have done, label by label in id order (a rowid
+                # range scan): the last wins.
+                conn.execute(
+                    "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+                    " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
+                    " WHERE id > ? ORDER BY id"
+                    " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                    " state = excluded.state, score = excluded.score, event_id = excluded.event_id",
+                    (before,),
+                )
                 for _, sql in triggers:
                     conn.execute(sql)
                 # They hold their items like claims.
