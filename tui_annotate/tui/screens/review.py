@@ -11,7 +11,6 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui_annotate.core import calibration
 from tui_annotate.core.calibration import ReviewItem
 from tui_annotate.core.models import GoldenLabel, Item, Round, Rubric
 from tui_annotate.core.review import ReviewSession
@@ -59,9 +58,6 @@ class ReviewScreen(Screen[None]):
         self.rubric = rubric
         self.items = list(items)
         self.adjudicator = adjudicator
-        self.pos = 0
-        #: Items given a golden label in this session.
-        self.adjudicated: set[int] = set()
         #: The reads, the notes typed per item and what they carry go through the core's
         #: review session, not the store.
         self.session = ReviewSession(repo, round_, rubric, adjudicator, self.items)
@@ -89,12 +85,17 @@ class ReviewScreen(Screen[None]):
     # -- state ----------------------------------------------------------------
 
     @property
+    def pos(self) -> int:
+        """Where the walk is: the core's review session keeps it."""
+        return self.session.pos
+
+    @property
     def done(self) -> bool:
-        return self.pos >= len(self.items)
+        return self.session.done
 
     @property
     def current(self) -> ReviewItem | None:
-        return None if self.done else self.items[self.pos]
+        return self.session.current
 
     def golden(self) -> dict[int, GoldenLabel]:
         try:
@@ -154,7 +155,7 @@ class ReviewScreen(Screen[None]):
 
     def _header(self, golden: dict[int, GoldenLabel], item: Item | None) -> None:
         total = len(self.items)
-        where = "done" if item is None else f"item {self.pos + 1} / {total}"
+        where = "done" if item is None else f"item {self.session.pos + 1} / {total}"
         parts: list[Content | str] = [
             Content.styled(" review", "bold"),
             " │ ",
@@ -172,7 +173,7 @@ class ReviewScreen(Screen[None]):
         settled = sum(1 for r in self.items if r.item_id in golden)
         lines = [
             Content.styled(f"review done: {settled} of {total} adjudicated", "bold $success"),
-            Content(f"{plural(len(self.adjudicated), 'golden label')} set in this session"),
+            Content(f"{plural(len(self.session.adjudicated), 'golden label')} set in this session"),
             Content(""),
             Content.styled("Every golden label is saved. p goes back, q quits.", "dim"),
         ]
@@ -185,21 +186,8 @@ class ReviewScreen(Screen[None]):
     # -- actions --------------------------------------------------------------
 
     def action_adjudicate(self, value: int) -> None:
-        current = self.current
-        if current is None:
-            return
-        item_id = current.item_id
-        note, _ = self.session.note_for(item_id, self.golden().get(item_id))
         try:
-            calibration.adjudicate(
-                self.repo,
-                self.rubric,
-                item_id,
-                value,
-                note=note,
-                adjudicator=self.adjudicator,
-                round_id=self.round.id,
-            )
+            item_id = self.session.adjudicate(value)  # committed, then the walk moves on
         except AnnotateError as exc:
             self.notify(
                 visible(str(exc)),
@@ -209,8 +197,8 @@ class ReviewScreen(Screen[None]):
                 timeout=10,
             )
             return
-        self.session.notes.pop(item_id, None)
-        self.adjudicated.add(item_id)
+        if item_id is None:
+            return
         level = self.rubric.level_for(value)
         self.notify(
             f"{one_line(self._item(item_id).external_id, 24)} = {value} "
@@ -219,7 +207,6 @@ class ReviewScreen(Screen[None]):
             timeout=3,
             markup=False,  # an item id is the user's data
         )
-        self.pos += 1
         self.refresh_item()
 
     def action_note(self) -> None:
@@ -238,14 +225,12 @@ class ReviewScreen(Screen[None]):
         self.app.push_screen(NoteScreen(note), kept)
 
     def action_next(self) -> None:
-        if not self.done:
-            self.pos += 1
-            self.refresh_item()
+        self.session.next()
+        self.refresh_item()
 
     def action_previous(self) -> None:
-        if self.pos > 0:
-            self.pos -= 1
-            self.refresh_item()
+        self.session.previous()
+        self.refresh_item()
 
     async def action_quit(self) -> None:
         self.app.exit()
