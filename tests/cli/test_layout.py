@@ -3,17 +3,14 @@ command module imports the group (cycles and sizes: tests/unit/test_package_layo
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 import grimp
 import pytest
 
-from tui_annotate import cli
 from tui_annotate.cli import group
 from tui_annotate.cli.group import COMMANDS, main
 
-CLI_DIR = Path(cli.__file__).parent
 #: The commands that live beside another: `import` can't be a module name; `demo` opens the
 #: annotate app; `route` hands on the judge's labels.
 BESIDE = {"import": "import_items", "demo": "annotate", "route": "judge"}
