@@ -3,11 +3,11 @@ command module imports the group (cycles and sizes: tests/unit/test_package_layo
 
 from __future__ import annotations
 
-
 import click
 import grimp
 import pytest
 
+from tui_annotate import cli
 from tui_annotate.cli import group
 from tui_annotate.cli.group import COMMANDS, main
 
