@@ -25,12 +25,10 @@ from bench.team import (
     ROWS,
     TEAM,
     TIMEOUT,
-    WARMUP,
-    Annotator,
-    _run_phase,
     ensure_db,
     fresh_copy,
     remove,
+    warmed_up,
 )
 
 #: Seconds an annotator waits after an item is shown before pressing the next key.
@@ -53,14 +51,7 @@ def run(quick: bool = False) -> list[Figure]:
     ]
     log = OUT / "import-block.log"
     try:
-        team = [Annotator(app, name) for app, name in zip(apps, names, strict=True)]
-        for a in team:
-            a.current = a.app.wait_for_item(TIMEOUT)
-            a.shown.append(a.current)
-        _run_phase(team, WARMUP)
-        for a in team:
-            a.presses = 0
-            a.latencies_ms.clear()
+        team = warmed_up(apps, names)
         say(f"importing {count:,} items while {TEAM} annotators label")
         with log.open("wb") as out:
             started = time.perf_counter()

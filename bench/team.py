@@ -96,6 +96,19 @@ def _run_phase(team: list[Annotator], presses: int) -> float:
     return time.perf_counter() - started
 
 
+def warmed_up(apps: list[PtyApp], names: list[str]) -> list[Annotator]:
+    """The team on its first items, after WARMUP presses each that the figures leave out."""
+    team = [Annotator(app, name) for app, name in zip(apps, names, strict=True)]
+    for a in team:
+        a.current = a.app.wait_for_item(TIMEOUT)
+        a.shown.append(a.current)
+    _run_phase(team, WARMUP)
+    for a in team:
+        a.presses = 0
+        a.latencies_ms.clear()
+    return team
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (Linux /proc; 0.0 elsewhere)."""
     try:
@@ -123,14 +136,7 @@ def session(db: Path, names: list[str], presses: int) -> Phase:
         for name in names
     ]
     try:
-        team = [Annotator(app, name) for app, name in zip(apps, names, strict=True)]
-        for a in team:
-            a.current = a.app.wait_for_item(TIMEOUT)
-            a.shown.append(a.current)
-        _run_phase(team, WARMUP)
-        for a in team:
-            a.presses = 0
-            a.latencies_ms.clear()
+        team = warmed_up(apps, names)
         cpu = [cpu_seconds(app.pid) for app in apps]
         seconds = _run_phase(team, presses)
         used = sum(cpu_seconds(app.pid) - before for app, before in zip(apps, cpu, strict=True))
