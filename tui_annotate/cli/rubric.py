@@ -125,7 +125,7 @@ def rubric_show(obj: Context, name: str, as_json: bool) -> None:
         "score",
         "label",
         "meaning",
-        title=f"PASS at {r.pass_threshold} or more",
+        title=r.pass_rule,
         fixed=("key", "score"),
     )
     for level in r.scale:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 Source = Literal["batch", "live"]
 ExampleKind = Literal["positive", "negative", "edge"]
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
+Direction = Literal["higher", "lower"]
 # What an appended label event says. `rate` sets the current label, `retract`
 # (an undo) clears it, `skip` parks the item for this annotator; `flag` and
 # `unflag` mark it for expert review without touching the rating.
@@ -103,6 +104,23 @@ class Rubric:
     path: str = ""
     #: Who the LLM judge is and what it grades; empty: a neutral default naming the title.
     judge_instructions: str = ""
+    #: "higher": a high score is good (PASS at score >= threshold); "lower" (toxicity,
+    #: hallucination): a low score is good (PASS at score <= threshold).
+    direction: Direction = "higher"
+    #: The question a pairwise A/B screen asks; empty: the rubric's question.
+    pairwise_question: str = ""
+
+    @property
+    def pass_rule(self) -> str:
+        """How the threshold reads, wherever it is shown: "PASS at 4+" or "PASS at 1 or less"."""
+        if self.direction == "lower":
+            return f"PASS at {self.pass_threshold} or less"
+        return f"PASS at {self.pass_threshold}+"
+
+    def passes(self, score: float) -> bool:
+        if self.direction == "lower":
+            return score <= self.pass_threshold
+        return score >= self.pass_threshold
 
     @property
     def major(self) -> int:
@@ -126,7 +144,7 @@ class Rubric:
         return None
 
     def verdict(self, score: float) -> str:
-        return "PASS" if score >= self.pass_threshold else "FAIL"
+        return "PASS" if self.passes(score) else "FAIL"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from tui_annotate.core.models import Example, ExampleKind, Level, Rubric, ScaleLevel, Tag
+from tui_annotate.core.models import (
+    Direction,
+    Example,
+    ExampleKind,
+    Level,
+    Rubric,
+    ScaleLevel,
+    Tag,
+)
 from tui_annotate.errors import NotFound, RubricError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -30,7 +38,10 @@ TOP_KEYS = {
     "tags",
     "examples",
     "judge_instructions",
+    "direction",
+    "pairwise_question",
 }
+DIRECTIONS = ("higher", "lower")
 SCALE_KEYS = {"value", "label", "description", "key"}
 TAG_KEYS = {"name", "key", "description"}
 EXAMPLE_KEYS = {"kind", "input", "context", "output", "score", "rationale", "tags"}
@@ -156,8 +167,17 @@ def parse_rubric(text: str, file: str = "<rubric>", *, file_name: str | None = N
     threshold = check.integer(data, "pass_threshold", "")
     if threshold not in values:
         raise check.fail("pass_threshold", f"{threshold} is not a value on the scale {values}")
-    if threshold == min(values):
+    direction = data.get("direction", "higher")
+    if direction not in DIRECTIONS:
+        raise check.fail(
+            "direction",
+            f"{direction!r} must be one of {', '.join(DIRECTIONS)} (which scores are good)",
+        )
+    if direction == "higher" and threshold == min(values):
         raise check.fail("pass_threshold", "every score would PASS; raise the threshold")
+    if direction == "lower" and threshold == max(values):
+        raise check.fail("pass_threshold", "every score would PASS; lower the threshold")
+    pairwise_question = check.string(data, "pairwise_question", "", required=False).strip()
 
     tags = _tags(check, data)
     examples = _examples(check, data, set(values), {t.name for t in tags})
@@ -179,6 +199,8 @@ def parse_rubric(text: str, file: str = "<rubric>", *, file_name: str | None = N
         examples=tuple(examples),
         path=file,
         judge_instructions=judge_instructions,
+        direction=cast(Direction, direction),
+        pairwise_question=pairwise_question,
     )
 
 

@@ -72,7 +72,8 @@ def rubric_text(rubric: Rubric) -> str:
     for level in rubric.scale:
         verdict = rubric.verdict(level.value)
         lines.append(f"- {level.value}: {level.label} ({verdict}): {level.description}")
-    lines.append(f"A score of {rubric.pass_threshold} or more is a PASS.")
+    more_or_less = "less" if rubric.direction == "lower" else "more"
+    lines.append(f"A score of {rubric.pass_threshold} or {more_or_less} is a PASS.")
     if rubric.tags:
         lines += ["", "Failure tags (list every one that applies, by name):"]
         lines += [f"- {t.name}: {t.description}" for t in rubric.tags]

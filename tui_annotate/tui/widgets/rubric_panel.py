@@ -17,7 +17,7 @@ class RubricPanel(PartialStatic):
         self._shown: tuple[int | None, Draft, bool] | None = None
 
     def on_mount(self) -> None:
-        self.border_title = f"{self.rubric.title} — PASS at {self.rubric.pass_threshold}+"
+        self.border_title = f"{self.rubric.title} — {self.rubric.pass_rule}"
 
     def show_state(self, score: int | None, draft: Draft, compact: bool = False) -> None:
         """Re-render only when something visible changed, and repaint only the lines that did.

@@ -1,0 +1,99 @@
+"""The small closed-form statistics every decision rests on, in one place.
+
+Each function says what it returns when the evidence is empty: `None`, never
+0 or 1, so a caller cannot print a rate nobody measured. scipy is imported
+inside the functions that need it (the binomial test), never at module import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+#: The 97.5th percentile of the standard normal: a two-sided 95 % interval.
+Z95 = 1.959964
+
+Interval = tuple[float, float]
+
+
+def wilson(k: float, n: float, z: float = Z95) -> Interval | None:
+    """Wilson's score interval for k successes in n trials; None when n == 0.
+
+    k may be fractional (a tie counted as half a win). Wilson's interval keeps
+    its coverage near 0 and 1, where the textbook (Wald) interval collapses to
+    a width of zero on 20/20.
+    """
+    if n <= 0:
+        return None
+    p = k / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = (z / denom) * math.sqrt(max(p * (1 - p) / n + z2 / (4 * n * n), 0.0))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def rate(k: float, n: float) -> float | None:
+    """k / n, or None when nothing was counted."""
+    return k / n if n > 0 else None
+
+
+def rule_of_three(n: int) -> float | None:
+    """The 95 % upper bound on a failure rate after n trials with no failure: 3/n (capped at 1)."""
+    return min(1.0, 3.0 / n) if n > 0 else None
+
+
+def binom_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
+    """The exact two-sided binomial test of k successes in n; 1.0 when n == 0.
+
+    scipy's `binomtest` (the minimum-likelihood two-sided rule), imported here
+    so that importing this module costs nothing.
+    """
+    if n <= 0:
+        return 1.0
+    from scipy.stats import binomtest
+
+    return float(binomtest(int(k), int(n), p, alternative="two-sided").pvalue)
+
+
+def mcnemar_exact_p(pass_to_fail: int, fail_to_pass: int) -> float:
+    """Exact McNemar: the binomial test of one discordant count out of all discordant pairs.
+
+    1.0 when there are no discordant pairs (no evidence of any change).
+    """
+    return binom_two_sided_p(fail_to_pass, pass_to_fail + fail_to_pass, 0.5)
+
+
+def holm(pvalues: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment; None entries (not tested) stay None and are not counted.
+
+    Adjusted p = max over the earlier sorted steps of (m − i)·p, capped at 1, so
+    the adjusted values keep the order of the raw ones.
+    """
+    tested = sorted((p, i) for i, p in enumerate(pvalues) if p is not None)
+    m = len(tested)
+    out: list[float | None] = [None] * len(pvalues)
+    running = 0.0
+    for step, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (m - step) * p))
+        out[i] = running
+    return out
+
+
+def newcombe_diff(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> Interval | None:
+    """Newcombe's hybrid score interval (his method 10) for p2 − p1 of two independent rates.
+
+    Built from the two Wilson intervals, so it behaves near 0 and 1 as they do.
+    None when either side has n == 0.
+    """
+    a = wilson(k1, n1, z)
+    b = wilson(k2, n2, z)
+    if a is None or b is None:
+        return None
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = a
+    l2, u2 = b
+    d = p2 - p1
+    low = d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return (max(-1.0, low), min(1.0, high))
