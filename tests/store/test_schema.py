@@ -30,6 +30,8 @@ COLUMNS = {
         "import_file",
         "import_line",
         "imported_at",
+        "case_key",
+        "logged_at",
     ],
     "rubrics": ["name", "version", "content_hash", "toml", "registered_at"],
     "labels": [

@@ -11,6 +11,7 @@ from tui_annotate.store.migrations.m003_judge import m003_judge
 from tui_annotate.store.migrations.m004_leases import m004_leases
 from tui_annotate.store.migrations.m005_import_visibility import m005_import_visibility
 from tui_annotate.store.migrations.m006_scale_indexes import m006_scale_indexes
+from tui_annotate.store.migrations.m007_item_case import m007_item_case
 from tui_annotate.store.migrations.script import run_script
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "m004_leases",
     "m005_import_visibility",
     "m006_scale_indexes",
+    "m007_item_case",
     "run_script",
 ]
 
@@ -32,6 +34,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m004_leases,
     m005_import_visibility,
     m006_scale_indexes,
+    m007_item_case,
 ]
 
 #: The schema version a database has after every migration here.
