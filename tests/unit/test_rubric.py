@@ -473,3 +473,38 @@ def test_a_broken_rubric_in_the_search_path_fails_loudly(tmp_path: Path) -> None
         find_rubric("tone", search_path())
     assert info.value.field == "pass_threshold"
     assert info.value.file == str(folder / "tone.toml")
+
+
+def test_direction_defaults_to_higher() -> None:
+    rubric = parse_rubric(dump(GOOD), FILE)
+    assert rubric.direction == "higher"
+    assert rubric.pass_rule == "PASS at 2+"
+
+
+def test_a_lower_direction_passes_low_scores() -> None:
+    """Toxicity-like rubrics: a low score is good, PASS at score <= threshold."""
+    rubric = parse_rubric(edited(_set("direction", "lower")), FILE)
+    assert rubric.direction == "lower"
+    assert [rubric.verdict(v) for v in (1, 2, 3)] == ["PASS", "PASS", "FAIL"]
+    assert rubric.pass_rule == "PASS at 2 or less"
+
+
+def test_a_bad_direction_names_the_key_and_line() -> None:
+    with pytest.raises(RubricError) as info:
+        parse_rubric(edited(_set("direction", "down")), FILE)
+    message = str(info.value)
+    assert "direction" in message and "higher, lower" in message and FILE in message
+
+
+def test_lower_with_the_top_threshold_would_pass_everything() -> None:
+    edit = _set("direction", "lower")
+    with pytest.raises(RubricError, match="every score would PASS"):
+        parse_rubric(edited(lambda d: (edit(d), _set("pass_threshold", 3)(d))), FILE)
+    # The same threshold is fine the usual way round.
+    assert parse_rubric(edited(_set("pass_threshold", 3)), FILE).pass_threshold == 3
+
+
+def test_pairwise_question_is_optional_and_kept() -> None:
+    assert parse_rubric(dump(GOOD), FILE).pairwise_question == ""
+    text = edited(_set("pairwise_question", " Which reply is kinder? "))
+    assert parse_rubric(text, FILE).pairwise_question == "Which reply is kinder?"
