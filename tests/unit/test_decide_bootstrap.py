@@ -4,6 +4,7 @@ against their formulas written out by hand."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -95,7 +96,9 @@ def test_composite_value_weights_only_defined_rates() -> None:
     assert boot.composite_value([None, None], [1, 1]) is None
 
 
-def plain_ppi(f_n: list[float], y: list[float], f: list[float]) -> tuple[float, float, float]:
+def plain_ppi(
+    f_n: Sequence[float], y: Sequence[float], f: Sequence[float]
+) -> tuple[float, float, float]:
     big_n, n = len(f_n), len(y)
     mean_f = sum(f_n) / big_n
     rect = [a - b for a, b in zip(y, f, strict=True)]
