@@ -141,3 +141,18 @@ def test_paired_mde() -> None:
     assert paired_mde(100, 0) == pytest.approx((1.959964 + 0.841621) * math.sqrt(0.03 / 100))
     assert paired_mde(2, 2) == 1.0
     assert paired_mde(400, 40) < paired_mde(100, 10)  # type: ignore[operator]
+
+
+def test_mean_interval_covers_the_truth_about_95_percent_of_the_time() -> None:
+    # 300 seeded data sets of 80 draws from a known 5-point distribution: a fixed outcome.
+    values = np.array([1, 2, 3, 4, 5], dtype=float)
+    probs = np.array([0.1, 0.1, 0.2, 0.3, 0.3])
+    truth = float(values @ probs)
+    data = np.random.default_rng(2026)
+    hits = 0
+    for trial in range(300):
+        sample = data.choice(values, size=80, p=probs)
+        ci = boot.bootstrap_mean(sample, replicates=1000, seed=trial)
+        assert ci is not None and ci[0] <= sample.mean() <= ci[1]
+        hits += ci[0] <= truth <= ci[1]
+    assert 0.90 <= hits / 300 <= 0.99
