@@ -156,3 +156,26 @@ def test_mean_interval_covers_the_truth_about_95_percent_of_the_time() -> None:
         assert ci is not None and ci[0] <= sample.mean() <= ci[1]
         hits += ci[0] <= truth <= ci[1]
     assert 0.90 <= hits / 300 <= 0.99
+
+
+def test_ppi_composite_agrees_with_an_index_drawing_loop() -> None:
+    rng = np.random.default_rng(8)
+    n = 300
+    judge = (rng.random((n, 2)) < [0.8, 0.6]).astype(float)
+    human = np.where(rng.random((n, 2)) < 0.85, judge, 1 - judge)
+    human[rng.random((n, 2)) < 0.6] = np.nan  # people labelled 40 %
+    f_only = np.where(np.isnan(human), judge, np.nan)
+    diff = human - judge
+    weights = [1.0, 3.0]
+    ours = boot.bootstrap_composite_ppi(f_only, diff, weights, replicates=4000, seed=0)
+    loop = np.random.default_rng(2)
+    stats = []
+    for _ in range(4000):
+        pick = loop.integers(0, n, n)
+        f, d = f_only[pick], diff[pick]
+        rates = []
+        for r in range(2):
+            fr, dr = f[:, r][~np.isnan(f[:, r])], d[:, r][~np.isnan(d[:, r])]
+            rates.append(min(1.0, max(0.0, fr.mean() + dr.mean())))
+        stats.append(float(np.dot(rates, weights) / sum(weights)))
+    assert ours == pytest.approx(loop_percentiles(stats), abs=0.03)
