@@ -63,10 +63,10 @@ class Columns:
     def of(cls, col: RubricColumn, source: Source, order: np.ndarray | None = None) -> Columns:
         """The arrays of COL, in the row ORDER given (default: the table's)."""
         human, _ = col.resolved(use_judge=False)
+        score = human if source == "human" else col.resolved(use_judge=True)[0]
         judge = col.judge
         if order is not None:
-            human, judge = human[order], judge[order]
-        score = human if source == "human" else np.where(np.isnan(human), judge, human)
+            human, judge, score = human[order], judge[order], score[order]
         human_pass = col.passes(human)
         judge_pass = col.passes(judge)
         verdict = human_pass if source == "human" else col.passes(score)
