@@ -334,7 +334,7 @@ class PairwiseStore:
 
 
 def _claim_sql(open_states: str, excluded: int) -> str:
-    keep_out = ",".join(f":x{i}" for i in range(excluded)) or "NULL"
+    keep_out = ",".join(f":x{i}" for i in range(excluded))  # SQLite takes an empty list
     return (
         "SELECT p.id, p.a_left FROM pairwise_pairs p WHERE p.task_id = :task"
         " AND coalesce((SELECT v.kind FROM pairwise_votes v WHERE v.task_id = :task"
