@@ -312,7 +312,7 @@ class PairwiseStore:
     def export_rows(self, task_id: int) -> list[dict[str, object]]:
         """Current votes with everything a reader needs to redo the statistics."""
         cur = self.conn.execute(
-            "SELECT v.task_id AS task, p.position AS pair, p.case_key AS 'case',"
+            "SELECT v.task_id AS task, p.position + 1 AS pair, p.case_key AS 'case',"
             " p.version_a, p.version_b, ia.external_id AS item_a, ib.external_id AS item_b,"
             " v.annotator, v.choice, CASE v.choice WHEN 'a' THEN p.version_a"
             " WHEN 'b' THEN p.version_b ELSE '' END AS winner,"
