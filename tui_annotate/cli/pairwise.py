@@ -82,7 +82,11 @@ def start(
         )
     if as_json:
         emit_json(
-            {"task": task_id, "pairs": len(drawn.pairs), "skipped_identical": drawn.skipped_identical}
+            {
+                "task": task_id,
+                "pairs": len(drawn.pairs),
+                "skipped_identical": drawn.skipped_identical,
+            }
         )
         return
     say(
@@ -147,9 +151,7 @@ def status(obj: Context, task_id: int | None, as_json: bool) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="The bootstrap's seed.")
 @click.pass_obj
 @errors_to_exit
-def results(
-    obj: Context, task_id: int | None, as_json: bool, bootstrap: int, seed: int
-) -> None:
+def results(obj: Context, task_id: int | None, as_json: bool, bootstrap: int, seed: int) -> None:
     """Win rates with intervals, a Bradley–Terry ranking, position bias and agreement."""
     from tui_annotate.core.pairwise import draw, report
 

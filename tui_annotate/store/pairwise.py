@@ -80,8 +80,16 @@ class PairwiseStore:
                 "INSERT INTO pairwise_pairs (task_id, position, case_key, version_a, version_b,"
                 " item_a, item_b, a_left) VALUES (?,?,?,?,?,?,?,?)",
                 [
-                    (task_id, p.position, p.case, p.version_a, p.version_b, p.item_a, p.item_b,
-                     int(p.a_left))
+                    (
+                        task_id,
+                        p.position,
+                        p.case,
+                        p.version_a,
+                        p.version_b,
+                        p.item_a,
+                        p.item_b,
+                        int(p.a_left),
+                    )
                     for p in drawn.pairs
                 ],
             )

@@ -74,5 +74,7 @@ def lines(result: PairwiseReport) -> list[str]:
         out.append(f"agreement: no alpha ({a.units} pairs seen by two or more annotators)")
     else:
         ci = "" if a.ci is None else f" [{a.ci[0]:.3f}, {a.ci[1]:.3f}]"
-        out.append(f"agreement: Krippendorff's alpha (nominal) {a.alpha:.3f}{ci} over {a.units} pairs")
+        out.append(
+            f"agreement: Krippendorff's alpha (nominal) {a.alpha:.3f}{ci} over {a.units} pairs"
+        )
     return out

@@ -98,7 +98,9 @@ def report(
 
     decisive = choice < 2
     left_won = decisive & ((choice == 1) == b_left)
-    names_found, who = np.unique(np.array([v.annotator for v in votes], dtype=str), return_inverse=True)
+    names_found, who = np.unique(
+        np.array([v.annotator for v in votes], dtype=str), return_inverse=True
+    )
     names = [str(x) for x in names_found]
     per_n = np.bincount(who[decisive], minlength=len(names))
     per_left = np.bincount(who[left_won], minlength=len(names))
