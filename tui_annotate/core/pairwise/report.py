@@ -20,7 +20,7 @@ The definitions are the issue's, word for word:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 
@@ -149,7 +149,7 @@ def rank(
         cis = [(float(low[i]), float(high[i])) for i in range(k)]
     order = sorted(range(k), key=lambda i: (-strength[i], i))
     uncertain = [len(a) == 0] * k
-    for upper, lower in zip(order, order[1:], strict=False):
+    for upper, lower in pairwise(order):
         cu, cl = cis[upper], cis[lower]
         if cu is None or cl is None or cl[1] >= cu[0]:
             uncertain[upper] = uncertain[lower] = True
