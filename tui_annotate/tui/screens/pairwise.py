@@ -27,10 +27,12 @@ from tui_annotate.tui.widgets.item_view import ItemSection, SectionBox
 WIDE = 100
 #: The question when the task has no rubric.
 DEFAULT_QUESTION = "Which response is better?"
+#: After the question: what the vote keys mean.
+KEY_HINT = "  1: Response 1 · 2: Response 2 · 0: tie · b: both bad"
 #: (keys, what they do): the footer's, the help's and the bindings' one source.
 KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("1", "vote('1')", "1 better", "Response 1 (left, or top) is better"),
-    ("2", "vote('2')", "2 better", "Response 2 (right, or bottom) is better"),
+    ("1", "vote('1')", "better", "Response 1 (left, or top) is better"),
+    ("2", "vote('2')", "better", "Response 2 (right, or bottom) is better"),
     ("0", "vote('tie')", "tie", "A tie: equally good"),
     ("b", "vote('both_bad')", "both bad", "Both are bad"),
     ("c", "comment", "comment", "Write a comment on this pair (saved with the vote)"),
@@ -67,10 +69,9 @@ class PairwiseScreen(Screen[None]):
             key,
             action,
             word,
-            id=f"pairwise.{word.replace(' ', '_')}",
+            id=f"pairwise.{action.split('(')[0]}" + (f".{key}" if "(" in action else ""),
             tooltip=what,
             key_display="?" if key == "question_mark" else None,
-            show=key not in ("2", "0"),
         )
         for key, action, word, what in KEYS
     ]
@@ -146,7 +147,7 @@ class PairwiseScreen(Screen[None]):
             extra.append("tags: " + ", ".join(shown.tags))
         if shown.comment:
             extra.append("comment saved with the vote")
-        line = visible(self.question())
+        line = visible(self.question()) + KEY_HINT
         if extra:
             line += "   [" + visible("; ".join(extra)) + "]"
         self.query_one("#pw-question", Static).update(Content(line))
