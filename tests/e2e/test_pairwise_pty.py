@@ -100,3 +100,18 @@ def test_preference_wins_and_always_left_is_flagged(tmp_path: Path) -> None:
     assert not bias["ana"].flagged and not bias["ben"].flagged
     assert bias["ana"].left_share == 0.5
     assert bias["cy"].left_share == 1.0 and bias["cy"].flagged
+
+
+def test_a_vote_acknowledged_on_screen_survives_kill_9(tmp_path: Path) -> None:
+    db = make_project(tmp_path / "annotations.db", 4)
+    with Repository.open(db) as repo:
+        tasks.start(repo, prompt=PROMPT, versions=["1.0.0", "1.1.0"])
+    with pairwise_app(db, "ana") as app:
+        app.wait_for(b"pair 1 of 4", TIMEOUT)
+        mark = len(app.output)
+        app.send("2")
+        app.wait_for(b"1/4 voted", TIMEOUT, start=mark)  # the screen moved on: acknowledged
+        app.kill(9)
+    with Repository.open(db, readonly=True) as repo:
+        [vote] = repo.pairwise.current_votes(1)
+    assert vote.annotator == "ana" and vote.choice == ("b" if vote.left == "a" else "a")

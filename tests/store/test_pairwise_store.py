@@ -10,6 +10,7 @@ import pytest
 from tests.pairwise_data import PROMPT, make_project
 from tui_annotate.core.pairwise import tasks
 from tui_annotate.core.pairwise.models import Task
+from tui_annotate.errors import ItemFull
 from tui_annotate.store.repository import Repository
 
 
@@ -145,3 +146,16 @@ def test_skip_gives_the_pair_back_and_undo_keeps_the_side(project: Path) -> None
         repo.pairwise.append(task, again[0], "cy", kind="undo", left=again[1])
         assert repo.pairwise.side(again[0], "cy") == again[1]
         assert (repo.pairwise.claim_next(task, "cy") or (0,))[0] == again[0]
+
+
+def test_a_vote_on_a_pair_others_took_is_refused(project: Path) -> None:
+    with Repository.open(project) as repo:
+        repo.lease_seconds = 0.0
+        task = start(repo)
+        pair, left = repo.pairwise.claim_next(task, "ana") or (0, "a")
+        repo.lease_seconds = 60.0
+        taken = repo.pairwise.claim_next(task, "ben")
+        assert taken is not None and taken[0] == pair  # ana's lease ran out: ben has it
+        with pytest.raises(ItemFull):
+            repo.pairwise.append(task, pair, "ana", kind="vote", left=left, choice="a")
+        assert repo.pairwise.current_votes(task.id) == []

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from tui_annotate.core.clock import later, now
 from tui_annotate.core.pairwise.models import Candidate, Choice, Drawn, Side, Task, VoteRow
 from tui_annotate.core.pairwise.sides import left_for, slot
+from tui_annotate.errors import ItemFull
 from tui_annotate.store.connection import Connection
 
 #: The latest event of each annotator on each pair of a task (alias m: its id).
@@ -232,8 +233,14 @@ class PairwiseStore:
         claim_next: bool = False,
     ) -> tuple[int, tuple[int, Side] | None]:
         """Append one event (committed before returning) and, if asked, claim the next pair
-        in the same transaction: one commit per key."""
+        in the same transaction: one commit per key.
+
+        A vote on a pair of an open task whose lease ran out and that others
+        took meanwhile up to the overlap is refused (ItemFull), as in `annotate`.
+        """
         with self.connection.transaction():
+            if kind == "vote" and annotator not in task.annotators:
+                self.check_room_within(task, pair_id, annotator)
             cur = self.conn.execute(
                 "INSERT INTO pairwise_votes (task_id, pair_id, annotator, kind, choice, left,"
                 " tags, comment, seconds, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -273,6 +280,26 @@ class PairwiseStore:
                 )
             following = self.claim_next_within(task, annotator) if claim_next else None
             return int(cur.lastrowid or 0), following
+
+    def check_room_within(self, task: Task, pair_id: int, annotator: str) -> None:
+        params = {"p": pair_id, "ann": annotator, "now": now()}
+        mine = self.conn.execute(
+            f"SELECT 1 FROM pairwise_claims c WHERE c.pair_id = :p AND c.annotator = :ann"
+            f" AND {HELD}",
+            params,
+        ).fetchone()
+        if mine is not None:
+            return
+        others = self.conn.execute(
+            f"SELECT count(*) FROM pairwise_claims c WHERE c.pair_id = :p AND c.annotator != :ann"
+            f" AND {HELD}",
+            params,
+        ).fetchone()[0]
+        if others >= task.overlap:
+            raise ItemFull(
+                f"this pair already has {others} other annotator(s) (overlap {task.overlap}); "
+                "it can't take another vote"
+            )
 
     def current(self, pair_id: int, annotator: str) -> tuple[str, Choice | None, str, str] | None:
         """The annotator's latest event on the pair: (kind, choice, tags JSON, comment)."""
