@@ -124,3 +124,18 @@ async def test_stacked_below_100_columns(db_path: Path, width: int, narrow: bool
         assert app.screen.has_class("narrow") is narrow
         assert (one.region.y < two.region.y) is narrow
         assert (one.region.x < two.region.x) is not narrow
+
+
+async def test_results_view_shows_bars_ranking_and_the_bias_warning() -> None:
+    from tui_annotate.core.pairwise.models import Task, VoteRow
+    from tui_annotate.core.pairwise.report import report
+    from tui_annotate.tui.pairwise_app import PairwiseResultsApp
+
+    rows = [VoteRow(i, "lefty", "1.0.0", "1.1.0", "b", "b") for i in range(12)]
+    app = PairwiseResultsApp(report(Task(1, PROMPT, ("1.0.0", "1.1.0"), 0), rows, bootstrap=50))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "1.0.0 vs 1.1.0" in text and "●" in text
+        assert "1. 1.1.0" in text
+        assert "POSITION BIAS" in text

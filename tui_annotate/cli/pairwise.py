@@ -165,5 +165,10 @@ def results(obj: Context, task_id: int | None, as_json: bool, bootstrap: int, se
         return
     if not votes:
         raise InputError(f"pairwise task {task.id} has no votes yet")
+    if view:
+        from tui_annotate.tui.pairwise_app import PairwiseResultsApp  # loads the TUI
+
+        PairwiseResultsApp(found).run()
+        return
     for line in draw.lines(found):
         say(line)

@@ -14,6 +14,7 @@ from tui_annotate.config import Settings
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.pairwise.models import Task
 from tui_annotate.core.pairwise.session import PairwiseSession
+from tui_annotate.core.results.pairwise import PairwiseReport
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
 from tui_annotate.tui.app_base import TerminalApp
@@ -41,6 +42,22 @@ class PairwiseApp(TerminalApp[None]):
 
     def release(self) -> None:
         self.session.repo.close()
+
+
+class PairwiseResultsApp(TerminalApp[None]):
+    """A task's report, read-only (`pairwise results --view`)."""
+
+    CSS_PATH = "pairwise.tcss"
+    TITLE = "tui-annotate pairwise results"
+
+    def __init__(self, report: PairwiseReport) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_mount(self) -> None:
+        from tui_annotate.tui.screens.pairwise_results import PairwiseResultsScreen
+
+        self.push_screen(PairwiseResultsScreen(self.report))
 
 
 def make_pairwise_app(
