@@ -149,9 +149,12 @@ def status(obj: Context, task_id: int | None, as_json: bool) -> None:
     help="Bootstrap replicates for the intervals of the ranking and of alpha.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="The bootstrap's seed.")
+@click.option("--view", is_flag=True, help="Show them on a screen (q quits).")
 @click.pass_obj
 @errors_to_exit
-def results(obj: Context, task_id: int | None, as_json: bool, bootstrap: int, seed: int) -> None:
+def results(
+    obj: Context, task_id: int | None, as_json: bool, bootstrap: int, seed: int, view: bool
+) -> None:
     """Win rates with intervals, a Bradley–Terry ranking, position bias and agreement."""
     from tui_annotate.core.pairwise import draw, report
 
