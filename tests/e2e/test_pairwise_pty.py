@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.conftest import TIMEOUT
@@ -44,6 +45,18 @@ def shown_after(app: PtyApp, start: int) -> tuple[bytes, bytes] | None:
     return header.group(1), first.group(1)
 
 
+def moved_from(mark: int, previous: bytes | None) -> Callable[[PtyApp], bool]:
+    """True once the screen is all done, or shows a pair other than PREVIOUS after MARK."""
+
+    def moved(app: PtyApp) -> bool:
+        if app.output.find(DONE, mark) >= 0:
+            return True
+        seen = shown_after(app, mark)
+        return seen is not None and seen[0] != previous
+
+    return moved
+
+
 def annotate(db: Path, annotator: str, prefers: bytes | None) -> list[str]:
     """Vote on every pair: for PREFERS' response wherever it is, or always 1 when None."""
     pressed: list[str] = []
@@ -51,14 +64,7 @@ def annotate(db: Path, annotator: str, prefers: bytes | None) -> list[str]:
         mark = 0
         previous: bytes | None = None
         while True:
-
-            def moved(a: PtyApp) -> bool:
-                if a.output.find(DONE, mark) >= 0:
-                    return True
-                seen = shown_after(a, mark)
-                return seen is not None and seen[0] != previous
-
-            app.wait_for(moved, TIMEOUT)
+            app.wait_for(moved_from(mark, previous), TIMEOUT)
             if app.output.find(DONE, mark) >= 0:
                 break
             seen = shown_after(app, mark)
