@@ -29,6 +29,7 @@ from bench import (
     label_import,
     memory,
     open_rounds,
+    pairwise,
     parse_checks,
     scale,
     startup,
@@ -55,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "ending": ending.run,
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
+    "pairwise": pairwise.run,
 }
 
 

@@ -14,7 +14,9 @@ from tui_annotate.render import plural
 
 
 @click.command()
-@click.option("--rubric", "rubric_name", required=True, help="The rubric whose labels to export.")
+@click.option(
+    "--rubric", "rubric_name", default=None, help="The rubric whose labels to export (required)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -35,6 +37,14 @@ from tui_annotate.render import plural
     is_flag=True,
     help="Also export items only the LLM judge labelled (golden and human labels still win).",
 )
+@click.option(
+    "--pairwise",
+    "pairwise_id",
+    type=int,
+    default=None,
+    metavar="ID",
+    help="Export pairwise task ID's votes instead (one row per vote; no --rubric).",
+)
 @click.pass_obj
 @errors_to_exit
 @lead_only("export")
@@ -45,6 +55,7 @@ def export(
     output: Path | None,
     golden: bool,
     include_judge: bool,
+    pairwise_id: int | None,
 ) -> None:
     """Export PASS/FAIL labels: one row per labeled item, its resolved label and where it came from.
 
@@ -56,13 +67,18 @@ def export(
     from tui_annotate.core import export as exporter
 
     obj.require_db()
-    loaded = obj.rubric(rubric_name)
     if fmt is None:
         fmt = (
             "jsonl"
             if output is not None and output.suffix.lower() in (".jsonl", ".ndjson")
             else "csv"
         )
+    if pairwise_id is not None:
+        _export_pairwise(obj, pairwise_id, fmt, output)
+        return
+    if rubric_name is None:
+        raise InputError("give --rubric NAME (or --pairwise ID)", field="--rubric")
+    loaded = obj.rubric(rubric_name)
     if golden and include_judge:
         raise InputError("--golden exports the golden set alone; drop --include-judge")
     left_out = exporter.LeftOut()
@@ -80,3 +96,18 @@ def export(
         say(f"export: {notice}", err=True)
     if output is not None and str(output) != "-":
         say(f"exported {plural(count, 'item')} to {output}", err=True)
+
+
+def _export_pairwise(obj: Context, task_id: int, fmt: str, output: Path | None) -> None:
+    """A pairwise task's current votes (core/pairwise/export.py)."""
+    from tui_annotate.core.pairwise import export as pairwise_export
+    from tui_annotate.core.pairwise import tasks
+
+    outfile.target("-" if output is None else output)
+    with obj.repo(readonly=True) as repo:
+        task = tasks.find(repo, task_id)
+        rows = repo.pairwise.export_rows(task.id)
+    with outfile.open_text(output) as raw:
+        count = pairwise_export.write(for_reading(raw), rows, fmt)
+    if output is not None and str(output) != "-":
+        say(f"exported {plural(count, 'vote')} to {output}", err=True)

@@ -25,6 +25,7 @@ from tui_annotate.cli import (
     import_labels,
     judge,
     keys,
+    pairwise,
     rubric,
     serve,
     status,
@@ -69,6 +70,7 @@ COMMANDS: tuple[click.Command, ...] = (
     judge.route,
     serve.serve,
     keys.keys,
+    pairwise.pairwise,  # pairwise start | annotate | status | results
 )
 
 for command in COMMANDS:

@@ -30,6 +30,7 @@ from tui_annotate.store.label_reads import LabelReads
 from tui_annotate.store.label_stage import LabelStage
 from tui_annotate.store.labels import LabelStore, LabelWrite
 from tui_annotate.store.leases import LeaseStore
+from tui_annotate.store.pairwise import PairwiseStore
 from tui_annotate.store.queue import QueueStore
 from tui_annotate.store.rounds import RoundStore
 from tui_annotate.store.rubrics import RubricStore
@@ -63,6 +64,8 @@ class Repository:
         self.judge = JudgeStore(c)
         #: The import watermark; `item_import()` starts one import.
         self.imports = ItemImports(c, self.items)
+        #: Pairwise A/B tasks, their pairs, claims and votes (issue 14).
+        self.pairwise = PairwiseStore(c)
 
     @cached_property
     def exports(self) -> ExportQueries:

@@ -1,0 +1,67 @@
+"""The pairwise A/B App: one annotator, one pairwise task, one database.
+
+Built by `make_pairwise_app` (below) for the CLI and the tests alike, so
+neither skips the wiring: the lease length, the heartbeat that renews the
+claims on the pair on screen, and the ending that TerminalApp gives every
+app of ours (SIGHUP, SIGTERM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from tui_annotate.config import Settings
+from tui_annotate.core.models import Rubric
+from tui_annotate.core.pairwise.models import Task
+from tui_annotate.core.pairwise.session import PairwiseSession
+from tui_annotate.core.results.pairwise import PairwiseReport
+from tui_annotate.errors import AnnotateError
+from tui_annotate.store.repository import Repository
+from tui_annotate.tui.app_base import TerminalApp
+from tui_annotate.tui.screens.pairwise import PairwiseScreen
+
+
+class PairwiseApp(TerminalApp[None]):
+    CSS_PATH = ["app.tcss", "pairwise.tcss"]
+    TITLE = "tui-annotate pairwise"
+
+    def __init__(self, session: PairwiseSession, rubric: Rubric | None) -> None:
+        super().__init__()
+        self.session = session
+        self.rubric = rubric
+
+    def on_mount(self) -> None:
+        self.session.start()
+        self.push_screen(PairwiseScreen(self.session, self.rubric))
+        # Three beats per lease, as in the annotation app.
+        self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
+
+    def heartbeat(self) -> None:
+        with contextlib.suppress(AnnotateError):
+            self.session.heartbeat()
+
+    def release(self) -> None:
+        self.session.repo.close()
+
+
+class PairwiseResultsApp(TerminalApp[None]):
+    """A task's report, read-only (`pairwise results --view`)."""
+
+    CSS_PATH = "pairwise.tcss"
+    TITLE = "tui-annotate pairwise results"
+
+    def __init__(self, report: PairwiseReport) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_mount(self) -> None:
+        from tui_annotate.tui.screens.pairwise_results import PairwiseResultsScreen
+
+        self.push_screen(PairwiseResultsScreen(self.report))
+
+
+def make_pairwise_app(
+    settings: Settings, *, repo: Repository, task: Task, annotator: str, rubric: Rubric | None
+) -> PairwiseApp:
+    repo.lease_seconds = settings.lease_seconds
+    return PairwiseApp(PairwiseSession(repo, task, annotator), rubric)

@@ -1,0 +1,216 @@
+"""The pairwise A/B screen: the case's input and context, two responses, the question, one key.
+
+Blind: the screen gets a `ShownPair` (the responses in the order this
+annotator sees them) and never a version. Each response scrolls on its own
+(Tab moves between them); below 100 columns they are stacked, Response 1 on
+top. Every text from the items goes through the literal widgets the
+annotation screen uses (ItemSection: the visible-text filter, no markup).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from tui_annotate.core.models import Rubric
+from tui_annotate.core.pairwise.session import PairwiseSession
+from tui_annotate.core.textsafe import readable_json, visible
+from tui_annotate.errors import AnnotateError
+from tui_annotate.tui.widgets.item_view import ItemSection, SectionBox
+
+#: Below this width the two responses are stacked.
+WIDE = 100
+#: The question when the task has no rubric.
+DEFAULT_QUESTION = "Which response is better?"
+#: After the question: what the vote keys mean.
+KEY_HINT = "  1: Response 1 · 2: Response 2 · 0: tie · b: both bad"
+#: (keys, what they do): the footer's, the help's and the bindings' one source.
+KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("1", "vote('1')", "better", "Response 1 (left, or top) is better"),
+    ("2", "vote('2')", "better", "Response 2 (right, or bottom) is better"),
+    ("0", "vote('tie')", "tie", "A tie: equally good"),
+    ("b", "vote('both_bad')", "both bad", "Both are bad"),
+    ("c", "comment", "comment", "Write a comment on this pair (saved with the vote)"),
+    ("t", "tags", "tags", "Failure tags for the worse response (saved with the vote)"),
+    ("u", "undo", "undo", "Take back the last vote or skip and go back to it"),
+    ("s", "skip", "skip", "Skip this pair (it goes back to the pool)"),
+    ("question_mark", "help", "help", "These keys"),
+    ("q", "quit", "quit", "Quit (every vote is already saved)"),
+)
+
+
+class PairwiseHelp(ModalScreen[None]):
+    """Every key of the pairwise screen; Escape, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", id="pairwise.help.close")]
+
+    def compose(self) -> ComposeResult:
+        lines = [Content.styled("Pairwise keys", "bold")]
+        for key, _, _, what in KEYS:
+            shown = "?" if key == "question_mark" else key
+            lines.append(Content.assemble(Content.styled(f"  {shown:<4}", "bold $accent"), what))
+        lines.append(Content.styled("Versions are never shown; sides are shuffled.", "dim"))
+        yield Static(Content("\n").join(lines), id="pw-help")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+class PairwiseScreen(Screen[None]):
+    """Renders a PairwiseSession; every key calls one session method, then redraws."""
+
+    BINDINGS = [
+        Binding(
+            key,
+            action,
+            word,
+            id=f"pairwise.{action.split('(')[0]}" + (f".{key}" if "(" in action else ""),
+            tooltip=what,
+            key_display="?" if key == "question_mark" else None,
+        )
+        for key, action, word, what in KEYS
+    ]
+
+    def __init__(self, session: PairwiseSession, rubric: Rubric | None) -> None:
+        super().__init__()
+        self.session = session
+        self.rubric = rubric
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pw-header")
+        with SectionBox(id="pw-input-box", classes="section"):
+            yield ItemSection(id="pw-input")
+        with SectionBox(id="pw-context-box", classes="section"):
+            yield ItemSection(id="pw-context")
+        with Horizontal(id="pw-responses"):
+            with SectionBox(id="pw-r1-box", classes="section response"):
+                yield ItemSection(id="pw-r1")
+            with SectionBox(id="pw-r2-box", classes="section response"):
+                yield ItemSection(id="pw-r2")
+        yield Static(id="pw-done")
+        yield Static(id="pw-question")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pw-input-box").border_title = "input"
+        self.query_one("#pw-context-box").border_title = "context"
+        self.query_one("#pw-r1-box").border_title = "Response 1"
+        self.query_one("#pw-r2-box").border_title = "Response 2"
+        self._layout(self.size.width)
+        self.redraw()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width < WIDE, "narrow")
+
+    def question(self) -> str:
+        if self.rubric is None:
+            return DEFAULT_QUESTION
+        return self.rubric.pairwise_question or self.rubric.question
+
+    def redraw(self) -> None:
+        s = self.session
+        voted, total = s.progress()
+        shown = s.current()
+        self.set_class(shown is None, "done")
+        where = "all done" if shown is None else f"pair {shown.position + 1} of {total}"
+        header = f" pairwise task {s.task.id} · {s.annotator} · {where} · {voted}/{total} voted"
+        self.query_one("#pw-header", Static).update(Content(visible(header)))
+        if shown is None:
+            self.query_one("#pw-done", Static).update(
+                Content(
+                    "All done: every pair of this task has your vote (or was skipped).\n"
+                    "Every vote is saved. u goes back to the last one, q quits."
+                )
+            )
+            self.query_one("#pw-question", Static).update(Content(""))
+            return
+        for name, text in (("input", shown.input), ("context", readable_json(shown.context))):
+            box = self.query_one(f"#pw-{name}-box", SectionBox)
+            box.display = bool(text.strip())
+            self.query_one(f"#pw-{name}", ItemSection).show_text(text)
+            box.scroll_home(animate=False)
+        for name, text in (("r1", shown.response_1), ("r2", shown.response_2)):
+            self.query_one(f"#pw-{name}", ItemSection).show_text(text)
+            self.query_one(f"#pw-{name}-box", SectionBox).scroll_home(animate=False)
+        if self.focused is None:
+            self.query_one("#pw-r1-box").focus(scroll_visible=False)
+        extra = []
+        if shown.tags:
+            extra.append("tags: " + ", ".join(shown.tags))
+        if shown.comment:
+            extra.append("comment saved with the vote")
+        line = visible(self.question()) + KEY_HINT
+        if extra:
+            line += "   [" + visible("; ".join(extra)) + "]"
+        self.query_one("#pw-question", Static).update(Content(line))
+
+    def _run(self, step: str, fn: object, *args: object) -> bool:
+        """Run a session step; a store failure leaves the screen as it was, and says so."""
+        try:
+            fn(*args)  # type: ignore[operator]
+        except AnnotateError as exc:
+            self.notify(
+                visible(str(exc)), markup=False, title=f"{step} not saved", severity="error"
+            )
+            return False
+        return True
+
+    # -- actions ----------------------------------------------------------------
+
+    def action_vote(self, shown: str) -> None:
+        if not self.session.done and self._run("vote", self.session.vote, shown):
+            self.redraw()
+
+    def action_skip(self) -> None:
+        if not self.session.done and self._run("skip", self.session.skip):
+            self.redraw()
+
+    def action_undo(self) -> None:
+        if not self.session.actions:
+            self.notify("nothing to undo", timeout=2)
+            return
+        if self._run("undo", self.session.undo):
+            self.redraw()
+
+    def action_tags(self) -> None:
+        if self.session.done:
+            return
+        if self.rubric is None or not self.rubric.tags:
+            self.notify("this task's rubric has no failure tags", timeout=3)
+            return
+
+        def chosen(tags: tuple[str, ...] | None) -> None:
+            if tags is not None:
+                self.session.set_tags(tags)
+                self.redraw()
+
+        from tui_annotate.tui.dialogs.tags import TagPickerScreen
+
+        self.app.push_screen(TagPickerScreen(self.rubric.tags, self.session.tags), chosen)
+
+    def action_comment(self) -> None:
+        if self.session.done:
+            return
+
+        def saved(text: str | None) -> None:
+            if text is not None:
+                self.session.set_comment(text)
+                self.redraw()
+
+        from tui_annotate.tui.dialogs.comment import CommentScreen
+
+        self.app.push_screen(CommentScreen(self.session.comment), saved)
+
+    def action_help(self) -> None:
+        self.app.push_screen(PairwiseHelp())
+
+    async def action_quit(self) -> None:
+        self.app.exit()
