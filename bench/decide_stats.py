@@ -104,7 +104,7 @@ def run(quick: bool = False) -> list[Figure]:
     items = 100_000 if quick else ITEMS
     say(f"building a table of {items:,} items × {VERSIONS} versions × 3 rubrics")
     table, infos = build(items, VERSIONS)
-    mcnemar_exact_p(1, 2)  # scipy's import, once, as the CLI pays it once
+    mcnemar_exact_p(1, 2)  # numpy's import, once, as the CLI pays it once
     figures = []
     for label, fn in [
         ("scorecard --source human", lambda: scorecard(table, infos)),

@@ -50,3 +50,24 @@ def test_newcombe_published_example() -> None:
     # method 10 gives 0.0524 to 0.3339 for p1 − p2 = 0.2.
     ci = stats.newcombe_diff(48, 80, 56, 70)
     assert ci == pytest.approx((0.0524, 0.3339), abs=5e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_binomial_matches_scipy_on_random_cases(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(40):
+        n = rng.choice([1, 2, 5, 13, 40, 101, 1000, 20000])
+        k = rng.randint(0, n)
+        p = rng.choice([0.5, 0.5, 0.3, 0.9])
+        expected = binomtest(k, n, p, alternative="two-sided").pvalue
+        assert stats.binom_two_sided_p(k, n, p) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def test_exact_binomial_symmetric_ties_and_extremes() -> None:
+    assert stats.binom_two_sided_p(5, 10) == pytest.approx(1.0)
+    assert stats.binom_two_sided_p(0, 10) == pytest.approx(2 * 0.5**10)
+    assert stats.binom_two_sided_p(10, 10) == pytest.approx(2 * 0.5**10)
+    with pytest.raises(ValueError):
+        stats.binom_two_sided_p(1, 2, 1.0)

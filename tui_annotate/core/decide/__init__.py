@@ -2,6 +2,6 @@
 
 Everything here is headless and works on column arrays (`table.PromptTable`),
 so a million items cost a few vector operations, not a million Python objects.
-numpy is imported by the modules that compute; scipy only inside the functions
-that need it, so nothing here is loaded by the annotation app.
+numpy is imported by the modules that compute, never by the annotation app;
+scipy is not used at run time (only by the tests, as an independent check).
 """
