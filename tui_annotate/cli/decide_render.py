@@ -65,7 +65,9 @@ def rate_text(value: float | None, ci: CI, n: int, *, signed: bool = False) -> s
 
 
 def estimate_text(e: Estimate, *, signed: bool = False) -> str:
-    return num(e.value, signed=signed) + ("" if e.ci is None else " " + interval(e.ci, signed=signed))
+    return num(e.value, signed=signed) + (
+        "" if e.ci is None else " " + interval(e.ci, signed=signed)
+    )
 
 
 def p_text(p: float | None) -> str:
@@ -155,7 +157,7 @@ def print_comparison(cmp: Comparison) -> None:
         fixed=("pairs", "PASS→FAIL", "FAIL→PASS", "McNemar p", "Holm p"),
     )
     for name, r in cmp.rubrics.items():
-        verdict = r.verdict
+        verdict: str = r.verdict
         if verdict == "no detectable difference" and r.mde is not None:
             verdict += f" (could not detect changes smaller than ±{r.mde:.2f})"
         style = {"better": "green", "worse": "bold red"}.get(r.verdict, "")
@@ -268,7 +270,10 @@ def junit_xml(report: GateReport) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            {"classname": visible(f"gate.{report.prompt}"), "name": visible(f"{c.metric} {c.kind}")},
+            {
+                "classname": visible(f"gate.{report.prompt}"),
+                "name": visible(f"{c.metric} {c.kind}"),
+            },
         )
         cprops = ET.SubElement(case, "properties")
         for key, value in (
@@ -328,7 +333,9 @@ def markdown(report: GateReport, exit_code: int) -> str:
 def print_tags(report: TagReport) -> None:
     out = console()
     rubrics = ", ".join(report.rubrics)
-    out.print(literal(f"failure tags · {report.prompt} · {rubrics} · source {report.source}", "bold"))
+    out.print(
+        literal(f"failure tags · {report.prompt} · {rubrics} · source {report.source}", "bold")
+    )
     for v in report.versions:
         grid = table(
             "tag",
