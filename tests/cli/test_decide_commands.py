@@ -33,7 +33,7 @@ def add_version(
     comment: Callable[[int, int], str] = lambda k, s: "",
     case: Callable[[int], str] = lambda k: f"case-{k}",
 ) -> list[str]:
-    """Import len(SCORES) items of PROMPT@VERSION (case k) and one person's label on each.
+    """Import len(SCORES) items of PROMPT@VERSION (input CASE(k)) and one person's label on each.
 
     Returns the external ids. A None score leaves that item unlabelled.
     """
@@ -41,11 +41,11 @@ def add_version(
     records = [
         {
             "id": ext,
-            "input": f"{prompt}: question {k}",
+            # Without a `case` field, a case is the input text: the same question across versions.
+            "input": case(k),
             "output": f"{prompt} {version}: answer {k}",
             "prompt": prompt,
             "prompt_version": version,
-            "case": case(k),
         }
         for k, ext in enumerate(ids)
     ]
