@@ -32,8 +32,9 @@ def add_version(
     tags: Tags = lambda k, s: (),
     comment: Callable[[int, int], str] = lambda k, s: "",
     case: Callable[[int], str] = lambda k: f"case-{k}",
+    timestamp: str = "",
 ) -> list[str]:
-    """Import len(SCORES) items of PROMPT@VERSION (input CASE(k)) and one person's label on each.
+    """Import len(SCORES) items of PROMPT@VERSION (case CASE(k)) and one person's label on each.
 
     Returns the external ids. A None score leaves that item unlabelled.
     """
@@ -41,11 +42,12 @@ def add_version(
     records = [
         {
             "id": ext,
-            # Without a `case` field, a case is the input text: the same question across versions.
-            "input": case(k),
+            "input": f"{prompt}: question {k}",
             "output": f"{prompt} {version}: answer {k}",
             "prompt": prompt,
             "prompt_version": version,
+            "case": case(k),
+            **({"timestamp": timestamp} if timestamp else {}),
         }
         for k, ext in enumerate(ids)
     ]
@@ -202,11 +204,12 @@ def test_gate_against_golden(cli: Run, db_path: Path, tmp_path: Path) -> None:
 # --- the other commands ----------------------------------------------------------------------
 
 HOSTILE = "\x1b]0;pwned\x07[bold red]boom[/bold red]\x1b[2J"
+WEEK45, WEEK47 = "2026-11-03T09:00:00Z", "2026-11-17T09:00:00+01:00"
 
 
 def hostile_project(cli: Run, db: Path) -> None:
     """Two versions over 40 cases; 1.1.0 regresses 10 of them with hostile tags/comments/cases."""
-    add_version(cli, db, "p", "1.0.0", [5] * 40, case=lambda k: f"{HOSTILE}-{k}")
+    add_version(cli, db, "p", "1.0.0", [5] * 40, case=lambda k: f"{HOSTILE}-{k}", timestamp=WEEK45)
     add_version(
         cli,
         db,
@@ -214,6 +217,7 @@ def hostile_project(cli: Run, db: Path) -> None:
         "1.1.0",
         [2] * 10 + [5] * 30,
         case=lambda k: f"{HOSTILE}-{k}",
+        timestamp=WEEK47,
         tags=lambda k, s: [f"tag {HOSTILE}"] if s < 4 else [],
         comment=lambda k, s: f"note {HOSTILE}" if s < 4 else "",
     )
@@ -261,6 +265,22 @@ def test_tags_and_trend_show_data_literally(cli: Run, db_path: Path) -> None:
     assert "●" not in plain and "0.75 [" in plain
     points = json.loads(ok(cli("trend", "--prompt", "p", "--json")).stdout)["rubrics"]
     assert [p["label"] for p in points["faithfulness"]] == ["1.0.0", "1.1.0"]
+    weeks = json.loads(ok(cli("trend", "--prompt", "p", "--by", "week", "--json")).stdout)
+    by_week = {p["label"]: p["pass"] for p in weeks["rubrics"]["faithfulness"]}
+    assert by_week == {"2026-W45": 40, "2026-W47": 30}
+    assert "2026-W47" in ok(cli("trend", "--prompt", "p", "--by", "week")).stdout
+
+
+def test_compare_names_the_duplicate_it_dropped(cli: Run, db_path: Path) -> None:
+    add_version(cli, db_path, "p", "1.0.0", [5] * 30)
+    # Two 1.1.0 items in case-0: the one with more human labels is compared.
+    ids = add_version(cli, db_path, "p", "1.1.0", [5] * 30 + [2], case=lambda k: f"case-{k % 30}")
+    label(db_path, ids[-1:], [2], annotator="ben")
+    result = ok(cli("compare", "1.0.0", "1.1.0", "--prompt", "p", "--bootstrap", "100", "--json"))
+    dup = json.loads(result.stdout)["duplicates_in_case"]
+    assert dup == [{"version": "1.1.0", "case": "case-0", "kept": ids[-1], "dropped": [ids[0]]}]
+    text = ok(cli("compare", "1.0.0", "1.1.0", "--prompt", "p", "--bootstrap", "100"))
+    assert f"compared {ids[-1]}" in text.stderr
 
 
 # --- bad input -------------------------------------------------------------------------------
