@@ -253,6 +253,21 @@ def test_scorecard_text_and_json(cli: Run, db_path: Path) -> None:
     assert "rule of three" in text
 
 
+def test_scorecard_with_the_judge(cli: Run, db_path: Path) -> None:
+    # People labelled 20 items; the judge all 60 (and passes 15 of the people's 20).
+    ids = add_version(cli, db_path, "p", "1.0.0", [5] * 20 + [None] * 40)
+    label(db_path, ids, [5] * 15 + [2] * 5 + [5] * 30 + [2] * 10, annotator="judge:m")
+    args = ("scorecard", "--prompt", "p", "--bootstrap", "100")
+    human = json.loads(ok(cli(*args, "--json")).stdout)["versions"][0]["metrics"]["faithfulness"]
+    assert (human["n"], human["pass"]) == (20, 20)
+    judge = json.loads(ok(cli(*args, "--source", "judge", "--json")).stdout)
+    card = judge["versions"][0]["metrics"]["faithfulness"]
+    assert (card["n"], card["pass"], card["n_judge_only"], card["n_both"]) == (60, 50, 40, 20)
+    text = ok(cli(*args, "--source", "ppi")).stdout
+    assert "judge only 40, both 20, judge pass rate 0.75" in text
+    assert "prediction-powered" in text
+
+
 def test_tags_and_trend_show_data_literally(cli: Run, db_path: Path) -> None:
     hostile_project(cli, db_path)
     data = json.loads(ok(cli("tags", "--prompt", "p", "--json")).stdout)
