@@ -177,6 +177,16 @@ def test_zero_tolerance_fails_on_one_fail(cli: Run, db_path: Path, tmp_path: Pat
     assert check["decision"] == "fail" and check["n"] == 40
 
 
+def test_a_gate_with_nothing_to_check_is_inconclusive_and_says_why(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    add_version(cli, db_path, "p", "1.1.0", [5] * 40)
+    data = gate(cli, tmp_path, "--prompt", "p", "--candidate", "1.1.0", code=3)
+    assert data["checks"] == []
+    result = cli("gate", "--prompt", "p", "--candidate", "1.1.0")
+    assert result.exit_code == 3 and "nothing to check" in result.stderr
+
+
 def test_gate_against_golden(cli: Run, db_path: Path, tmp_path: Path) -> None:
     # The golden set was adjudicated on 1.0.0's items; 1.1.0 is paired with it by case.
     golden = add_version(cli, db_path, "p", "1.0.0", [None] * 40)

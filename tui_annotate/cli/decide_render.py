@@ -248,6 +248,12 @@ def print_gate(report: GateReport, exit_code: int) -> None:
             c.reason,
         )
     out.print(grid)
+    if not report.checks:
+        say(
+            "gate: nothing to check: set [scorecard.metrics.NAME] min_pass_rate or "
+            "zero_tolerance in tui-annotate.toml, or pass --baseline",
+            err=True,
+        )
     out.print(literal(f"lock {report.lock}", "dim"))
 
 
