@@ -337,3 +337,17 @@ def test_bad_scorecard_settings_name_file_and_key(cli: Run, db_path: Path, tmp_p
         for args in (("scorecard",), ("gate", "--candidate", "1.0.0")):
             err = bad(cli(*args, "--prompt", "p")).stderr
             assert "tui-annotate.toml" in err and key in err, (text, err)
+
+
+def test_a_report_file_that_cannot_be_written_is_refused_first(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    add_version(cli, db_path, "p", "1.1.0", [5] * 3)
+    (tmp_path / "reports").mkdir()
+    err = bad(
+        cli("gate", "--prompt", "p", "--candidate", "1.1.0", "--junit", str(tmp_path / "reports"))
+    ).stderr
+    assert "reports" in err and "directory" in err
+    missing = tmp_path / "no-such-dir" / "gate.md"
+    err = bad(cli("gate", "--prompt", "p", "--candidate", "1.1.0", "--markdown", str(missing)))
+    assert "no-such-dir" in err.stderr and not missing.parent.exists()
