@@ -21,7 +21,7 @@ from tui_annotate.core import export, snapshot
 from tui_annotate.core.decide.table import GOLDEN, HUMAN, JUDGE, NONE, PromptTable
 from tui_annotate.core.decide.versions import semver_key
 from tui_annotate.core.models import Rubric
-from tui_annotate.store.repository import Repository
+from tui_annotate.store.repository import LabelWrite, Repository
 
 PROMPT = "support-answer"
 VERSIONS = ("1.10.0", "1.2.0", "1.9.0")  # text order differs from release order
@@ -76,22 +76,29 @@ def random_labels(repo: Repository, seed: int) -> None:
             [f"{v}/{c}" for v in VERSIONS for c in range(CASES)] + ["other"]
         ).values()
     )
+    events: list[LabelWrite] = []
     for rubric in rubrics():
         snapshot.register(repo, rubric)
         for _ in range(400):
             item = rng.choice(ids)
             who = rng.choice(HUMANS + JUDGES)
             kind = rng.choices(["rate", "retract", "skip"], [8, 1, 1])[0]
-            repo.append_event(
-                item_id=item,
-                rubric=rubric.name,
-                rubric_version=rubric.version,
-                annotator=who,
-                kind=kind,
-                score=rng.randint(1, 5) if kind == "rate" else None,
-                tags=rng.sample(TAGS, rng.randint(0, 2)),
-                comment=rng.choice(["", "", "see the refund policy", "  "]),
+            events.append(
+                {
+                    "item_id": item,
+                    "rubric": rubric.name,
+                    "rubric_version": rubric.version,
+                    "annotator": who,
+                    "kind": kind,
+                    "score": rng.randint(1, 5) if kind == "rate" else None,
+                    "tags": rng.sample(TAGS, rng.randint(0, 2)),
+                    "comment": rng.choice(["", "", "see the refund policy", "  "]),
+                }
             )
+        with repo.transaction():  # one commit for the lot: the order is what matters here
+            for event in events:
+                repo.labels.append_within(event)
+        events.clear()
         for _ in range(10):
             repo.rounds.add_golden(
                 item_id=rng.choice(ids),
@@ -124,12 +131,12 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
     golden = {item: g.score for item, g in repo.rounds.golden(rubric.name).items()}
     out: dict[int, dict[str, object]] = defaultdict(dict)
     humans: dict[int, list[tuple[int, str, int, tuple[str, ...], str]]] = defaultdict(list)
-    judges: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    judges: dict[int, list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
     for (item, who), state in current.items():
         if state is None:
             continue
         if who.startswith("judge:"):
-            judges[item].append((state[0], state[1]))
+            judges[item].append((state[0], state[1], state[2]))
         else:
             humans[item].append((state[0], who, state[1], state[2], state[3]))
     for item in {*golden, *humans, *judges}:
@@ -140,11 +147,10 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
         fails = people is not None and not rubric.passes(people)
         judge_fails = judge is not None and not rubric.passes(judge)
         tags = sorted({t for h in humans[item] for t in h[3]}) if fails else []
-        notes = (
-            [f"{h[1]}: {h[4]}" for h in sorted(humans[item]) if h[4].strip()]
-            if (fails or judge_fails)
-            else []
-        )
+        # Comments: the people's, on the items whose golden-or-consensus score FAILs.
+        notes = [f"{h[1]}: {h[4]}" for h in sorted(humans[item]) if h[4].strip()] if fails else []
+        latest = max(judges[item]) if judges[item] else None
+        judge_tags = tuple(sorted(set(latest[2]))) if latest and judge_fails else ()
         out[item] = {
             "golden": golden.get(item),
             "human": consensus,
@@ -152,6 +158,7 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
             "judge": judge,
             "tags": tuple(tags),
             "comments": tuple(notes),
+            "judge_tags": judge_tags,
         }
     return out
 
@@ -194,6 +201,7 @@ def test_table_matches_the_oracle(table_repo: Repository) -> None:
             assert nan_or(column.judge[row]) == expect.get("judge"), (rubric.name, row)
             assert column.human_tags.get(row, ()) == expect.get("tags", ())
             assert column.comments.get(row, ()) == expect.get("comments", ())
+            assert column.judge_tags.get(row, ()) == expect.get("judge_tags", ())
     total = sum(c.n_human for c in table.rubrics.values())
     assert np.array_equal(table.n_human_total, total)
 
