@@ -145,3 +145,9 @@ def test_rubric_infos_join_rule_and_metric() -> None:
         3.0,
         True,
     )
+
+
+def test_settings_stay_hashable(tmp_path: Path) -> None:
+    settings = load(tmp_path, GOOD)
+    assert hash(settings) == hash(load(tmp_path, GOOD))
+    assert hash(settings.scorecard) != hash(ScorecardConfig())
