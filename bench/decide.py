@@ -66,7 +66,9 @@ def prompt_and_versions(db: Path) -> tuple[str, list[str]]:
 
 def timed(db: Path, *args: str) -> tuple[float, dict[str, Any]]:
     """Wall seconds of `tui-annotate --db DB ARGS --json` in a child, and its JSON."""
-    command = [*cli(), "--db", str(db), *args, "--json"]
+    from tui_annotate.core.decide.sample import RUBRICS_DIR  # rudeness (direction lower)
+
+    command = [*cli(), "--db", str(db), "--rubrics", str(RUBRICS_DIR), *args, "--json"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -96,7 +98,9 @@ def naive_pass_rates(db: Path, prompt: str) -> dict[tuple[str, str], float | Non
         if item_id in version_of:
             golden[(item_id, rubric)] = score
     conn.close()
-    dirs = rubrics.search_path(None)
+    from tui_annotate.core.decide.sample import RUBRICS_DIR
+
+    dirs = rubrics.search_path(RUBRICS_DIR)
     rule = {}
     for _, rubric in set(scores) | set(golden):
         if rubric not in rule:

@@ -111,8 +111,20 @@ def config_file() -> str:
     return str(Path.cwd() / CONFIG_FILE)
 
 
-def load(obj: Context, prompt: str, rubric_names: Sequence[str], *, golden: bool = False) -> Loaded:
-    """Check PROMPT and the rubrics against what exists, and read the prompt's table."""
+def load(
+    obj: Context,
+    prompt: str,
+    rubric_names: Sequence[str],
+    *,
+    golden: bool = False,
+    notes: bool = True,
+) -> Loaded:
+    """Check PROMPT and the rubrics against what exists, and read the prompt's table.
+
+    GOLDEN also reads the golden rows the gate's lock hashes; NOTES=False skips
+    the FAIL rows' tags and comments for commands that never show them (at a
+    million items, a third of the read).
+    """
     from tui_annotate.core import rubric as rubrics
     from tui_annotate.core.decide.config import check_metrics
     from tui_annotate.core.decide.infos import rubric_infos
@@ -141,7 +153,7 @@ def load(obj: Context, prompt: str, rubric_names: Sequence[str], *, golden: bool
                     field="--rubric",
                 )
         chosen = [obj.rubric(name) for name in names]
-        table = repo.prompt_table(prompt, chosen)
+        table = repo.prompt_table(prompt, chosen, notes=notes)
         golden_rows = repo.golden_digest_rows(names) if golden else []
     return Loaded(
         table=table,

@@ -83,7 +83,7 @@ def gate(
     for path in (junit, markdown):
         if path is not None:
             outfile.target(path)  # refuse a file that can't be written before any work
-    loaded = load(obj, prompt, rubric_names, golden=True)
+    loaded = load(obj, prompt, rubric_names, golden=True, notes=False)
     loaded.check_version(candidate, "--candidate")
     if baseline is not None:
         loaded.check_version(baseline, "--baseline", golden=True)
