@@ -134,3 +134,37 @@ def test_forest_plot_lines(ascii_only: bool) -> None:
         assert "o" in row and "[" in row
     else:
         assert "●" in row and "┤" in row
+
+
+def test_text_lists_the_first_regressed_cases_and_counts_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tui_annotate.core.results.decide import (
+        Comparison,
+        Estimate,
+        RegressedCase,
+        RubricComparison,
+    )
+
+    regressed = tuple(
+        RegressedCase(case=f"case-{k}", item=f"i{k}", tags=(), comment="") for k in range(25)
+    )
+    r = RubricComparison(
+        rubric="faithfulness",
+        n_pairs=100,
+        pass_to_fail=25,
+        fail_to_pass=0,
+        mcnemar_p=0.0,
+        p_holm=0.0,
+        diff=Estimate(value=-0.25, ci=(-0.34, -0.17)),
+        mean_diff=Estimate(value=None, ci=None),
+        mde=0.1,
+        verdict="worse",
+        regressed=regressed,
+    )
+    render.print_comparison(
+        Comparison(prompt="p", baseline="1", candidate="2", source="human", rubrics={"f": r})
+    )
+    out = capsys.readouterr().out
+    assert "PASS → FAIL (25)" in out and "case-19" in out and "case-20" not in out
+    assert "… and 5 more (--json lists every one)" in out

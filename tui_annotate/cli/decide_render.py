@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 #: What an undefined number prints as (n = 0, no pairs): a dash, never a 0.
 UNDEFINED = "—"
+#: Regressed cases listed per rubric in the text (a table of thousands helps nobody);
+#: --json has them all.
+REGRESSED_SHOWN = 20
 #: Width of the forest plot's bars.
 BAR_WIDTH = 24
 
@@ -190,9 +193,12 @@ def print_comparison(cmp: Comparison) -> None:
         grid = table(
             "case", "item", "tags", "comment", title=f"{name}: PASS → FAIL ({len(r.regressed)})"
         )
-        for case in r.regressed:
+        for case in r.regressed[:REGRESSED_SHOWN]:
             add_row(grid, case.case, case.item, ", ".join(case.tags), case.comment)
         out.print(grid)
+        if len(r.regressed) > REGRESSED_SHOWN:
+            more = len(r.regressed) - REGRESSED_SHOWN
+            out.print(literal(f"… and {more} more (--json lists every one)", "dim"))
     for d in cmp.duplicates_in_case:
         say(
             f"compare: version {d.version} has {1 + len(d.dropped)} items in case {d.case}; "
