@@ -19,6 +19,7 @@ from bench import (
     bootstrap,
     bytes_per_item,
     decide,
+    decide_table,
     ending,
     export_speed,
     huge_item,
@@ -56,6 +57,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "ending": ending.run,
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
+    "decide_table": decide_table.run,
     "decide": decide.run,
 }
 

@@ -147,13 +147,18 @@ WHERE g.rubric = :rubric
               WHERE latest.rubric = g.rubric AND latest.item_id = g.item_id)
 """
 
-# Does any current label or golden label of the rubric sit on an item of the prompt?
+# Does any current label or golden label of the rubric sit on an item of the prompt? The
+# prompt's items outside (CROSS JOIN), a seek each: the other way round, each of the
+# rubric's labels looked for the prompt's items all over again.
+# `+i.id`: else SQLite carries "id <= watermark" over to s.item_id and ranges over it
+# instead of seeking the one item (seen on a fresh database).
 _RUBRIC_ON_PROMPT = """
 SELECT EXISTS (
     SELECT 1 FROM items_all i INDEXED BY items_by_prompt
-    JOIN label_state s INDEXED BY label_state_by_item ON s.rubric = :rubric AND s.item_id = i.id
+    CROSS JOIN label_state s INDEXED BY label_state_by_item
+        ON s.rubric = :rubric AND s.item_id = i.id
     WHERE i.prompt = :prompt AND s.state = 'rated'
-      AND i.id <= (SELECT visible_up_to FROM import_state)
+      AND +i.id <= (SELECT visible_up_to FROM import_state)
 ) OR EXISTS (
     SELECT 1 FROM golden g JOIN items i ON i.id = g.item_id
     WHERE g.rubric = :rubric AND i.prompt = :prompt
