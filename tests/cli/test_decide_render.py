@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tui_annotate.cli import decide_render as render
+from tui_annotate.cli import gate_files
 from tui_annotate.core.results.decide import GateCheck, GateReport, RubricInfo, Trend, TrendPoint
 
 HOSTILE = "\x1b[31m</failure>&<b>**x**</b> | @team [l](http://x) ]]>\x07"
@@ -56,7 +57,7 @@ def test_junit_one_case_per_check_fail_and_inconclusive_told_apart() -> None:
         check("fail", metric="safety", kind="zero_tolerance"),
         check("inconclusive", kind="non_inferiority", value=-0.02, ci=(-0.2, 0.1)),
     )
-    root = ET.fromstring(render.junit_xml(rep))
+    root = ET.fromstring(gate_files.junit_xml(rep))
     assert root.tag == "testsuite"
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("3", "1", "1")
     cases = root.findall("testcase")
@@ -77,7 +78,7 @@ def test_junit_one_case_per_check_fail_and_inconclusive_told_apart() -> None:
 
 def test_junit_is_well_formed_whatever_the_data_holds() -> None:
     rep = report(check("fail", metric=HOSTILE, reason=HOSTILE))
-    text = render.junit_xml(rep)
+    text = gate_files.junit_xml(rep)
     root = ET.fromstring(text)  # raises on malformed XML (raw ESC or BEL is not XML 1.0)
     case = root.find("testcase")
     assert case is not None
@@ -90,7 +91,7 @@ def test_junit_is_well_formed_whatever_the_data_holds() -> None:
 
 def test_markdown_escapes_data_and_keeps_the_table_shape() -> None:
     rep = report(check("fail", metric=HOSTILE, reason="a\nb | c"), check("pass"))
-    text = render.markdown(rep, 1)
+    text = gate_files.markdown(rep, 1)
     assert text.startswith("### Gate: ❌ FAIL")
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert len(rows) == 3  # the header and one row per check: no cell broke the table
