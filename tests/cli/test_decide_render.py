@@ -103,6 +103,7 @@ def test_markdown_escapes_data_and_keeps_the_table_shape() -> None:
     assert re.search(r"(?<!\\)@team", bad_row) is None  # no mention pings the team
     assert "\\<b\\>" in bad_row and "\\@team" in bad_row and "a b \\| c" in bad_row
     assert "(exit 1)" in text
+    assert "vs **1\\.0\\.0**" in text and "`" not in text  # no code span: its escapes show
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])

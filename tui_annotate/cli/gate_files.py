@@ -92,7 +92,8 @@ _DECISION_MARK = {"pass": "✅ PASS", "fail": "❌ FAIL", "inconclusive": "⚠�
 
 def markdown(report: GateReport, exit_code: int) -> str:
     """A PR comment: the decision, the table of checks, the lock."""
-    against = f" vs `{md_escape(report.baseline)}`" if report.baseline else ""
+    # Bold, not a code span: inside backticks a backslash escape would print as typed.
+    against = f" vs **{md_escape(report.baseline)}**" if report.baseline else ""
     lines = [
         f"### Gate: {_DECISION_MARK[report.decision]}",
         "",
@@ -108,5 +109,5 @@ def markdown(report: GateReport, exit_code: int) -> str:
             f"| {check_value(c)} | {check_threshold(c)} "
             f"| {md_escape(c.reason)} |"
         )
-    lines += ["", f"<sub>lock `{md_escape(report.lock)}`</sub>", ""]
+    lines += ["", f"<sub>lock {md_escape(report.lock)}</sub>", ""]
     return "\n".join(lines)
