@@ -18,6 +18,8 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    decide,
+    decide_table,
     ending,
     export_speed,
     huge_item,
@@ -57,6 +59,8 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
     "pairwise": pairwise.run,
+    "decide_table": decide_table.run,
+    "decide": decide.run,
 }
 
 

@@ -20,15 +20,20 @@ from tui_annotate.cli import (
     annotate,
     backup,
     calibrate,
+    compare,
     export,
+    gate,
     import_items,
     import_labels,
     judge,
     keys,
     pairwise,
     rubric,
+    scorecard,
     serve,
     status,
+    tags,
+    trend,
 )
 from tui_annotate.cli.context import Context
 
@@ -71,6 +76,11 @@ COMMANDS: tuple[click.Command, ...] = (
     serve.serve,
     keys.keys,
     pairwise.pairwise,  # pairwise start | annotate | status | results
+    scorecard.scorecard,
+    compare.compare,
+    gate.gate,
+    tags.tags,
+    trend.trend,
 )
 
 for command in COMMANDS:

@@ -3,7 +3,7 @@
 `Repository` holds one `Connection` (store/connection.py) and the stores that
 share it, the way sqlite-utils' `Database` hands out its `Table`s: `items`,
 `labels`, `reads`, `leases`, `queue`, `status`, `drafts`, `rubrics`,
-`settings`, `rounds`, `judge`, `imports`, and `exports` on first use. The
+`settings`, `rounds`, `judge`, `imports`, and `exports` and `decide` on first use. The
 methods below are the names the core, the CLI and the TUI have always
 called; each hands on to its store, where the SQL is. No store module
 imports this one (tests/store/test_layout.py).
@@ -38,6 +38,9 @@ from tui_annotate.store.settings import SettingStore
 from tui_annotate.store.status import StatusStore
 
 if TYPE_CHECKING:
+    from tui_annotate.core.decide.table import PromptTable
+    from tui_annotate.core.models import Rubric
+    from tui_annotate.store.decide import DecideStore
     from tui_annotate.store.export import ExportQueries
 
 __all__ = ["LabelWrite", "Repository"]
@@ -74,6 +77,14 @@ class Repository:
         from tui_annotate.store.export import ExportQueries
 
         return ExportQueries(self.connection)
+
+    @cached_property
+    def decide(self) -> DecideStore:
+        """Deciding's column reads (store/decide.py): built on first use, because they
+        need numpy, which the annotation app must not load before its first frame."""
+        from tui_annotate.store.decide import DecideStore
+
+        return DecideStore(self.connection)
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
@@ -356,3 +367,19 @@ class Repository:
             drift_permille=drift_permille,
             calibration_only=calibration_only,
         )
+
+    # -- deciding (store/decide.py) ---------------------------------------------
+
+    def prompt_table(
+        self, prompt: str, rubrics: Sequence[Rubric], *, notes: bool = True
+    ) -> PromptTable:
+        return self.decide.prompt_table(prompt, rubrics, notes=notes)
+
+    def decide_prompts(self) -> dict[str, tuple[str, ...]]:
+        return self.decide.decide_prompts()
+
+    def rubrics_labelled(self, prompt: str) -> tuple[str, ...]:
+        return self.decide.rubrics_labelled(prompt)
+
+    def golden_digest_rows(self, rubrics: Sequence[str]) -> list[tuple[str, str, str, int]]:
+        return self.decide.golden_digest_rows(rubrics)
