@@ -14,6 +14,8 @@ from collections.abc import Sequence
 Z95 = 1.959964
 
 Interval = tuple[float, float]
+#: Up to this many trials the binomial test sums exact coefficients; above, logs in numpy.
+_EXACT_UP_TO = 500
 
 
 def wilson(k: float, n: float, z: float = Z95) -> Interval | None:
@@ -57,9 +59,15 @@ def binom_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
         return 1.0
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be strictly between 0 and 1, not {p}")
+    k, n = int(k), int(n)
+    if n <= _EXACT_UP_TO:
+        # Small n (every McNemar of a 40-case sample): plain floats of exact binomial
+        # coefficients, so 2 × 0.5¹⁰ prints as 0.001953125, as scipy gives it.
+        pmf = [math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(n + 1)]
+        cut = pmf[k] * (1 + 1e-7)
+        return min(1.0, math.fsum(x for x in pmf if x <= cut))
     import numpy as np
 
-    k, n = int(k), int(n)
     i = np.arange(1, n + 1, dtype=np.float64)
     # log C(n, i) for i = 0..n, as a running sum of log((n - i + 1) / i).
     log_choose = np.concatenate(([0.0], np.cumsum(np.log(n - i + 1) - np.log(i))))
