@@ -282,18 +282,28 @@ class DecideStore:
             return {}, {}
         skip = set() if blind is None else set(blind.tolist())
         row_of = dict(zip(wanted.tolist(), np.flatnonzero(rows).tolist(), strict=True))
-        tag_sets: dict[int, set[str]] = {}
+        tagged: dict[int, list[str]] = {}
         said: dict[int, list[tuple[int, str]]] = {}
         for item_id, label_id, annotator, tags, comment in notes:
             if label_id in skip:
                 continue
             row = row_of[item_id]
             if tags:
-                tag_sets.setdefault(row, set()).update(tags)
-            if comment.strip():
+                if row in tagged:
+                    tagged[row].extend(tags)
+                else:
+                    tagged[row] = tags
+            if comment and not comment.isspace():
                 said.setdefault(row, []).append((label_id, f"{annotator}: {comment}"))
-        human_tags = {row: tuple(sorted(tags)) for row, tags in tag_sets.items()}
-        comments = {row: tuple(text for _, text in sorted(texts)) for row, texts in said.items()}
+        # Most FAIL rows carry one tag: only the others need a sort.
+        human_tags = {
+            row: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
+            for row, tags in tagged.items()
+        }
+        comments = {
+            row: (texts[0][1],) if len(texts) == 1 else tuple(text for _, text in sorted(texts))
+            for row, texts in said.items()
+        }
         return human_tags, comments
 
     def _judge_tags(self, rows: np.ndarray, judge_events: np.ndarray) -> dict[int, tuple[str, ...]]:
@@ -306,7 +316,10 @@ class DecideStore:
         if not tagged:
             return {}
         row_of = dict(zip(events.tolist(), rows.tolist(), strict=True))
-        return {row_of[label_id]: tuple(sorted(set(tags))) for label_id, tags in tagged}
+        return {
+            row_of[label_id]: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
+            for label_id, tags in tagged
+        }
 
 
 class _Raw(NamedTuple):

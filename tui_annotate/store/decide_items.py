@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -223,4 +224,6 @@ def code_texts(texts: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     order = np.argsort(first, kind="stable")  # hash order changes per process; this doesn't
     rank = np.empty_like(order)
     rank[order] = np.arange(order.shape[0])
-    return rank[inverse].astype(np.int32), tuple(texts[i] for i in first[order])
+    distinct = first[order].tolist()
+    names = tuple(itemgetter(*distinct)(texts)) if len(distinct) > 1 else (texts[distinct[0]],)
+    return rank[inverse].astype(np.int32), names
