@@ -248,7 +248,7 @@ class DecideStore:
         human_tags, comments = self._people_notes(name, human_ids[failing], blind)
         failing = _fails(rubric, judge)
         judge_tags = self._judge_tags(judge_ids[failing], judge_events[failing])
-        return by_item._replace(human_tags=human_tags, judge_tags=judge_tags, comments=comments)
+        return _ByItem(*by_item[:7], human_tags, judge_tags, comments)
 
     def _column(self, rubric: Rubric, items: Items, by_item: _ByItem, version: str) -> RubricColumn:
         """BY_ITEM spread over the prompt's rows (other prompts' items drop out here)."""
