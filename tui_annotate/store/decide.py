@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
@@ -130,8 +130,9 @@ class DecideStore:
         at a million items reading them is a third of the time.
 
         The items (the longest read: four text columns of a million rows) are read on
-        a second, read-only connection in a thread while this one reads the labels;
-        SQLite lets go of the GIL while it steps, so the two reads overlap. Both see
+        a second, read-only connection in a thread while this one reads the labels and
+        resolves them per item id (none of that waits for the items' rows); SQLite lets
+        go of the GIL while it steps, so the two overlap. Both see
         one state of the items when they see one watermark (items only ever appear
         by moving it); should an import publish between their two starts, the items
         are read again here, in this connection's snapshot.
@@ -142,7 +143,7 @@ class DecideStore:
         try:
             versions = self.versions(prompt)
             elsewhere = self._items_elsewhere(prompt, versions)
-            raw = {rubric.name: self._raw_labels(rubric.name) for rubric in rubrics}
+            by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in rubrics}
             items = None
             if elsewhere is not None:
                 seen, read = elsewhere.result()
@@ -151,7 +152,7 @@ class DecideStore:
                 items = read_items(self.conn, prompt, versions)
             columns = {
                 rubric.name: self._column(
-                    rubric, items, raw[rubric.name], self.rubric_version(rubric), notes=notes
+                    rubric, items, by_item[rubric.name], self.rubric_version(rubric)
                 )
                 for rubric in rubrics
             }
@@ -210,8 +211,10 @@ class DecideStore:
         label_ids = parse_ints(event_text, count) if events else np.zeros(0, dtype=np.int64)
         return items, scores - _PACK // 2, label_ids
 
-    def _raw_labels(self, name: str) -> _Raw:
-        """The rubric's current labels, people's and judges', and the golden set, unresolved."""
+    def _by_item(self, rubric: Rubric, *, notes: bool) -> _ByItem:
+        """RUBRIC's labels resolved per labelled item id, before the prompt's rows are known:
+        all of it runs while the items are read on the other connection."""
+        name = rubric.name
         # Labels of an open calibration round stay out until it closes, as in export.
         (blind_text,) = self.conn.execute(_OPEN_ROUND_LABELS, {"rubric": name}).fetchone()
         blind = np.fromstring(blind_text, dtype=np.int64, sep=",") if blind_text else None
@@ -225,53 +228,66 @@ class DecideStore:
         j_items, j_scores, j_events = self._labels(name, "judges", events=True)
         if blind is not None:
             keep = ~np.isin(h_events, blind)
-            h_items, h_scores, h_events = h_items[keep], h_scores[keep], h_events[keep]
+            h_items, h_scores = h_items[keep], h_scores[keep]
             keep = ~np.isin(j_events, blind)
             j_items, j_scores, j_events = j_items[keep], j_scores[keep], j_events[keep]
-        gold = self.conn.execute(_GOLDEN, {"rubric": name}).fetchall()
-        return _Raw(h_items, h_scores, j_items, j_scores, j_events, dict(gold), blind)
+        human_ids, codes = np.unique(h_items, return_inverse=True)
+        consensus, n_human = median_low_per_row(human_ids.shape[0], codes, h_scores)
+        judge_ids, codes = np.unique(j_items, return_inverse=True)
+        judge, judge_events = latest_per_row(judge_ids.shape[0], codes, j_scores, j_events)
+        # In id order, so the last golden label per item wins.
+        gold = dict(self.conn.execute(_GOLDEN, {"rubric": name}).fetchall())
+        golden_ids = np.fromiter(gold, dtype=np.int64, count=len(gold))
+        golden = np.fromiter(gold.values(), dtype=np.float64, count=len(gold))
+        by_item = _ByItem(human_ids, consensus, n_human, judge_ids, judge, golden_ids, golden)
+        if not notes:
+            return by_item
+        people = consensus.copy()  # golden, else the consensus: what the people's rows resolve to
+        at = _positions(human_ids, golden_ids)
+        people[at[at >= 0]] = golden[at >= 0]
+        failing = _fails(rubric, people)
+        human_tags, comments = self._people_notes(name, human_ids[failing], blind)
+        failing = _fails(rubric, judge)
+        judge_tags = self._judge_tags(judge_ids[failing], judge_events[failing])
+        return _ByItem(*by_item[:7], human_tags, judge_tags, comments)
 
-    def _column(
-        self, rubric: Rubric, items: Items, raw: _Raw, version: str, *, notes: bool
-    ) -> RubricColumn:
+    def _column(self, rubric: Rubric, items: Items, by_item: _ByItem, version: str) -> RubricColumn:
+        """BY_ITEM spread over the prompt's rows (other prompts' items drop out here)."""
         n = len(items.ids)
-        name = rubric.name
-        h_items, h_scores, j_items, j_scores, j_events, latest, blind = raw
-        h_rows = items.rows_of(h_items)
-        j_rows = items.rows_of(j_items)
-        on = h_rows >= 0
-        consensus, n_human = median_low_per_row(n, h_rows[on], h_scores[on])
-        on = j_rows >= 0
-        judge, judge_events = latest_per_row(n, j_rows[on], j_scores[on], j_events[on])
-        golden = np.full(n, np.nan)
-        if latest:  # the golden labels read in id order: the last one per item won
-            g_rows = items.rows_of(np.fromiter(latest, dtype=np.int64, count=len(latest)))
-            g_scores = np.fromiter(latest.values(), dtype=np.float64, count=len(latest))
-            golden[g_rows[g_rows >= 0]] = g_scores[g_rows >= 0]
-        column = RubricColumn(
-            name=name,
+
+        def spread(ids: np.ndarray, values: np.ndarray, empty: float | int) -> np.ndarray:
+            out = np.full(n, empty, dtype=np.float64 if isinstance(empty, float) else np.int32)
+            rows = items.rows_of(ids)
+            out[rows[rows >= 0]] = values[rows >= 0]
+            return out
+
+        def rekey(found: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+            if not found:
+                return {}
+            rows = items.rows_of(np.fromiter(found, dtype=np.int64, count=len(found)))
+            here = (rows >= 0).tolist()  # other prompts' items drop out
+            kept = compress(found.values(), here)
+            return dict(zip(compress(rows.tolist(), here), kept, strict=True))
+
+        return RubricColumn(
+            name=rubric.name,
             direction=rubric.direction,
             threshold=rubric.pass_threshold,
             version=version,
-            golden=golden,
-            human=consensus,
-            n_human=n_human,
-            judge=judge,
+            golden=spread(by_item.golden_ids, by_item.golden, np.nan),
+            human=spread(by_item.human_ids, by_item.consensus, np.nan),
+            n_human=spread(by_item.human_ids, by_item.n_human, 0),
+            judge=spread(by_item.judge_ids, by_item.judge, np.nan),
+            human_tags=rekey(by_item.human_tags),
+            judge_tags=rekey(by_item.judge_tags),
+            comments=rekey(by_item.comments),
         )
-        if not notes:
-            return column
-        people_fail = column.passes(np.where(np.isnan(golden), consensus, golden)) == 0.0
-        judge_fail = column.passes(judge) == 0.0
-        human_tags, comments = self._people_notes(name, items, people_fail & (n_human > 0), blind)
-        judge_tags = self._judge_tags(np.flatnonzero(judge_fail), judge_events)
-        return replace(column, human_tags=human_tags, judge_tags=judge_tags, comments=comments)
 
     def _people_notes(
-        self, rubric: str, items: Items, rows: np.ndarray, blind: np.ndarray | None
+        self, rubric: str, wanted: np.ndarray, blind: np.ndarray | None
     ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
-        """Tags and comments ("annotator: comment", in label order) of the people's labels on
-        ROWS (a mask: the rows whose golden-or-consensus score FAILs)."""
-        wanted = items.ids[rows]
+        """Item id -> tags, and item id -> comments ("annotator: comment", in label order),
+        of the people's labels on the items WANTED (those whose people's score FAILs)."""
         if not wanted.shape[0]:
             return {}, {}
         (found,) = self.conn.execute(
@@ -281,43 +297,69 @@ class DecideStore:
         if not notes:
             return {}, {}
         skip = set() if blind is None else set(blind.tolist())
-        row_of = dict(zip(wanted.tolist(), np.flatnonzero(rows).tolist(), strict=True))
-        tag_sets: dict[int, set[str]] = {}
+        tagged: dict[int, list[str]] = {}
         said: dict[int, list[tuple[int, str]]] = {}
         for item_id, label_id, annotator, tags, comment in notes:
             if label_id in skip:
                 continue
-            row = row_of[item_id]
             if tags:
-                tag_sets.setdefault(row, set()).update(tags)
-            if comment.strip():
-                said.setdefault(row, []).append((label_id, f"{annotator}: {comment}"))
-        human_tags = {row: tuple(sorted(tags)) for row, tags in tag_sets.items()}
-        comments = {row: tuple(text for _, text in sorted(texts)) for row, texts in said.items()}
+                if item_id in tagged:
+                    tagged[item_id].extend(tags)
+                else:
+                    tagged[item_id] = tags
+            if comment and not comment.isspace():
+                said.setdefault(item_id, []).append((label_id, f"{annotator}: {comment}"))
+        # Most FAIL items carry one tag: only the others need a sort.
+        human_tags = {
+            item: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
+            for item, tags in tagged.items()
+        }
+        comments = {
+            item: (texts[0][1],) if len(texts) == 1 else tuple(text for _, text in sorted(texts))
+            for item, texts in said.items()
+        }
         return human_tags, comments
 
-    def _judge_tags(self, rows: np.ndarray, judge_events: np.ndarray) -> dict[int, tuple[str, ...]]:
-        """The tags of the latest judge label on each of ROWS (the rows where it FAILs)."""
-        if not rows.shape[0]:
+    def _judge_tags(self, item_ids: np.ndarray, events: np.ndarray) -> dict[int, tuple[str, ...]]:
+        """Item id -> the tags of its latest judge label (EVENTS, one per item of ITEM_IDS)."""
+        if not item_ids.shape[0]:
             return {}
-        events = judge_events[rows]
         (found,) = self.conn.execute(_LABEL_TAGS, {"ids": json.dumps(events.tolist())}).fetchone()
         tagged = json.loads(found)
         if not tagged:
             return {}
-        row_of = dict(zip(events.tolist(), rows.tolist(), strict=True))
-        return {row_of[label_id]: tuple(sorted(set(tags))) for label_id, tags in tagged}
+        item_of = dict(zip(events.tolist(), item_ids.tolist(), strict=True))
+        return {
+            item_of[label_id]: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
+            for label_id, tags in tagged
+        }
 
 
-class _Raw(NamedTuple):
-    """One rubric's labels as read, before they are matched to the items."""
+class _ByItem(NamedTuple):
+    """One rubric's labels resolved per item id (each id array sorted), not yet per row."""
 
-    human_items: np.ndarray
-    human_scores: np.ndarray
-    judge_items: np.ndarray
-    judge_scores: np.ndarray
-    judge_events: np.ndarray
-    #: item id -> the latest golden score
-    golden: dict[int, int]
-    #: ids of labels in an open calibration round, None when no round is open
-    blind: np.ndarray | None
+    human_ids: np.ndarray
+    consensus: np.ndarray
+    n_human: np.ndarray
+    judge_ids: np.ndarray
+    judge: np.ndarray
+    golden_ids: np.ndarray
+    golden: np.ndarray
+    human_tags: dict[int, tuple[str, ...]] = {}
+    judge_tags: dict[int, tuple[str, ...]] = {}
+    comments: dict[int, tuple[str, ...]] = {}
+
+
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of WANTED sits in the sorted IDS, -1 where it is not there."""
+    if not ids.shape[0] or not wanted.shape[0]:
+        return np.full(wanted.shape[0], -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(ids, wanted), ids.shape[0] - 1)
+    return np.where(ids[pos] == wanted, pos, -1)
+
+
+def _fails(rubric: Rubric, scores: np.ndarray) -> np.ndarray:
+    """A FAIL mask: below the threshold, or above it for a rubric where lower is better."""
+    if rubric.direction == "lower":
+        return scores > rubric.pass_threshold
+    return scores < rubric.pass_threshold
