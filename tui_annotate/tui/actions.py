@@ -188,6 +188,112 @@ REVIEW = (
 #: A closed round's results (`calibrate show`, or over the annotation app).
 RESULTS = (_a("results.quit", "q,escape", "quit", "App: quit", "Close the results"),)
 
+#: The Decide screen (`decide`): its tabs, the two versions compared, the regressed cases.
+DECIDE = (
+    _a(
+        "decide.scorecard",
+        "1",
+        "tabs",
+        "Tab: scorecard",
+        "Every version's pass rates against the thresholds",
+        help="the Scorecard, Compare, Trend and Tags tabs",
+        action="show_tab('scorecard')",
+        key_display="1-4",
+    ),
+    _a(
+        "decide.compare",
+        "2",
+        "compare",
+        "Tab: compare",
+        "The two picked versions, paired by case",
+        help="the Scorecard, Compare, Trend and Tags tabs",
+        action="show_tab('compare')",
+        show=False,
+    ),
+    _a(
+        "decide.trend",
+        "3",
+        "trend",
+        "Tab: trend",
+        "Pass rate per version, as a forest plot",
+        help="the Scorecard, Compare, Trend and Tags tabs",
+        action="show_tab('trend')",
+        show=False,
+    ),
+    _a(
+        "decide.tags",
+        "4",
+        "tags",
+        "Tab: tags",
+        "Failure tags per version (a Pareto)",
+        help="the Scorecard, Compare, Trend and Tags tabs",
+        action="show_tab('tags')",
+        show=False,
+    ),
+    _a(
+        "decide.baseline_previous",
+        "left_square_bracket",
+        "baseline",
+        "Baseline: previous",
+        "Compare against the version before (or the golden labels)",
+        help="the baseline: one version back or on (golden first)",
+        action="pick('baseline', -1)",
+        key_display="[ ]",
+    ),
+    _a(
+        "decide.baseline_next",
+        "right_square_bracket",
+        "baseline",
+        "Baseline: next",
+        "Compare against the version after",
+        help="the baseline: one version back or on (golden first)",
+        action="pick('baseline', 1)",
+        show=False,
+    ),
+    _a(
+        "decide.candidate_previous",
+        "left_curly_bracket",
+        "candidate",
+        "Candidate: previous",
+        "Compare the version before",
+        help="the candidate: one version back or on",
+        action="pick('candidate', -1)",
+        key_display="{ }",
+    ),
+    _a(
+        "decide.candidate_next",
+        "right_curly_bracket",
+        "candidate",
+        "Candidate: next",
+        "Compare the version after",
+        help="the candidate: one version back or on",
+        action="pick('candidate', 1)",
+        show=False,
+    ),
+    _a(
+        "decide.open_case",
+        "enter",
+        "open case",
+        "Case: open",
+        "The highlighted regressed case: its item and labels",
+        help="open the highlighted regressed case (Compare tab): its item and labels",
+    ),
+    _a(
+        "decide.help",
+        "question_mark",
+        "help",
+        "Help: show",
+        "Every key of this screen",
+        help="this help",
+        key_display="?",
+        action="help",
+    ),
+    _a("decide.quit", "q", "quit", "App: quit", "Close the Decide screen", help="quit"),
+)
+
+#: A regressed case opened from the Decide screen.
+DECIDE_CASE = (_a("case.close", "escape,q", "close", "Case: close", "Back to the comparison"),)
+
 #: The all-done screen at the end of an annotator's queue.
 DONE = (
     _a(
@@ -257,13 +363,15 @@ TABLES: Mapping[str, Sequence[Action]] = {
     "done": DONE,
     "review": REVIEW,
     "results": RESULTS,
+    "decide": DECIDE,
+    "decide_case": DECIDE_CASE,
     "comment": COMMENT,
     "tags": TAGS,
     "help": HELP,
 }
 
 #: The tables that belong to a dialog rather than a screen (messages say which).
-DIALOGS = frozenset({"comment", "tags", "help"})
+DIALOGS = frozenset({"comment", "tags", "help", "decide_case"})
 
 #: Dialogs a person types text in: none of their actions may take a key that types.
 TYPING = frozenset({"comment"})

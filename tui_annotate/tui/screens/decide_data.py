@@ -1,0 +1,234 @@
+"""What the Decide screen shows, computed on demand off the UI thread and kept once computed.
+
+The screen never computes: it asks this object from a worker thread, so the
+first tab draws at once ("computing…") however many items there are, and a
+tab nobody opens is never computed. The prompt's table is loaded once (on the
+worker's own SQLite connection: a connection belongs to the thread that made
+it) and every statistic is the core's (`core/decide/`), the same functions
+the commands call, so the screen and `scorecard`/`compare`/`trend`/`tags`
+can never show different numbers. numpy and scipy are imported here only
+inside the methods, which run on a worker: opening the app loads neither.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from tui_annotate.core.models import Item, Rubric
+from tui_annotate.core.results.decide import (
+    Comparison,
+    RubricInfo,
+    Scorecard,
+    TagReport,
+    Trend,
+)
+
+if TYPE_CHECKING:
+    from tui_annotate.core.decide.table import PromptTable, Source
+
+#: The baseline that stands for the adjudicated golden labels (compare's and gate's word).
+GOLDEN = "golden"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLabels:
+    """One rubric's labels on a case's item: every source side by side, and the one that counts."""
+
+    rubric: str
+    rule: str
+    golden: float | None
+    human: float | None
+    n_human: int
+    judge: float | None
+    #: Which label decided ("golden", "human", "judge") and what it says; "" / "—" when none.
+    source: str
+    verdict: str
+    tags: tuple[str, ...]
+    comments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """A regressed case as a lead opens it: the candidate's item and its labels."""
+
+    case: str
+    version: str
+    item: Item
+    labels: tuple[CaseLabels, ...]
+
+
+class DecideData:
+    """One prompt's decision numbers, each computed the first time it is asked for."""
+
+    def __init__(
+        self,
+        *,
+        prompt: str,
+        versions: Sequence[str],
+        infos: Mapping[str, RubricInfo],
+        load_table: Callable[[], PromptTable],
+        load_item: Callable[[int], Item],
+        source: Source = "human",
+        bootstrap: int = 2000,
+        seed: int = 0,
+    ) -> None:
+        self.prompt = prompt
+        #: In semantic-version order (known before the table loads, so the picker works at once).
+        self.versions = tuple(versions)
+        self.infos = dict(infos)
+        self.source: Source = source
+        self.bootstrap = bootstrap
+        self.seed = seed
+        self._load_table = load_table
+        self._load_item = load_item
+        # Workers for two tabs may ask at once: the table is loaded once, not twice.
+        self._lock = threading.Lock()
+        self._table: PromptTable | None = None
+        self._scorecard: Scorecard | None = None
+        self._comparisons: dict[tuple[str, str], Comparison] = {}
+        self._trend: Trend | None = None
+        self._tags: TagReport | None = None
+
+    @classmethod
+    def from_db(
+        cls,
+        path: Path | str,
+        *,
+        prompt: str,
+        versions: Sequence[str],
+        rubrics: Sequence[Rubric],
+        infos: Mapping[str, RubricInfo],
+        source: Source = "human",
+        bootstrap: int = 2000,
+        seed: int = 0,
+    ) -> DecideData:
+        """Numbers from the project database at PATH, read on the asking thread's own connection."""
+
+        def load_table() -> PromptTable:
+            from tui_annotate.store.repository import Repository
+
+            with Repository.open(path, readonly=True) as repo:
+                return repo.prompt_table(prompt, rubrics)
+
+        def load_item(item_id: int) -> Item:
+            from tui_annotate.store.repository import Repository
+
+            with Repository.open(path, readonly=True) as repo:
+                return repo.get_item(item_id)
+
+        return cls(
+            prompt=prompt,
+            versions=versions,
+            infos=infos,
+            load_table=load_table,
+            load_item=load_item,
+            source=source,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+
+    # -- each tab's numbers (call from a worker thread) --------------------------------------
+
+    def table(self) -> PromptTable:
+        with self._lock:
+            if self._table is None:
+                self._table = self._load_table()
+            return self._table
+
+    def scorecard(self) -> Scorecard:
+        if self._scorecard is None:
+            from tui_annotate.core.decide.scorecard import scorecard
+
+            self._scorecard = scorecard(
+                self.table(),
+                self.infos,
+                source=self.source,
+                bootstrap=self.bootstrap,
+                seed=self.seed,
+            )
+        return self._scorecard
+
+    def comparison(self, baseline: str, candidate: str) -> Comparison:
+        key = (baseline, candidate)
+        if key not in self._comparisons:
+            from tui_annotate.core.decide.compare import compare
+
+            self._comparisons[key] = compare(
+                self.table(),
+                self.infos,
+                baseline=baseline,
+                candidate=candidate,
+                source=self.source,
+                bootstrap=self.bootstrap,
+                seed=self.seed,
+            )
+        return self._comparisons[key]
+
+    def trend(self, by: Literal["version", "week"] = "version") -> Trend:
+        if self._trend is None:
+            from tui_annotate.core.decide.trend import trend
+
+            self._trend = trend(self.table(), self.infos, by=by, source=self.source)
+        return self._trend
+
+    def tags(self) -> TagReport:
+        if self._tags is None:
+            from tui_annotate.core.decide.tags import tag_report
+
+            self._tags = tag_report(self.table(), self.infos, source=self.source)
+        return self._tags
+
+    def case(self, case: str, item: str, version: str) -> CaseDetail:
+        """The item ITEM (an external id) of CASE, with every rubric's labels on it."""
+        import math
+
+        from tui_annotate.core.decide.table import SOURCE_NAMES
+
+        table = self.table()
+        row = table.external_ids.index(item)
+        use_judge = self.source != "human"
+        labels = []
+        for name, column in table.rubrics.items():
+            info = self.infos.get(name)
+            score, src = column.resolved(use_judge)
+            resolved = float(score[row])
+            code = int(src[row])
+            if math.isnan(resolved):
+                verdict = "—"
+            else:
+                verdict = "PASS" if column.passes(score[row : row + 1])[0] == 1.0 else "FAIL"
+            labels.append(
+                CaseLabels(
+                    rubric=name,
+                    rule=_rule(info) if info is not None else "",
+                    golden=_score(column.golden[row]),
+                    human=_score(column.human[row]),
+                    n_human=int(column.n_human[row]),
+                    judge=_score(column.judge[row]),
+                    source=SOURCE_NAMES[code],
+                    verdict=verdict,
+                    tags=column.tags_of(row, code) if code else (),
+                    comments=tuple(column.comments.get(row, ())),
+                )
+            )
+        return CaseDetail(
+            case=case,
+            version=version,
+            item=self._load_item(int(table.item_ids[row])),
+            labels=tuple(labels),
+        )
+
+
+def _score(value: float) -> float | None:
+    return None if value != value else float(value)  # NaN is "no label"
+
+
+def _rule(info: RubricInfo) -> str:
+    """'PASS at 4+' / 'PASS at 1 or less', as the rubric states it."""
+    if info.direction == "lower":
+        return f"PASS at {info.threshold} or less"
+    return f"PASS at {info.threshold}+"
