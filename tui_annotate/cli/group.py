@@ -20,14 +20,19 @@ from tui_annotate.cli import (
     annotate,
     backup,
     calibrate,
+    compare,
     export,
+    gate,
     import_items,
     import_labels,
     judge,
     keys,
     rubric,
+    scorecard,
     serve,
     status,
+    tags,
+    trend,
 )
 from tui_annotate.cli.context import Context
 
@@ -69,6 +74,11 @@ COMMANDS: tuple[click.Command, ...] = (
     judge.route,
     serve.serve,
     keys.keys,
+    scorecard.scorecard,
+    compare.compare,
+    gate.gate,
+    tags.tags,
+    trend.trend,
 )
 
 for command in COMMANDS:

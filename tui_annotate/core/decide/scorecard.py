@@ -1,11 +1,128 @@
-"""Scorecard: every version × rubric with counts, intervals and a composite (stub)."""
+"""The scorecard: every version × rubric with its count, interval and a composite that ranks.
+
+Per version and rubric: PASS / n with Wilson's interval, the mean score with a
+seeded percentile bootstrap, the rule of three when nothing failed, and the
+judge's own counts beside it (`n_judge_only`, `n_both`, `judge_pass_rate`,
+always filled, so a reader sees how much of a number people stand behind).
+With `source="ppi"` the pass rate and mean are prediction-powered (core/decide/ppi.py).
+
+The composite is the weighted mean of the pass rates, with a bootstrap that
+resamples a version's items jointly across rubrics; it ranks versions and
+never decides a gate (a safety failure must not be averaged away).
+
+`metric_card` and `verdict_columns` are also what gate and trend count with,
+so a number is computed one way wherever it is shown.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tui_annotate.core.decide.table import PromptTable, Source
-from tui_annotate.core.results.decide import RubricInfo, Scorecard
+import numpy as np
+
+from tui_annotate.core.decide import bootstrap as boot
+from tui_annotate.core.decide.ppi import ppi
+from tui_annotate.core.decide.stats import rate, rule_of_three, wilson
+from tui_annotate.core.decide.table import PromptTable, RubricColumn, Source
+from tui_annotate.core.results.decide import (
+    Estimate,
+    MetricCard,
+    RubricInfo,
+    Scorecard,
+    VersionCard,
+)
+
+
+def verdict_columns(col: RubricColumn, source: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, source code, verdict 1/0/NaN) per row: people only, or the judge where none.
+
+    PPI is an estimator of a rate, not a per-item label: where a command needs
+    each item's verdict (pairs, tags, zero tolerance) `ppi` counts as `judge`.
+    """
+    score, src = col.resolved(use_judge=source != "human")
+    return score, src, col.passes(score)
+
+
+def metric_card(
+    col: RubricColumn,
+    rows: np.ndarray,
+    *,
+    source: Source = "human",
+    bootstrap: int = boot.DEFAULT_REPLICATES,
+    seed: int = boot.DEFAULT_SEED,
+) -> MetricCard:
+    """One rubric over ROWS (a version's, a week's): counts, rates and their intervals."""
+    human, _ = col.resolved(use_judge=False)
+    hs, js = human[rows], col.judge[rows]
+    hp, jp = col.passes(hs), col.passes(js)
+    has_h, has_j = ~np.isnan(hs), ~np.isnan(js)
+    judge_only, both = has_j & ~has_h, has_j & has_h
+    n_judge_only, n_both = int(judge_only.sum()), int(both.sum())
+    judge_pass_rate = rate(float(jp[has_j].sum()), int(has_j.sum()))
+    if source == "ppi":
+        p = ppi(jp[judge_only], hp[both], jp[both])
+        m = ppi(js[judge_only], hs[both], js[both], clip=None)
+        n = n_judge_only + n_both
+        passed = int(jp[judge_only].sum() + hp[both].sum())
+        pass_rate, ci, mean, mean_ci = p.estimate, p.ci, m.estimate, m.ci
+    else:
+        score = hs if source == "human" else np.where(has_h, hs, js)
+        labelled = score[~np.isnan(score)]
+        n = int(labelled.size)
+        passed = int(np.nansum(col.passes(labelled)))
+        pass_rate, ci = rate(passed, n), wilson(passed, n)
+        mean = float(labelled.mean()) if n else None
+        mean_ci = boot.bootstrap_mean(labelled, replicates=bootstrap, seed=seed)
+    return MetricCard(
+        rubric=col.name,
+        n=n,
+        passed=passed,
+        pass_rate=pass_rate,
+        ci=ci,
+        mean_score=mean,
+        mean_ci=mean_ci,
+        fail_rate_upper=rule_of_three(n) if n > 0 and passed == n else None,
+        n_judge_only=n_judge_only,
+        n_both=n_both,
+        judge_pass_rate=judge_pass_rate,
+    )
+
+
+def composite(
+    table: PromptTable,
+    infos: Mapping[str, RubricInfo],
+    rows: np.ndarray,
+    cards: Mapping[str, MetricCard],
+    *,
+    source: Source,
+    bootstrap: int,
+    seed: int,
+) -> Estimate:
+    """The weighted mean of the cards' pass rates, with a joint bootstrap over ROWS."""
+    names = [name for name in infos if name in cards]
+    weights = [infos[name].weight for name in names]
+    value = boot.composite_value([cards[name].pass_rate for name in names], weights)
+    if value is None:
+        return Estimate(value=None, ci=None)
+    cols = [table.rubrics[name] for name in names]
+    if source == "ppi":
+        f_cols, d_cols = [], []
+        for col in cols:
+            human, _ = col.resolved(use_judge=False)
+            hp, jp = col.passes(human[rows]), col.passes(col.judge[rows])
+            f_cols.append(np.where(np.isnan(hp), jp, np.nan))
+            d_cols.append(hp - jp)
+        ci = boot.bootstrap_composite_ppi(
+            np.column_stack(f_cols),
+            np.column_stack(d_cols),
+            weights,
+            replicates=bootstrap,
+            seed=seed,
+        )
+    else:
+        passes = np.column_stack([verdict_columns(col, source)[2][rows] for col in cols])
+        ci = boot.bootstrap_composite(passes, weights, replicates=bootstrap, seed=seed)
+    return Estimate(value=value, ci=ci)
 
 
 def scorecard(
@@ -13,7 +130,27 @@ def scorecard(
     infos: Mapping[str, RubricInfo],
     *,
     source: Source = "human",
-    bootstrap: int = 2000,
-    seed: int = 0,
+    bootstrap: int = boot.DEFAULT_REPLICATES,
+    seed: int = boot.DEFAULT_SEED,
 ) -> Scorecard:
-    raise NotImplementedError
+    """Every version (semantic-version order) × every rubric of INFOS."""
+    names = [name for name in infos if name in table.rubrics]
+    cards: list[VersionCard] = []
+    for version in table.versions:
+        rows = table.version_rows(version)
+        metrics = {
+            name: metric_card(
+                table.rubrics[name], rows, source=source, bootstrap=bootstrap, seed=seed
+            )
+            for name in names
+        }
+        comp = composite(table, infos, rows, metrics, source=source, bootstrap=bootstrap, seed=seed)
+        cards.append(VersionCard(version=version, composite=comp, metrics=metrics))
+    return Scorecard(
+        prompt=table.prompt,
+        source=source,
+        rubrics={name: infos[name] for name in names},
+        versions=tuple(cards),
+        bootstrap=bootstrap,
+        seed=seed,
+    )
