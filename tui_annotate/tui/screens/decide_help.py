@@ -34,7 +34,7 @@ class DecideHelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = [Content.styled("Keys", "bold")]
         for key, text in self.rows:
-            lines.append(Content.assemble(Content.styled(f"  {key:<9}", "bold $accent"), text))
+            lines.append(Content.assemble(Content.styled(f"  {key:<15} ", "bold $accent"), text))
         lines.append(Content(""))
         lines.append(Content.styled("Reading the numbers", "bold"))
         lines += [Content(f"  {line}") for line in READING]

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from tui_annotate.core.results.decide import Comparison, RegressedCase
 from tui_annotate.core.textsafe import one_line
-from tui_annotate.tui.action_views import bindings, help_rows
+from tui_annotate.tui.action_views import bindings, display, keys_now
 from tui_annotate.tui.actions import DECIDE
 from tui_annotate.tui.screens import decide_views as views
 from tui_annotate.tui.screens.decide_data import GOLDEN, DecideData
@@ -223,7 +223,19 @@ class DecideScreen(Screen[None]):
     def action_help(self) -> None:
         from tui_annotate.tui.screens.decide_help import DecideHelpScreen
 
-        self.app.push_screen(DecideHelpScreen(help_rows(self.app, DECIDE)))
+        self.app.push_screen(DecideHelpScreen(self.help_rows()))
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        """(keys, line) per help line: the keys of the actions sharing it, as the keymap has them
+        (each key on its own, not the footer's shorthand such as "1-4")."""
+        rows: list[tuple[str, str]] = []
+        for action in DECIDE:
+            keys = display(keys_now(self.app, action))
+            if rows and rows[-1][1] == action.help:
+                rows[-1] = (f"{rows[-1][0]} / {keys}", action.help)
+            else:
+                rows.append((keys, action.help))
+        return rows
 
     def action_quit(self) -> None:
         self.app.exit()

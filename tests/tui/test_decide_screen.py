@@ -1,0 +1,254 @@
+"""The Decide screen with Pilot: tabs, version picks, a regressed case opened, help and quit.
+
+The numbers come from the real core (scorecard, compare, trend, tags) over a
+`PromptTable` built in the test: three versions over the same 40 cases, where
+one case goes PASS → FAIL from 1.1.0 to 1.2.0 with a comment and an output
+that try to restyle the terminal. The screen must show the core's numbers,
+never compute on the UI thread, and show data literally.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual.widgets import OptionList, TabbedContent
+
+from tests.tui.helpers import screen_lines
+from tests.unit.decide_tables import column, infos, table
+from tui_annotate.core.decide.compare import compare
+from tui_annotate.core.decide.scorecard import scorecard
+from tui_annotate.core.decide.table import PromptTable
+from tui_annotate.core.models import Item
+from tui_annotate.tui.decide_app import DecideApp
+from tui_annotate.tui.screens.decide_case import DecideCaseScreen
+from tui_annotate.tui.screens.decide_data import DecideData
+from tui_annotate.tui.screens.decide_help import DecideHelpScreen
+from tui_annotate.tui.screens.decide_tabs import COMPUTING, DecideScreen
+
+VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
+CASES = 40
+#: The case that regresses from 1.1.0 to 1.2.0, and what its item and label carry.
+REGRESSED = "case-03"
+HOSTILE_COMMENT = "[bold red]made up[/] \x1b[2J the refund"
+HOSTILE_OUTPUT = "Refund: [link=http://x]click[/link] \x1b]52;c;SGVsbG8=\x07 done"
+SIZE = (120, 40)
+
+
+def faith_score(v: int, c: int) -> float:
+    """Faithfulness of version V on case C: later versions pass more, but case 3 regresses."""
+    if c == 3:
+        return (4.0, 5.0, 2.0)[v]
+    return 5.0 if (c * 7 + v * 11) % 10 < 6 + v else 2.0
+
+
+def decide_table() -> tuple[PromptTable, dict[int, Item]]:
+    """3 versions × 40 cases, faithfulness (higher) and toxicity (lower), and each row's item."""
+    versions, cases, faith, tox = [], [], [], []
+    tags: dict[int, tuple[str, ...]] = {}
+    comments: dict[int, tuple[str, ...]] = {}
+    for v, version in enumerate(VERSIONS):
+        for c in range(CASES):
+            row = len(versions)
+            versions.append(version)
+            cases.append(f"case-{c:02d}")
+            score = faith_score(v, c)
+            faith.append(score)
+            tox.append(0.0 if (c + v) % 13 else 3.0)
+            if score < 4:
+                tags[row] = ("hallucination",) if c % 2 else ("incomplete",)
+            if c == 3 and v == 2:
+                tags[row] = ("hallucination", "wrong amount")
+                comments[row] = (HOSTILE_COMMENT,)
+    n = len(versions)
+    t = table(
+        versions,
+        cases,
+        [
+            column("faithfulness", n, human=faith, human_tags=tags, comments=comments),
+            column("toxicity", n, human=tox, direction="lower", threshold=1),
+        ],
+    )
+    items = {
+        int(t.item_ids[r]): Item(
+            id=int(t.item_ids[r]),
+            external_id=t.external_ids[r],
+            input=f"question of {cases[r]}",
+            output=HOSTILE_OUTPUT if cases[r] == REGRESSED else f"answer {r}",
+            prompt="support-answer",
+            prompt_version=versions[r],
+        )
+        for r in range(n)
+    }
+    return t, items
+
+
+def decide_data(gate: threading.Event | None = None) -> DecideData:
+    """DecideData over the test table; with GATE, loading the table waits until it is set."""
+    t, items = decide_table()
+
+    def load_table() -> PromptTable:
+        if gate is not None:
+            assert gate.wait(30), "the test never let the table load"
+        return t
+
+    return DecideData(
+        prompt="support-answer",
+        versions=VERSIONS,
+        infos=infos(t, min_pass_rate={"faithfulness": 0.7}, weight={"faithfulness": 2}),
+        load_table=load_table,
+        load_item=items.__getitem__,
+        bootstrap=200,
+    )
+
+
+def text(app: DecideApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_first_tab_says_computing_until_the_worker_has_the_numbers() -> None:
+    gate = threading.Event()
+    app = DecideApp(decide_data(gate))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        # The table is still loading on the worker: the screen is up and says so.
+        assert COMPUTING in text(app)
+        assert "scorecard" not in screen.ready
+        gate.set()
+        await settle(pilot)
+        assert "scorecard" in screen.ready
+        assert COMPUTING not in text(app)
+        # Tabs nobody opened were never computed.
+        assert screen.started == {"scorecard"}
+
+
+async def test_scorecard_shows_the_cores_numbers_with_n_and_interval() -> None:
+    data = decide_data()
+    card = scorecard(data.table(), data.infos, bootstrap=200)
+    app = DecideApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = text(app)
+        for version in card.versions:
+            m = version.metrics["faithfulness"]
+            assert m.ci is not None and m.pass_rate is not None
+            expected = f"{m.pass_rate:.3f} [{m.ci[0]:.3f}, {m.ci[1]:.3f}] {m.passed}/{m.n}"
+            assert expected in shown
+        assert "faithfulness 1.0.0 · PASS at 4+ · min pass rate 0.7 · weight 2" in shown
+        assert "toxicity 1.0.0 · PASS at 1 or less" in shown
+
+
+async def test_number_keys_switch_tabs_and_compute_each_once() -> None:
+    app = DecideApp(decide_data())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        tabs = app.query_one(TabbedContent)
+        for key, tab in (("3", "trend"), ("4", "tags"), ("2", "compare")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert tabs.active == tab
+            assert tab in screen.ready
+            assert COMPUTING not in text(app)
+            assert app.query(f"#{tab}-body .decide-section")
+        await pilot.press("1")
+        await settle(pilot)
+        assert tabs.active == "scorecard"
+        assert screen.started == {"scorecard", "trend", "tags", "compare"}
+
+
+async def test_picking_versions_recomputes_the_comparison() -> None:
+    data = decide_data()
+    app = DecideApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        # The newest two by default.
+        assert (screen.baseline, screen.candidate) == ("1.1.0", "1.2.0")
+        await pilot.press("2")
+        await settle(pilot)
+        assert screen.comparison is not None
+        assert (screen.comparison.baseline, screen.comparison.candidate) == ("1.1.0", "1.2.0")
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert screen.baseline == "1.0.0"
+        await pilot.press("left_curly_bracket")
+        await settle(pilot)
+        assert screen.candidate == "1.1.0"
+        assert screen.comparison is not None
+        assert (screen.comparison.baseline, screen.comparison.candidate) == ("1.0.0", "1.1.0")
+        expected = compare(
+            data.table(), data.infos, baseline="1.0.0", candidate="1.1.0", bootstrap=200
+        )
+        r = expected.rubrics["faithfulness"]
+        assert f"{r.n_pairs} pairs · PASS→FAIL {r.pass_to_fail} · FAIL→PASS {r.fail_to_pass}" in (
+            text(app)
+        )
+        # The golden labels come before every version; the picks stop at the ends.
+        for _ in range(3):
+            await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert screen.baseline == "golden"
+        for _ in range(4):
+            await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        assert screen.candidate == "1.2.0"
+
+
+async def test_a_regressed_case_opens_with_its_item_and_labels_shown_literally() -> None:
+    app = DecideApp(decide_data())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        cases = [case.case for _, case in screen.regressed]
+        assert REGRESSED in cases
+        listed = app.query_one("#regressed", OptionList)
+        listed.highlighted = cases.index(REGRESSED)
+        listed.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DecideCaseScreen)
+        assert dialog.detail is not None
+        shown = text(app)
+        # Markup shows as typed and escape sequences as visible pictures, never obeyed.
+        assert "[bold red]made up[/] ␛[2J the refund" in shown
+        assert "Refund: [link=http://x]click[/link] ␛]52;c;SGVsbG8=␇ done" in shown
+        assert "\x1b" not in shown
+        assert "faithfulness" in shown and "FAIL" in shown
+        assert "hallucination, wrong amount" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DecideScreen)
+
+
+async def test_help_lists_the_keys_and_q_quits() -> None:
+    app = DecideApp(decide_data())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, DecideHelpScreen)
+        shown = text(app)
+        assert "the baseline: one version back or on (golden first)" in shown
+        assert "[ / ]" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DecideScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running
