@@ -152,14 +152,14 @@ async def test_number_keys_switch_tabs_and_compute_each_once() -> None:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DecideScreen)
-        tabs = app.query_one(TabbedContent)
+        tabs = screen.query_one(TabbedContent)
         for key, tab in (("3", "trend"), ("4", "tags"), ("2", "compare")):
             await pilot.press(key)
             await settle(pilot)
             assert tabs.active == tab
             assert tab in screen.ready
             assert COMPUTING not in text(app)
-            assert app.query(f"#{tab}-body .decide-section")
+            assert screen.query(f"#{tab}-body .decide-section")
         await pilot.press("1")
         await settle(pilot)
         assert tabs.active == "scorecard"
@@ -215,7 +215,7 @@ async def test_a_regressed_case_opens_with_its_item_and_labels_shown_literally()
         assert isinstance(screen, DecideScreen)
         cases = [case.case for _, case in screen.regressed]
         assert REGRESSED in cases
-        listed = app.query_one("#regressed", OptionList)
+        listed = screen.query_one("#regressed", OptionList)
         listed.highlighted = cases.index(REGRESSED)
         listed.focus()
         await pilot.press("enter")

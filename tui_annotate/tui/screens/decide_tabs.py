@@ -111,41 +111,42 @@ class DecideScreen(Screen[None]):
         )
 
     def _compute(self, tab: str, work: Any) -> None:
+        # call_from_thread awaits a coroutine callback; its annotation can't say so (Any).
+        back: Any = self.app.call_from_thread
         try:
             result = work()
         except Exception as exc:  # the screen says so rather than dying with the worker
-            self.app.call_from_thread(self._failed, tab, exc)
+            back(self._failed, tab, exc)
             return
-        self.app.call_from_thread(self._show, tab, result)
+        back(self._show, tab, result)
 
-    def _failed(self, tab: str, exc: Exception) -> None:
-        self._fill(tab, [views.note(f"could not compute: {exc}", classes="decide-error")])
+    async def _failed(self, tab: str, exc: Exception) -> None:
+        await self._fill(tab, [views.note(f"could not compute: {exc}", classes="decide-error")])
         self.ready.add(tab)
 
-    def _show(self, tab: str, result: Any) -> None:
+    async def _show(self, tab: str, result: Any) -> None:
         if tab == "compare":
             if (result.baseline, result.candidate) != (self.baseline, self.candidate):
                 return  # an earlier pick's numbers, overtaken by the newer pick
             self.comparison = result
-            self._fill(tab, views.compare_widgets(result, self.data.infos))
+            await self._fill(tab, views.compare_widgets(result, self.data.infos))
             self._list_regressed(result)
         elif tab == "scorecard":
-            self._fill(tab, views.scorecard_widgets(result))
+            await self._fill(tab, views.scorecard_widgets(result))
         elif tab == "trend":
-            self._fill(tab, views.trend_widgets(result))
+            await self._fill(tab, views.trend_widgets(result))
         else:
-            self._fill(tab, views.tags_widgets(result))
+            await self._fill(tab, views.tags_widgets(result))
         self.ready.add(tab)
 
-    def _fill(self, tab: str, widgets: list[Widget]) -> None:
+    async def _fill(self, tab: str, widgets: list[Widget]) -> None:
+        """Replace TAB's body with WIDGETS (the Compare tab keeps its list of regressed cases)."""
         body = self.query_one(f"#{tab}-body", VerticalScroll)
-        for child in list(body.children):
-            if child.id != "regressed":
-                child.remove()
+        await body.remove_children([c for c in body.children if c.id != "regressed"])
         if tab == "compare":
-            body.mount_all(widgets, before="#regressed")
+            await body.mount_all(widgets, before="#regressed")
         else:
-            body.mount_all(widgets)
+            await body.mount_all(widgets)
 
     def _list_regressed(self, comparison: Comparison) -> None:
         options = self.query_one("#regressed", OptionList)
@@ -172,7 +173,7 @@ class DecideScreen(Screen[None]):
         self.query_one(TabbedContent).active = tab
         self._start(tab)
 
-    def action_pick(self, which: str, step: int) -> None:
+    async def action_pick(self, which: str, step: int) -> None:
         """Move the baseline (golden first, then the versions) or the candidate by STEP."""
         if not self.data.versions:
             return
@@ -189,7 +190,7 @@ class DecideScreen(Screen[None]):
         self.query_one("#compare-picked", Static).update(self._picked())
         self.started.discard("compare")
         self.ready.discard("compare")
-        self._fill("compare", [Static(COMPUTING, classes="decide-pending")])
+        await self._fill("compare", [Static(COMPUTING, classes="decide-pending")])
         self.query_one("#regressed", OptionList).display = False
         self.regressed = []
         if self.query_one(TabbedContent).active != "compare":

@@ -156,8 +156,8 @@ def _rubric_comparison(r: RubricComparison) -> list[Widget]:
         f"\n{r.n_pairs} pairs · PASS→FAIL {r.pass_to_fail} · FAIL→PASS {r.fail_to_pass}"
         f" · McNemar p={num(r.mcnemar_p, 4)} · Holm p={num(r.p_holm, 4)}",
     )
-    low = min(-0.5, *(r.diff.ci or ()), *(r.mean_diff.ci or ()))
-    reach = max(0.5, -low, *(abs(v) for v in r.diff.ci or ()))
+    # A symmetric axis around 0, at least ±0.5, wide enough for the whole interval.
+    reach = max([0.5, *(abs(v) for v in r.diff.ci or ())])
     rows = [
         IntervalRow(
             "pass rate Δ",
