@@ -16,6 +16,7 @@ from textual.widgets import OptionList, TabbedContent
 
 from tests.tui.helpers import screen_lines
 from tests.unit.decide_tables import column, infos, table
+from tests.unit.test_headless import imported_after
 from tui_annotate.core.decide.compare import compare
 from tui_annotate.core.decide.scorecard import scorecard
 from tui_annotate.core.decide.table import PromptTable
@@ -252,3 +253,11 @@ async def test_help_lists_the_keys_and_q_quits() -> None:
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
+
+
+def test_opening_the_decide_app_loads_neither_scipy_nor_numpy() -> None:
+    """The numbers are computed on a worker, which imports them; the app's import must not."""
+    watch = ("scipy", "numpy", "textual")
+    statement = "import tui_annotate.tui.decide_app, tui_annotate.cli.decide, tui_annotate.cli"
+    # textual is the guard against a vacuous pass: the app's import does load it.
+    assert imported_after(statement, watch) == ["textual"]
