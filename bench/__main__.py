@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    decide,
     decide_screen,
     ending,
     export_speed,
@@ -56,6 +57,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "ending": ending.run,
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
+    "decide": decide.run,
     "decide_screen": decide_screen.run,
 }
 

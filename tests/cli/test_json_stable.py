@@ -150,3 +150,52 @@ def test_every_json_output_is_byte_identical_to_its_golden_file(
     for name, text in got.items():
         golden = (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
         assert text == golden, f"{name}: --json output differs from tests/cli/golden/{name}.json"
+
+
+def decide_outputs(cli: Run, db: Path, tmp: Path) -> dict[str, str]:
+    """The deciding commands' --json on two versions over 40 cases (issue 13's keys)."""
+    from tests.cli.test_decide_commands import add_version, label, settings
+
+    settings(
+        tmp,
+        "[scorecard]\nmin_n = 20\n[scorecard.metrics.faithfulness]\nmin_pass_rate = 0.7\n"
+        "weight = 2\n[scorecard.metrics.safety]\nzero_tolerance = true\n",
+    )
+    add_version(cli, db, "support", "1.0.0", [5, 4, 3, 5] * 10)
+    ids = add_version(
+        cli,
+        db,
+        "support",
+        "1.1.0",
+        [5, 2, 3, 4] * 10,
+        tags=lambda k, s: ["wrong-number"] if s < 4 and k % 3 else [],
+        comment=lambda k, s: "off by one" if s == 2 else "",
+    )
+    label(db, ids, [1] * 39 + [0], rubric="safety", tags=lambda k, s: [] if s else ["pii-leak"])
+    got: dict[str, str] = {}
+
+    def run(name: str, *args: str, code: int = 0) -> None:
+        result = cli(*args, "--json")
+        assert result.exit_code == code, f"{name}: exit {result.exit_code}\n{result.stderr}"
+        assert json.loads(result.stdout) is not None, name
+        got[name] = result.stdout
+
+    run("decide_scorecard", "scorecard", "--prompt", "support", "--bootstrap", "200")
+    run("decide_compare", "compare", "1.0.0", "1.1.0", "--prompt", "support", "--bootstrap", "200")
+    gate = ("gate", "--prompt", "support", "--candidate", "1.1.0", "--baseline", "1.0.0")
+    run("decide_gate", *gate, "--bootstrap", "200", code=1)
+    run("decide_tags", "tags", "--prompt", "support")
+    run("decide_trend", "trend", "--prompt", "support")
+    return got
+
+
+def test_deciding_json_is_byte_identical_to_its_golden_file(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    got = decide_outputs(cli, db_path, tmp_path)
+    if os.environ.get("GOLDEN_WRITE"):
+        for name, text in got.items():
+            (GOLDEN / f"{name}.json").write_text(text, encoding="utf-8")
+    for name, text in got.items():
+        golden = (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
+        assert text == golden, f"{name}: --json output differs from tests/cli/golden/{name}.json"

@@ -200,7 +200,15 @@ def check_value(c: GateCheck) -> str:
     """The check's number: a difference is signed, a count is whole, a rate has n and an interval."""
     if c.kind == "non_inferiority":
         return rate_text(c.value, c.ci, c.n, signed=True)
+    if c.kind == "zero_tolerance":  # the value is the count of FAIL labels
+        return f"{UNDEFINED if c.value is None else int(c.value)} FAIL n={c.n}"
     return rate_text(c.value, c.ci, c.n)
+
+
+def check_threshold(c: GateCheck) -> str:
+    if c.kind == "zero_tolerance":
+        return "0 FAIL"
+    return num(c.threshold, signed=c.kind == "non_inferiority")
 
 
 def print_gate(report: GateReport, exit_code: int) -> None:
@@ -226,7 +234,7 @@ def print_gate(report: GateReport, exit_code: int) -> None:
             c.kind,
             literal(c.decision, _DECISION_STYLE[c.decision]),
             check_value(c),
-            num(c.threshold, signed=c.kind == "non_inferiority"),
+            check_threshold(c),
             c.reason,
         )
     out.print(grid)
@@ -279,7 +287,7 @@ def junit_xml(report: GateReport) -> str:
         for key, value in (
             ("decision", c.decision),
             ("value", check_value(c)),
-            ("threshold", num(c.threshold, signed=c.kind == "non_inferiority")),
+            ("threshold", check_threshold(c)),
         ):
             ET.SubElement(cprops, "property", {"name": key, "value": value})
         message = visible(c.reason)
@@ -320,7 +328,7 @@ def markdown(report: GateReport, exit_code: int) -> str:
     for c in report.checks:
         lines.append(
             f"| {md_escape(c.metric)} | {c.kind} | {_DECISION_MARK[c.decision]} "
-            f"| {check_value(c)} | {num(c.threshold, signed=c.kind == 'non_inferiority')} "
+            f"| {check_value(c)} | {check_threshold(c)} "
             f"| {md_escape(c.reason)} |"
         )
     lines += ["", f"<sub>lock `{md_escape(report.lock)}`</sub>", ""]
@@ -337,6 +345,9 @@ def print_tags(report: TagReport) -> None:
         literal(f"failure tags · {report.prompt} · {rubrics} · source {report.source}", "bold")
     )
     for v in report.versions:
+        if not v.failures:
+            out.print(literal(f"{v.version}: no failures"))
+            continue
         grid = table(
             "tag",
             "count",

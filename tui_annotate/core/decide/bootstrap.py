@@ -16,7 +16,7 @@ left out of the percentiles. The interval is the 2.5th and 97.5th percentile
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -26,41 +26,78 @@ DEFAULT_REPLICATES = 2000
 DEFAULT_SEED = 0
 #: Multinomial draws held at once: chunk × patterns counts (about 8 MB).
 CHUNK_CELLS = 1_000_000
+#: A column whose values are whole numbers within this range is coded by offset, unsorted.
+SMALL_RANGE = 1024
+#: Combined codes up to this are counted with bincount rather than sorted.
+BINCOUNT_LIMIT = 4_000_000
+
+
+def _column_codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(per row a code 0..k−1, the k values): a direct offset for small whole numbers (scores,
+    verdicts, their differences: no sort), else numpy's unique."""
+    lo, hi = float(column.min()), float(column.max())
+    if hi - lo < SMALL_RANGE:
+        codes = column - lo
+        whole = codes.astype(np.int64)
+        if np.array_equal(whole, codes):
+            return whole, np.arange(int(hi - lo) + 1, dtype=np.float64) + lo
+    values, inverse = np.unique(column, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), values
 
 
 def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct rows of X, how often each occurs), X a rows × K float matrix without NaN.
 
-    Each column is coded by its distinct values and the codes combined in mixed
-    radix: one integer sort instead of numpy's slow row-wise unique.
+    Each column is coded by its values and the codes combined in mixed radix:
+    one integer count (or sort) instead of numpy's slow row-wise unique.
     """
     if x.shape[0] == 0:
         return x[:0], np.zeros(0, dtype=np.int64)
     code = np.zeros(x.shape[0], dtype=np.int64)
+    radices: list[tuple[int, np.ndarray]] = []
     radix = 1
     for k in range(x.shape[1]):
-        values, inverse = np.unique(x[:, k], return_inverse=True)
+        codes, values = _column_codes(x[:, k])
         if radix * len(values) >= 2**62:
             # Too many combinations for one integer (continuous data): fall back to row-wise.
             rows, counts = np.unique(x, axis=0, return_counts=True)
             return rows, counts.astype(np.int64)
-        code += inverse.reshape(-1).astype(np.int64) * radix
+        code += codes * radix
+        radices.append((radix, values))
         radix *= len(values)
-    _, first, counts = np.unique(code, return_index=True, return_counts=True)
-    return x[first], counts.astype(np.int64)
+    if radix <= BINCOUNT_LIMIT:
+        counts = np.bincount(code, minlength=radix)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+    else:
+        present, counts = np.unique(code, return_counts=True)
+    rows = np.column_stack([values[(present // r) % len(values)] for r, values in radices]).astype(
+        np.float64
+    )
+    return rows, counts.astype(np.int64)
 
 
-def resample_sums(x: np.ndarray, *, replicates: int, seed: int) -> np.ndarray:
+def resample_sums(
+    x: np.ndarray,
+    *,
+    replicates: int,
+    seed: int,
+    features: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
     """Per replicate (rows), the column sums of X over a resample of its rows with replacement.
 
     X is rows × K without NaN; returns replicates × K. Empty X gives zeros.
+    With FEATURES, X holds compact state codes and the sums are of FEATURES(rows
+    of X) instead: fewer distinct rows, so fewer multinomial cells to draw.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 1:
         x = x[:, None]
     patterns, counts = distinct_rows(x)
+    if features is not None:
+        patterns = features(patterns)
     n = int(counts.sum())
-    out = np.zeros((replicates, x.shape[1]))
+    out = np.zeros((replicates, patterns.shape[1]))
     if n == 0 or replicates <= 0:
         return out
     rng = np.random.default_rng(seed)
@@ -164,11 +201,19 @@ def bootstrap_composite_ppi(
     keep = hf.any(axis=1) | hd.any(axis=1)
     if not keep.any():
         return None
-    x = np.concatenate(
-        [np.where(hf, f, 0.0), hf.astype(float), np.where(hd, d, 0.0), hd.astype(float)], axis=1
-    )
-    sums = resample_sums(x[keep], replicates=replicates, seed=seed)
+    # One state per rubric: 0 neither, 1/2 judge only (f = 1/0), 3/4/5 both (Y − f = −1/0/1).
+    state = np.where(hf, 2.0 - np.nan_to_num(f), 0.0) + np.where(hd, 4.0 + np.nan_to_num(d), 0.0)
     r = f.shape[1]
+
+    def features(states: np.ndarray) -> np.ndarray:
+        s = states.astype(np.int64)
+        judge, both = (s == 1) | (s == 2), s >= 3
+        return np.concatenate(
+            [(s == 1).astype(float), judge.astype(float), np.where(both, s - 4.0, 0.0), both],
+            axis=1,
+        ).astype(np.float64)
+
+    sums = resample_sums(state[keep], replicates=replicates, seed=seed, features=features)
     fs, fn, ds, dn = (sums[:, i * r : (i + 1) * r] for i in range(4))
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where((fn > 0) & (dn > 0), fs / fn + ds / dn, np.nan)

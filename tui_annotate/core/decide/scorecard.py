@@ -17,6 +17,7 @@ so a number is computed one way wherever it is shown.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,8 +44,33 @@ def verdict_columns(col: RubricColumn, source: Source) -> tuple[np.ndarray, np.n
     return score, src, col.passes(score)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """One rubric's per-row arrays for one source, resolved once for all versions."""
+
+    col: RubricColumn
+    source: Source
+    #: People's resolved score (golden, else human consensus) and the judge's; NaN = none.
+    human: np.ndarray
+    judge: np.ndarray
+    human_pass: np.ndarray
+    judge_pass: np.ndarray
+    #: The score and verdict the source counts (the judge fills in unless source is human).
+    score: np.ndarray
+    verdict: np.ndarray
+
+    @classmethod
+    def of(cls, col: RubricColumn, source: Source) -> Columns:
+        human, _ = col.resolved(use_judge=False)
+        score = human if source == "human" else np.where(np.isnan(human), col.judge, human)
+        human_pass = col.passes(human)
+        judge_pass = col.passes(col.judge)
+        verdict = human_pass if source == "human" else col.passes(score)
+        return cls(col, source, human, col.judge, human_pass, judge_pass, score, verdict)
+
+
 def metric_card(
-    col: RubricColumn,
+    cols: Columns | RubricColumn,
     rows: np.ndarray,
     *,
     source: Source = "human",
@@ -52,29 +78,29 @@ def metric_card(
     seed: int = boot.DEFAULT_SEED,
 ) -> MetricCard:
     """One rubric over ROWS (a version's, a week's): counts, rates and their intervals."""
-    human, _ = col.resolved(use_judge=False)
-    hs, js = human[rows], col.judge[rows]
-    hp, jp = col.passes(hs), col.passes(js)
+    c = cols if isinstance(cols, Columns) else Columns.of(cols, source)
+    hs, js, hp, jp = c.human[rows], c.judge[rows], c.human_pass[rows], c.judge_pass[rows]
     has_h, has_j = ~np.isnan(hs), ~np.isnan(js)
     judge_only, both = has_j & ~has_h, has_j & has_h
     n_judge_only, n_both = int(judge_only.sum()), int(both.sum())
     judge_pass_rate = rate(float(jp[has_j].sum()), int(has_j.sum()))
-    if source == "ppi":
+    if c.source == "ppi":
         p = ppi(jp[judge_only], hp[both], jp[both])
         m = ppi(js[judge_only], hs[both], js[both], clip=None)
         n = n_judge_only + n_both
         passed = int(jp[judge_only].sum() + hp[both].sum())
         pass_rate, ci, mean, mean_ci = p.estimate, p.ci, m.estimate, m.ci
     else:
-        score = hs if source == "human" else np.where(has_h, hs, js)
-        labelled = score[~np.isnan(score)]
+        score, verdict = c.score[rows], c.verdict[rows]
+        has = ~np.isnan(score)
+        labelled = score[has]
         n = int(labelled.size)
-        passed = int(np.nansum(col.passes(labelled)))
+        passed = int(verdict[has].sum())
         pass_rate, ci = rate(passed, n), wilson(passed, n)
         mean = float(labelled.mean()) if n else None
         mean_ci = boot.bootstrap_mean(labelled, replicates=bootstrap, seed=seed)
     return MetricCard(
-        rubric=col.name,
+        rubric=c.col.name,
         n=n,
         passed=passed,
         pass_rate=pass_rate,
@@ -89,12 +115,11 @@ def metric_card(
 
 
 def composite(
-    table: PromptTable,
+    columns: Mapping[str, Columns],
     infos: Mapping[str, RubricInfo],
     rows: np.ndarray,
     cards: Mapping[str, MetricCard],
     *,
-    source: Source,
     bootstrap: int,
     seed: int,
 ) -> Estimate:
@@ -104,23 +129,15 @@ def composite(
     value = boot.composite_value([cards[name].pass_rate for name in names], weights)
     if value is None:
         return Estimate(value=None, ci=None)
-    cols = [table.rubrics[name] for name in names]
-    if source == "ppi":
-        f_cols, d_cols = [], []
-        for col in cols:
-            human, _ = col.resolved(use_judge=False)
-            hp, jp = col.passes(human[rows]), col.passes(col.judge[rows])
-            f_cols.append(np.where(np.isnan(hp), jp, np.nan))
-            d_cols.append(hp - jp)
+    cs = [columns[name] for name in names]
+    if cs[0].source == "ppi":
+        hp = np.column_stack([c.human_pass[rows] for c in cs])
+        jp = np.column_stack([c.judge_pass[rows] for c in cs])
         ci = boot.bootstrap_composite_ppi(
-            np.column_stack(f_cols),
-            np.column_stack(d_cols),
-            weights,
-            replicates=bootstrap,
-            seed=seed,
+            np.where(np.isnan(hp), jp, np.nan), hp - jp, weights, replicates=bootstrap, seed=seed
         )
     else:
-        passes = np.column_stack([verdict_columns(col, source)[2][rows] for col in cols])
+        passes = np.column_stack([c.verdict[rows] for c in cs])
         ci = boot.bootstrap_composite(passes, weights, replicates=bootstrap, seed=seed)
     return Estimate(value=value, ci=ci)
 
@@ -135,16 +152,14 @@ def scorecard(
 ) -> Scorecard:
     """Every version (semantic-version order) × every rubric of INFOS."""
     names = [name for name in infos if name in table.rubrics]
+    columns = {name: Columns.of(table.rubrics[name], source) for name in names}
     cards: list[VersionCard] = []
     for version in table.versions:
         rows = table.version_rows(version)
         metrics = {
-            name: metric_card(
-                table.rubrics[name], rows, source=source, bootstrap=bootstrap, seed=seed
-            )
-            for name in names
+            name: metric_card(columns[name], rows, bootstrap=bootstrap, seed=seed) for name in names
         }
-        comp = composite(table, infos, rows, metrics, source=source, bootstrap=bootstrap, seed=seed)
+        comp = composite(columns, infos, rows, metrics, bootstrap=bootstrap, seed=seed)
         cards.append(VersionCard(version=version, composite=comp, metrics=metrics))
     return Scorecard(
         prompt=table.prompt,
