@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import OUT, Figure, main_for, say
+from bench import decide
+from bench.common import OUT, Figure, main_for
 from bench.ptydriver import PtyApp
 
 COLS, ROWS = 120, 40
@@ -25,22 +26,6 @@ TIMEOUT = 120.0
 #: On screen once the tab is drawn ("computing…" under it), and once its numbers are.
 TAB = b"Scorecard"
 NUMBERS = b"composite"
-
-
-def _data(items: int) -> tuple[Path, str]:
-    """The bench database (built once per size) and its prompt."""
-    from bench import decide_data
-    from tui_annotate.store.repository import Repository
-
-    db = OUT / f"decide-screen-{items}.db"
-    if not db.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        t = time.perf_counter()
-        decide_data.build(db, items=items)
-        say(f"built {db.name} in {time.perf_counter() - t:.1f} s")
-    with Repository.open(db, readonly=True) as repo:
-        prompt = next(iter(repo.decide_prompts()))
-    return db, prompt
 
 
 def _start(db: Path, prompt: str) -> PtyApp:
@@ -69,9 +54,10 @@ def _in_process(db: Path, prompt: str) -> tuple[float, float]:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    items = 100_000 if quick else 1_000_000
+    items = decide.size_for(quick)
     times = 3
-    db, prompt = _data(items)
+    db = decide.ensure_db(items)  # the database bench/decide.py builds and reuses
+    prompt, _ = decide.prompt_and_versions(db)
     tab, numbers = [], []
     for _ in range(times):
         with _start(db, prompt) as app:
