@@ -6,15 +6,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
 from textual.widgets import OptionList
 
-from tests.cli.conftest import Run, bad, cli, ok, runner  # noqa: F401 (fixtures)
+from tests.cli.conftest import WIDE, Run, bad, ok
 from tests.cli.test_decide_commands import add_version, settings
 from tests.tui.helpers import screen_lines
 from tui_annotate.cli.context import Context
 from tui_annotate.cli.decide import decide_app
 from tui_annotate.tui.screens.decide_case import DecideCaseScreen
 from tui_annotate.tui.screens.decide_tabs import DecideScreen
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Run:
+    """cli(args…): `tui-annotate --db <tmp db> args…` in-process (as tests/cli's fixture)."""
+    runner = CliRunner(env=WIDE)
+
+    def run(*args: str) -> Result:
+        from tui_annotate.cli import main
+
+        return runner.invoke(main, ["--db", str(db_path), *args])
+
+    return run
+
 
 HOSTILE = "[reverse]shouting[/reverse] \x1b[1;31mred\x1b[0m \u202eevil"
 
