@@ -121,15 +121,20 @@ def annotate(
 def _decide_demo(obj: Context, db_path: Path) -> None:
     """`demo --decide`: the labelled sample loaded into a fresh project, on the Decide screen."""
     from tui_annotate.cli.decide import decide_app
-    from tui_annotate.store.decide_sample import load_decide_sample
+    from tui_annotate.core.decide import sample
 
     with Repository.open(db_path) as repo:
-        prompt = load_decide_sample(repo)
+        prompt = sample.load_decide_sample(repo)
+    # The sample brings a rubric of its own (rudeness): look there first.
+    here = Context(str(db_path), str(sample.RUBRICS_DIR))
     try:
-        decide_app(obj, db_path, prompt).run()
+        decide_app(here, db_path, prompt).run()
     finally:
         say(f"Demo database: {db_path}")
-        say(f"Its numbers as text: tui-annotate --db {db_path} scorecard --prompt {prompt}")
+        say(
+            f"Its numbers as text: tui-annotate --db {db_path} --rubrics {sample.RUBRICS_DIR} "
+            f"scorecard --prompt {prompt}"
+        )
 
 
 @click.command()

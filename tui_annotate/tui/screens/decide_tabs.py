@@ -156,8 +156,9 @@ class DecideScreen(Screen[None]):
         ]
         options.display = bool(self.regressed)
         options.border_title = f"regressed cases (PASS → FAIL): {len(self.regressed)}"
+        width = min(16, max((len(name) for name, _ in self.regressed), default=0))
         options.add_options(
-            Option(views.regressed_prompt(name, c.case, c.tags, c.comment))
+            Option(views.regressed_prompt(name, c.case, c.tags, c.comment, width=width))
             for name, c in self.regressed
         )
 

@@ -190,10 +190,12 @@ def verdict_text(r: RubricComparison) -> str:
     return r.verdict
 
 
-def regressed_prompt(rubric: str, case: str, tags: Sequence[str], comment: str) -> Content:
-    """One line of the regressed-case list; everything but the punctuation is data."""
+def regressed_prompt(
+    rubric: str, case: str, tags: Sequence[str], comment: str, *, width: int = 16
+) -> Content:
+    """One line of the regressed-case list (rubric names padded to WIDTH); all of it is data."""
     return Content.assemble(
-        Content.styled(one_line(rubric, 16), "bold"),
+        Content.styled(one_line(rubric, width).ljust(width), "bold"),
         "  ",
         one_line(case, 30),
         Content.styled(f"  {one_line(', '.join(tags), 30)}" if tags else "", "$warning"),
