@@ -188,87 +188,51 @@ REVIEW = (
 #: A closed round's results (`calibrate show`, or over the annotation app).
 RESULTS = (_a("results.quit", "q,escape", "quit", "App: quit", "Close the results"),)
 
+_TABS_HELP = "the Scorecard, Compare, Trend and Tags tabs"
+_PICK_HELP = {
+    "baseline": "the baseline: one version back or on (golden first)",
+    "candidate": "the candidate: one version back or on",
+}
 #: The Decide screen (`decide`): its tabs, the two versions compared, the regressed cases.
 DECIDE = (
-    _a(
-        "decide.scorecard",
-        "1",
-        "tabs",
-        "Tab: scorecard",
-        "Every version's pass rates against the thresholds",
-        help="the Scorecard, Compare, Trend and Tags tabs",
-        action="show_tab('scorecard')",
-        key_display="1-4",
+    # 1-4 pick a tab; the footer shows the first for all four.
+    *(
+        _a(
+            f"decide.{tab}",
+            key,
+            "tabs" if key == "1" else tab,
+            f"Tab: {tab}",
+            tooltip,
+            help=_TABS_HELP,
+            action=f"show_tab('{tab}')",
+            show=key == "1",
+            key_display="1-4" if key == "1" else None,
+        )
+        for key, tab, tooltip in (
+            ("1", "scorecard", "Every version's pass rates against the thresholds"),
+            ("2", "compare", "The two picked versions, paired by case"),
+            ("3", "trend", "Pass rate per version, as a forest plot"),
+            ("4", "tags", "Failure tags per version (a Pareto)"),
+        )
     ),
-    _a(
-        "decide.compare",
-        "2",
-        "compare",
-        "Tab: compare",
-        "The two picked versions, paired by case",
-        help="the Scorecard, Compare, Trend and Tags tabs",
-        action="show_tab('compare')",
-        show=False,
-    ),
-    _a(
-        "decide.trend",
-        "3",
-        "trend",
-        "Tab: trend",
-        "Pass rate per version, as a forest plot",
-        help="the Scorecard, Compare, Trend and Tags tabs",
-        action="show_tab('trend')",
-        show=False,
-    ),
-    _a(
-        "decide.tags",
-        "4",
-        "tags",
-        "Tab: tags",
-        "Failure tags per version (a Pareto)",
-        help="the Scorecard, Compare, Trend and Tags tabs",
-        action="show_tab('tags')",
-        show=False,
-    ),
-    _a(
-        "decide.baseline_previous",
-        "left_square_bracket",
-        "baseline",
-        "Baseline: previous",
-        "Compare against the version before (or the golden labels)",
-        help="the baseline: one version back or on (golden first)",
-        action="pick('baseline', -1)",
-        key_display="[ ]",
-    ),
-    _a(
-        "decide.baseline_next",
-        "right_square_bracket",
-        "baseline",
-        "Baseline: next",
-        "Compare against the version after",
-        help="the baseline: one version back or on (golden first)",
-        action="pick('baseline', 1)",
-        show=False,
-    ),
-    _a(
-        "decide.candidate_previous",
-        "left_curly_bracket",
-        "candidate",
-        "Candidate: previous",
-        "Compare the version before",
-        help="the candidate: one version back or on",
-        action="pick('candidate', -1)",
-        key_display="{ }",
-    ),
-    _a(
-        "decide.candidate_next",
-        "right_curly_bracket",
-        "candidate",
-        "Candidate: next",
-        "Compare the version after",
-        help="the candidate: one version back or on",
-        action="pick('candidate', 1)",
-        show=False,
+    # [ ] move the baseline, { } the candidate; the footer shows each pair once.
+    *(
+        _a(
+            f"decide.{which}_{way}",
+            key,
+            which,
+            f"{which.capitalize()}: {way}",
+            f"Compare with the {which} one version {'back' if step < 0 else 'on'}",
+            help=_PICK_HELP[which],
+            action=f"pick('{which}', {step})",
+            show=step < 0,
+            key_display=shown if step < 0 else None,
+        )
+        for which, shown, pair in (
+            ("baseline", "[ ]", ("left_square_bracket", "right_square_bracket")),
+            ("candidate", "{ }", ("left_curly_bracket", "right_curly_bracket")),
+        )
+        for way, key, step in (("previous", pair[0], -1), ("next", pair[1], 1))
     ),
     _a(
         "decide.open_case",
@@ -286,7 +250,6 @@ DECIDE = (
         "Every key of this screen",
         help="this help",
         key_display="?",
-        action="help",
     ),
     _a("decide.quit", "q", "quit", "App: quit", "Close the Decide screen", help="quit"),
 )
