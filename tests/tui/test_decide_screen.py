@@ -21,6 +21,7 @@ from tui_annotate.core.decide.compare import compare
 from tui_annotate.core.decide.scorecard import scorecard
 from tui_annotate.core.decide.table import PromptTable
 from tui_annotate.core.models import Item
+from tui_annotate.tui.actions import DECIDE
 from tui_annotate.tui.decide_app import DecideApp
 from tui_annotate.tui.screens.decide_case import DecideCaseScreen
 from tui_annotate.tui.screens.decide_data import DecideData
@@ -261,3 +262,28 @@ def test_opening_the_decide_app_loads_neither_scipy_nor_numpy() -> None:
     statement = "import tui_annotate.tui.decide_app, tui_annotate.cli.decide, tui_annotate.cli"
     # textual is the guard against a vacuous pass: the app's import does load it.
     assert imported_after(statement, watch) == ["textual"]
+
+
+async def test_every_decide_action_has_its_key_its_help_line_and_its_palette_entry() -> None:
+    app = DecideApp(decide_data(), keymap={"decide.quit": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        bound = {b.binding.id: key for key, b in screen.active_bindings.items()}
+        palette = {c.title for c in app.get_system_commands(screen)}
+        helped = {line for _, line in screen.help_rows()}
+        for action in DECIDE:
+            if action.id == "decide.open_case":
+                continue  # only live on the Compare tab with a regressed case listed
+            assert action.id in bound, action.id
+            assert action.title in palette, action.title
+            assert action.help in helped, action.help
+        # A user's [keymap] moves the key: q no longer quits, x does.
+        assert bound["decide.quit"] == "x"
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("x")
+        await pilot.pause()
+    assert not app.is_running
