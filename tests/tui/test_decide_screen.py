@@ -21,6 +21,7 @@ from tui_annotate.core.decide.compare import compare
 from tui_annotate.core.decide.scorecard import scorecard
 from tui_annotate.core.decide.table import PromptTable
 from tui_annotate.core.models import Item
+from tui_annotate.errors import AnnotateError
 from tui_annotate.tui.actions import DECIDE
 from tui_annotate.tui.decide_app import DecideApp
 from tui_annotate.tui.screens.decide_case import DecideCaseScreen
@@ -287,3 +288,25 @@ async def test_every_decide_action_has_its_key_its_help_line_and_its_palette_ent
         await pilot.press("x")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_a_failure_on_the_worker_is_told_on_the_tab_and_the_app_stays_up() -> None:
+    def gone() -> PromptTable:
+        raise AnnotateError("no database at /nowhere/annotations.db")
+
+    # What the worker would meet if the database vanished after the command checked it.
+    t, items = decide_table()
+    data = DecideData(
+        prompt="support-answer",
+        versions=VERSIONS,
+        infos=infos(t),
+        load_table=gone,
+        load_item=items.__getitem__,
+    )
+    app = DecideApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "could not compute: no database at /nowhere/annotations.db" in text(app)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, DecideScreen)

@@ -100,7 +100,8 @@ def scorecard_widgets(card: Scorecard) -> list[Widget]:
             if m.fail_rate_upper is not None:
                 text += f" fail≤{m.fail_rate_upper:.3f}"
             if card.source != "human":
-                text += f" N={m.n_judge_only} n={m.n_both}"
+                # Judge-only items (N), items with both (n), and the plain judge rate beside.
+                text += f" N={m.n_judge_only} n={m.n_both} judge {num(m.judge_pass_rate)}"
             rows.append(IntervalRow(version.version, text, m.pass_rate, m.ci))
         out.append(
             section(
