@@ -204,7 +204,7 @@ class DecideData:
             labels.append(
                 CaseLabels(
                     rubric=name,
-                    rule=_rule(info) if info is not None else "",
+                    rule=pass_rule(info) if info is not None else "",
                     golden=_score(column.golden[row]),
                     human=_score(column.human[row]),
                     n_human=int(column.n_human[row]),
@@ -227,7 +227,7 @@ def _score(value: float) -> float | None:
     return None if value != value else float(value)  # NaN is "no label"
 
 
-def _rule(info: RubricInfo) -> str:
+def pass_rule(info: RubricInfo) -> str:
     """'PASS at 4+' / 'PASS at 1 or less', as the rubric states it."""
     if info.direction == "lower":
         return f"PASS at {info.threshold} or less"

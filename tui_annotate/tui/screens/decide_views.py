@@ -27,6 +27,7 @@ from tui_annotate.core.results.decide import (
     Trend,
 )
 from tui_annotate.core.textsafe import one_line
+from tui_annotate.tui.screens.decide_data import pass_rule
 from tui_annotate.tui.widgets.interval_rows import IntervalRow, IntervalRows
 
 #: What an undefined number shows (n = 0: no rate, no interval).
@@ -57,12 +58,7 @@ def rate_text(rate: float | None, ci: CI, passed: int, n: int) -> str:
 
 def rule(info: RubricInfo) -> str:
     """How the rubric decides, as the scorecard's section title shows it."""
-    when = (
-        f"PASS at {info.threshold} or less"
-        if info.direction == "lower"
-        else f"PASS at {info.threshold}+"
-    )
-    parts = [f"{one_line(info.name, 30)} {one_line(info.version, 12)}", when]
+    parts = [f"{one_line(info.name, 30)} {one_line(info.version, 12)}", pass_rule(info)]
     if info.min_pass_rate is not None:
         parts.append(f"min pass rate {info.min_pass_rate:g}")
     if info.weight != 1.0:
