@@ -177,6 +177,16 @@ def test_zero_tolerance_fails_on_one_fail(cli: Run, db_path: Path, tmp_path: Pat
     assert check["decision"] == "fail" and check["n"] == 40
 
 
+def test_a_gate_with_nothing_to_check_is_inconclusive_and_says_why(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    add_version(cli, db_path, "p", "1.1.0", [5] * 40)
+    data = gate(cli, tmp_path, "--prompt", "p", "--candidate", "1.1.0", code=3)
+    assert data["checks"] == []
+    result = cli("gate", "--prompt", "p", "--candidate", "1.1.0")
+    assert result.exit_code == 3 and "nothing to check" in result.stderr
+
+
 def test_gate_against_golden(cli: Run, db_path: Path, tmp_path: Path) -> None:
     # The golden set was adjudicated on 1.0.0's items; 1.1.0 is paired with it by case.
     golden = add_version(cli, db_path, "p", "1.0.0", [None] * 40)
@@ -253,6 +263,21 @@ def test_scorecard_text_and_json(cli: Run, db_path: Path) -> None:
     assert "rule of three" in text
 
 
+def test_scorecard_with_the_judge(cli: Run, db_path: Path) -> None:
+    # People labelled 20 items; the judge all 60 (and passes 15 of the people's 20).
+    ids = add_version(cli, db_path, "p", "1.0.0", [5] * 20 + [None] * 40)
+    label(db_path, ids, [5] * 15 + [2] * 5 + [5] * 30 + [2] * 10, annotator="judge:m")
+    args = ("scorecard", "--prompt", "p", "--bootstrap", "100")
+    human = json.loads(ok(cli(*args, "--json")).stdout)["versions"][0]["metrics"]["faithfulness"]
+    assert (human["n"], human["pass"]) == (20, 20)
+    judge = json.loads(ok(cli(*args, "--source", "judge", "--json")).stdout)
+    card = judge["versions"][0]["metrics"]["faithfulness"]
+    assert (card["n"], card["pass"], card["n_judge_only"], card["n_both"]) == (60, 50, 40, 20)
+    text = ok(cli(*args, "--source", "ppi")).stdout
+    assert "judge only 40, both 20, judge pass rate 0.75" in text
+    assert "prediction-powered" in text
+
+
 def test_tags_and_trend_show_data_literally(cli: Run, db_path: Path) -> None:
     hostile_project(cli, db_path)
     data = json.loads(ok(cli("tags", "--prompt", "p", "--json")).stdout)
@@ -312,3 +337,17 @@ def test_bad_scorecard_settings_name_file_and_key(cli: Run, db_path: Path, tmp_p
         for args in (("scorecard",), ("gate", "--candidate", "1.0.0")):
             err = bad(cli(*args, "--prompt", "p")).stderr
             assert "tui-annotate.toml" in err and key in err, (text, err)
+
+
+def test_a_report_file_that_cannot_be_written_is_refused_first(
+    cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    add_version(cli, db_path, "p", "1.1.0", [5] * 3)
+    (tmp_path / "reports").mkdir()
+    err = bad(
+        cli("gate", "--prompt", "p", "--candidate", "1.1.0", "--junit", str(tmp_path / "reports"))
+    ).stderr
+    assert "reports" in err and "directory" in err
+    missing = tmp_path / "no-such-dir" / "gate.md"
+    err = bad(cli("gate", "--prompt", "p", "--candidate", "1.1.0", "--markdown", str(missing)))
+    assert "no-such-dir" in err.stderr and not missing.parent.exists()

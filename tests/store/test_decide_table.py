@@ -21,7 +21,7 @@ from tui_annotate.core import export, snapshot
 from tui_annotate.core.decide.table import GOLDEN, HUMAN, JUDGE, NONE, PromptTable
 from tui_annotate.core.decide.versions import semver_key
 from tui_annotate.core.models import Rubric
-from tui_annotate.store.repository import Repository
+from tui_annotate.store.repository import LabelWrite, Repository
 
 PROMPT = "support-answer"
 VERSIONS = ("1.10.0", "1.2.0", "1.9.0")  # text order differs from release order
@@ -76,22 +76,29 @@ def random_labels(repo: Repository, seed: int) -> None:
             [f"{v}/{c}" for v in VERSIONS for c in range(CASES)] + ["other"]
         ).values()
     )
+    events: list[LabelWrite] = []
     for rubric in rubrics():
         snapshot.register(repo, rubric)
         for _ in range(400):
             item = rng.choice(ids)
             who = rng.choice(HUMANS + JUDGES)
             kind = rng.choices(["rate", "retract", "skip"], [8, 1, 1])[0]
-            repo.append_event(
-                item_id=item,
-                rubric=rubric.name,
-                rubric_version=rubric.version,
-                annotator=who,
-                kind=kind,
-                score=rng.randint(1, 5) if kind == "rate" else None,
-                tags=rng.sample(TAGS, rng.randint(0, 2)),
-                comment=rng.choice(["", "", "see the refund policy", "  "]),
+            events.append(
+                {
+                    "item_id": item,
+                    "rubric": rubric.name,
+                    "rubric_version": rubric.version,
+                    "annotator": who,
+                    "kind": kind,
+                    "score": rng.randint(1, 5) if kind == "rate" else None,
+                    "tags": rng.sample(TAGS, rng.randint(0, 2)),
+                    "comment": rng.choice(["", "", "see the refund policy", "  "]),
+                }
             )
+        with repo.transaction():  # one commit for the lot: the order is what matters here
+            for event in events:
+                repo.labels.append_within(event)
+        events.clear()
         for _ in range(10):
             repo.rounds.add_golden(
                 item_id=rng.choice(ids),
@@ -124,12 +131,12 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
     golden = {item: g.score for item, g in repo.rounds.golden(rubric.name).items()}
     out: dict[int, dict[str, object]] = defaultdict(dict)
     humans: dict[int, list[tuple[int, str, int, tuple[str, ...], str]]] = defaultdict(list)
-    judges: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    judges: dict[int, list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
     for (item, who), state in current.items():
         if state is None:
             continue
         if who.startswith("judge:"):
-            judges[item].append((state[0], state[1]))
+            judges[item].append((state[0], state[1], state[2]))
         else:
             humans[item].append((state[0], who, state[1], state[2], state[3]))
     for item in {*golden, *humans, *judges}:
@@ -140,11 +147,10 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
         fails = people is not None and not rubric.passes(people)
         judge_fails = judge is not None and not rubric.passes(judge)
         tags = sorted({t for h in humans[item] for t in h[3]}) if fails else []
-        notes = (
-            [f"{h[1]}: {h[4]}" for h in sorted(humans[item]) if h[4].strip()]
-            if (fails or judge_fails)
-            else []
-        )
+        # Comments: the people's, on the items whose golden-or-consensus score FAILs.
+        notes = [f"{h[1]}: {h[4]}" for h in sorted(humans[item]) if h[4].strip()] if fails else []
+        latest = max(judges[item]) if judges[item] else None
+        judge_tags = tuple(sorted(set(latest[2]))) if latest and judge_fails else ()
         out[item] = {
             "golden": golden.get(item),
             "human": consensus,
@@ -152,6 +158,7 @@ def oracle(repo: Repository, rubric: Rubric) -> dict[int, dict[str, object]]:
             "judge": judge,
             "tags": tuple(tags),
             "comments": tuple(notes),
+            "judge_tags": judge_tags,
         }
     return out
 
@@ -194,6 +201,7 @@ def test_table_matches_the_oracle(table_repo: Repository) -> None:
             assert nan_or(column.judge[row]) == expect.get("judge"), (rubric.name, row)
             assert column.human_tags.get(row, ()) == expect.get("tags", ())
             assert column.comments.get(row, ()) == expect.get("comments", ())
+            assert column.judge_tags.get(row, ()) == expect.get("judge_tags", ())
     total = sum(c.n_human for c in table.rubrics.values())
     assert np.array_equal(table.n_human_total, total)
 
@@ -258,3 +266,91 @@ def test_semver_order() -> None:
         "alpha",
         "zeta",
     ]
+
+
+def same_table(a: PromptTable, b: PromptTable, *, notes: bool = True) -> None:
+    assert a.external_ids == b.external_ids and a.cases == b.cases and a.versions == b.versions
+    for name in ("item_ids", "version_codes", "case_codes", "times", "n_human_total"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for rubric, column in a.rubrics.items():
+        other = b.rubrics[rubric]
+        for name in ("golden", "human", "judge", "n_human"):
+            assert np.array_equal(getattr(column, name), getattr(other, name), equal_nan=True)
+        if notes:
+            assert column.human_tags == other.human_tags
+            assert column.judge_tags == other.judge_tags
+            assert column.comments == other.comments
+
+
+def test_every_read_path_gives_the_same_table(
+    table_repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The items on a second connection, by the index, and a row at a time: one table."""
+    from tui_annotate.store import decide
+
+    plain = table_repo.prompt_table(PROMPT, rubrics())
+    assert plain.rubrics["faithfulness"].human_tags, "the random data has tagged FAILs"
+    monkeypatch.setattr(decide, "PARALLEL_FROM", 0)
+    same_table(plain, table_repo.prompt_table(PROMPT, rubrics()))
+    # Many items of another prompt: PROMPT's are read through items_by_prompt.
+    with table_repo.transaction():
+        table_repo.conn.executemany(
+            "INSERT INTO items (external_id, content_hash, rank, output, prompt, imported_at)"
+            " VALUES (?, ?, 0, 'x', 'bulk', '2026-01-01T00:00:00Z')",
+            [(f"bulk{n}", f"hb{n}") for n in range(200)],
+        )
+    same_table(plain, table_repo.prompt_table(PROMPT, rubrics()))
+    # A NUL in an external id (no import writes one) sends the read a row at a time.
+    table_repo.conn.execute("UPDATE items_all SET external_id = ? WHERE id = 1", ("odd\x00one",))
+    odd = table_repo.prompt_table(PROMPT, rubrics())
+    assert odd.external_ids[0] == "odd\x00one"
+    assert odd.external_ids[1:] == plain.external_ids[1:]
+    table_repo.conn.execute(
+        "UPDATE items_all SET external_id = ? WHERE id = 1", (plain.external_ids[0],)
+    )
+    # A time in another form than the stored one is read a row at a time too.
+    table_repo.conn.execute(
+        "UPDATE items_all SET logged_at = '2026-03-01 10:00:00+02:00' WHERE id = 2"
+    )
+    moved = table_repo.prompt_table(PROMPT, rubrics())
+    assert moved.times[1] == np.datetime64("2026-03-01T08:00:00")
+    assert np.array_equal(moved.times[2:], plain.times[2:])
+
+
+def test_without_notes_the_scores_are_the_same(table_repo: Repository) -> None:
+    full = table_repo.prompt_table(PROMPT, rubrics())
+    bare = table_repo.prompt_table(PROMPT, rubrics(), notes=False)
+    same_table(full, bare, notes=False)
+    assert all(
+        not c.human_tags and not c.comments and not c.judge_tags for c in bare.rubrics.values()
+    )
+
+
+def test_one_label_per_item_is_its_own_consensus(repo: Repository) -> None:
+    insert_items(repo)
+    rubric = rubrics()[1]
+    snapshot.register(repo, rubric)
+    ids = repo.item_ids_by_external(["1.2.0/0", "1.2.0/1"])
+    for n, (item, score) in enumerate(zip(ids.values(), (1, 4), strict=True)):
+        repo.append_event(
+            item_id=item,
+            rubric=rubric.name,
+            rubric_version=rubric.version,
+            annotator=HUMANS[n],
+            kind="rate",
+            score=score,
+        )
+        repo.append_event(
+            item_id=item,
+            rubric=rubric.name,
+            rubric_version=rubric.version,
+            annotator="judge:a",
+            kind="rate",
+            score=5 - score,
+        )
+    table = repo.prompt_table(PROMPT, [rubric])
+    rows = [table.external_ids.index(e) for e in ids]
+    column = table.rubrics[rubric.name]
+    assert column.human[rows].tolist() == [1.0, 4.0]
+    assert column.judge[rows].tolist() == [4.0, 1.0]
+    assert column.passes(column.human[rows]).tolist() == [1.0, 0.0]  # lower: PASS at 2 or less

@@ -123,14 +123,24 @@ def print_scorecard(card: Scorecard) -> None:
             cells.append("\n".join(lines))
         add_row(grid, v.version, estimate_text(v.composite), *cells)
     out.print(grid)
+    out.print(literal(_SCORECARD_NOTE.get(card.source, _SCORECARD_NOTE["human"]), "dim"))
     out.print(
         literal(
-            "pass rate [95% Wilson interval] n=items with a resolved label; mean: bootstrap "
-            f"{plural(card.bootstrap, 'replicate')} (seed {card.seed}); composite ranks, "
-            "never gates",
+            f"mean: bootstrap {plural(card.bootstrap, 'replicate')} (seed {card.seed}); "
+            "the composite ranks versions and never decides a gate",
             "dim",
         )
     )
+
+
+#: What a scorecard's rate and n are, by --source.
+_SCORECARD_NOTE = {
+    "human": "pass rate [95% Wilson interval] n=items with a golden or human label",
+    "judge": "pass rate [95% Wilson interval] n=items with a golden or human label, "
+    "else the judge's",
+    "ppi": "pass rate: the prediction-powered estimate [its 95% interval] over n = items only "
+    "the judge labelled + items with both; beside it the judge's plain pass rate",
+}
 
 
 # --- compare -------------------------------------------------------------------------------
@@ -238,6 +248,12 @@ def print_gate(report: GateReport, exit_code: int) -> None:
             c.reason,
         )
     out.print(grid)
+    if not report.checks:
+        say(
+            "gate: nothing to check: set [scorecard.metrics.NAME] min_pass_rate or "
+            "zero_tolerance in tui-annotate.toml, or pass --baseline",
+            err=True,
+        )
     out.print(literal(f"lock {report.lock}", "dim"))
 
 

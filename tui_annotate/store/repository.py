@@ -367,8 +367,10 @@ class Repository:
 
     # -- deciding (store/decide.py) ---------------------------------------------
 
-    def prompt_table(self, prompt: str, rubrics: Sequence[Rubric]) -> PromptTable:
-        return self.decide.prompt_table(prompt, rubrics)
+    def prompt_table(
+        self, prompt: str, rubrics: Sequence[Rubric], *, notes: bool = True
+    ) -> PromptTable:
+        return self.decide.prompt_table(prompt, rubrics, notes=notes)
 
     def decide_prompts(self) -> dict[str, tuple[str, ...]]:
         return self.decide.decide_prompts()

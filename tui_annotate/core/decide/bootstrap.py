@@ -202,7 +202,8 @@ def bootstrap_composite_ppi(
     if not keep.any():
         return None
     # One state per rubric: 0 neither, 1/2 judge only (f = 1/0), 3/4/5 both (Y − f = −1/0/1).
-    state = np.where(hf, 2.0 - np.nan_to_num(f), 0.0) + np.where(hd, 4.0 + np.nan_to_num(d), 0.0)
+    with np.errstate(invalid="ignore"):
+        state = np.where(hf, 2.0 - f, 0.0) + np.where(hd, 4.0 + d, 0.0)
     r = f.shape[1]
 
     def features(states: np.ndarray) -> np.ndarray:

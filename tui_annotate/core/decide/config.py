@@ -41,6 +41,10 @@ class ScorecardConfig:
     margin: float = DEFAULT_MARGIN
     metrics: Mapping[str, MetricConfig] = field(default_factory=dict)
 
+    def __hash__(self) -> int:
+        # Settings is frozen and hashable; a dict field would make it unhashable.
+        return hash((self.min_n, self.margin, tuple(sorted(self.metrics.items()))))
+
     def to_json(self) -> dict[str, Any]:
         """Canonical plain data (sorted metric names): what the gate's lock hashes."""
         return {

@@ -36,6 +36,10 @@ def _f(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
 def _ci(ci: tuple[float, float] | None) -> str:
     return "no interval" if ci is None else f"[{_f(ci[0])}, {_f(ci[1])}]"
 
@@ -56,7 +60,7 @@ def _min_pass_rate(
     decision: Decision
     if card_n < min_n:
         decision = "inconclusive"
-        reason = f"only {card_n} resolved items, fewer than min_n = {min_n}: too little to tell"
+        reason = f"only {_count(card_n, 'resolved item')}, fewer than min_n = {min_n}: too little to tell"
     elif ci is None:
         decision = "inconclusive"
         reason = f"no interval for the pass rate over {card_n} items"
@@ -111,10 +115,10 @@ def gate(
             decision: Decision
             if fails:
                 decision = "fail"
-                reason = f"{fails} FAIL label(s) in {n} items; zero tolerance: any FAIL fails"
+                reason = f"{_count(fails, 'FAIL label')} in {_count(n, 'item')}; zero tolerance: any FAIL fails"
             elif n < min_n:
                 decision = "inconclusive"
-                reason = f"no FAIL, but only {n} items, fewer than min_n = {min_n}"
+                reason = f"no FAIL, but only {_count(n, 'item')}, fewer than min_n = {min_n}"
             else:
                 decision = "pass"
                 reason = (
@@ -140,7 +144,7 @@ def gate(
             if n_pairs < min_n:
                 decision = "inconclusive"
                 reason = (
-                    f"only {n_pairs} paired cases {against}, fewer than min_n = {min_n}: "
+                    f"only {_count(n_pairs, 'paired case')} {against}, fewer than min_n = {min_n}: "
                     "too little to tell"
                 )
             elif diff.ci is None:

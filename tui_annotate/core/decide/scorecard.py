@@ -60,18 +60,22 @@ class Columns:
     verdict: np.ndarray
 
     @classmethod
-    def of(cls, col: RubricColumn, source: Source) -> Columns:
+    def of(cls, col: RubricColumn, source: Source, order: np.ndarray | None = None) -> Columns:
+        """The arrays of COL, in the row ORDER given (default: the table's)."""
         human, _ = col.resolved(use_judge=False)
-        score = human if source == "human" else np.where(np.isnan(human), col.judge, human)
+        score = human if source == "human" else col.resolved(use_judge=True)[0]
+        judge = col.judge
+        if order is not None:
+            human, judge, score = human[order], judge[order], score[order]
         human_pass = col.passes(human)
-        judge_pass = col.passes(col.judge)
+        judge_pass = col.passes(judge)
         verdict = human_pass if source == "human" else col.passes(score)
-        return cls(col, source, human, col.judge, human_pass, judge_pass, score, verdict)
+        return cls(col, source, human, judge, human_pass, judge_pass, score, verdict)
 
 
 def metric_card(
     cols: Columns | RubricColumn,
-    rows: np.ndarray,
+    rows: np.ndarray | slice,
     *,
     source: Source = "human",
     bootstrap: int = boot.DEFAULT_REPLICATES,
@@ -117,7 +121,7 @@ def metric_card(
 def composite(
     columns: Mapping[str, Columns],
     infos: Mapping[str, RubricInfo],
-    rows: np.ndarray,
+    rows: np.ndarray | slice,
     cards: Mapping[str, MetricCard],
     *,
     bootstrap: int,
@@ -152,10 +156,13 @@ def scorecard(
 ) -> Scorecard:
     """Every version (semantic-version order) × every rubric of INFOS."""
     names = [name for name in infos if name in table.rubrics]
-    columns = {name: Columns.of(table.rubrics[name], source) for name in names}
+    # Rows grouped by version once, so each version is a contiguous slice (a view, not a copy).
+    order = np.argsort(table.version_codes, kind="stable")
+    ends = np.cumsum(np.bincount(table.version_codes, minlength=len(table.versions)))
+    columns = {name: Columns.of(table.rubrics[name], source, order) for name in names}
     cards: list[VersionCard] = []
-    for version in table.versions:
-        rows = table.version_rows(version)
+    for v, version in enumerate(table.versions):
+        rows = slice(int(ends[v - 1]) if v else 0, int(ends[v]))
         metrics = {
             name: metric_card(columns[name], rows, bootstrap=bootstrap, seed=seed) for name in names
         }
