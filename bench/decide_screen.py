@@ -23,13 +23,17 @@ from bench.ptydriver import PtyApp
 
 COLS, ROWS = 120, 40
 TIMEOUT = 120.0
-#: On screen once the tab is drawn ("computing…" under it), and once its numbers are.
+#: On screen once the tab is drawn ("computing…" under it), and once its numbers are
+#: (the first rubric's section title; the composite is below the fold with 10 versions).
 TAB = b"Scorecard"
-NUMBERS = b"composite"
+NUMBERS = b"PASS at"
 
 
 def _start(db: Path, prompt: str) -> PtyApp:
-    argv = [sys.executable, "-m", "tui_annotate", "--db", str(db), "decide", "--prompt", prompt]
+    from tui_annotate.core.decide.sample import RUBRICS_DIR  # rudeness lives there
+
+    argv = [sys.executable, "-m", "tui_annotate", "--db", str(db), "--rubrics", str(RUBRICS_DIR)]
+    argv += ["decide", "--prompt", prompt]
     return PtyApp(argv, cols=COLS, rows=ROWS, cwd=OUT, answer_sync=True)
 
 
@@ -38,12 +42,13 @@ def _in_process(db: Path, prompt: str) -> tuple[float, float]:
     from tui_annotate.core import rubric as rubrics
     from tui_annotate.core.decide.config import ScorecardConfig
     from tui_annotate.core.decide.infos import rubric_infos
+    from tui_annotate.core.decide.sample import RUBRICS_DIR
     from tui_annotate.core.decide.scorecard import scorecard
     from tui_annotate.store.repository import Repository
 
     with Repository.open(db, readonly=True) as repo:
         names = repo.rubrics_labelled(prompt)
-        dirs = rubrics.search_path(None)
+        dirs = rubrics.search_path(RUBRICS_DIR)
         chosen = [rubrics.find_rubric(n, dirs) for n in names]
         t = time.perf_counter()
         table = repo.prompt_table(prompt, chosen)
