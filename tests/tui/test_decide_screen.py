@@ -90,7 +90,7 @@ def decide_data(gate: threading.Event | None = None) -> DecideData:
     """DecideData over the test table; with GATE, loading the table waits until it is set."""
     t, items = decide_table()
 
-    def load_table() -> PromptTable:
+    def load_table(notes: bool) -> PromptTable:
         if gate is not None:
             assert gate.wait(30), "the test never let the table load"
         return t
@@ -291,7 +291,7 @@ async def test_every_decide_action_has_its_key_its_help_line_and_its_palette_ent
 
 
 async def test_a_failure_on_the_worker_is_told_on_the_tab_and_the_app_stays_up() -> None:
-    def gone() -> PromptTable:
+    def gone(notes: bool) -> PromptTable:
         raise AnnotateError("no database at /nowhere/annotations.db")
 
     # What the worker would meet if the database vanished after the command checked it.

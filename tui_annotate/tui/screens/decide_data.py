@@ -70,7 +70,8 @@ class DecideData:
         prompt: str,
         versions: Sequence[str],
         infos: Mapping[str, RubricInfo],
-        load_table: Callable[[], PromptTable],
+        #: load_table(notes): the prompt's table; NOTES=False may leave out tags and comments.
+        load_table: Callable[[bool], PromptTable],
         load_item: Callable[[int], Item],
         source: Source = "human",
         bootstrap: int = 2000,
@@ -87,7 +88,10 @@ class DecideData:
         self._load_item = load_item
         # Workers for two tabs may ask at once: the table is loaded once, not twice.
         self._lock = threading.Lock()
-        self._table: PromptTable | None = None
+        # The table without the FAIL rows' tags and comments (the scorecard and the trend
+        # need none, and at a million items they are a third of the read), and with them.
+        self._plain: PromptTable | None = None
+        self._noted: PromptTable | None = None
         self._scorecard: Scorecard | None = None
         self._comparisons: dict[tuple[str, str], Comparison] = {}
         self._trend: Trend | None = None
@@ -108,11 +112,11 @@ class DecideData:
     ) -> DecideData:
         """Numbers from the project database at PATH, read on the asking thread's own connection."""
 
-        def load_table() -> PromptTable:
+        def load_table(notes: bool) -> PromptTable:
             from tui_annotate.store.repository import Repository
 
             with Repository.open(path, readonly=True) as repo:
-                return repo.prompt_table(prompt, rubrics)
+                return repo.prompt_table(prompt, rubrics, notes=notes)
 
         def load_item(item_id: int) -> Item:
             from tui_annotate.store.repository import Repository
@@ -133,18 +137,24 @@ class DecideData:
 
     # -- each tab's numbers (call from a worker thread) --------------------------------------
 
-    def table(self) -> PromptTable:
+    def table(self, *, notes: bool = True) -> PromptTable:
+        """The prompt's table; with NOTES, the FAIL rows' tags and comments too (read once)."""
         with self._lock:
-            if self._table is None:
-                self._table = self._load_table()
-            return self._table
+            if self._noted is not None:
+                return self._noted
+            if notes:
+                self._noted = self._load_table(True)
+                return self._noted
+            if self._plain is None:
+                self._plain = self._load_table(False)
+            return self._plain
 
     def scorecard(self) -> Scorecard:
         if self._scorecard is None:
             from tui_annotate.core.decide.scorecard import scorecard
 
             self._scorecard = scorecard(
-                self.table(),
+                self.table(notes=False),
                 self.infos,
                 source=self.source,
                 bootstrap=self.bootstrap,
@@ -172,7 +182,7 @@ class DecideData:
         if self._trend is None:
             from tui_annotate.core.decide.trend import trend
 
-            self._trend = trend(self.table(), self.infos, by=by, source=self.source)
+            self._trend = trend(self.table(notes=False), self.infos, by=by, source=self.source)
         return self._trend
 
     def tags(self) -> TagReport:
