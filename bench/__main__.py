@@ -20,6 +20,7 @@ from bench import (
     bytes_per_item,
     decide,
     decide_screen,
+    decide_table,
     ending,
     export_speed,
     huge_item,
@@ -59,6 +60,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "parse_checks": parse_checks.run,
     "decide": decide.run,
     "decide_screen": decide_screen.run,
+    "decide_table": decide_table.run,
 }
 
 

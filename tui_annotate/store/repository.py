@@ -3,7 +3,7 @@
 `Repository` holds one `Connection` (store/connection.py) and the stores that
 share it, the way sqlite-utils' `Database` hands out its `Table`s: `items`,
 `labels`, `reads`, `leases`, `queue`, `status`, `drafts`, `rubrics`,
-`settings`, `rounds`, `judge`, `imports`, and `exports` on first use. The
+`settings`, `rounds`, `judge`, `imports`, and `exports` and `decide` on first use. The
 methods below are the names the core, the CLI and the TUI have always
 called; each hands on to its store, where the SQL is. No store module
 imports this one (tests/store/test_layout.py).

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 DATA = Path(__file__).resolve().parent.parent.parent / "data" / "decide"
-#: Where the sample's own rubric (rudeness, direction "lower") lives.
+#: Where the sample's own rubric (rudeness, direction "lower") lives; the others are shipped.
 RUBRICS_DIR = DATA / "rubrics"
+#: The sample's `[scorecard]` (thresholds, weights, zero tolerance), as a project's
+#: tui-annotate.toml would hold it.
+CONFIG = DATA / "tui-annotate.toml"
 PROMPT = "support-answer"
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 CASES = 40
