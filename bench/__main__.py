@@ -58,9 +58,9 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "ending": ending.run,
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
+    "decide_table": decide_table.run,
     "decide": decide.run,
     "decide_screen": decide_screen.run,
-    "decide_table": decide_table.run,
 }
 
 

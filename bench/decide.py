@@ -17,6 +17,7 @@ rates are checked against the scorecard's, so the two did the same work.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import time
@@ -64,15 +65,28 @@ def prompt_and_versions(db: Path) -> tuple[str, list[str]]:
     return prompt, list(prompts[prompt])
 
 
-def timed(db: Path, *args: str) -> tuple[float, dict[str, Any]]:
-    """Wall seconds of `tui-annotate --db DB ARGS --json` in a child, and its JSON."""
-    command = [*cli(), "--db", str(db), *args, "--json"]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1, 3):  # the gate exits 1 or 3 on a real decision
-        raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds, json.loads(done.stdout)
+def timed(db: Path, *args: str) -> tuple[float, float, dict[str, Any]]:
+    """`tui-annotate --db DB ARGS --json` in a child: (wall s, CPU s, its JSON).
+
+    The CPU time (user + system, from wait4) is the steadier figure on a
+    machine shared with other work; on an idle one the wall time is close to it.
+    """
+    from tui_annotate.core.decide.sample import RUBRICS_DIR  # rudeness (direction lower)
+
+    command = [*cli(), "--db", str(db), "--rubrics", str(RUBRICS_DIR), *args, "--json"]
+    out = OUT / "decide-out.json"
+    with out.open("w", encoding="utf-8") as sink:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    stderr = child.stderr.read().decode() if child.stderr else ""
+    if code not in (0, 1, 3):  # the gate exits 1 or 3 on a real decision
+        raise RuntimeError(f"{args[0]} failed ({code}): {stderr[-2000:]}")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink()
+    return seconds, usage.ru_utime + usage.ru_stime, data
 
 
 def naive_pass_rates(db: Path, prompt: str) -> dict[tuple[str, str], float | None]:
@@ -96,7 +110,9 @@ def naive_pass_rates(db: Path, prompt: str) -> dict[tuple[str, str], float | Non
         if item_id in version_of:
             golden[(item_id, rubric)] = score
     conn.close()
-    dirs = rubrics.search_path(None)
+    from tui_annotate.core.decide.sample import RUBRICS_DIR
+
+    dirs = rubrics.search_path(RUBRICS_DIR)
     rule = {}
     for _, rubric in set(scores) | set(golden):
         if rubric not in rule:
@@ -135,10 +151,11 @@ def run(quick: bool = False) -> list[Figure]:
     results = {}
     for name, args in commands.items():
         say(f"{name} ({at})")
-        seconds, results[name] = timed(db, *args)
+        seconds, cpu, results[name] = timed(db, *args)
         aim = f"< {AIM_SECONDS:.0f} s"
         ok = None if quick else seconds < AIM_SECONDS
         figures.append(Figure(f"{name} --json end to end ({at})", seconds, "s", aim, ok))
+        figures.append(Figure(f"{name} CPU time, user + system ({at})", cpu, "s"))
     say("naive baseline: pass rates with a Python loop over the label rows")
     started = time.perf_counter()
     naive = naive_pass_rates(db, prompt)

@@ -322,6 +322,10 @@ def test_unknown_prompt_version_and_rubric_name_what_exists(cli: Run, db_path: P
     assert "0.1.0" in err and "golden" in err
     err = bad(cli("tags", "--prompt", "support", "--rubric", "nonesuch")).stderr
     assert "nonesuch" in err and "faithfulness" in err
+    # Named rubrics (flags or [scorecard.metrics]) don't hide an unknown prompt.
+    for args in (("--rubric", "faithfulness"), ("--rubric", "nonesuch")):
+        err = bad(cli("trend", "--prompt", "nope", *args)).stderr
+        assert "'nope'" in err and "'support'" in err
 
 
 def test_bad_scorecard_settings_name_file_and_key(cli: Run, db_path: Path, tmp_path: Path) -> None:

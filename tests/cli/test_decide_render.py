@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tui_annotate.cli import decide_render as render
+from tui_annotate.cli import gate_files
 from tui_annotate.core.results.decide import GateCheck, GateReport, RubricInfo, Trend, TrendPoint
 
 HOSTILE = "\x1b[31m</failure>&<b>**x**</b> | @team [l](http://x) ]]>\x07"
@@ -56,7 +57,7 @@ def test_junit_one_case_per_check_fail_and_inconclusive_told_apart() -> None:
         check("fail", metric="safety", kind="zero_tolerance"),
         check("inconclusive", kind="non_inferiority", value=-0.02, ci=(-0.2, 0.1)),
     )
-    root = ET.fromstring(render.junit_xml(rep))
+    root = ET.fromstring(gate_files.junit_xml(rep))
     assert root.tag == "testsuite"
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("3", "1", "1")
     cases = root.findall("testcase")
@@ -77,7 +78,7 @@ def test_junit_one_case_per_check_fail_and_inconclusive_told_apart() -> None:
 
 def test_junit_is_well_formed_whatever_the_data_holds() -> None:
     rep = report(check("fail", metric=HOSTILE, reason=HOSTILE))
-    text = render.junit_xml(rep)
+    text = gate_files.junit_xml(rep)
     root = ET.fromstring(text)  # raises on malformed XML (raw ESC or BEL is not XML 1.0)
     case = root.find("testcase")
     assert case is not None
@@ -90,7 +91,7 @@ def test_junit_is_well_formed_whatever_the_data_holds() -> None:
 
 def test_markdown_escapes_data_and_keeps_the_table_shape() -> None:
     rep = report(check("fail", metric=HOSTILE, reason="a\nb | c"), check("pass"))
-    text = render.markdown(rep, 1)
+    text = gate_files.markdown(rep, 1)
     assert text.startswith("### Gate: ❌ FAIL")
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert len(rows) == 3  # the header and one row per check: no cell broke the table
@@ -102,6 +103,7 @@ def test_markdown_escapes_data_and_keeps_the_table_shape() -> None:
     assert re.search(r"(?<!\\)@team", bad_row) is None  # no mention pings the team
     assert "\\<b\\>" in bad_row and "\\@team" in bad_row and "a b \\| c" in bad_row
     assert "(exit 1)" in text
+    assert "vs **1\\.0\\.0**" in text and "`" not in text  # no code span: its escapes show
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
@@ -134,3 +136,37 @@ def test_forest_plot_lines(ascii_only: bool) -> None:
         assert "o" in row and "[" in row
     else:
         assert "●" in row and "┤" in row
+
+
+def test_text_lists_the_first_regressed_cases_and_counts_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tui_annotate.core.results.decide import (
+        Comparison,
+        Estimate,
+        RegressedCase,
+        RubricComparison,
+    )
+
+    regressed = tuple(
+        RegressedCase(case=f"case-{k}", item=f"i{k}", tags=(), comment="") for k in range(25)
+    )
+    r = RubricComparison(
+        rubric="faithfulness",
+        n_pairs=100,
+        pass_to_fail=25,
+        fail_to_pass=0,
+        mcnemar_p=0.0,
+        p_holm=0.0,
+        diff=Estimate(value=-0.25, ci=(-0.34, -0.17)),
+        mean_diff=Estimate(value=None, ci=None),
+        mde=0.1,
+        verdict="worse",
+        regressed=regressed,
+    )
+    render.print_comparison(
+        Comparison(prompt="p", baseline="1", candidate="2", source="human", rubrics={"f": r})
+    )
+    out = capsys.readouterr().out
+    assert "PASS → FAIL (25)" in out and "case-19" in out and "case-20" not in out
+    assert "… and 5 more (--json lists every one)" in out

@@ -111,8 +111,20 @@ def config_file() -> str:
     return str(Path.cwd() / CONFIG_FILE)
 
 
-def load(obj: Context, prompt: str, rubric_names: Sequence[str], *, golden: bool = False) -> Loaded:
-    """Check PROMPT and the rubrics against what exists, and read the prompt's table."""
+def load(
+    obj: Context,
+    prompt: str,
+    rubric_names: Sequence[str],
+    *,
+    golden: bool = False,
+    notes: bool = True,
+) -> Loaded:
+    """Check PROMPT and the rubrics against what exists, and read the prompt's table.
+
+    GOLDEN also reads the golden rows the gate's lock hashes; NOTES=False skips
+    the FAIL rows' tags and comments for commands that never show them (at a
+    million items, a third of the read).
+    """
     from tui_annotate.core import rubric as rubrics
     from tui_annotate.core.decide.config import check_metrics
     from tui_annotate.core.decide.infos import rubric_infos
@@ -122,26 +134,37 @@ def load(obj: Context, prompt: str, rubric_names: Sequence[str], *, golden: bool
     known = rubrics.discover(obj.rubric_dirs())
     check_metrics(config, known, config_file())
     with obj.repo(readonly=True) as repo:
-        prompts = repo.decide_prompts()
-        if prompt not in prompts:
+
+        def no_such_prompt() -> InputError | None:
+            # Only asked when something is missing: listing every prompt scans the items.
+            prompts = repo.decide_prompts()
+            if prompt in prompts:
+                return None
             listed = ", ".join(repr(p) for p in sorted(prompts)) or "none"
-            raise InputError(f"no prompt {prompt!r} (prompts: {listed})", field="--prompt")
-        labelled = repo.rubrics_labelled(prompt)
-        names = list(dict.fromkeys(rubric_names or config.metrics or labelled))
+            return InputError(f"no prompt {prompt!r} (prompts: {listed})", field="--prompt")
+
+        names = list(dict.fromkeys(rubric_names or config.metrics))
         if not names:
-            raise InputError(
-                f"no rubric has labels on prompt {prompt!r}; name one with --rubric",
-                field="--rubric",
-            )
+            names = list(repo.rubrics_labelled(prompt))
+            if not names:
+                raise no_such_prompt() or InputError(
+                    f"no rubric has labels on prompt {prompt!r}; name one with --rubric",
+                    field="--rubric",
+                )
         for name in names:
             if name not in known:
-                raise InputError(
-                    f"no rubric named {name!r} (with labels on {prompt!r}: "
-                    f"{', '.join(labelled) or 'none'}; rubric files: {', '.join(sorted(known))})",
+                labelled = ", ".join(repo.rubrics_labelled(prompt)) or "none"
+                raise no_such_prompt() or InputError(
+                    f"no rubric named {name!r} (with labels on {prompt!r}: {labelled}; "
+                    f"rubric files: {', '.join(sorted(known))})",
                     field="--rubric",
                 )
         chosen = [obj.rubric(name) for name in names]
-        table = repo.prompt_table(prompt, chosen)
+        table = repo.prompt_table(prompt, chosen, notes=notes)
+        if not len(table):
+            problem = no_such_prompt()
+            if problem:
+                raise problem
         golden_rows = repo.golden_digest_rows(names) if golden else []
     return Loaded(
         table=table,

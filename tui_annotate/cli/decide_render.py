@@ -1,4 +1,4 @@
-"""Deciding's results for people and for CI: text tables, the forest plot, JUnit XML, Markdown.
+"""Deciding's results for people: the text tables, the numbers' format and the forest plot.
 
 Every rate is printed with its n and interval ("0.85 [0.64, 0.95] n=20") and
 an undefined one as "—", never 0: the point of these commands is that 17/20
@@ -6,19 +6,16 @@ and 850/1000 do not look alike. Each renderer reads one result object
 (core/results/decide.py), the same one `--json` prints, so text, JSON, the
 JUnit report, the PR comment and the gate's exit code cannot disagree.
 
-Names, tags, comments and case ids are data: in the terminal they go through
-`cli.output` (shown literally); in XML and Markdown through `visible` and the
-format's own escaping, so a tag like `</failure>` or `**x**` or `@team` stays text.
+Names, tags, comments and case ids are data: they go through `cli.output`, so
+they are shown literally. The gate's JUnit and Markdown files are in `gate_files`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from tui_annotate.cli.output import add_row, console, literal, say, table
 from tui_annotate.core.decide.draw import interval_bar, sparkline
-from tui_annotate.core.textsafe import visible
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -36,6 +33,9 @@ if TYPE_CHECKING:
 
 #: What an undefined number prints as (n = 0, no pairs): a dash, never a 0.
 UNDEFINED = "—"
+#: Regressed cases listed per rubric in the text (a table of thousands helps nobody);
+#: --json has them all.
+REGRESSED_SHOWN = 20
 #: Width of the forest plot's bars.
 BAR_WIDTH = 24
 
@@ -190,9 +190,12 @@ def print_comparison(cmp: Comparison) -> None:
         grid = table(
             "case", "item", "tags", "comment", title=f"{name}: PASS → FAIL ({len(r.regressed)})"
         )
-        for case in r.regressed:
+        for case in r.regressed[:REGRESSED_SHOWN]:
             add_row(grid, case.case, case.item, ", ".join(case.tags), case.comment)
         out.print(grid)
+        if len(r.regressed) > REGRESSED_SHOWN:
+            more = len(r.regressed) - REGRESSED_SHOWN
+            out.print(literal(f"… and {more} more (--json lists every one)", "dim"))
     for d in cmp.duplicates_in_case:
         say(
             f"compare: version {d.version} has {1 + len(d.dropped)} items in case {d.case}; "
@@ -255,100 +258,6 @@ def print_gate(report: GateReport, exit_code: int) -> None:
             err=True,
         )
     out.print(literal(f"lock {report.lock}", "dim"))
-
-
-def junit_xml(report: GateReport) -> str:
-    """One <testcase> per check: fail → <failure>, inconclusive → <skipped> (+ a property).
-
-    CI systems show skipped tests as neither red nor green, which is what
-    "too little data to tell" is; each test case also carries a `decision`
-    property, so a reader can tell an inconclusive check from a real skip.
-    Data strings go through `visible` first: XML 1.0 cannot hold most control
-    characters even escaped, and ElementTree escapes the rest.
-    """
-    import xml.etree.ElementTree as ET
-
-    fails = sum(c.decision == "fail" for c in report.checks)
-    skipped = sum(c.decision == "inconclusive" for c in report.checks)
-    suite = ET.Element(
-        "testsuite",
-        {
-            "name": visible(f"tui-annotate gate {report.prompt}"),
-            "tests": str(len(report.checks)),
-            "failures": str(fails),
-            "errors": "0",
-            "skipped": str(skipped),
-        },
-    )
-    props = ET.SubElement(suite, "properties")
-    for key, value in (
-        ("prompt", report.prompt),
-        ("candidate", report.candidate),
-        ("baseline", report.baseline or ""),
-        ("source", report.source),
-        ("decision", report.decision),
-        ("lock", report.lock),
-    ):
-        ET.SubElement(props, "property", {"name": key, "value": visible(value)})
-    for c in report.checks:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            {
-                "classname": visible(f"gate.{report.prompt}"),
-                "name": visible(f"{c.metric} {c.kind}"),
-            },
-        )
-        cprops = ET.SubElement(case, "properties")
-        for key, value in (
-            ("decision", c.decision),
-            ("value", check_value(c)),
-            ("threshold", check_threshold(c)),
-        ):
-            ET.SubElement(cprops, "property", {"name": key, "value": value})
-        message = visible(c.reason)
-        if c.decision == "fail":
-            ET.SubElement(case, "failure", {"message": message, "type": c.kind}).text = message
-        elif c.decision == "inconclusive":
-            ET.SubElement(case, "skipped", {"message": f"inconclusive: {message}"})
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, "unicode") + "\n"
-
-
-#: Every ASCII punctuation character may be backslash-escaped in CommonMark: escaped,
-#: none of them can open emphasis, a link, a table cell, an HTML tag or an entity.
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def md_escape(value: str) -> str:
-    """VALUE as literal Markdown text on one line (a table cell)."""
-    flat = visible(value).replace("\n", " ")
-    return _MD_PUNCT.sub(r"\\\1", flat)
-
-
-_DECISION_MARK = {"pass": "✅ PASS", "fail": "❌ FAIL", "inconclusive": "⚠️ INCONCLUSIVE"}
-
-
-def markdown(report: GateReport, exit_code: int) -> str:
-    """A PR comment: the decision, the table of checks, the lock."""
-    against = f" vs `{md_escape(report.baseline)}`" if report.baseline else ""
-    lines = [
-        f"### Gate: {_DECISION_MARK[report.decision]}",
-        "",
-        f"Prompt **{md_escape(report.prompt)}**, candidate **{md_escape(report.candidate)}**"
-        f"{against}, source {md_escape(report.source)} (exit {exit_code}).",
-        "",
-        "| metric | check | decision | value [95% CI] n | threshold | reason |",
-        "|---|---|---|---|---|---|",
-    ]
-    for c in report.checks:
-        lines.append(
-            f"| {md_escape(c.metric)} | {c.kind} | {_DECISION_MARK[c.decision]} "
-            f"| {check_value(c)} | {check_threshold(c)} "
-            f"| {md_escape(c.reason)} |"
-        )
-    lines += ["", f"<sub>lock `{md_escape(report.lock)}`</sub>", ""]
-    return "\n".join(lines)
 
 
 # --- tags ----------------------------------------------------------------------------------

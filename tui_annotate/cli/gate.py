@@ -75,15 +75,16 @@ def gate(
     zero_tolerance, and with --baseline the paired pass-rate difference against
     the [scorecard] margin; fewer than min_n items or pairs is inconclusive.
     """
-    from tui_annotate.cli.decide_render import junit_xml, print_gate
-    from tui_annotate.cli.decide_render import markdown as markdown_text
+    from tui_annotate.cli.decide_render import print_gate
+    from tui_annotate.cli.gate_files import junit_xml
+    from tui_annotate.cli.gate_files import markdown as markdown_text
     from tui_annotate.core.decide.gate import gate as decide
     from tui_annotate.core.decide.lock import gate_lock
 
     for path in (junit, markdown):
         if path is not None:
             outfile.target(path)  # refuse a file that can't be written before any work
-    loaded = load(obj, prompt, rubric_names, golden=True)
+    loaded = load(obj, prompt, rubric_names, golden=True, notes=False)
     loaded.check_version(candidate, "--candidate")
     if baseline is not None:
         loaded.check_version(baseline, "--baseline", golden=True)

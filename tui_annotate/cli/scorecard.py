@@ -35,7 +35,7 @@ def scorecard(
     from tui_annotate.cli.decide_render import print_scorecard
     from tui_annotate.core.decide.scorecard import scorecard as build
 
-    loaded = load(obj, prompt, rubric_names)
+    loaded = load(obj, prompt, rubric_names, notes=False)
     card = build(loaded.table, loaded.infos, source=source, bootstrap=bootstrap, seed=seed)
     if as_json:
         emit_json(card.to_json())

@@ -43,7 +43,7 @@ def trend(
     from tui_annotate.cli.decide_render import print_trend
     from tui_annotate.core.decide.trend import trend as build
 
-    loaded = load(obj, prompt, rubric_names)
+    loaded = load(obj, prompt, rubric_names, notes=False)
     result = build(loaded.table, loaded.infos, by=by, source=source)
     if as_json:
         emit_json(result.to_json())
