@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tui_annotate import config
 from tui_annotate.cli.context import Context
 from tui_annotate.cli.decide import decide_app
 from tui_annotate.core.decide import sample
@@ -33,7 +34,10 @@ def sample_app(db_path: Path) -> DecideApp:
     """The Decide app as `demo --decide` opens it: the sample in a fresh database."""
     with Repository.open(db_path) as repo:
         prompt = sample.load_decide_sample(repo)
-    return decide_app(Context(str(db_path), str(sample.RUBRICS_DIR)), db_path, prompt)
+    card = config.load(cwd=sample.CONFIG.parent).scorecard
+    return decide_app(
+        Context(str(db_path), str(sample.RUBRICS_DIR)), db_path, prompt, scorecard=card
+    )
 
 
 def keys(*pressed: str) -> Callable[[Pilot[None]], object]:

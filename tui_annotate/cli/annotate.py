@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tui_annotate import access
+from tui_annotate import access, config
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
 from tui_annotate.core import gate, ingest, names
@@ -125,10 +125,12 @@ def _decide_demo(obj: Context, db_path: Path) -> None:
 
     with Repository.open(db_path) as repo:
         prompt = sample.load_decide_sample(repo)
-    # The sample brings a rubric of its own (rudeness): look there first.
+    # The sample brings a rubric of its own (rudeness): look there first; and its own
+    # [scorecard] (thresholds, weights, zero tolerance), as its project file would.
     here = Context(str(db_path), str(sample.RUBRICS_DIR))
+    card = config.load(cwd=sample.CONFIG.parent).scorecard
     try:
-        decide_app(here, db_path, prompt).run()
+        decide_app(here, db_path, prompt, scorecard=card).run()
     finally:
         say(f"Demo database: {db_path}")
         say(

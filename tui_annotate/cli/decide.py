@@ -23,6 +23,7 @@ from tui_annotate.cli.decide_input import BOOTSTRAP, config_file
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
+    from tui_annotate.core.decide.config import ScorecardConfig
     from tui_annotate.core.decide.table import Source
     from tui_annotate.tui.decide_app import DecideApp
 
@@ -99,14 +100,18 @@ def decide_app(
     source: Source = "human",
     bootstrap: int = BOOTSTRAP,
     seed: int = 0,
+    scorecard: ScorecardConfig | None = None,
 ) -> DecideApp:
-    """The Decide app on PROMPT in DB_PATH, its choices checked (InputError, exit 2)."""
+    """The Decide app on PROMPT in DB_PATH, its choices checked (InputError, exit 2).
+
+    SCORECARD: the thresholds and weights to show [default: the project's [scorecard]].
+    """
     from tui_annotate.core import rubric as rubrics
     from tui_annotate.core.decide.config import check_metrics
     from tui_annotate.core.decide.infos import rubric_infos
     from tui_annotate.store.repository import Repository
 
-    config = obj.settings.scorecard
+    config = scorecard or obj.settings.scorecard
     known = rubrics.discover(obj.rubric_dirs())
     check_metrics(config, known, config_file())
     with Repository.open(db_path, readonly=True) as repo:
