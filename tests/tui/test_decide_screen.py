@@ -28,6 +28,7 @@ from tui_annotate.tui.screens.decide_case import DecideCaseScreen
 from tui_annotate.tui.screens.decide_data import DecideData
 from tui_annotate.tui.screens.decide_help import DecideHelpScreen
 from tui_annotate.tui.screens.decide_tabs import COMPUTING, DecideScreen
+from tui_annotate.tui.widgets.interval_rows import IntervalRows
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 CASES = 40
@@ -310,3 +311,28 @@ async def test_a_failure_on_the_worker_is_told_on_the_tab_and_the_app_stays_up()
         await pilot.press("4")
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, DecideScreen)
+
+
+async def test_w_shows_the_trend_per_iso_week_and_back() -> None:
+    app = DecideApp(decide_data())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DecideScreen)
+        await pilot.press("3")
+        await settle(pilot)
+        assert "1.2.0" in plain_trend(screen)
+        await pilot.press("w")
+        await settle(pilot)
+        # Every item of the test table is from 2026-11-30: ISO week 49, all 120 items.
+        assert screen.trend_by == "week"
+        assert "2026-W49" in plain_trend(screen) and "1.2.0" not in plain_trend(screen)
+        await pilot.press("w")
+        await settle(pilot)
+        assert screen.trend_by == "version" and "1.2.0" in plain_trend(screen)
+
+
+def plain_trend(screen: DecideScreen) -> str:
+    """The Trend tab's rows as text (the forest plot's labels and numbers)."""
+    plots = screen.query("#trend-body IntervalRows").results(IntervalRows)
+    return "\n".join(f"{r.label} {r.text}" for plot in plots for r in plot.rows)

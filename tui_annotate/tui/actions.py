@@ -235,6 +235,16 @@ DECIDE = (
         for way, key, step in (("previous", pair[0], -1), ("next", pair[1], 1))
     ),
     _a(
+        "decide.trend_by",
+        "w",
+        "by week",
+        "Trend: by week or version",
+        "The trend per ISO week of the items' time, or per version",
+        help="the trend per ISO week, or per version (Trend tab)",
+        action="toggle_trend_by",
+        show=False,
+    ),
+    _a(
         "decide.open_case",
         "enter",
         "open case",

@@ -94,7 +94,7 @@ class DecideData:
         self._noted: PromptTable | None = None
         self._scorecard: Scorecard | None = None
         self._comparisons: dict[tuple[str, str], Comparison] = {}
-        self._trend: Trend | None = None
+        self._trends: dict[str, Trend] = {}
         self._tags: TagReport | None = None
 
     @classmethod
@@ -179,11 +179,12 @@ class DecideData:
         return self._comparisons[key]
 
     def trend(self, by: Literal["version", "week"] = "version") -> Trend:
-        if self._trend is None:
+        if by not in self._trends:
             from tui_annotate.core.decide.trend import trend
 
-            self._trend = trend(self.table(notes=False), self.infos, by=by, source=self.source)
-        return self._trend
+            table = self.table(notes=False)
+            self._trends[by] = trend(table, self.infos, by=by, source=self.source)
+        return self._trends[by]
 
     def tags(self) -> TagReport:
         if self._tags is None:

@@ -9,7 +9,7 @@ baseline or candidate recomputes only the Compare tab.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -51,6 +51,8 @@ class DecideScreen(Screen[None]):
         #: The regressed cases listed on the Compare tab, in the list's order.
         self.regressed: list[tuple[str, RegressedCase]] = []
         self.comparison: Comparison | None = None
+        #: The Trend tab's rows: one per version, or per ISO week of the items' time (w).
+        self.trend_by: Literal["version", "week"] = "version"
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), id="decide-header")
@@ -100,6 +102,9 @@ class DecideScreen(Screen[None]):
         if tab == "compare":
             pick = (self.baseline, self.candidate)
             work: Any = lambda: self.data.comparison(*pick)  # noqa: E731
+        elif tab == "trend":
+            by = self.trend_by
+            work = lambda: self.data.trend(by)  # noqa: E731
         else:
             work = getattr(self.data, tab)
         self.run_worker(
@@ -134,6 +139,8 @@ class DecideScreen(Screen[None]):
         elif tab == "scorecard":
             await self._fill(tab, views.scorecard_widgets(result))
         elif tab == "trend":
+            if result.by != self.trend_by:
+                return  # the other grouping's rows, overtaken by a toggle
             await self._fill(tab, views.trend_widgets(result))
         else:
             await self._fill(tab, views.tags_widgets(result))
@@ -197,6 +204,15 @@ class DecideScreen(Screen[None]):
         if self.query_one(TabbedContent).active != "compare":
             self.query_one(TabbedContent).active = "compare"
         self._start("compare")
+
+    async def action_toggle_trend_by(self) -> None:
+        """The Trend tab per ISO week instead of per version, or back."""
+        self.trend_by = "week" if self.trend_by == "version" else "version"
+        self.started.discard("trend")
+        self.ready.discard("trend")
+        await self._fill("trend", [Static(COMPUTING, classes="decide-pending")])
+        self.query_one(TabbedContent).active = "trend"
+        self._start("trend")
 
     # -- the regressed cases ---------------------------------------------------------------
 
