@@ -48,7 +48,10 @@ def faith_score(v: int, c: int) -> float:
 
 def decide_table() -> tuple[PromptTable, dict[int, Item]]:
     """3 versions × 40 cases, faithfulness (higher) and toxicity (lower), and each row's item."""
-    versions, cases, faith, tox = [], [], [], []
+    versions: list[str] = []
+    cases: list[str] = []
+    faith: list[float | None] = []
+    tox: list[float | None] = []
     tags: dict[int, tuple[str, ...]] = {}
     comments: dict[int, tuple[str, ...]] = {}
     for v, version in enumerate(VERSIONS):
