@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
@@ -262,8 +263,10 @@ class DecideStore:
         def rekey(found: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
             if not found:
                 return {}
-            rows = items.rows_of(np.fromiter(found, dtype=np.int64, count=len(found))).tolist()
-            return {row: value for row, value in zip(rows, found.values(), strict=True) if row >= 0}
+            rows = items.rows_of(np.fromiter(found, dtype=np.int64, count=len(found)))
+            here = (rows >= 0).tolist()  # other prompts' items drop out
+            kept = compress(found.values(), here)
+            return dict(zip(compress(rows.tolist(), here), kept, strict=True))
 
         return RubricColumn(
             name=rubric.name,

@@ -184,18 +184,28 @@ def parse_times(text: str | None, count: int) -> np.ndarray | None:
     chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(count, 19)
     if any((chars[:, at] != mark).any() for at, mark in _MARKS.items()):
         return None
-    digits = chars[:, _DIGITS].astype(np.int64) - ord("0")
-    if ((digits < 0) | (digits > 9)).any():
+    digits = chars[:, _DIGITS] - np.uint8(ord("0"))  # a non-digit wraps to above 9
+    if (digits > 9).any():
         return None
-    two = digits[:, 4:][:, 0::2] * 10 + digits[:, 4:][:, 1::2]  # month, day, h, m, s
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month, day, hour, minute, second = two.T
+
+    def number(first: int, width: int) -> np.ndarray:
+        out = digits[:, first].astype(np.int64)
+        for k in range(first + 1, first + width):
+            out = out * 10 + digits[:, k]
+        return out
+
+    year, month, day = number(0, 4), number(4, 2), number(6, 2)
     if (month < 1).any() or (month > 12).any() or (day < 1).any() or (day > 31).any():
         return None
-    days = ((year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(
-        "datetime64[D]"
-    ) + (day - 1)
-    return days.astype("datetime64[s]") + (hour * 3600 + minute * 60 + second)
+    # Days since 1970-01-01 from the civil date, in integer arithmetic (H. Hinnant's
+    # days_from_civil): numpy's datetime64 conversions took four times as long.
+    year = year - (month <= 2)
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+    seconds = days * 86400 + number(8, 2) * 3600 + number(10, 2) * 60 + number(12, 2)
+    return seconds.astype("datetime64[s]")
 
 
 def parse_seconds(text: str) -> int:
