@@ -33,7 +33,7 @@ from tui_annotate.tui.widgets.interval_rows import IntervalRows
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 CASES = 40
 #: The case that regresses from 1.1.0 to 1.2.0, and what its item and label carry.
-REGRESSED = "case-03"
+REGRESSED = "case-03 [b]bold?[/b]"
 HOSTILE_COMMENT = "[bold red]made up[/] \x1b[2J the refund"
 HOSTILE_OUTPUT = "Refund: [link=http://x]click[/link] \x1b]52;c;SGVsbG8=\x07 done"
 SIZE = (120, 40)
@@ -58,7 +58,7 @@ def decide_table() -> tuple[PromptTable, dict[int, Item]]:
         for c in range(CASES):
             row = len(versions)
             versions.append(version)
-            cases.append(f"case-{c:02d}")
+            cases.append(REGRESSED if c == 3 else f"case-{c:02d}")
             score = faith_score(v, c)
             faith.append(score)
             tox.append(0.0 if (c + v) % 13 else 3.0)
@@ -237,6 +237,8 @@ async def test_a_regressed_case_opens_with_its_item_and_labels_shown_literally()
         assert "\x1b" not in shown
         assert "faithfulness" in shown and "FAIL" in shown
         assert "hallucination, wrong amount" in shown
+        # The case (data) in the dialog's title, as typed.
+        assert f"case {REGRESSED} · 1.2.0" in shown
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DecideScreen)

@@ -44,7 +44,10 @@ class DecideCaseScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#dialog")
-        box.border_title = f"case {one_line(self.case.case, 40)} · {one_line(self.version, 16)}"
+        # Content, not str: a case is data (the input text when items carry no `case`).
+        box.border_title = Content(
+            f"case {one_line(self.case.case, 40)} · {one_line(self.version, 16)}"
+        )
         first, *_ = spoken_keys(self.app, DECIDE_CASE[0])
         box.border_subtitle = f"{first} goes back"
         self.run_worker(self._load, thread=True, name="decide case", exclusive=True)

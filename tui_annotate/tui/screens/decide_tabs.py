@@ -162,7 +162,7 @@ class DecideScreen(Screen[None]):
             (name, case) for name, r in comparison.rubrics.items() for case in r.regressed
         ]
         options.display = bool(self.regressed)
-        options.border_title = f"regressed cases (PASS → FAIL): {len(self.regressed)}"
+        options.border_title = Content(f"regressed cases (PASS → FAIL): {len(self.regressed)}")
         width = min(16, max((len(name) for name, _ in self.regressed), default=0))
         options.add_options(
             Option(views.regressed_prompt(name, c.case, c.tags, c.comment, width=width))

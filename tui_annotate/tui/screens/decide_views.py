@@ -70,7 +70,8 @@ def rule(info: RubricInfo) -> str:
 
 def section(title: str, *children: Widget, id: str | None = None) -> VerticalGroup:
     box = VerticalGroup(*children, classes="decide-section", id=id)
-    box.border_title = title
+    # A str title would be read as markup; it holds data (rubric names, versions).
+    box.border_title = Content(title)
     return box
 
 
