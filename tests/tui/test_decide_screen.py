@@ -239,6 +239,10 @@ async def test_a_regressed_case_opens_with_its_item_and_labels_shown_literally()
         assert "hallucination, wrong amount" in shown
         # The case (data) in the dialog's title, as typed.
         assert f"case {REGRESSED} · 1.2.0" in shown
+        # The baseline's item of the same case, which passed: what changed reads below.
+        assert dialog.detail.baseline == "1.1.0" and dialog.detail.baseline_item is not None
+        assert dialog.detail.baseline_item.prompt_version == "1.1.0"
+        assert dialog.detail.baseline_labels[0].verdict == "PASS"  # faithfulness
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DecideScreen)

@@ -18,7 +18,7 @@ from tui_annotate.core.results.decide import RegressedCase
 from tui_annotate.core.textsafe import one_line, visible
 from tui_annotate.tui.action_views import bindings, spoken_keys
 from tui_annotate.tui.actions import DECIDE_CASE
-from tui_annotate.tui.screens.decide_data import CaseDetail, DecideData
+from tui_annotate.tui.screens.decide_data import CaseDetail, CaseLabels, DecideData
 from tui_annotate.tui.screens.decide_views import UNDEFINED
 
 #: The most of one text field the dialog shows; a longer one says how much is left out.
@@ -31,11 +31,14 @@ class DecideCaseScreen(ModalScreen[None]):
     ACTIONS = DECIDE_CASE
     BINDINGS = bindings(ACTIONS)
 
-    def __init__(self, data: DecideData, case: RegressedCase, version: str) -> None:
+    def __init__(
+        self, data: DecideData, case: RegressedCase, version: str, baseline: str | None = None
+    ) -> None:
         super().__init__()
         self.data = data
         self.case = case
         self.version = version
+        self.baseline = baseline
         self.detail: CaseDetail | None = None
 
     def compose(self) -> ComposeResult:
@@ -54,7 +57,7 @@ class DecideCaseScreen(ModalScreen[None]):
 
     def _load(self) -> None:
         try:
-            detail = self.data.case(self.case.case, self.case.item, self.version)
+            detail = self.data.case(self.case.case, self.case.item, self.version, self.baseline)
         except Exception as exc:  # say so in the dialog; the lead can go back
             self.app.call_from_thread(self._show_error, exc)
             return
@@ -83,9 +86,11 @@ def _score(value: float | None) -> str:
 
 
 def case_content(detail: CaseDetail) -> Content:
-    """The item's fields, then one block per rubric; every piece of data as plain text."""
+    """The candidate's item and labels, then the baseline's output and labels; every piece
+    of data as plain text."""
     item = detail.item
     lines: list[Content] = [
+        Content.styled(f"candidate {one_line(detail.version, 16)}", "bold reverse"),
         Content.assemble(
             Content.styled("item ", "dim"),
             one_line(item.external_id, 60),
@@ -98,8 +103,18 @@ def case_content(detail: CaseDetail) -> Content:
     if item.context:
         lines += _field("context", item.context)
     lines += _field("output", item.output)
-    lines.append(Content.styled("labels", "bold $accent"))
-    for lab in detail.labels:
+    lines += _labels("labels", detail.labels)
+    if detail.baseline is not None and detail.baseline_item is not None:
+        lines.append(Content(""))
+        lines.append(Content.styled(f"baseline {one_line(detail.baseline, 16)}", "bold reverse"))
+        lines += _field("output", detail.baseline_item.output)
+        lines += _labels("labels", detail.baseline_labels)
+    return Content("\n").join(lines)
+
+
+def _labels(title: str, labels: tuple[CaseLabels, ...]) -> list[Content]:
+    lines = [Content.styled(title, "bold $accent")]
+    for lab in labels:
         style = "bold $error" if lab.verdict == "FAIL" else "bold $success"
         decided = f" (from {lab.source})" if lab.source else ""
         lines.append(
@@ -122,4 +137,4 @@ def case_content(detail: CaseDetail) -> Content:
             lines.append(Content.assemble("  tags: ", one_line(", ".join(lab.tags), 100)))
         for comment in lab.comments:
             lines.append(Content.assemble("  comment: ", Content(visible(comment))))
-    return Content("\n").join(lines)
+    return lines

@@ -53,12 +53,17 @@ class CaseLabels:
 
 @dataclass(frozen=True, slots=True)
 class CaseDetail:
-    """A regressed case as a lead opens it: the candidate's item and its labels."""
+    """A regressed case as a lead opens it: the candidate's item and its labels, and the
+    baseline's, so what changed between the two reads side by side."""
 
     case: str
     version: str
     item: Item
     labels: tuple[CaseLabels, ...]
+    #: The baseline version's item of the same case and its labels (None for "golden").
+    baseline: str | None = None
+    baseline_item: Item | None = None
+    baseline_labels: tuple[CaseLabels, ...] = ()
 
 
 class DecideData:
@@ -193,22 +198,46 @@ class DecideData:
             self._tags = tag_report(self.table(), self.infos, source=self.source)
         return self._tags
 
-    def case(self, case: str, item: str, version: str) -> CaseDetail:
-        """The item ITEM (an external id) of CASE, with every rubric's labels on it."""
+    def case(self, case: str, item: str, version: str, baseline: str | None = None) -> CaseDetail:
+        """The item ITEM (an external id) of CASE, with every rubric's labels on it; and the
+        BASELINE version's item of the same case (the one compared), when there is one."""
+        import numpy as np
+
+        table = self.table()
+        row = table.external_ids.index(item)
+        other: int | None = None
+        if baseline in table.versions and case in table.cases:
+            rows = np.flatnonzero(
+                (table.case_codes == table.cases.index(case))
+                & (table.version_codes == table.versions.index(baseline))
+            )
+            if rows.size:
+                # As compare picks among duplicates: more human labels, then the lower id.
+                best = np.lexsort((table.item_ids[rows], -table.n_human_total[rows]))[0]
+                other = int(rows[best])
+        return CaseDetail(
+            case=case,
+            version=version,
+            item=self._load_item(int(table.item_ids[row])),
+            labels=self._labels(table, row),
+            baseline=baseline if other is not None else None,
+            baseline_item=None if other is None else self._load_item(int(table.item_ids[other])),
+            baseline_labels=() if other is None else self._labels(table, other),
+        )
+
+    def _labels(self, table: PromptTable, row: int) -> tuple[CaseLabels, ...]:
+        """Every rubric's labels on ROW, and the resolved one's verdict."""
         import math
 
         from tui_annotate.core.decide.table import SOURCE_NAMES
 
-        table = self.table()
-        row = table.external_ids.index(item)
         use_judge = self.source != "human"
         labels = []
         for name, column in table.rubrics.items():
             info = self.infos.get(name)
             score, src = column.resolved(use_judge)
-            resolved = float(score[row])
             code = int(src[row])
-            if math.isnan(resolved):
+            if math.isnan(float(score[row])):
                 verdict = "—"
             else:
                 verdict = "PASS" if column.passes(score[row : row + 1])[0] == 1.0 else "FAIL"
@@ -226,12 +255,7 @@ class DecideData:
                     comments=tuple(column.comments.get(row, ())),
                 )
             )
-        return CaseDetail(
-            case=case,
-            version=version,
-            item=self._load_item(int(table.item_ids[row])),
-            labels=tuple(labels),
-        )
+        return tuple(labels)
 
 
 def _score(value: float) -> float | None:

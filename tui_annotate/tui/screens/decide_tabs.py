@@ -236,7 +236,11 @@ class DecideScreen(Screen[None]):
         from tui_annotate.tui.screens.decide_case import DecideCaseScreen
 
         _, case = self.regressed[index]
-        self.app.push_screen(DecideCaseScreen(self.data, case, self.candidate))
+        # The pick the list was computed for (a newer pick clears the list first).
+        shown = self.comparison
+        baseline = shown.baseline if shown is not None else self.baseline
+        version = shown.candidate if shown is not None else self.candidate
+        self.app.push_screen(DecideCaseScreen(self.data, case, version, baseline))
 
     def action_help(self) -> None:
         from tui_annotate.tui.screens.decide_help import DecideHelpScreen
