@@ -130,8 +130,9 @@ class DecideStore:
         at a million items reading them is a third of the time.
 
         The items (the longest read: four text columns of a million rows) are read on
-        a second, read-only connection in a thread while this one reads the labels;
-        SQLite lets go of the GIL while it steps, so the two reads overlap. Both see
+        a second, read-only connection in a thread while this one reads the labels and
+        resolves them per item id (none of that waits for the items' rows); SQLite lets
+        go of the GIL while it steps, so the two overlap. Both see
         one state of the items when they see one watermark (items only ever appear
         by moving it); should an import publish between their two starts, the items
         are read again here, in this connection's snapshot.
@@ -248,7 +249,7 @@ class DecideStore:
         human_tags, comments = self._people_notes(name, human_ids[failing], blind)
         failing = _fails(rubric, judge)
         judge_tags = self._judge_tags(judge_ids[failing], judge_events[failing])
-        return by_item._replace(human_tags=human_tags, judge_tags=judge_tags, comments=comments)
+        return _ByItem(*by_item[:7], human_tags, judge_tags, comments)
 
     def _column(self, rubric: Rubric, items: Items, by_item: _ByItem, version: str) -> RubricColumn:
         """BY_ITEM spread over the prompt's rows (other prompts' items drop out here)."""
