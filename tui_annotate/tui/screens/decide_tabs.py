@@ -168,6 +168,7 @@ class DecideScreen(Screen[None]):
             Option(views.regressed_prompt(name, c.case, c.tags, c.comment, width=width))
             for name, c in self.regressed
         )
+        self.refresh_bindings()
 
     # -- tabs and picks --------------------------------------------------------------------
 
@@ -176,6 +177,7 @@ class DecideScreen(Screen[None]):
         tab = event.pane.id or ""
         if tab in TABS:
             self._start(tab)
+        self.refresh_bindings()  # "open case" is live on the Compare tab only
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -201,6 +203,7 @@ class DecideScreen(Screen[None]):
         await self._fill("compare", [Static(COMPUTING, classes="decide-pending")])
         self.query_one("#regressed", OptionList).display = False
         self.regressed = []
+        self.refresh_bindings()
         if self.query_one(TabbedContent).active != "compare":
             self.query_one(TabbedContent).active = "compare"
         self._start("compare")
