@@ -345,3 +345,31 @@ def plain_trend(screen: DecideScreen) -> str:
     """The Trend tab's rows as text (the forest plot's labels and numbers)."""
     plots = screen.query("#trend-body IntervalRows").results(IntervalRows)
     return "\n".join(f"{r.label} {r.text}" for plot in plots for r in plot.rows)
+
+
+async def test_with_source_ppi_the_scorecard_shows_judge_only_both_and_the_judge_rate() -> None:
+    n = 40
+    human = [5.0 if k % 3 else 2.0 for k in range(10)] + [None] * (n - 10)
+    judge = [5.0 if k % 4 else 2.0 for k in range(n)]
+    t = table(
+        ["1.0.0"] * n,
+        [f"c{k}" for k in range(n)],
+        [column("faithfulness", n, human=human, judge=judge)],
+    )
+    data = DecideData(
+        prompt="support-answer",
+        versions=("1.0.0",),
+        infos=infos(t),
+        load_table=lambda notes: t,
+        load_item=lambda item_id: Item(id=item_id, external_id=f"it-{item_id}", output=""),
+        source="ppi",
+        bootstrap=200,
+    )
+    m = scorecard(t, data.infos, source="ppi", bootstrap=200).versions[0].metrics["faithfulness"]
+    assert m.judge_pass_rate is not None and (m.n_judge_only, m.n_both) == (30, 10)
+    app = DecideApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = text(app)
+        assert "source ppi" in shown
+        assert f"N=30 n=10 judge {m.judge_pass_rate:.3f}" in shown
