@@ -83,12 +83,19 @@ class DecideScreen(Screen[None]):
         )
 
     def _picked(self) -> Content:
+        """The two versions compared, and the keys that move them (as the keymap has them)."""
+        keys = {a.id: display(keys_now(self.app, a)) for a in DECIDE}
+        base = f"{keys['decide.baseline_previous']} {keys['decide.baseline_next']}"
+        cand = f"{keys['decide.candidate_previous']} {keys['decide.candidate_next']}"
         return Content.assemble(
             " baseline ",
             Content.styled(one_line(self.baseline, 20), "bold reverse"),
             "  →  candidate ",
             Content.styled(one_line(self.candidate, 20), "bold reverse"),
-            Content.styled("   [ ] baseline · { } candidate · Enter opens a case", "dim"),
+            Content.styled(
+                f"   {base} baseline · {cand} candidate · {keys['decide.open_case']} opens a case",
+                "dim",
+            ),
         )
 
     # -- computing off the UI thread ---------------------------------------------------------
