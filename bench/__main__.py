@@ -19,6 +19,7 @@ from bench import (
     bootstrap,
     bytes_per_item,
     decide,
+    decide_screen,
     decide_table,
     ending,
     export_speed,
@@ -61,6 +62,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "pairwise": pairwise.run,
     "decide_table": decide_table.run,
     "decide": decide.run,
+    "decide_screen": decide_screen.run,
 }
 
 

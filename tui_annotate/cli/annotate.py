@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tui_annotate import access
+from tui_annotate import access, config
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
 from tui_annotate.core import gate, ingest, names
@@ -118,6 +118,27 @@ def annotate(
     )
 
 
+def _decide_demo(obj: Context, db_path: Path) -> None:
+    """`demo --decide`: the labelled sample loaded into a fresh project, on the Decide screen."""
+    from tui_annotate.cli.decide import decide_app
+    from tui_annotate.core.decide import sample
+
+    with Repository.open(db_path) as repo:
+        prompt = sample.load_decide_sample(repo)
+    # The sample brings a rubric of its own (rudeness): look there first; and its own
+    # [scorecard] (thresholds, weights, zero tolerance), as its project file would.
+    here = Context(str(db_path), str(sample.RUBRICS_DIR))
+    card = config.load(cwd=sample.CONFIG.parent).scorecard
+    try:
+        decide_app(here, db_path, prompt, scorecard=card).run()
+    finally:
+        say(f"Demo database: {db_path}")
+        say(
+            f"Its numbers as text: tui-annotate --db {db_path} --rubrics {sample.RUBRICS_DIR} "
+            f"scorecard --prompt {prompt}"
+        )
+
+
 @click.command()
 @click.option(
     "--rubric",
@@ -127,12 +148,21 @@ def annotate(
     help="The rubric to rate the sample against.",
 )
 @click.option("--annotator", default=None, help="Your name [default: your login].")
+@click.option(
+    "--decide",
+    "decide_sample",
+    is_flag=True,
+    help="Open the Decide screen on a second sample: one prompt in three versions, labelled.",
+)
 @click.pass_obj
 @errors_to_exit
-def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
+def demo(obj: Context, rubric_name: str, annotator: str | None, decide_sample: bool) -> None:
     """Open the app on a bundled sample project (a support assistant's answers) in a fresh database."""
     folder = Path(tempfile.mkdtemp(prefix="tui-annotate-demo-"))
     db_path = folder / "annotations.db"
+    if decide_sample:
+        _decide_demo(obj, db_path)
+        return
     with Repository.open(db_path) as repo:
         ingest.import_items(repo, SAMPLE_ITEMS)
     try:

@@ -21,6 +21,7 @@ from tui_annotate.cli import (
     backup,
     calibrate,
     compare,
+    decide,
     export,
     gate,
     import_items,
@@ -81,6 +82,7 @@ COMMANDS: tuple[click.Command, ...] = (
     gate.gate,
     tags.tags,
     trend.trend,
+    decide.decide,
 )
 
 for command in COMMANDS:

@@ -188,6 +188,85 @@ REVIEW = (
 #: A closed round's results (`calibrate show`, or over the annotation app).
 RESULTS = (_a("results.quit", "q,escape", "quit", "App: quit", "Close the results"),)
 
+_TABS_HELP = "the Scorecard, Compare, Trend and Tags tabs"
+_PICK_HELP = {
+    "baseline": "the baseline: one version back or on (golden first)",
+    "candidate": "the candidate: one version back or on",
+}
+#: The Decide screen (`decide`): its tabs, the two versions compared, the regressed cases.
+DECIDE = (
+    # 1-4 pick a tab; the footer shows the first for all four.
+    *(
+        _a(
+            f"decide.{tab}",
+            key,
+            "tabs" if key == "1" else tab,
+            f"Tab: {tab}",
+            tooltip,
+            help=_TABS_HELP,
+            action=f"show_tab('{tab}')",
+            show=key == "1",
+            key_display="1-4" if key == "1" else None,
+        )
+        for key, tab, tooltip in (
+            ("1", "scorecard", "Every version's pass rates against the thresholds"),
+            ("2", "compare", "The two picked versions, paired by case"),
+            ("3", "trend", "Pass rate per version, as a forest plot"),
+            ("4", "tags", "Failure tags per version (a Pareto)"),
+        )
+    ),
+    # [ ] move the baseline, { } the candidate; the footer shows each pair once.
+    *(
+        _a(
+            f"decide.{which}_{way}",
+            key,
+            which,
+            f"{which.capitalize()}: {way}",
+            f"Compare with the {which} one version {'back' if step < 0 else 'on'}",
+            help=_PICK_HELP[which],
+            action=f"pick('{which}', {step})",
+            show=step < 0,
+            key_display=shown if step < 0 else None,
+        )
+        for which, shown, pair in (
+            ("baseline", "[ ]", ("left_square_bracket", "right_square_bracket")),
+            ("candidate", "{ }", ("left_curly_bracket", "right_curly_bracket")),
+        )
+        for way, key, step in (("previous", pair[0], -1), ("next", pair[1], 1))
+    ),
+    _a(
+        "decide.trend_by",
+        "w",
+        "by week",
+        "Trend: by week or version",
+        "The trend per ISO week of the items' time, or per version",
+        help="the trend per ISO week, or per version (Trend tab)",
+        action="toggle_trend_by",
+        show=False,
+    ),
+    _a(
+        "decide.open_case",
+        "enter",
+        "open case",
+        "Case: open",
+        "The highlighted regressed case: its item and labels",
+        help="open the highlighted regressed case (Compare tab): its item and labels",
+    ),
+    _a(
+        "decide.help",
+        "question_mark",
+        "help",
+        "Help: show",
+        "Every key of this screen",
+        help="this help",
+        key_display="?",
+    ),
+    _a("decide.quit", "q", "quit", "App: quit", "Close the Decide screen", help="quit"),
+)
+
+#: A regressed case opened from the Decide screen.
+DECIDE_CASE = (_a("case.close", "escape,q", "close", "Case: close", "Back to the comparison"),)
+
 #: The all-done screen at the end of an annotator's queue.
 DONE = (
     _a(
@@ -257,13 +336,15 @@ TABLES: Mapping[str, Sequence[Action]] = {
     "done": DONE,
     "review": REVIEW,
     "results": RESULTS,
+    "decide": DECIDE,
+    "decide_case": DECIDE_CASE,
     "comment": COMMENT,
     "tags": TAGS,
     "help": HELP,
 }
 
 #: The tables that belong to a dialog rather than a screen (messages say which).
-DIALOGS = frozenset({"comment", "tags", "help"})
+DIALOGS = frozenset({"comment", "tags", "help", "decide_case"})
 
 #: Dialogs a person types text in: none of their actions may take a key that types.
 TYPING = frozenset({"comment"})
