@@ -23,6 +23,7 @@ from tui_annotate.errors import StoreError
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.drafts import DraftStore
+from tui_annotate.store.follow import FollowStore
 from tui_annotate.store.item_import import ItemImport, ItemImports
 from tui_annotate.store.items import ItemStore
 from tui_annotate.store.judge import JudgeStore
@@ -63,6 +64,8 @@ class Repository:
         self.judge = JudgeStore(c)
         #: The import watermark; `item_import()` starts one import.
         self.imports = ItemImports(c, self.items)
+        #: Live mode: followed files' offsets and the quarantine.
+        self.follow = FollowStore(c, self.items)
 
     @cached_property
     def exports(self) -> ExportQueries:
