@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tui_annotate.core.live.follow import FollowOptions, Follower, sampler
+from tui_annotate.core.live.follow import Follower, FollowOptions, sampler
 from tui_annotate.store.repository import Repository
 
 

@@ -25,6 +25,7 @@ from tui_annotate.cli import (
     import_labels,
     judge,
     keys,
+    quarantine,
     rubric,
     serve,
     status,
@@ -69,6 +70,7 @@ COMMANDS: tuple[click.Command, ...] = (
     judge.route,
     serve.serve,
     keys.keys,
+    quarantine.quarantine,
 )
 
 for command in COMMANDS:

@@ -26,6 +26,7 @@ from tui_annotate.core.live.batch import BadLine, FileOffset, FilePart, Identity
 from tui_annotate.core.live.tail import Tailed, head_of, split_lines, tail_hash
 from tui_annotate.core.models import ROW_LINE, NewItem
 from tui_annotate.errors import InputError
+from tui_annotate.render import plural
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -95,7 +96,7 @@ class LiveStatus:
         return (
             f"live: {self.imported:,} imported ({self.rate(at):.1f}/s) · "
             f"{self.duplicates:,} duplicates · {self.quarantined:,} quarantined · "
-            f"{self.routed:,} sampled for people · {self.files} files · "
+            f"{self.routed:,} sampled for people · {plural(self.files, 'file')} · "
             f"lag {self.lag_seconds:.1f} s ({self.behind_bytes:,} bytes){waiting}"
         )
 

@@ -1,0 +1,135 @@
+"""`import --follow` and `import --retry-quarantine`: live mode's side of `import`.
+
+The follower runs until Ctrl-C or SIGTERM (systemd's stop), printing a
+one-line status: rewritten in place on a terminal, a plain line every
+STATUS_EVERY seconds when piped (a journal or a file wants lines, not
+carriage returns).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from tui_annotate.cli.context import Context
+from tui_annotate.cli.output import emit_json, say
+from tui_annotate.cli.stopping import INTERRUPTED
+from tui_annotate.core.live.follow import Follower, FollowOptions, LiveStatus, quarantined_item
+from tui_annotate.errors import InputError
+from tui_annotate.render import plural
+
+#: Seconds between status lines when stderr is not a terminal.
+STATUS_EVERY = 10.0
+#: Seconds between rewrites of the status line on a terminal.
+REDRAW_EVERY = 0.5
+
+
+class StatusLine:
+    """The follower's one-line status on stderr."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = ""
+        self.at = 0.0
+
+    def __call__(self, status: LiveStatus) -> None:
+        at = time.monotonic()
+        if at - self.at < (REDRAW_EVERY if self.tty else STATUS_EVERY):
+            return
+        self.show(status, at)
+
+    def show(self, status: LiveStatus, at: float) -> None:
+        text = status.line(at)
+        if text == self.shown and not self.tty:
+            return
+        self.at, self.shown = at, text
+        if self.tty:
+            sys.stderr.write("\r" + text + "\x1b[K")
+            sys.stderr.flush()
+        else:
+            say(text, err=True)
+
+    def end(self, status: LiveStatus) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+        say(status.line(time.monotonic()), err=True)
+
+
+def follow(
+    obj: Context,
+    path: Path,
+    *,
+    prompt: str | None,
+    prompt_version: str | None,
+    max_item_bytes: int,
+    sample: float,
+    seed: int,
+    rubrics: tuple[str, ...],
+) -> None:
+    """Follow PATH until stopped; every complete line is imported exactly once."""
+    if sample > 0 and not rubrics:
+        raise InputError("--sample needs --rubric NAME: the rubric whose human queue gets it")
+    for name in rubrics:
+        obj.rubric(name)  # an unknown rubric is an error now, not a silent queue
+    if not path.exists() and not path.parent.is_dir():
+        raise InputError("neither it nor its directory exists", file=str(path))
+    options = FollowOptions(
+        path=path,
+        prompt=prompt,
+        prompt_version=prompt_version,
+        max_item_bytes=max_item_bytes,
+        sample=sample,
+        seed=seed,
+        rubrics=rubrics,
+    )
+    line = StatusLine()
+    with obj.repo() as repo:
+        follower = Follower(repo, options)
+        say(f"following {path} into {obj.db_path} (Ctrl-C to stop)", err=True)
+        try:
+            follower.run(report=line)
+        except KeyboardInterrupt:
+            line.end(follower.status)
+            say(
+                "stopped: every line imported so far is saved with its place in the log; "
+                "run the same command to continue",
+                err=True,
+            )
+            sys.exit(INTERRUPTED)
+        finally:
+            follower.close()
+
+
+def retry_quarantine(obj: Context, *, max_item_bytes: int, as_json: bool) -> None:
+    """Parse every open quarantined line again; import those that are good now."""
+    imported: list[int] = []
+    still: list[tuple[int, str]] = []
+    with obj.repo() as repo:
+        for entry in repo.follow.quarantined():
+            defaults = {"source": "live"}
+            item, problem = quarantined_item(
+                entry.raw, entry.file, entry.line, defaults, max_item_bytes
+            )
+            if item is None:
+                assert problem is not None
+                repo.follow.still_bad(entry.id, problem.reason, problem.field)
+                still.append((entry.id, problem.format()))
+                continue
+            while (done := repo.follow.release(entry.id, item)) is None:
+                time.sleep(0.2)  # a batch import runs: its turn first
+            if done:
+                imported.append(entry.id)
+            else:
+                reason = "its id already names a different item"
+                repo.follow.still_bad(entry.id, reason, "id")
+                still.append((entry.id, f"{entry.file}:{entry.line}: id: {reason}"))
+    if as_json:
+        emit_json({"imported": imported, "still_quarantined": [i for i, _ in still]})
+        return
+    for entry_id, message in still:
+        say(f"still quarantined #{entry_id}: {message}", err=True)
+    say(
+        f"retried the quarantine: {plural(len(imported), 'line')} imported, "
+        f"{len(still)} still quarantined"
+    )
