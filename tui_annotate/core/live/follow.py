@@ -315,7 +315,7 @@ class Follower:
             for k, (at, line) in enumerate(lines)
         }
         bad = []
-        for e in problems:
+        for e in sorted(problems, key=lambda e: e.line or 0):
             at, line = text.get(e.line or 0, (0, ""))
             bad.append(BadLine(file, e.line or 0, at, e.reason, e.field, line))
         stop = t.offset + len(data)
