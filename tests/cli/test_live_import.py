@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.cli.conftest import Run, bad, ok
-from tui_annotate.core.live.follow import FollowOptions, Follower
+from tui_annotate.core.live.follow import Follower, FollowOptions
 from tui_annotate.store.repository import Repository
 
 
