@@ -1,9 +1,7 @@
 """`import --follow` and `import --retry-quarantine`: live mode's side of `import`.
 
 The follower runs until Ctrl-C or SIGTERM (systemd's stop), printing a
-one-line status: rewritten in place on a terminal, a plain line every
-STATUS_EVERY seconds when piped (a journal or a file wants lines, not
-carriage returns).
+one-line status (cli/live_status.py).
 """
 
 from __future__ import annotations
@@ -13,47 +11,12 @@ import time
 from pathlib import Path
 
 from tui_annotate.cli.context import Context
+from tui_annotate.cli.live_status import StatusLine
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.stopping import INTERRUPTED
-from tui_annotate.core.live.follow import Follower, FollowOptions, LiveStatus, quarantined_item
+from tui_annotate.core.live.follow import Follower, FollowOptions, quarantined_item
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
-
-#: Seconds between status lines when stderr is not a terminal.
-STATUS_EVERY = 10.0
-#: Seconds between rewrites of the status line on a terminal.
-REDRAW_EVERY = 0.5
-
-
-class StatusLine:
-    """The follower's one-line status on stderr."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.shown = ""
-        self.at = 0.0
-
-    def __call__(self, status: LiveStatus) -> None:
-        at = time.monotonic()
-        if at - self.at < (REDRAW_EVERY if self.tty else STATUS_EVERY):
-            return
-        self.show(status, at)
-
-    def show(self, status: LiveStatus, at: float) -> None:
-        text = status.line(at)
-        if text == self.shown and not self.tty:
-            return
-        self.at, self.shown = at, text
-        if self.tty:
-            sys.stderr.write("\r" + text + "\x1b[K")
-            sys.stderr.flush()
-        else:
-            say(text, err=True)
-
-    def end(self, status: LiveStatus) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
-        say(status.line(time.monotonic()), err=True)
 
 
 def follow(
@@ -88,9 +51,9 @@ def follow(
         follower = Follower(repo, options)
         say(f"following {path} into {obj.db_path} (Ctrl-C to stop)", err=True)
         try:
-            follower.run(report=line)
+            follower.run(report=lambda status: line(status.line(time.monotonic())))
         except KeyboardInterrupt:
-            line.end(follower.status)
+            line.end(follower.status.line(time.monotonic()))
             say(
                 "stopped: every line imported so far is saved with its place in the log; "
                 "run the same command to continue",
