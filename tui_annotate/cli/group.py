@@ -25,6 +25,7 @@ from tui_annotate.cli import (
     import_labels,
     judge,
     keys,
+    prompt,
     quarantine,
     rubric,
     serve,
@@ -71,6 +72,7 @@ COMMANDS: tuple[click.Command, ...] = (
     serve.serve,
     keys.keys,
     quarantine.quarantine,
+    prompt.prompt,  # prompt add | list | show | diff
 )
 
 for command in COMMANDS:
