@@ -35,9 +35,9 @@ def test_add_round_trips_and_refuses_bad_versions(tmp_path: Path) -> None:
     ]
     with pytest.raises(InputError, match="not a semantic version"):
         registry.add("qa", "1.2", V1, directory=tmp_path)
-    with pytest.raises(InputError, match="already has version 1.0.0"):
+    with pytest.raises(InputError, match=r"already has version 1\.0\.0"):
         registry.add("qa", "1.0.0", V1, directory=tmp_path)
-    with pytest.raises(InputError, match="not greater than the last version, 1.1.0"):
+    with pytest.raises(InputError, match=r"not greater than the last version, 1\.1\.0"):
         registry.add("qa", "1.0.5", V1, directory=tmp_path)
     with pytest.raises(InputError, match="prompt name"):
         registry.add("../evil", "1.0.0", V1, directory=tmp_path)
