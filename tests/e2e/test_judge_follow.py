@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.e2e.conftest import TIMEOUT
 from tests.e2e.test_kill_faults import child_env, said, start, wait_until
 from tests.openai_server import FakeOpenAI
-from tui_annotate.core.live.follow import FollowOptions, Follower
+from tui_annotate.core.live.follow import Follower, FollowOptions
 from tui_annotate.store.repository import Repository
 
 MODEL = "fake-live-judge"
