@@ -20,6 +20,7 @@ from bench import (
     bytes_per_item,
     ending,
     export_speed,
+    follow,
     huge_item,
     import_block,
     import_speed,
@@ -55,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "ending": ending.run,
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
+    "follow": follow.run,
 }
 
 
