@@ -97,7 +97,23 @@ def test_an_abandoned_import_is_cleaned_up_by_the_next(
 ) -> None:
     ingest.import_items(repo, items_file(tmp_path / "first.jsonl", 20, prefix="old"))
     rows = [
-        (f"new-{i}", f"hash-{i}", i, "out", "", "", "", "", "batch", "{}", "f", i + 1, "now")
+        (
+            f"new-{i}",
+            f"hash-{i}",
+            i,
+            "out",
+            "",
+            "",
+            "",
+            "",
+            "batch",
+            "{}",
+            "f",
+            i + 1,
+            "now",
+            "",
+            "",
+        )
         for i in range(30)
     ]
     # Direct store calls: an import that wrote chunks and never published or cleaned up …

@@ -10,13 +10,25 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from tui_annotate.core import jsonsafe
 from tui_annotate.core.models import NewItem
 from tui_annotate.errors import InputError
 
-FIELDS = ("id", "input", "output", "context", "prompt", "prompt_version", "source", "metadata")
+FIELDS = (
+    "id",
+    "input",
+    "output",
+    "context",
+    "prompt",
+    "prompt_version",
+    "source",
+    "metadata",
+    "case",
+    "timestamp",
+)
 JSONL_ONLY = ("messages",)
 SOURCES = ("batch", "live")
 
@@ -35,7 +47,14 @@ _KEY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def content_hash(fields: Mapping[str, str]) -> str:
-    """Identity by content: the same input, context, output, prompt and version is one item."""
+    """Identity by content: the same input, context, output, prompt and version is one item.
+
+    `case` and `timestamp` stay out on purpose. The case only says which items
+    two versions are compared on: a file re-imported with cases added (or
+    renamed) must find its items, and their labels, rather than make a second
+    copy to label again. The time says when a response was logged: the same
+    response logged twice is still one thing to rate.
+    """
     key = [
         fields["input"],
         fields["context"],
@@ -60,7 +79,7 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
         except ValueError:
             raise err(field, jsonsafe.TOO_LARGE) from None
     if (
-        field in ("id", "prompt_version")
+        field in ("id", "prompt_version", "case", "metadata.case")
         and isinstance(value, int | float)
         and not isinstance(value, bool)
     ):
@@ -68,6 +87,44 @@ def _text(value: Any, field: str, err: Callable[[str, str], InputError]) -> str:
             raise err(field, jsonsafe.TOO_LARGE)
         return str(value)
     raise err(field, f"must be a string, not {_type_name(value)}")
+
+
+def _case(
+    data: Mapping[str, Any], metadata: Mapping[str, Any], err: Callable[[str, str], InputError]
+) -> str:
+    """The `case` field, else `metadata.case` (where log exporters put extra keys), else ''."""
+    case = _text(data.get("case"), "case", err).strip()
+    if not case and "case" in metadata:
+        case = _text(metadata["case"], "metadata.case", err).strip()
+    return case
+
+
+_TIME_HELP = (
+    "write it in ISO 8601 with a zone, e.g. 2026-03-01T10:00:00Z or 2026-03-01T12:00:00+02:00"
+)
+
+
+def _timestamp(value: Any, err: Callable[[str, str], InputError]) -> str:
+    """An ISO 8601 time with a zone, as UTC "YYYY-MM-DDTHH:MM:SSZ"; '' when absent.
+
+    A time without a zone is refused rather than guessed: a log's local time read
+    as UTC would move every item by hours, and windows by week would split wrong.
+    """
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise err("timestamp", f"must be a string, not {_type_name(value)}; {_TIME_HELP}")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise err("timestamp", f"{value[:40]!r} is not an ISO 8601 time; {_TIME_HELP}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise err("timestamp", f"{value[:40]!r} has no time zone; {_TIME_HELP}")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise err("timestamp", f"{value[:40]!r} is out of range; {_TIME_HELP}") from None
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _type_name(value: Any) -> str:
@@ -159,9 +216,11 @@ def item_row(
         stored = _JSON_SORTED.encode(metadata) if metadata else "{}"
     except ValueError:
         raise err("metadata", jsonsafe.TOO_LARGE) from None
+    case = _case(data, metadata, err)
+    logged_at = _timestamp(data.get("timestamp"), err)
     digest = content_hash(fields)
     external_id = _text(data.get("id"), "id", err).strip() or f"h{digest[:16]}"
-    for name, value in (*fields.items(), ("id", external_id)):
+    for name, value in (*fields.items(), ("id", external_id), ("case", case)):
         if "\x00" in value:  # from a CSV cell or a \u0000 escape; no text to rate holds one
             raise err(name, "holds a NUL character (U+0000)")
     return (
@@ -178,4 +237,6 @@ def item_row(
         file,
         line,
         stamp,
+        case,
+        logged_at,
     )

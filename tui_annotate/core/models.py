@@ -35,7 +35,8 @@ class Item:
 #:  source, metadata, import_file, import_line, imported_at).
 #: A plain tuple, not a class: import makes these by the million, sends them from
 #: the parsing process and hands them to executemany as they are.
-NewItem = tuple[str, str, int, str, str, str, str, str, str, str, str, int, str]
+#: The last two are the item's case (case_key) and its `timestamp` in UTC (logged_at).
+NewItem = tuple[str, str, int, str, str, str, str, str, str, str, str, int, str, str, str]
 ROW_EXTERNAL_ID = 0
 ROW_CONTENT_HASH = 1
 ROW_LINE = 11

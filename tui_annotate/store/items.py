@@ -33,8 +33,9 @@ class ItemStore:
         """
         sql = (
             "INSERT INTO items_all (external_id, content_hash, rank, output, input, context,"
-            " prompt, prompt_version, source, metadata, import_file, import_line, imported_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content_hash) DO NOTHING"
+            " prompt, prompt_version, source, metadata, import_file, import_line, imported_at,"
+            " case_key, logged_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (content_hash) DO NOTHING"
         )
         before = self.conn.total_changes
         if recoverable:

@@ -38,6 +38,9 @@ from tui_annotate.store.settings import SettingStore
 from tui_annotate.store.status import StatusStore
 
 if TYPE_CHECKING:
+    from tui_annotate.core.decide.table import PromptTable
+    from tui_annotate.core.models import Rubric
+    from tui_annotate.store.decide import DecideStore
     from tui_annotate.store.export import ExportQueries
 
 __all__ = ["LabelWrite", "Repository"]
@@ -74,6 +77,14 @@ class Repository:
         from tui_annotate.store.export import ExportQueries
 
         return ExportQueries(self.connection)
+
+    @cached_property
+    def decide(self) -> DecideStore:
+        """Deciding's column reads (store/decide.py): built on first use, because they
+        need numpy, which the annotation app must not load before its first frame."""
+        from tui_annotate.store.decide import DecideStore
+
+        return DecideStore(self.connection)
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> Repository:
@@ -356,3 +367,17 @@ class Repository:
             drift_permille=drift_permille,
             calibration_only=calibration_only,
         )
+
+    # -- deciding (store/decide.py) ---------------------------------------------
+
+    def prompt_table(self, prompt: str, rubrics: Sequence[Rubric]) -> PromptTable:
+        return self.decide.prompt_table(prompt, rubrics)
+
+    def decide_prompts(self) -> dict[str, tuple[str, ...]]:
+        return self.decide.decide_prompts()
+
+    def rubrics_labelled(self, prompt: str) -> tuple[str, ...]:
+        return self.decide.rubrics_labelled(prompt)
+
+    def golden_digest_rows(self, rubrics: Sequence[str]) -> list[tuple[str, str, str, int]]:
+        return self.decide.golden_digest_rows(rubrics)
