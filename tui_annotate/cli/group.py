@@ -20,6 +20,7 @@ from tui_annotate.cli import (
     annotate,
     backup,
     calibrate,
+    drift,
     export,
     import_items,
     import_labels,
@@ -73,6 +74,7 @@ COMMANDS: tuple[click.Command, ...] = (
     keys.keys,
     quarantine.quarantine,
     prompt.prompt,  # prompt add | list | show | diff
+    drift.drift,
 )
 
 for command in COMMANDS:
