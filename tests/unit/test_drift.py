@@ -13,6 +13,7 @@ import pytest
 
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.live.drift import AlertState, drift, next_state, parse_duration
+from tui_annotate.core.results.drift import RubricDrift
 from tui_annotate.errors import InputError
 
 NOW = datetime(2026, 6, 29, 12, 0, tzinfo=UTC)
@@ -59,7 +60,10 @@ def table(baseline: tuple[int, int], recent: tuple[int, int]) -> PromptTable:
     )
 
 
-def check(t: PromptTable, state: AlertState = AlertState(), **kw: object):  # type: ignore[no-untyped-def]
+OFF = AlertState()
+
+
+def check(t: PromptTable, state: AlertState = OFF, **kw: object) -> RubricDrift:
     return drift(
         t,
         now=NOW,
