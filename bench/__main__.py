@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import (
     bootstrap,
     bytes_per_item,
+    drift,
     ending,
     export_speed,
     follow,
@@ -57,6 +58,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "open_rounds": open_rounds.run,
     "parse_checks": parse_checks.run,
     "follow": follow.run,
+    "drift": drift.run,
 }
 
 
