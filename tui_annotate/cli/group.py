@@ -31,6 +31,7 @@ from tui_annotate.cli import (
     rubric,
     serve,
     status,
+    suggest,
 )
 from tui_annotate.cli.context import Context
 
@@ -75,6 +76,7 @@ COMMANDS: tuple[click.Command, ...] = (
     quarantine.quarantine,
     prompt.prompt,  # prompt add | list | show | diff
     drift.drift,
+    suggest.suggest,
 )
 
 for command in COMMANDS:
