@@ -84,3 +84,28 @@ def test_no_alert_and_too_little_data(cli: Run, db_path: Path, tmp_path: Path) -
     assert (code, report["rubrics"][RUBRIC]["state"]) == (3, "inconclusive")
     assert "no items of prompt 'nope'" in bad(cli("drift", "--prompt", "nope")).stderr
     assert "--window" in bad(cli("drift", "--prompt", "support", "--window", "7")).stderr
+
+
+def test_agreement_in_the_window(cli: Run, db_path: Path, tmp_path: Path) -> None:
+    project(db_path, tmp_path, cli, recent_pass=0.9)
+    rubric = load_shipped(RUBRIC)
+    with Repository.open(db_path) as repo:
+        ids = repo.item_ids_by_external([f"x{i}" for i in range(40, 80)])
+        for n, (ext, item) in enumerate(sorted(ids.items())):
+            # ben agrees with ana on half the recent items and is far off on the rest.
+            ana = next(c.score for c in repo.current_labels(RUBRIC) if c.item_id == item)
+            repo.append_event(
+                item_id=item,
+                rubric=RUBRIC,
+                rubric_version=rubric.version,
+                annotator="ben",
+                kind="rate",
+                score=ana if n % 2 else 6 - ana,
+            )
+    code, report = drift(cli)
+    agreement = report["rubrics"][RUBRIC]["agreement"]
+    assert agreement["units"] == 40
+    assert agreement["alpha"] is not None and agreement["alpha"] < 0.8
+    assert agreement["calibration_round"] is None
+    text = cli("drift", "--prompt", "support", "--now", NOW.isoformat()).stdout
+    assert "agreement in the window: alpha" in text and "never calibrated" in text

@@ -141,6 +141,18 @@ def drift(
             f"n={r.baseline.n} → recent {_pct(r.recent.pass_rate)}{_ci(r.recent.ci)} "
             f"n={r.recent.n}; change {diff}: {label}"
         )
+        if r.agreement is not None:
+            a = r.agreement
+            alpha = "undefined" if a["alpha"] is None else f"{a['alpha']:.3f}"
+            calibrated = (
+                f"last calibration {a['calibration_alpha']:.3f} (round {a['calibration_round']})"
+                if a["calibration_alpha"] is not None
+                else "never calibrated"
+            )
+            say(
+                f"    agreement in the window: alpha {alpha} over {a['units']} live items "
+                f"with two or more labels; {calibrated}"
+            )
     checks = max((r.checks for r in report.rubrics.values()), default=0)
     say(
         f"checked {checks} time{'s' if checks != 1 else ''} so far. Each check of an unchanged "

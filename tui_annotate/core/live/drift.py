@@ -14,6 +14,7 @@ false alarm.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,34 @@ def _window(
     return WindowRate(n=n, passes=k, pass_rate=rate(k, n), ci=wilson(k, n))
 
 
+def window_rows(
+    table: PromptTable,
+    now: datetime,
+    window: timedelta,
+    baseline: timedelta,
+    version: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks of the recent window's rows and the baseline window's (by `times`)."""
+    recent_from = now - window
+    baseline_from = recent_from - baseline
+    times = table.times
+    t_now, t_recent, t_base = (
+        np.datetime64(_naive(t), "s") for t in (now, recent_from, baseline_from)
+    )
+    in_recent = (times > t_recent) & (times <= t_now)
+    in_base = (times > t_base) & (times <= t_recent)
+    if version is not None:
+        if version not in table.versions:
+            known = ", ".join(table.versions) or "none"
+            raise InputError(
+                f"prompt {table.prompt!r} has no version {version!r} (it has: {known})"
+            )
+        of_version = table.version_codes == table.versions.index(version)
+        in_recent &= of_version
+        in_base &= of_version
+    return in_recent, in_base
+
+
 def drift(
     table: PromptTable,
     *,
@@ -98,21 +127,7 @@ def drift(
         raise InputError(f"--source {source!r}: drift counts 'human' or 'judge' labels")
     recent_from = now - window
     baseline_from = recent_from - baseline
-    times = table.times
-    t_now, t_recent, t_base = (
-        np.datetime64(_naive(t), "s") for t in (now, recent_from, baseline_from)
-    )
-    in_recent = (times > t_recent) & (times <= t_now)
-    in_base = (times > t_base) & (times <= t_recent)
-    if version is not None:
-        if version not in table.versions:
-            known = ", ".join(table.versions) or "none"
-            raise InputError(
-                f"prompt {table.prompt!r} has no version {version!r} (it has: {known})"
-            )
-        of_version = table.version_codes == table.versions.index(version)
-        in_recent &= of_version
-        in_base &= of_version
+    in_recent, in_base = window_rows(table, now, window, baseline, version)
     report = DriftReport(
         prompt=table.prompt,
         source=source,
@@ -166,6 +181,7 @@ def check(
     min_n: int = DEFAULT_MIN_N,
     version: str | None = None,
     save: bool = True,
+    with_agreement: bool = True,
 ) -> DriftReport:
     """Run a drift check on PROMPT and store each rubric's new alert state."""
     known = repo.decide_prompts()
@@ -173,11 +189,12 @@ def check(
         raise InputError(f"no items of prompt {prompt!r} (prompts: {', '.join(known) or 'none'})")
     table = repo.prompt_table(prompt, rubrics)
     states = {r.name: repo.drift.state(prompt, r.name, source) for r in rubrics}
+    span, before = parse_duration(window, "--window"), parse_duration(baseline, "--baseline")
     report = drift(
         table,
         now=now,
-        window=parse_duration(window, "--window"),
-        baseline=parse_duration(baseline, "--baseline"),
+        window=span,
+        baseline=before,
         window_text=window,
         baseline_text=baseline,
         states=states,
@@ -186,6 +203,16 @@ def check(
         min_n=min_n,
         version=version,
     )
+    if with_agreement:
+        from tui_annotate.core.live.drift_agreement import window_agreement
+
+        in_recent, _ = window_rows(table, now, span, before, version)
+        recent_ids = table.item_ids[in_recent]
+        for rubric in rubrics:
+            found = window_agreement(repo, rubric, recent_ids).to_json()
+            report.rubrics[rubric.name] = dataclasses.replace(
+                report.rubrics[rubric.name], agreement=found
+            )
     if save:
         for name, r in report.rubrics.items():
             repo.drift.save(

@@ -43,9 +43,13 @@ class RubricDrift:
     #: How many times this (prompt, rubric, source) was checked, this check included.
     checks: int
     since: str | None
+    #: Agreement drift: alpha of the window's live double-labelled items beside the last
+    #: calibration's (core/live/drift_agreement.py), None when not measured.
+    agreement: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "agreement": self.agreement,
             "baseline": self.baseline.to_json(),
             "recent": self.recent.to_json(),
             "diff": {
