@@ -91,7 +91,7 @@ def test_agreement_in_the_window(cli: Run, db_path: Path, tmp_path: Path) -> Non
     rubric = load_shipped(RUBRIC)
     with Repository.open(db_path) as repo:
         ids = repo.item_ids_by_external([f"x{i}" for i in range(40, 80)])
-        for n, (ext, item) in enumerate(sorted(ids.items())):
+        for n, (_, item) in enumerate(sorted(ids.items())):
             # ben agrees with ana on half the recent items and is far off on the rest.
             ana = next(c.score for c in repo.current_labels(RUBRIC) if c.item_id == item)
             repo.append_event(
@@ -103,6 +103,7 @@ def test_agreement_in_the_window(cli: Run, db_path: Path, tmp_path: Path) -> Non
                 score=ana if n % 2 else 6 - ana,
             )
     code, report = drift(cli)
+    assert code == 0
     agreement = report["rubrics"][RUBRIC]["agreement"]
     assert agreement["units"] == 40
     assert agreement["alpha"] is not None and agreement["alpha"] < 0.8

@@ -1,8 +1,12 @@
-"""SQL for drift checks: the stored alert state per (prompt, rubric, source), for hysteresis."""
+"""SQL for drift checks: the stored alert state per (prompt, rubric, source), for hysteresis,
+and the live ratings of a window's double-labelled items (agreement drift)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tui_annotate.core.live.drift import AlertState
+from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.store.connection import Connection
 
 
@@ -28,3 +32,26 @@ class DriftStore:
                 " since = excluded.since, checked_at = excluded.checked_at",
                 (prompt, rubric, source, int(state.active), state.checks, state.since, at),
             )
+
+    def live_ratings(
+        self, rubric: str, item_ids: Sequence[int]
+    ) -> dict[str, list[tuple[int, int]]]:
+        """People's current live ratings (no calibration round's) on ITEM_IDS, by annotator.
+
+        By item along label_state_by_item: a drift window's double-labelled items
+        are few, so this reads those, not every label of every annotator.
+        """
+        found: dict[str, list[tuple[int, int]]] = {}
+        ids = sorted(set(item_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for annotator, item, score in self.conn.execute(
+                "SELECT s.annotator, s.item_id, s.score FROM label_state s"
+                " INDEXED BY label_state_by_item JOIN labels l ON l.id = s.event_id"
+                f" WHERE s.rubric = ? AND s.item_id IN ({marks}) AND s.state = 'rated'"
+                f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%' AND l.round_id IS NULL",
+                (rubric, *chunk),
+            ):
+                found.setdefault(str(annotator), []).append((int(item), int(score)))
+        return found

@@ -207,9 +207,9 @@ def check(
         from tui_annotate.core.live.drift_agreement import window_agreement
 
         in_recent, _ = window_rows(table, now, span, before, version)
-        recent_ids = table.item_ids[in_recent]
         for rubric in rubrics:
-            found = window_agreement(repo, rubric, recent_ids).to_json()
+            shared = in_recent & (table.rubrics[rubric.name].n_human >= 2)
+            found = window_agreement(repo, rubric, table.item_ids[shared]).to_json()
             report.rubrics[rubric.name] = dataclasses.replace(
                 report.rubrics[rubric.name], agreement=found
             )

@@ -16,7 +16,6 @@ import numpy as np
 
 from tui_annotate.core import agreement
 from tui_annotate.core.agreement_report import _columns
-from tui_annotate.core.names import JUDGE_PREFIX
 
 if TYPE_CHECKING:
     from tui_annotate.core.models import Rubric
@@ -46,15 +45,10 @@ class AgreementDrift:
 
 
 def window_agreement(repo: Repository, rubric: Rubric, item_ids: np.ndarray) -> AgreementDrift:
-    """Alpha of the live human labels on ITEM_IDS, and the last calibration's alpha."""
-    columns = {}
-    for name in repo.annotators(rubric.name):
-        if name.startswith(JUDGE_PREFIX):
-            continue
-        ids, values = _columns(repo.rating_chunks(rubric.name, name, live_only=True), rubric)
-        inside = np.isin(ids, item_ids)
-        if inside.any():
-            columns[name] = (ids[inside], values[inside])
+    """Alpha of the live human labels on ITEM_IDS (the window's items that two or more
+    people labelled), and the last calibration's alpha."""
+    by_annotator = repo.drift.live_ratings(rubric.name, item_ids.tolist())
+    columns = {name: _columns([rows], rubric) for name, rows in by_annotator.items()}
     ratings = agreement.Ratings.from_columns(columns, rubric.values)
     result = agreement.alpha(ratings, rubric.level)
     closed = [
