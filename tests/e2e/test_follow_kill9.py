@@ -146,4 +146,7 @@ def test_kill9_at_random_moments_imports_every_line_exactly_once(tmp_path: Path)
     assert {i: items[i] for i in expected} == writer.line_of, context
     # Each bad line quarantined once: none was read twice across the kills and rotations.
     assert sorted(bad) == sorted(writer.bad), context
-    assert "stopped: every line imported so far is saved" in (tmp_path / "final.err").read_text()
+    err = (tmp_path / "final.err").read_text()
+    assert "stopped: every line imported so far is saved" in err
+    # Piped, the status is plain lines (no carriage returns), the last one with the totals.
+    assert "\r" not in err and "\nlive: " in err and " quarantined · " in err
