@@ -144,7 +144,6 @@ class Follower:
         return found + [(p, False) for p in siblings if p.name.startswith(path.name + ".")]
 
     def _discover(self) -> None:
-        seen: dict[tuple[int, int], Path] = {}
         followed: set[tuple[int, int]] = set()
         for path, primary in self._candidates():
             try:
@@ -154,7 +153,6 @@ class Follower:
             if not stat.S_ISREG(info.st_mode):
                 continue
             key = (info.st_dev, info.st_ino)
-            seen[key] = path
             if primary:
                 followed.add(key)
             if key in self.tailed:
@@ -229,11 +227,11 @@ class Follower:
 
     def _holds(self, identity: Identity) -> bool:
         """Whether the file last seen for IDENTITY still is that file, with that first line."""
-        path = next((o.path for i, o in self.stored.items() if i == identity), None)
-        if path is None:
+        stored = self.stored.get(identity)
+        if stored is None:
             return False
         try:
-            with open(path, "rb") as f:
+            with open(stored.path, "rb") as f:
                 info = os.fstat(f.fileno())
                 head = head_of(f)
         except OSError:
