@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
-from tui_annotate.core.live.drift import AlertState, drift, next_state, parse_duration
-from tui_annotate.core.results.drift import RubricDrift
+from tui_annotate.core.live.drift import drift, next_state, parse_duration
+from tui_annotate.core.results.drift import AlertState, RubricDrift
 from tui_annotate.errors import InputError
 
 NOW = datetime(2026, 6, 29, 12, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tui_annotate.core.live.drift import AlertState
 from tui_annotate.core.names import JUDGE_PREFIX
+from tui_annotate.core.results.drift import AlertState
 from tui_annotate.store.connection import Connection
 
 

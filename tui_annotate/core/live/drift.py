@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,13 @@ import numpy as np
 
 from tui_annotate.core.decide.stats import newcombe_diff, rate, wilson
 from tui_annotate.core.decide.table import PromptTable
-from tui_annotate.core.results.drift import DriftReport, DriftState, RubricDrift, WindowRate
+from tui_annotate.core.results.drift import (
+    AlertState,
+    DriftReport,
+    DriftState,
+    RubricDrift,
+    WindowRate,
+)
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,15 +49,6 @@ def parse_duration(text: str, option: str) -> timedelta:
     if m is None or float(m.group(1)) <= 0:
         raise InputError(f"{option} {text!r} must be a positive number and a unit: m, h, d or w")
     return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
-
-
-@dataclass(frozen=True, slots=True)
-class AlertState:
-    """The stored state of one (prompt, rubric, source) check."""
-
-    active: bool = False
-    checks: int = 0
-    since: str | None = None
 
 
 def next_state(

@@ -16,6 +16,15 @@ DRIFT_EXIT = {"alert": 1, "ok": 0, "inconclusive": 3}
 
 
 @dataclass(frozen=True, slots=True)
+class AlertState:
+    """The stored state of one (prompt, rubric, source) drift check."""
+
+    active: bool = False
+    checks: int = 0
+    since: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WindowRate:
     n: int
     passes: int
