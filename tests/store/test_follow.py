@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tui_annotate.core.live.follow import Follower, FollowOptions, sampler
+from tui_annotate.store import connection
 from tui_annotate.store.repository import Repository
 
 
@@ -215,3 +219,37 @@ def test_a_running_batch_import_makes_the_poll_wait(repo: Repository, tmp_path: 
         assert f.status.waiting_for
     f.poll()
     assert ids(repo) == ["L1"]
+
+
+def test_a_followed_line_is_live_whatever_it_says(repo: Repository, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, json.dumps({"id": "B", "output": "x", "source": "batch"}) + "\n")
+    follower(repo, log).poll()
+    assert repo.conn.execute("SELECT source FROM items").fetchall() == [("live",)]
+
+
+def test_a_locked_database_is_survived(
+    repo: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock past the busy timeout (shortened here): the poll
+    fails, nothing moves, the follower goes on and imports the line at the next poll."""
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 50)
+    log = tmp_path / "app.jsonl"
+    write(log, line(1))
+    other = sqlite3.connect(repo.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    f = follower(repo, log)
+    polls: list[int] = []
+
+    def stop() -> bool:
+        if len(polls) == 1:
+            other.execute("COMMIT")  # the other writer is done
+        polls.append(len(polls))
+        return len(polls) > 2
+
+    status = f.run(stop=stop, sleep=lambda _: None)
+    other.close()
+    assert status.store_errors == 1
+    assert status.store_error == ""  # the next poll went through
+    assert ids(repo) == ["L1"]
+    assert "database error" not in status.line(0.0)

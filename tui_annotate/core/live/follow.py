@@ -25,7 +25,7 @@ from tui_annotate.core.clock import now
 from tui_annotate.core.live.batch import BadLine, FileOffset, FilePart, Identity
 from tui_annotate.core.live.tail import Tailed, head_of, split_lines, tail_hash
 from tui_annotate.core.models import ROW_LINE, NewItem
-from tui_annotate.errors import InputError
+from tui_annotate.errors import InputError, StoreError
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class LiveStatus:
     behind_bytes: int = 0
     lag_seconds: float = 0.0
     waiting_for: str = ""
+    #: Database errors survived (each poll's write is retried by the next), and the last.
+    store_errors: int = 0
+    store_error: str = ""
     recent: list[tuple[float, int]] = field(default_factory=list)
 
     def rate(self, at: float) -> float:
@@ -93,6 +96,8 @@ class LiveStatus:
 
     def line(self, at: float) -> str:
         waiting = f" · waiting for the import by {self.waiting_for}" if self.waiting_for else ""
+        if self.store_error:
+            waiting += f" · database error ({self.store_errors:,} so far): {self.store_error}"
         return (
             f"live: {self.imported:,} imported ({self.rate(at):.1f}/s) · "
             f"{self.duplicates:,} duplicates · {self.quarantined:,} quarantined · "
@@ -308,6 +313,8 @@ class Follower:
         items, errors = ingest.parse_jsonl_lines(raw, first, file, self.defaults, now())
         problems = [InputError(r, file=file, line=n, field=f) for r, n, f in errors]
         items = ingest._within_size(items, self.options.max_item_bytes, problems)
+        # A followed log is live traffic, whatever a line's own `source` says.
+        items = [it if it[ROW_SOURCE] == "live" else _as_live(it) for it in items]
         text = {
             first + k: (at, line.decode("utf-8", "replace").rstrip("\r\n"))
             for k, (at, line) in enumerate(lines)
@@ -346,9 +353,20 @@ class Follower:
         stop: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> LiveStatus:
-        """Poll until STOP says so (or Ctrl-C / SIGTERM raise); REPORT after each poll."""
+        """Poll until STOP says so (or Ctrl-C / SIGTERM raise); REPORT after each poll.
+
+        A database error (locked past the busy timeout, a full disk) does not end
+        the follower: nothing of that poll was written, its offsets did not move,
+        and the next poll tries again; the status line counts and shows it.
+        """
         while not stop():
-            more = self.poll()
+            try:
+                more = self.poll()
+                self.status.store_error = ""
+            except StoreError as exc:
+                self.status.store_errors += 1
+                self.status.store_error = str(exc)
+                more = False
             if report is not None:
                 report(self.status)
             if not more:
@@ -359,6 +377,16 @@ class Follower:
         for t in self.tailed.values():
             t.close()
         self.tailed.clear()
+
+
+#: Position of `source` in a NewItem (core/models.py).
+ROW_SOURCE = 8
+
+
+def _as_live(item: NewItem) -> NewItem:
+    row = list(item)
+    row[ROW_SOURCE] = "live"
+    return tuple(row)  # type: ignore[return-value]
 
 
 def quarantined_item(
@@ -372,7 +400,7 @@ def quarantined_item(
         return None, problems[0]
     if not items:
         return None, InputError("is blank", file=file, line=line)
-    return items[0], None
+    return _as_live(items[0]), None
 
 
 __all__: Sequence[str] = ("FollowOptions", "Follower", "LiveStatus", "sampler")
