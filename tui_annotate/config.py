@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tui_annotate.core.decide.config import ScorecardConfig, parse_scorecard
 from tui_annotate.core.results.thresholds import PASS_ALPHA, TENTATIVE_ALPHA
 from tui_annotate.errors import InputError
 
@@ -21,6 +22,8 @@ CONFIG_FILE = "tui-annotate.toml"
 #: Who may do what is the project's, set by the lead in the file: an annotator's
 #: environment variable must not turn the guard off (see tui_annotate.access).
 FILE_ONLY = frozenset({"annotators_from_login", "leads"})
+#: Tables, read from the file only: there is no sensible one-line environment form.
+TABLES = frozenset({"keymap", "scorecard"})
 #: A person's own key habits, under $XDG_CONFIG_HOME (default ~/.config).
 USER_KEYMAP = Path("tui-annotate") / "keymap.toml"
 
@@ -64,6 +67,8 @@ class Settings:
     max_item_bytes: int = 1_000_000
     #: Remapped keys, the user file's first and then the project file's (which win).
     keymap: tuple[KeyChoice, ...] = ()
+    #: The `[scorecard]` table: what `gate` checks and how the composite weighs (file only).
+    scorecard: ScorecardConfig = field(default_factory=ScorecardConfig)
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -169,6 +174,9 @@ def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings
             if key == "keymap":
                 project = _keymap(value, path, "project")
                 continue
+            if key == "scorecard":
+                settings = replace(settings, scorecard=parse_scorecard(value, str(path)))
+                continue
             if key not in names:
                 raise InputError(
                     f"unknown setting (known: {', '.join(sorted(names))})",
@@ -177,7 +185,7 @@ def load(cwd: Path | None = None, env: dict[str, str] | None = None) -> Settings
                 )
             settings = replace(settings, **{key: _coerce(key, value, str(path))})
     settings = replace(settings, keymap=_merge_keymaps(user, project))
-    for name in names - FILE_ONLY - {"keymap"}:
+    for name in names - FILE_ONLY - TABLES:
         value = environ.get(f"TUI_ANNOTATE_{name.upper()}")
         if value is not None and value != "":
             settings = replace(
