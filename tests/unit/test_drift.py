@@ -145,3 +145,57 @@ def test_durations() -> None:
     for bad in ("7", "d", "-1d", "0d", "7 days"):
         with pytest.raises(InputError, match="--window"):
             parse_duration(bad, "--window")
+
+
+def ppi_table(recent_human_pass: int) -> PromptTable:
+    """Baseline: 400 items the judge PASSes, 200 of them labelled by people (180 PASS).
+    Recent: 200 items the judge PASSes, 100 labelled by people (RECENT_HUMAN_PASS PASS)."""
+    base = table((0, 0), (0, 0))
+    times, human, judge = [], [], []
+    for count, people, passes, start, days in (
+        (400, 200, 180, NOW - timedelta(days=35), 28),
+        (200, 100, recent_human_pass, NOW - timedelta(days=7), 7),
+    ):
+        for i in range(count):
+            moment = start + timedelta(seconds=(i + 1) * days * 86400 / (count + 1))
+            times.append(np.datetime64(moment.replace(tzinfo=None), "s"))
+            judge.append(5.0)
+            human.append(np.nan if i >= people else (5.0 if i < passes else 1.0))
+    n = len(times)
+    column = RubricColumn(
+        name=RUBRIC,
+        direction="higher",
+        threshold=4,
+        version="1.0.0",
+        golden=np.full(n, np.nan),
+        human=np.array(human),
+        n_human=np.ones(n, dtype=np.int32),
+        judge=np.array(judge),
+    )
+    return PromptTable(
+        prompt=base.prompt,
+        item_ids=np.arange(1, n + 1, dtype=np.int64),
+        external_ids=tuple(f"p{k}" for k in range(n)),
+        version_codes=np.zeros(n, dtype=np.int32),
+        versions=("1.0.0",),
+        case_codes=np.arange(n, dtype=np.int32),
+        cases=tuple(f"c{k}" for k in range(n)),
+        times=np.array(times, dtype="datetime64[s]"),
+        n_human_total=np.ones(n, dtype=np.int32),
+        rubrics={RUBRIC: column},
+    )
+
+
+def test_ppi_corrects_a_lenient_judge() -> None:
+    # The judge says PASS on everything; people's overlap shows the drop it hides.
+    r = check(ppi_table(50), source="ppi")
+    assert (r.baseline.n, r.recent.n) == (400, 200)
+    assert r.baseline.pass_rate == pytest.approx(0.9)
+    assert r.recent.pass_rate == pytest.approx(0.5)
+    assert r.diff == pytest.approx(-0.4)
+    assert r.diff_ci is not None and r.diff_ci[0] < -0.4 < r.diff_ci[1] < -0.05
+    assert r.state == "new"
+    assert check(ppi_table(90), source="ppi").state == "none"
+    # People's labels alone see the drop too, on half the items.
+    people = check(ppi_table(50), source="human")
+    assert (people.baseline.n, people.recent.n, people.state) == (200, 100, "new")

@@ -36,10 +36,11 @@ def _ci(ci: tuple[float, float] | None, scale: float = 100.0) -> str:
 )
 @click.option(
     "--source",
-    type=click.Choice(["human", "judge"]),
+    type=click.Choice(["human", "judge", "ppi"]),
     default="human",
     show_default=True,
-    help="human: people's labels (golden first); judge: the judge's where no person labelled.",
+    help="human: people's labels (golden first); judge: the judge's where no person "
+    "labelled; ppi: the judge's verdicts corrected by the items people labelled too.",
 )
 @click.option(
     "--margin",

@@ -15,6 +15,7 @@ false alarm.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui_annotate.core.decide.stats import newcombe_diff, rate, wilson
-from tui_annotate.core.decide.table import PromptTable
+from tui_annotate.core.decide.stats import Z95, newcombe_diff, rate, wilson
+from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.results.drift import (
     AlertState,
     DriftReport,
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from tui_annotate.core.models import Rubric
     from tui_annotate.store.repository import Repository
 
+#: human: people's labels (golden first); judge: the judge's where no person labelled;
+#: ppi: the judge's verdicts corrected by the items people labelled too.
+SOURCES = ("human", "judge", "ppi")
 DEFAULT_MARGIN = 0.05
 DEFAULT_MIN_N = 20
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -104,6 +108,35 @@ def window_rows(
     return in_recent, in_base
 
 
+def _ppi_window(column: RubricColumn, rows: np.ndarray) -> tuple[WindowRate, float | None]:
+    """The window's PPI pass rate (judge verdicts corrected by the items people labelled
+    too), as a WindowRate (n: items with any label), and its variance (None: undefined)."""
+    from tui_annotate.core.decide.ppi import ppi
+
+    human, _ = column.resolved(use_judge=False)
+    people, judge = column.passes(human)[rows], column.passes(column.judge)[rows]
+    has_people, has_judge = ~np.isnan(people), ~np.isnan(judge)
+    judge_only = judge[has_judge & ~has_people]
+    both = has_judge & has_people
+    shown = ppi(judge_only, people[both], judge[both])
+    raw = ppi(judge_only, people[both], judge[both], clip=None)
+    variance = None if raw.ci is None else ((raw.ci[1] - raw.ci[0]) / (2 * Z95)) ** 2
+    n = int((has_judge | has_people).sum())
+    window = WindowRate(n=n, passes=0, pass_rate=shown.estimate, ci=shown.ci)
+    return window, variance
+
+
+def _normal_diff(
+    base: WindowRate, base_var: float | None, recent: WindowRate, recent_var: float | None
+) -> tuple[float, float] | None:
+    """recent − base with a normal interval: the two windows' PPI estimates are independent."""
+    if base.pass_rate is None or recent.pass_rate is None or base_var is None or recent_var is None:
+        return None
+    d = recent.pass_rate - base.pass_rate
+    half = Z95 * math.sqrt(base_var + recent_var)
+    return (max(-1.0, d - half), min(1.0, d + half))
+
+
 def drift(
     table: PromptTable,
     *,
@@ -119,8 +152,8 @@ def drift(
     version: str | None = None,
 ) -> DriftReport:
     """Drift per rubric of TABLE as of NOW; STATES are the stored states by rubric."""
-    if source not in ("human", "judge"):
-        raise InputError(f"--source {source!r}: drift counts 'human' or 'judge' labels")
+    if source not in SOURCES:
+        raise InputError(f"--source {source!r} must be one of {', '.join(SOURCES)}")
     recent_from = now - window
     baseline_from = recent_from - baseline
     in_recent, in_base = window_rows(table, now, window, baseline, version)
@@ -136,11 +169,17 @@ def drift(
         min_n=min_n,
     )
     for name, column in table.rubrics.items():
-        scores, _ = column.resolved(use_judge=source == "judge")
-        passes = column.passes(scores)
-        base = _window(table, in_base, scores, passes)
-        recent = _window(table, in_recent, scores, passes)
-        ci = newcombe_diff(base.passes, base.n, recent.passes, recent.n)
+        if source == "ppi":
+            (base, base_var), (recent, recent_var) = (
+                _ppi_window(column, rows) for rows in (in_base, in_recent)
+            )
+            ci = _normal_diff(base, base_var, recent, recent_var)
+        else:
+            scores, _ = column.resolved(use_judge=source == "judge")
+            passes = column.passes(scores)
+            base = _window(table, in_base, scores, passes)
+            recent = _window(table, in_recent, scores, passes)
+            ci = newcombe_diff(base.passes, base.n, recent.passes, recent.n)
         diff = (
             recent.pass_rate - base.pass_rate
             if recent.pass_rate is not None and base.pass_rate is not None
