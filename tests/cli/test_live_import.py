@@ -66,3 +66,9 @@ def test_follow_refuses_what_it_cannot_do(cli: Run, tmp_path: Path) -> None:
     bad(cli("import", "--follow"))
     bad(cli("import", "--follow", str(log), "--source", "batch"))
     bad(cli("import"))
+
+
+def test_judge_follow_refuses_batch_and_limit(cli: Run, sample_repo: Repository) -> None:
+    args = ("judge", "--follow", "--rubric", "faithfulness", "--model", "m")
+    assert "--follow" in bad(cli(*args, "--limit", "3")).stderr
+    assert "--follow" in bad(cli(*args, "--batch")).stderr
