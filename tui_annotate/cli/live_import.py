@@ -14,7 +14,8 @@ from tui_annotate.cli.context import Context
 from tui_annotate.cli.live_status import StatusLine
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.stopping import INTERRUPTED
-from tui_annotate.core.live.follow import Follower, FollowOptions, quarantined_item
+from tui_annotate.core.live.follow import Follower, FollowOptions
+from tui_annotate.core.live.quarantine import quarantined_item
 from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 

@@ -15,18 +15,19 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from tui_annotate.core import ingest
 from tui_annotate.core.clock import now
 from tui_annotate.core.live.batch import BadLine, FileOffset, FilePart, Identity
+from tui_annotate.core.live.quarantine import ROW_SOURCE, as_live
+from tui_annotate.core.live.status import LiveStatus
 from tui_annotate.core.live.tail import Tailed, head_of, split_lines, tail_hash
-from tui_annotate.core.models import ROW_LINE, NewItem
+from tui_annotate.core.models import ROW_LINE
 from tui_annotate.errors import InputError, StoreError
-from tui_annotate.render import plural
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -65,45 +66,6 @@ class FollowOptions:
     rubrics: tuple[str, ...] = ()
     poll_seconds: float = POLL_SECONDS
     grace_seconds: float = GRACE_SECONDS
-
-
-@dataclass
-class LiveStatus:
-    """Totals since the follower started, for the one-line status."""
-
-    started: float
-    imported: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    routed: int = 0
-    files: int = 0
-    behind_bytes: int = 0
-    lag_seconds: float = 0.0
-    waiting_for: str = ""
-    #: Database errors survived (each poll's write is retried by the next), and the last.
-    store_errors: int = 0
-    store_error: str = ""
-    recent: list[tuple[float, int]] = field(default_factory=list)
-
-    def rate(self, at: float) -> float:
-        """Items per second over the last ten seconds."""
-        window = [(t, n) for t, n in self.recent if at - t <= 10.0]
-        self.recent = window
-        if not window:
-            return 0.0
-        span = max(1.0, at - min(t for t, _ in window))
-        return sum(n for _, n in window) / span
-
-    def line(self, at: float) -> str:
-        waiting = f" · waiting for the import by {self.waiting_for}" if self.waiting_for else ""
-        if self.store_error:
-            waiting += f" · database error ({self.store_errors:,} so far): {self.store_error}"
-        return (
-            f"live: {self.imported:,} imported ({self.rate(at):.1f}/s) · "
-            f"{self.duplicates:,} duplicates · {self.quarantined:,} quarantined · "
-            f"{self.routed:,} sampled for people · {plural(self.files, 'file')} · "
-            f"lag {self.lag_seconds:.1f} s ({self.behind_bytes:,} bytes){waiting}"
-        )
 
 
 class Follower:
@@ -314,7 +276,7 @@ class Follower:
         problems = [InputError(r, file=file, line=n, field=f) for r, n, f in errors]
         items = ingest._within_size(items, self.options.max_item_bytes, problems)
         # A followed log is live traffic, whatever a line's own `source` says.
-        items = [it if it[ROW_SOURCE] == "live" else _as_live(it) for it in items]
+        items = [it if it[ROW_SOURCE] == "live" else as_live(it) for it in items]
         text = {
             first + k: (at, line.decode("utf-8", "replace").rstrip("\r\n"))
             for k, (at, line) in enumerate(lines)
@@ -377,30 +339,6 @@ class Follower:
         for t in self.tailed.values():
             t.close()
         self.tailed.clear()
-
-
-#: Position of `source` in a NewItem (core/models.py).
-ROW_SOURCE = 8
-
-
-def _as_live(item: NewItem) -> NewItem:
-    row = list(item)
-    row[ROW_SOURCE] = "live"
-    return tuple(row)  # type: ignore[return-value]
-
-
-def quarantined_item(
-    raw: str, file: str, line: int, defaults: Mapping[str, str], max_item_bytes: int
-) -> tuple[NewItem | None, InputError | None]:
-    """Parse a quarantined line again: (item, None) or (None, why it is still bad)."""
-    items, errors = ingest.parse_jsonl_lines([raw.encode("utf-8")], line, file, defaults, now())
-    problems = [InputError(r, file=file, line=n, field=f) for r, n, f in errors]
-    items = ingest._within_size(items, max_item_bytes, problems)
-    if problems:
-        return None, problems[0]
-    if not items:
-        return None, InputError("is blank", file=file, line=line)
-    return _as_live(items[0]), None
 
 
 __all__: Sequence[str] = ("FollowOptions", "Follower", "LiveStatus", "sampler")
