@@ -20,6 +20,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TIMEOUT
 from tests.e2e.test_kill_faults import SEED, child_env, said, start, wait_until
 
@@ -94,15 +96,18 @@ def stored(db: Path) -> tuple[dict[str, int], list[str]]:
     return items, bad
 
 
-def test_kill9_at_random_moments_imports_every_line_exactly_once(tmp_path: Path) -> None:
-    rng = random.Random(SEED)
+@pytest.mark.parametrize("follow", ["file", "directory"])
+def test_kill9_at_random_moments_imports_every_line_exactly_once(
+    tmp_path: Path, follow: str
+) -> None:
+    rng = random.Random(SEED + (follow == "directory"))
     db = tmp_path / "live.db"
     logs = tmp_path / "logs"
     logs.mkdir()
     log = logs / "app.jsonl"
     log.touch()
     writer = Writer(log, random.Random(rng.random()))
-    argv = ["--db", str(db), "import", "--follow", str(log)]
+    argv = ["--db", str(db), "import", "--follow", str(log if follow == "file" else logs)]
     env = child_env()
     writer.start()
     kills = []
@@ -119,7 +124,7 @@ def test_kill9_at_random_moments_imports_every_line_exactly_once(tmp_path: Path)
         writer.join(TIMEOUT)
     assert writer.error is None, writer.error
     assert not writer.is_alive()
-    context = f"seed {SEED}; kills at {', '.join(kills)}"
+    context = f"seed {SEED}, following the {follow}; kills at {', '.join(kills)}"
 
     final = start(argv, tmp_path / "final.log", env)
     try:
