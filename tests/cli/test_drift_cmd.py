@@ -110,3 +110,12 @@ def test_agreement_in_the_window(cli: Run, db_path: Path, tmp_path: Path) -> Non
     assert agreement["calibration_round"] is None
     text = cli("drift", "--prompt", "support", "--now", NOW.isoformat()).stdout
     assert "agreement in the window: alpha" in text and "never calibrated" in text
+
+
+def test_the_settings_file_sets_margin_and_min_n(cli: Run, db_path: Path, tmp_path: Path) -> None:
+    project(db_path, tmp_path, cli, recent_pass=0.9)
+    (tmp_path / "tui-annotate.toml").write_text("drift_min_n = 50\ndrift_margin = 0.1\n")
+    code, report = drift(cli)
+    assert (code, report["min_n"], report["margin"]) == (3, 50, 0.1)
+    code, report = drift(cli, "--min-n", "10")
+    assert (code, report["min_n"]) == (0, 10)

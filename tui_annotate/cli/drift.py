@@ -45,16 +45,16 @@ def _ci(ci: tuple[float, float] | None, scale: float = 100.0) -> str:
 @click.option(
     "--margin",
     type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="Alert when the drop's whole interval is below −margin; clear above −margin/2.",
+    default=None,
+    help="Alert when the drop's whole interval is below −margin; clear above −margin/2 "
+    "[default: 0.05; drift_margin in tui-annotate.toml].",
 )
 @click.option(
     "--min-n",
     type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Labelled items each window needs before an alert can be raised.",
+    default=None,
+    help="Labelled items each window needs before an alert can be raised "
+    "[default: 20; drift_min_n in tui-annotate.toml].",
 )
 @click.option(
     "--now",
@@ -74,8 +74,8 @@ def drift(
     window: str,
     baseline: str,
     source: str,
-    margin: float,
-    min_n: int,
+    margin: float | None,
+    min_n: int | None,
     at: str | None,
     as_json: bool,
 ) -> None:
@@ -88,6 +88,8 @@ def drift(
     """
     from tui_annotate.core.live import drift as drifts
 
+    margin = obj.settings.drift_margin if margin is None else margin
+    min_n = obj.settings.drift_min_n if min_n is None else min_n
     now = datetime.now(UTC)
     if at is not None:
         try:
