@@ -253,3 +253,12 @@ def test_a_locked_database_is_survived(
     assert status.store_error == ""  # the next poll went through
     assert ids(repo) == ["L1"]
     assert "database error" not in status.line(0.0)
+
+
+def test_prompt_and_version_fill_lines_without_them(repo: Repository, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    own = json.dumps({"id": "own", "output": "y", "prompt": "other", "prompt_version": "2.0.0"})
+    write(log, line(1) + own + "\n")
+    follower(repo, log, prompt="support", prompt_version="1.1.0").poll()
+    rows = repo.conn.execute("SELECT external_id, prompt, prompt_version FROM items ORDER BY id")
+    assert rows.fetchall() == [("L1", "support", "1.1.0"), ("own", "other", "2.0.0")]
