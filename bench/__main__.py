@@ -21,8 +21,10 @@ from bench import (
     decide,
     decide_screen,
     decide_table,
+    drift,
     ending,
     export_speed,
+    follow,
     huge_item,
     import_block,
     import_speed,
@@ -63,6 +65,8 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "decide_table": decide_table.run,
     "decide": decide.run,
     "decide_screen": decide_screen.run,
+    "follow": follow.run,
+    "drift": drift.run,
 }
 
 

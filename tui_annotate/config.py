@@ -53,6 +53,10 @@ class Settings:
     #: Share of live items given to one more annotator than the overlap, once a rubric is
     #: calibrated, so `agreement --live` can watch agreement drift.
     drift_share: float = 0.10
+    #: `drift` alerts when the pass rate's drop lies wholly below -drift_margin, with at
+    #: least drift_min_n labelled items in each window (flags --margin, --min-n).
+    drift_margin: float = 0.05
+    drift_min_n: int = 20
     #: A judge whose PASS/FAIL Cohen's kappa with people is below this is flagged untrustworthy.
     judge_min_kappa: float = 0.60
     #: A team host: the annotator is always the login (`--annotator` is refused).

@@ -22,6 +22,7 @@ from tui_annotate.cli import (
     calibrate,
     compare,
     decide,
+    drift,
     export,
     gate,
     import_items,
@@ -29,10 +30,13 @@ from tui_annotate.cli import (
     judge,
     keys,
     pairwise,
+    prompt,
+    quarantine,
     rubric,
     scorecard,
     serve,
     status,
+    suggest,
     tags,
     trend,
 )
@@ -83,6 +87,10 @@ COMMANDS: tuple[click.Command, ...] = (
     tags.tags,
     trend.trend,
     decide.decide,
+    quarantine.quarantine,
+    prompt.prompt,  # prompt add | list | show | diff
+    drift.drift,
+    suggest.suggest,
 )
 
 for command in COMMANDS:

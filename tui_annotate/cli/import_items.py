@@ -17,7 +17,7 @@ from tui_annotate.render import plural
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--format",
     "fmt",
@@ -39,6 +39,31 @@ from tui_annotate.render import plural
     help="Refuse items whose text is larger [default: 1000000; max_item_bytes in "
     "tui-annotate.toml, env TUI_ANNOTATE_MAX_ITEM_BYTES].",
 )
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Live mode: keep importing lines appended to FILE (or to a directory's *.jsonl), "
+    "exactly once, through rotation; bad lines go to the quarantine.",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="With --follow: route this seeded share of new items to people (--rubric).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option(
+    "--rubric",
+    "rubrics",
+    multiple=True,
+    metavar="NAME",
+    help="With --sample: the rubric whose human queue gets the sample (repeatable).",
+)
+@click.option(
+    "--retry-quarantine",
+    is_flag=True,
+    help="Try the quarantined live lines again (after raising a limit, say).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @errors_to_exit
@@ -53,18 +78,47 @@ def import_cmd(
     source: str | None,
     skip_invalid: bool,
     max_item_bytes: int | None,
+    follow: bool,
+    sample: float,
+    seed: int,
+    rubrics: tuple[str, ...],
+    retry_quarantine: bool,
     as_json: bool,
 ) -> None:
     """Import items (model outputs to rate) from a JSONL or CSV FILE ('-': standard input).
 
     All or nothing: one bad line and nothing is imported, unless --skip-invalid.
     Items already in the database (same content) are skipped.
+    With --follow, FILE (a file or a directory) is followed as a production log.
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+    limit = max_item_bytes or obj.settings.max_item_bytes
+    if retry_quarantine or follow:
+        from tui_annotate.cli import live_import
+
+        if retry_quarantine:
+            live_import.retry_quarantine(obj, max_item_bytes=limit, as_json=as_json)
+            return
+        if file is None:
+            raise click.UsageError("--follow needs the FILE or directory to follow")
+        if source == "batch":
+            raise click.UsageError("--follow imports live items; leave out --source batch")
+        live_import.follow(
+            obj,
+            file,
+            prompt=prompt,
+            prompt_version=prompt_version,
+            max_item_bytes=limit,
+            sample=sample,
+            seed=seed,
+            rubrics=rubrics,
+        )
+        return
+    if file is None:
+        raise click.UsageError("Missing argument 'FILE'.")
     size = file.stat().st_size if file.is_file() else 0
     show_bar = size > 5_000_000 and sys.stderr.isatty() and not as_json
-    limit = max_item_bytes or obj.settings.max_item_bytes
 
     def waiting(holder: str) -> None:
         who = f" ({holder})" if holder else ""

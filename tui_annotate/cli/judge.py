@@ -84,6 +84,11 @@ from tui_annotate.render import plural
     show_default=True,
     help="How often --batch checks on the batch.",
 )
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Live mode: keep judging new items as they arrive (import --follow), until stopped.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 @errors_to_exit
@@ -107,6 +112,7 @@ def judge(
     batch: bool,
     resume_id: str | None,
     poll_seconds: float,
+    follow: bool,
     as_json: bool,
 ) -> None:
     """Label items with an LLM judge (labels from annotator judge:MODEL).
@@ -153,6 +159,13 @@ def judge(
                     "response_format": endpoint.request_format(form, rubric, prompt),
                 }
             )
+            return
+        if follow:
+            if batch or resume_id or limit is not None:
+                raise InputError("--follow judges each item as it arrives: no --batch or --limit")
+            from tui_annotate.cli.live_status import follow_judge
+
+            follow_judge(repo, rubric, config)
             return
         if batch or resume_id:
             from tui_annotate.core.judge import batch as judge_batch

@@ -23,6 +23,8 @@ from tui_annotate.errors import StoreError
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.drafts import DraftStore
+from tui_annotate.store.drift import DriftStore
+from tui_annotate.store.follow import FollowStore
 from tui_annotate.store.item_import import ItemImport, ItemImports
 from tui_annotate.store.items import ItemStore
 from tui_annotate.store.judge import JudgeStore
@@ -69,6 +71,10 @@ class Repository:
         self.imports = ItemImports(c, self.items)
         #: Pairwise A/B tasks, their pairs, claims and votes (issue 14).
         self.pairwise = PairwiseStore(c)
+        #: Live mode: followed files' offsets and the quarantine.
+        self.follow = FollowStore(c, self.items)
+        #: Drift checks' stored alert states.
+        self.drift = DriftStore(c)
 
     @cached_property
     def exports(self) -> ExportQueries:

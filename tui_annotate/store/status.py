@@ -75,3 +75,15 @@ class StatusStore:
                 {"rubric": rubric},
             )
         ]
+
+    def prompt_versions(self) -> list[tuple[str, str, int]]:
+        """(prompt, version, items) for every prompt version items name, along items_by_prompt."""
+        return [
+            (str(p), str(v), int(n))
+            for p, v, n in self.conn.execute(
+                "SELECT prompt, prompt_version, count(*) FROM items_all"
+                " WHERE prompt != '' AND prompt_version != ''"
+                " AND id <= (SELECT visible_up_to FROM import_state)"
+                " GROUP BY prompt, prompt_version ORDER BY prompt, prompt_version"
+            )
+        ]

@@ -13,6 +13,7 @@ from tui_annotate.store.migrations.m005_import_visibility import m005_import_vis
 from tui_annotate.store.migrations.m006_scale_indexes import m006_scale_indexes
 from tui_annotate.store.migrations.m007_item_case import m007_item_case
 from tui_annotate.store.migrations.m009_pairwise import m009_pairwise
+from tui_annotate.store.migrations.m010_live import m010_live
 from tui_annotate.store.migrations.script import run_script
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "m006_scale_indexes",
     "m007_item_case",
     "m009_pairwise",
+    "m010_live",
     "run_script",
 ]
 
@@ -38,6 +40,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m006_scale_indexes,
     m007_item_case,
     m009_pairwise,
+    m010_live,
 ]
 
 #: The schema version a database has after every migration here.
