@@ -31,7 +31,7 @@ from tui_annotate.core import rubric as rubrics
 AIM_SECONDS = 2.0
 VERSIONS = 10
 #: Bumped whenever what is built here changes, so a stale database is rebuilt.
-VERSION = 1
+VERSION = 2
 
 
 def size_for(quick: bool) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench.common import remove_db, say
 from tui_annotate.core import snapshot
+from tui_annotate.core.decide.case_hash import case_hash
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.rubric import find_rubric, load_rubric, shipped_rubrics_dir
 
@@ -48,13 +49,14 @@ rubric(k, name, pass_a, pass_b, fail_a, fail_b, tag) AS (VALUES
 _ITEMS = """
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :items)
 INSERT INTO items_all (id, external_id, content_hash, rank, input, output, prompt,
-    prompt_version, case_key, logged_at, imported_at)
+    prompt_version, case_key, logged_at, imported_at, case_hash, happened_at)
 SELECT i, 'd' || i, 'h' || i, (i * 2654435761) % 1000000007,
     'question ' || ((i - 1) / :versions), 'answer ' || i, :prompt,
     '1.' || ((i - 1) % :versions) || '.0', 'case-' || ((i - 1) / :versions),
     strftime('%Y-%m-%dT%H:%M:%SZ', :week0 + ((i - 1) % :versions) * 604800 + i % 86400,
              'unixepoch'),
-    :stamp
+    :stamp, bench_case_hash('case-' || ((i - 1) / :versions)),
+    :week0 + ((i - 1) % :versions) * 604800 + i % 86400
 FROM n
 """
 
@@ -112,6 +114,8 @@ def build(path: Path, items: int = 1_000_000, versions: int = 10) -> Path:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -524288")
     conn.execute("PRAGMA temp_store = MEMORY")
+    # The case hash import writes (m011), computed as import computes it.
+    conn.create_function("bench_case_hash", 1, case_hash, deterministic=True)
     args = {
         "items": items,
         "versions": versions,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 AIM_SECONDS = 1.0
 #: Bumped whenever decide_data's shape changes, so a stale cached database is rebuilt.
-VERSION = 1
+VERSION = 2
 
 
 def ensure_db(items: int) -> Path:

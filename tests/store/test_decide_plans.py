@@ -3,9 +3,9 @@
 Every statement store/decide.py runs while building a table and answering
 "which prompts, versions, rubrics" is recorded, then SQLite is asked for its
 plan. Labels are read by label_state's primary key range (it holds the score),
-tags and comments by a seek per item and per label id, and items_all is
-scanned only where the query says NOT INDEXED (most of the table is the
-prompt's; tests/store/test_decide_table.py checks both item paths agree).
+tags and comments by a seek per item and per label id, and the items by a
+range of the covering index items_decide (migration m011;
+tests/store/test_decide_table.py checks the hashed and unhashed paths agree).
 """
 
 from __future__ import annotations
@@ -76,10 +76,21 @@ def test_notes_seek_by_item_then_by_label_id(repo: Repository, statements: list[
             ), steps
 
 
-def test_both_item_reads_were_used(statements: list[str]) -> None:
-    items = [s for s in statements if "group_concat(external_id" in s]
-    assert any("NOT INDEXED" in s for s in items)
-    assert any("INDEXED BY items_by_prompt" in s for s in items)
+def test_items_are_read_from_the_covering_index(repo: Repository, statements: list[str]) -> None:
+    """The prompt's items: one range of items_decide, never a row's own pages; the rows
+    written without a case hash (these, through the view) by the same range, then their row."""
+    items = [s for s in statements if "group_concat(id *" in s]
+    assert len(items) == 2  # PROMPT and "another"
+    for sql in items:
+        steps = plan(repo.conn, sql)
+        assert re.fullmatch(
+            r"SEARCH items_all USING COVERING INDEX items_decide \(prompt=\?( AND id<\?)?\)",
+            steps[0],
+        ), steps
+    unhashed = [s for s in statements if "case_hash IS NULL" in s]
+    assert unhashed
+    for sql in unhashed:
+        assert plan(repo.conn, sql)[0].startswith("SEARCH items_all USING INDEX items_decide")
     assert decide.PARALLEL_FROM > 1000  # the small test database stays on one connection
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import load_shipped
 from tui_annotate.core import export, snapshot
+from tui_annotate.core.decide.case_hash import case_hash
 from tui_annotate.core.decide.table import GOLDEN, HUMAN, JUDGE, NONE, PromptTable
 from tui_annotate.core.decide.versions import semver_key
 from tui_annotate.core.models import Rubric
@@ -285,14 +286,15 @@ def same_table(a: PromptTable, b: PromptTable, *, notes: bool = True) -> None:
 def test_every_read_path_gives_the_same_table(
     table_repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The items on a second connection, by the index, and a row at a time: one table."""
+    """The items on a second connection or this one, with case hashes written or not
+    (rows inserted through the view, as here, have none): one table."""
     from tui_annotate.store import decide
 
     plain = table_repo.prompt_table(PROMPT, rubrics())
     assert plain.rubrics["faithfulness"].human_tags, "the random data has tagged FAILs"
     monkeypatch.setattr(decide, "PARALLEL_FROM", 0)
     same_table(plain, table_repo.prompt_table(PROMPT, rubrics()))
-    # Many items of another prompt: PROMPT's are read through items_by_prompt.
+    # Many items of another prompt in between: they stay out.
     with table_repo.transaction():
         table_repo.conn.executemany(
             "INSERT INTO items (external_id, content_hash, rank, output, prompt, imported_at)"
@@ -300,21 +302,31 @@ def test_every_read_path_gives_the_same_table(
             [(f"bulk{n}", f"hb{n}") for n in range(200)],
         )
     same_table(plain, table_repo.prompt_table(PROMPT, rubrics()))
-    # A NUL in an external id (no import writes one) sends the read a row at a time.
+    # The hashes as import writes them (all but one row): the same cases, the same codes.
+    table_repo.conn.create_function("h", 1, case_hash)
+    table_repo.conn.execute(
+        "UPDATE items_all SET case_hash = h(CASE WHEN case_key != '' THEN case_key"
+        " ELSE input END) WHERE id != 3"
+    )
+    assert table_repo.conn.execute("SELECT count(*) FROM items_all WHERE case_hash IS NULL")
+    same_table(plain, table_repo.prompt_table(PROMPT, rubrics()))
+    # A NUL in an external id (no import writes one) is read as it is.
     table_repo.conn.execute("UPDATE items_all SET external_id = ? WHERE id = 1", ("odd\x00one",))
     odd = table_repo.prompt_table(PROMPT, rubrics())
     assert odd.external_ids[0] == "odd\x00one"
     assert odd.external_ids[1:] == plain.external_ids[1:]
+    # A time written by hand, in another form than the stored one, without its seconds
+    # (import computes them): read here, with its offset.
     table_repo.conn.execute(
-        "UPDATE items_all SET external_id = ? WHERE id = 1", (plain.external_ids[0],)
-    )
-    # A time in another form than the stored one is read a row at a time too.
-    table_repo.conn.execute(
-        "UPDATE items_all SET logged_at = '2026-03-01 10:00:00+02:00' WHERE id = 2"
+        "UPDATE items_all SET logged_at = '2026-03-01 10:00:00+02:00', happened_at = NULL"
+        " WHERE id = 2"
     )
     moved = table_repo.prompt_table(PROMPT, rubrics())
     assert moved.times[1] == np.datetime64("2026-03-01T08:00:00")
     assert np.array_equal(moved.times[2:], plain.times[2:])
+    # One SQLite can't read at all is parsed here, as the slow path always did: the epoch.
+    table_repo.conn.execute("UPDATE items_all SET logged_at = 'yesterday' WHERE id = 2")
+    assert table_repo.prompt_table(PROMPT, rubrics()).times[1] == np.datetime64(0, "s")
 
 
 def test_without_notes_the_scores_are_the_same(table_repo: Repository) -> None:

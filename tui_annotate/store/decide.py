@@ -39,6 +39,7 @@ from tui_annotate.store import decide_catalog as catalog
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.decide_items import (
     Items,
+    ItemTexts,
     items_on_own_connection,
     parse_ints,
     read_items,
@@ -142,14 +143,15 @@ class DecideStore:
             self.conn.execute("BEGIN")  # one snapshot for every query below
         try:
             versions = self.versions(prompt)
-            elsewhere = self._items_elsewhere(prompt, versions)
+            texts = ItemTexts(self.connection.path, self.conn)
+            elsewhere = self._items_elsewhere(prompt, versions, texts)
             by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in rubrics}
             items = None
             if elsewhere is not None:
                 seen, read = elsewhere.result()
                 items = read if seen == watermark(self.conn) else None
             if items is None:
-                items = read_items(self.conn, prompt, versions)
+                items = read_items(self.conn, prompt, versions, texts)
             columns = {
                 rubric.name: self._column(
                     rubric, items, by_item[rubric.name], self.rubric_version(rubric)
@@ -176,7 +178,7 @@ class DecideStore:
         )
 
     def _items_elsewhere(
-        self, prompt: str, versions: tuple[str, ...]
+        self, prompt: str, versions: tuple[str, ...], texts: ItemTexts
     ) -> Future[tuple[int, Items]] | None:
         """Start reading the items on a connection of their own; None where there is no
         file to open twice (a database in memory) or too few items to be worth a thread."""
@@ -187,7 +189,7 @@ class DecideStore:
             return None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decide-items")
         try:
-            return pool.submit(items_on_own_connection, path, prompt, versions)
+            return pool.submit(items_on_own_connection, path, prompt, versions, texts)
         finally:
             pool.shutdown(wait=False)
 

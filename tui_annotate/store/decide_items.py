@@ -1,114 +1,161 @@
-"""A prompt's items as columns, read in one aggregate query: the rows of every decision table.
+"""A prompt's items as integer columns, read from one covering index: the rows of every decision table.
 
-`group_concat` strings a column of the whole prompt together in SQLite's C
-loop and numpy (or one `str.split`) parses it in one call: fetching a
-million rows as tuples takes about a second, this a fraction of it. Text
-columns are joined with NUL, which import refuses in every field; all the
-aggregates of one query step through the same rows, so their parts line up
-row for row whatever order SQLite visits them in. Anything not in the form
-import writes (a NUL in a text, a time in another form: rows written by
-hand) sends the read down a slower path a row at a time, never to a wrong
-column.
+Deciding needs of each item its id, version, case and time, all integers
+since migration m011: `case_hash` (the case text's hash, written by import)
+and `happened_at` (Unix seconds, a generated column) sit with the id and
+the version in `items_decide (prompt, id, prompt_version, case_hash,
+happened_at)`. One aggregate reads a range of that index in id order and
+`group_concat` strings each column together in SQLite's C loop; numpy
+parses each in one call. No row's own pages are touched (long outputs) and
+no Python string is made per item: the texts people read (external ids,
+case names) are fetched when a report or screen names a row
+(`core/decide/rowtexts.py`).
+
+Rows a writer left without a hash (inserted by hand through the `items`
+view) or with a time SQLite can't read are found by `IS NULL` and filled
+here, a row at a time: correct, and slow only for data import did not write.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.decide.rowtexts import RowTexts
 from tui_annotate.store.db import connect
 
-# The prompt's items, each column one string: the id and the version's code packed in one
-# number (id × versions + code), the external id, the case (the `case` field, else the
-# input text) and when it happened (`timestamp`, else imported_at: both UTC, both start
-# "YYYY-MM-DDTHH:MM:SS", so their first 19 characters, run together, parse as columns).
+# The prompt's items in id order: id and the version's code packed in one number
+# (id × versions + code), the case hash and the time; and how many have each.
 _ITEMS = """
-SELECT count(*), group_concat(id * :versions + CASE prompt_version {codes} END),
-       group_concat(external_id, char(0)),
-       group_concat(CASE WHEN case_key != '' THEN case_key ELSE input END, char(0)),
-       group_concat(substr(logged_at || imported_at, 1, 19), '')
-FROM items_all {access}
+SELECT count(*), count(case_hash), count(happened_at),
+       group_concat(id * :versions + CASE prompt_version {codes} END),
+       group_concat(coalesce(case_hash, 0)), group_concat(coalesce(happened_at, 0))
+FROM items_all INDEXED BY items_decide
 WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
 """
 
-# The same a row per item: when a text holds a NUL or a time is not in the stored form
-# (rows written by hand, not by import).
-_ITEM_ROWS = """
-SELECT id, prompt_version, external_id,
-       CASE WHEN case_key != '' THEN case_key ELSE input END,
-       CASE WHEN logged_at != '' THEN logged_at ELSE imported_at END
-FROM items_all INDEXED BY items_by_prompt
+_CASE_TEXT = "CASE WHEN case_key != '' THEN case_key ELSE input END"
+
+# Rows import did not write: no case hash, or a time SQLite can't read.
+_NO_HASH = f"""
+SELECT id, {_CASE_TEXT} FROM items_all INDEXED BY items_decide
 WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
+  AND case_hash IS NULL
+"""
+_NO_TIME = """
+SELECT id, CASE WHEN logged_at != '' THEN logged_at ELSE imported_at END
+FROM items_all INDEXED BY items_decide
+WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
+  AND happened_at IS NULL
 """
 
-# Are a third of the visible items the prompt's? Then a scan of the table in rowid order
-# beats a seek per item from items_by_prompt (stops counting at LIMIT).
-_MANY = """
-SELECT count(*) FROM (SELECT 1 FROM items_all INDEXED BY items_by_prompt
-    WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state) LIMIT :limit)
-"""
+# Texts of the given items, by id.
+_TEXTS = "SELECT id, {expr} FROM items_all WHERE id IN (SELECT value FROM json_each(:ids))"
 
 
-def read_items(conn: sqlite3.Connection, prompt: str, versions: tuple[str, ...]) -> Items:
+class ItemTexts:
+    """Fetches item texts by id for a table's `RowTexts`, after the table is built.
+
+    On a database file, each fetch opens a read-only connection of its own:
+    the table may be read in another thread than the one that built it, and
+    long after its transaction ended (an item's texts never change). A
+    database in memory is read on its one connection.
+    """
+
+    def __init__(self, path: str, conn: sqlite3.Connection) -> None:
+        self.file = Path(path) if path != ":memory:" and Path(path).is_file() else None
+        self.conn = conn
+
+    def fetch(self, expr: str, ids: Sequence[int]) -> list[str]:
+        if not ids:
+            return []
+        conn = connect(self.file, readonly=True) if self.file is not None else self.conn
+        try:
+            found = dict(
+                conn.execute(_TEXTS.format(expr=expr), {"ids": json.dumps(list(ids))}).fetchall()
+            )
+        finally:
+            if conn is not self.conn:
+                conn.close()
+        # An item deleted since the table was read (a re-import): its id stands in.
+        return [str(found.get(i, f"#{i}")) for i in ids]
+
+    def ids_of_external(self, external_id: str) -> list[int]:
+        conn = connect(self.file, readonly=True) if self.file is not None else self.conn
+        try:
+            rows = conn.execute(
+                "SELECT id FROM items_all WHERE external_id = ?", (external_id,)
+            ).fetchall()
+        finally:
+            if conn is not self.conn:
+                conn.close()
+        return [int(r[0]) for r in rows]
+
+
+def read_items(
+    conn: sqlite3.Connection, prompt: str, versions: tuple[str, ...], texts: ItemTexts
+) -> Items:
     """The prompt's items as columns, rows in item id order (see the module docstring)."""
     if not versions:
         return Items.empty()
     codes = " ".join(f"WHEN :v{n} THEN {n}" for n in range(len(versions)))
     args: dict[str, object] = {f"v{n}": v for n, v in enumerate(versions)}
     args.update(prompt=prompt, versions=len(versions))
-    visible = watermark(conn)
-    limit = max(1, visible // 3)
-    many = conn.execute(_MANY, {"prompt": prompt, "limit": limit}).fetchone()[0]
-    access = "NOT INDEXED" if many >= limit else "INDEXED BY items_by_prompt"
-    count, packed, ext_text, case_text, time_text = conn.execute(
-        _ITEMS.format(codes=codes, access=access), args
+    count, hashed, timed, packed, hash_text, time_text = conn.execute(
+        _ITEMS.format(codes=codes), args
     ).fetchone()
-    external = split_texts(ext_text, count)
-    cases = split_texts(case_text, count)
-    times = parse_times(time_text, count)
-    if external is None or cases is None or times is None:
-        return _item_rows(conn, prompt, versions)
-    both = parse_ints(packed, count)
-    ids, version_codes = np.divmod(both, len(versions))
-    # Rows in item id order: labels are found by a binary search of the ids.
+    if not count:
+        return Items.empty()
+    ids, version_codes = np.divmod(parse_ints(packed, count), len(versions))
+    hashes = parse_ints(hash_text, count)
+    seconds = parse_ints(time_text, count)
+    # The index is in id order, so its rows are: labels are found by a binary search.
     order = np.argsort(ids, kind="stable")
     if not np.array_equal(order, np.arange(count)):
-        external = [external[i] for i in order]
-        cases = [cases[i] for i in order]
-        ids, version_codes, times = ids[order], version_codes[order], times[order]
-    case_codes, case_names = code_texts(cases)
-    return Items(
-        ids, version_codes.astype(np.int32), tuple(external), case_codes, case_names, times
-    )
+        ids, version_codes = ids[order], version_codes[order]
+        hashes, seconds = hashes[order], seconds[order]
+    if hashed < count:
+        rows = conn.execute(_NO_HASH, {"prompt": prompt}).fetchall()
+        at = np.searchsorted(ids, np.array([r[0] for r in rows], dtype=np.int64))
+        hashes[at] = [case_hash(str(r[1])) for r in rows]
+    if timed < count:
+        rows = conn.execute(_NO_TIME, {"prompt": prompt}).fetchall()
+        at = np.searchsorted(ids, np.array([r[0] for r in rows], dtype=np.int64))
+        seconds[at] = [parse_seconds(str(r[1])) for r in rows]
+    case_codes, first_rows, keys = code_hashes(hashes)
 
+    def locate_case(text: str) -> np.ndarray:
+        return np.flatnonzero(keys == case_hash(text))
 
-def _item_rows(conn: sqlite3.Connection, prompt: str, versions: tuple[str, ...]) -> Items:
-    """The items a row at a time, parsed in Python: slow, for data written by hand."""
-    rows = sorted(conn.execute(_ITEM_ROWS, {"prompt": prompt}).fetchall())
-    code = {v: n for n, v in enumerate(versions)}
-    case_codes, case_names = code_texts([str(r[3]) for r in rows])
+    def locate_item(external_id: str) -> np.ndarray:
+        wanted = np.array(texts.ids_of_external(external_id), dtype=np.int64)
+        pos = np.minimum(np.searchsorted(ids, wanted), count - 1)
+        return pos[ids[pos] == wanted]
+
     return Items(
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([code[r[1]] for r in rows], dtype=np.int32),
-        tuple(str(r[2]) for r in rows),
+        ids,
+        version_codes.astype(np.int32),
+        RowTexts(ids, lambda at: texts.fetch("external_id", at), locate_item),
         case_codes,
-        case_names,
-        np.array([parse_seconds(str(r[4])) for r in rows], dtype=np.int64).astype("datetime64[s]"),
+        RowTexts(ids[first_rows], lambda at: texts.fetch(_CASE_TEXT, at), locate_case),
+        seconds.astype("datetime64[s]"),
     )
 
 
 def items_on_own_connection(
-    path: Path, prompt: str, versions: tuple[str, ...]
+    path: Path, prompt: str, versions: tuple[str, ...], texts: ItemTexts
 ) -> tuple[int, Items]:
     """(the watermark seen, the items), read in a read-only connection's own snapshot."""
     conn = connect(path, readonly=True)
     try:
         conn.execute("BEGIN")
-        return watermark(conn), read_items(conn, prompt, versions)
+        return watermark(conn), read_items(conn, prompt, versions, texts)
     finally:
         conn.close()
 
@@ -124,9 +171,9 @@ class Items:
         self,
         ids: np.ndarray,
         versions: np.ndarray,
-        external: tuple[str, ...],
+        external: Sequence[str],
         case_codes: np.ndarray,
-        cases: tuple[str, ...],
+        cases: Sequence[str],
         times: np.ndarray,
     ) -> None:
         self.ids, self.versions, self.external = ids, versions, external
@@ -158,56 +205,6 @@ def parse_ints(text: str | None, count: int) -> np.ndarray:
     return out
 
 
-def split_texts(text: str | None, count: int) -> list[str] | None:
-    """A NUL-joined group_concat of COUNT texts, or None when a text held a NUL itself."""
-    if not count or text is None:
-        return []
-    parts = text.split("\x00")
-    return parts if len(parts) == count else None
-
-
-# The digit positions of "YYYY-MM-DDTHH:MM:SS", and the characters between them.
-_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
-_MARKS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":")}
-
-
-def parse_times(text: str | None, count: int) -> np.ndarray | None:
-    """COUNT run-together "YYYY-MM-DDTHH:MM:SS" (UTC) as datetime64[s]; None if any is not so.
-
-    Parsed as a block of digits, a million in a few tens of milliseconds: numpy's own
-    parser takes a second, and refuses the zone suffix the stored times carry.
-    """
-    if not count or text is None:
-        return np.zeros(0, dtype="datetime64[s]")
-    if len(text) != 19 * count or not text.isascii():
-        return None
-    chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(count, 19)
-    if any((chars[:, at] != mark).any() for at, mark in _MARKS.items()):
-        return None
-    digits = chars[:, _DIGITS] - np.uint8(ord("0"))  # a non-digit wraps to above 9
-    if (digits > 9).any():
-        return None
-
-    def number(first: int, width: int) -> np.ndarray:
-        out = digits[:, first].astype(np.int64)
-        for k in range(first + 1, first + width):
-            out = out * 10 + digits[:, k]
-        return out
-
-    year, month, day = number(0, 4), number(4, 2), number(6, 2)
-    if (month < 1).any() or (month > 12).any() or (day < 1).any() or (day > 31).any():
-        return None
-    # Days since 1970-01-01 from the civil date, in integer arithmetic (H. Hinnant's
-    # days_from_civil): numpy's datetime64 conversions took four times as long.
-    year = year - (month <= 2)
-    era = year // 400
-    of_era = year - era * 400
-    of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
-    seconds = days * 86400 + number(8, 2) * 3600 + number(10, 2) * 60 + number(12, 2)
-    return seconds.astype("datetime64[s]")
-
-
 def parse_seconds(text: str) -> int:
     """Unix seconds of a stored time ("…Z" or "+00:00"); 0 when it can't be read."""
     try:
@@ -219,21 +216,14 @@ def parse_seconds(text: str) -> int:
     return int(moment.timestamp())
 
 
-def code_texts(texts: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Each text's code, and the distinct texts in the order first seen.
-
-    Coded by Python's string hash and np.unique, not a dict: a million texts in a
-    tenth of the time. Two distinct texts with one 64-bit hash (odds about 1e-8 at a
-    million distinct cases) would be counted as one case.
-    """
-    count = len(texts)
-    if not count:
-        return np.zeros(0, dtype=np.int32), ()
-    hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=count)
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # hash order changes per process; this doesn't
+def code_hashes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each row's case code, the first row of each case, each case's hash), codes in the
+    order cases are first seen (item id order, the same in every process)."""
+    if not hashes.shape[0]:
+        none = np.zeros(0, dtype=np.int64)
+        return none.astype(np.int32), none, none
+    keys, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.shape[0])
-    distinct = first[order].tolist()
-    names = tuple(itemgetter(*distinct)(texts)) if len(distinct) > 1 else (texts[distinct[0]],)
-    return rank[inverse].astype(np.int32), names
+    return rank[inverse].astype(np.int32), first[order], keys[order]

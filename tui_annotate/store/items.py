@@ -6,9 +6,17 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from tui_annotate.core.decide.case_hash import case_hash, case_text
 from tui_annotate.core.models import ROW_EXTERNAL_ID, ROW_LINE, Item, NewItem
 from tui_annotate.errors import DuplicateItemId, StoreError
 from tui_annotate.store.connection import Connection
+
+
+# Where a NewItem holds its input and its case field.
+ROW_INPUT, ROW_CASE_KEY = 4, 13
+# Unix seconds of the item's `timestamp` (?15), else when it was imported (?13), for
+# deciding's covering index (m011); NULL when SQLite can't read it.
+HAPPENED_AT = "CAST(strftime('%s', CASE WHEN ?15 != '' THEN ?15 ELSE ?13 END) AS INTEGER)"
 
 
 class ItemStore:
@@ -34,20 +42,26 @@ class ItemStore:
         sql = (
             "INSERT INTO items_all (external_id, content_hash, rank, output, input, context,"
             " prompt, prompt_version, source, metadata, import_file, import_line, imported_at,"
-            " case_key, logged_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " case_key, logged_at, case_hash, happened_at)"
+            " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+            f" {HAPPENED_AT})"
             " ON CONFLICT (content_hash) DO NOTHING"
         )
+        # NewItem is the row, column for column, and then the hash of its case (m011).
+        rows = [
+            (*item, case_hash(case_text(item[ROW_CASE_KEY], item[ROW_INPUT]))) for item in items
+        ]
         before = self.conn.total_changes
         if recoverable:
             self.conn.execute("SAVEPOINT items_batch")
         try:
-            self.conn.executemany(sql, items)  # NewItem is the row, column for column
+            self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError:
             self.conn.execute("SAVEPOINT find_culprit")
             culprit = items[0]
-            for item in items:
+            for item, row in zip(items, rows, strict=True):
                 try:
-                    self.conn.execute(sql, item)
+                    self.conn.execute(sql, row)
                 except sqlite3.IntegrityError:
                     culprit = item
                     break

@@ -74,17 +74,22 @@ def duplicates(table: PromptTable, version: str) -> list[DuplicateInCase]:
     cases = table.case_codes[ordered]
     starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
     ends = np.r_[starts[1:], ordered.size]
+    runs = list(
+        zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True)
+    )
+    # The names in two queries (a table from the store fetches its texts when asked).
+    names = table.cases_of(int(cases[start]) for start, _ in runs)
+    kept_dropped = [
+        [int(ordered[start])]
+        + sorted(ordered[start + 1 : end].tolist(), key=lambda r: int(table.item_ids[r]))
+        for start, end in runs
+    ]
+    ids = iter(table.external_ids_of(row for rows in kept_dropped for row in rows))
     out: list[DuplicateInCase] = []
-    for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-        dropped = sorted(ordered[start + 1 : end].tolist(), key=lambda r: int(table.item_ids[r]))
-        out.append(
-            DuplicateInCase(
-                version=version,
-                case=table.cases[int(cases[start])],
-                kept=table.external_ids[int(ordered[start])],
-                dropped=tuple(table.external_ids[r] for r in dropped),
-            )
-        )
+    for name, rows in zip(names, kept_dropped, strict=True):
+        kept = next(ids)
+        dropped = tuple(next(ids) for _ in rows[1:])
+        out.append(DuplicateInCase(version=version, case=name, kept=kept, dropped=dropped))
     return out
 
 
@@ -156,12 +161,16 @@ def verdict_of(diff: Estimate) -> Verdict:
 
 def _regressed(table: PromptTable, col: RubricColumn, p: Pairs) -> tuple[RegressedCase, ...]:
     out = []
-    for i in np.flatnonzero((p.pass_a == 1.0) & (p.pass_b == 0.0)):
+    regressed = np.flatnonzero((p.pass_a == 1.0) & (p.pass_b == 0.0))
+    # The names in two queries (a table from the store fetches its texts when asked).
+    names = table.cases_of(p.cases[regressed].tolist())
+    items = table.external_ids_of(p.rows_b[regressed].tolist())
+    for k, i in enumerate(regressed):
         row, src = int(p.rows_b[i]), int(p.src_b[i])
         out.append(
             RegressedCase(
-                case=table.cases[int(p.cases[i])],
-                item=table.external_ids[row],
+                case=names[k],
+                item=items[k],
                 tags=col.tags_of(row, src),
                 comment=" / ".join(col.comments.get(row, ())),
             )

@@ -11,12 +11,13 @@ so a missing label can never be counted as a 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from tui_annotate.core.decide.rowtexts import RowTexts
 from tui_annotate.core.models import Direction
 
 #: Which labels a command counts (`--source`): people only, the judge where no person
@@ -88,15 +89,17 @@ class PromptTable:
     """One prompt's items (rows) with their version, case and every rubric's labels."""
 
     prompt: str
-    #: The store's item ids (int64) and the ids people know them by.
+    #: The store's item ids (int64) and the ids people know them by (a tuple, or from the
+    #: store a `RowTexts` fetching them when asked: see `external_ids_of`).
     item_ids: np.ndarray
-    external_ids: tuple[str, ...]
+    external_ids: Sequence[str]
     #: Per row, an index into `versions` (int32); versions sorted by semantic version.
     version_codes: np.ndarray
     versions: tuple[str, ...]
-    #: Per row, an index into `cases` (int32): the `case` field, else the input text.
+    #: Per row, an index into `cases` (int32): the `case` field, else the input text
+    #: (`cases` a tuple, or from the store a `RowTexts`: see `cases_of`).
     case_codes: np.ndarray
-    cases: tuple[str, ...]
+    cases: Sequence[str]
     #: Per row, when the item happened: its `timestamp` field if any, else `imported_at`,
     #: as numpy datetime64[s] (UTC).
     times: np.ndarray
@@ -107,6 +110,21 @@ class PromptTable:
     def __len__(self) -> int:
         return int(self.item_ids.shape[0])
 
+    def external_ids_of(self, rows: Iterable[int]) -> list[str]:
+        """The external ids of ROWS, fetched in one query where they are fetched at all."""
+        return _take(self.external_ids, rows)
+
+    def cases_of(self, codes: Iterable[int]) -> list[str]:
+        """The names of the cases coded CODES, fetched in one query where fetched at all."""
+        return _take(self.cases, codes)
+
     def version_rows(self, version: str) -> np.ndarray:
         """The rows of one version (an int index array)."""
         return np.flatnonzero(self.version_codes == self.versions.index(version))
+
+
+def _take(texts: Sequence[str], at: Iterable[int]) -> list[str]:
+    positions = [int(p) for p in at]
+    if isinstance(texts, RowTexts):
+        return texts.take(positions)
+    return [texts[p] for p in positions]

@@ -14,6 +14,7 @@ from tui_annotate.store.migrations.m006_scale_indexes import m006_scale_indexes
 from tui_annotate.store.migrations.m007_item_case import m007_item_case
 from tui_annotate.store.migrations.m009_pairwise import m009_pairwise
 from tui_annotate.store.migrations.m010_live import m010_live
+from tui_annotate.store.migrations.m011_decide_columns import m011_decide_columns
 from tui_annotate.store.migrations.script import run_script
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "m007_item_case",
     "m009_pairwise",
     "m010_live",
+    "m011_decide_columns",
     "run_script",
 ]
 
@@ -41,6 +43,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m007_item_case,
     m009_pairwise,
     m010_live,
+    m011_decide_columns,
 ]
 
 #: The schema version a database has after every migration here.
