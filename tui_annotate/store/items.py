@@ -11,7 +11,6 @@ from tui_annotate.core.models import ROW_EXTERNAL_ID, ROW_LINE, Item, NewItem
 from tui_annotate.errors import DuplicateItemId, StoreError
 from tui_annotate.store.connection import Connection
 
-
 # Where a NewItem holds its input and its case field.
 ROW_INPUT, ROW_CASE_KEY = 4, 13
 # Unix seconds of the item's `timestamp` (?15), else when it was imported (?13), for

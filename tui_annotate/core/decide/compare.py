@@ -80,8 +80,10 @@ def duplicates(table: PromptTable, version: str) -> list[DuplicateInCase]:
     # The names in two queries (a table from the store fetches its texts when asked).
     names = table.cases_of(int(cases[start]) for start, _ in runs)
     kept_dropped = [
-        [int(ordered[start])]
-        + sorted(ordered[start + 1 : end].tolist(), key=lambda r: int(table.item_ids[r]))
+        [
+            int(ordered[start]),
+            *sorted(ordered[start + 1 : end].tolist(), key=lambda r: int(table.item_ids[r])),
+        ]
         for start, end in runs
     ]
     ids = iter(table.external_ids_of(row for rows in kept_dropped for row in rows))
