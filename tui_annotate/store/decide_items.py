@@ -116,8 +116,8 @@ def read_items(
     hashes = parse_ints(hash_text, count)
     seconds = parse_ints(time_text, count)
     # The index is in id order, so its rows are: labels are found by a binary search.
-    order = np.argsort(ids, kind="stable")
-    if not np.array_equal(order, np.arange(count)):
+    if not bool((ids[1:] > ids[:-1]).all()):
+        order = np.argsort(ids, kind="stable")
         ids, version_codes = ids[order], version_codes[order]
         hashes, seconds = hashes[order], seconds[order]
     if hashed < count:
@@ -178,6 +178,14 @@ class Items:
     ) -> None:
         self.ids, self.versions, self.external = ids, versions, external
         self.case_codes, self.cases, self.times = case_codes, cases, times
+        # Item id -> row, as one array where the ids are dense enough (they usually are: a
+        # prompt's items come in by the thousand): a lookup instead of a binary search.
+        span = int(ids[-1] - ids[0]) + 1 if ids.shape[0] else 0
+        self._first = int(ids[0]) if ids.shape[0] else 0
+        self._row_of: np.ndarray | None = None
+        if ids.shape[0] and span <= 4 * ids.shape[0] + 1024:
+            self._row_of = np.full(span, -1, dtype=np.int64)
+            self._row_of[ids - self._first] = np.arange(ids.shape[0])
 
     @classmethod
     def empty(cls) -> Items:
@@ -190,6 +198,14 @@ class Items:
         """The row of each item id in WANTED, -1 for ids not here (another prompt's)."""
         if not self.ids.shape[0] or not wanted.shape[0]:
             return np.full(wanted.shape[0], -1, dtype=np.int64)
+        if self._row_of is not None:
+            at = wanted - self._first
+            inside = (at >= 0) & (at < self._row_of.shape[0])
+            if bool(inside.all()):
+                return self._row_of[at]
+            out = np.full(wanted.shape[0], -1, dtype=np.int64)
+            out[inside] = self._row_of[at[inside]]
+            return out
         pos = np.searchsorted(self.ids, wanted)
         clipped = np.minimum(pos, self.ids.shape[0] - 1)
         return np.where(self.ids[clipped] == wanted, clipped, -1)

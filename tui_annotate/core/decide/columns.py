@@ -27,7 +27,8 @@ def median_low_per_row(
     if counts.max() == 1:  # one person per item: their score is the consensus
         out[rows] = scores
         return out, counts
-    ordered = np.sort(rows * PACK + (scores + PACK // 2)) % PACK - PACK // 2
+    # Stable: timsort, about linear on the few sorted runs (one per annotator) it is given.
+    ordered = np.sort(rows * PACK + (scores + PACK // 2), kind="stable") % PACK - PACK // 2
     starts = np.cumsum(counts) - counts
     has = counts > 0
     out[has] = ordered[starts[has] + (counts[has] - 1) // 2]
@@ -37,7 +38,9 @@ def median_low_per_row(
 def latest_per_row(
     n: int, rows: np.ndarray, scores: np.ndarray, events: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the score of the label with the highest id (NaN without any), and that id."""
+    """Per row, the score of the label with the highest id (NaN without any), and that id.
+
+    EVENTS may be empty when every row has at most one label: the ids are then 0."""
     out = np.full(n, np.nan)
     ids = np.zeros(n, dtype=np.int64)
     if not rows.shape[0]:
@@ -45,7 +48,8 @@ def latest_per_row(
     counts = np.bincount(rows, minlength=n)
     if counts.max() == 1:  # one judge per item, the usual case: nothing to choose
         out[rows] = scores
-        ids[rows] = events
+        if events.shape[0]:  # not read when nothing needs them (store/decide.py)
+            ids[rows] = events
         return out, ids
     # Label ids are below 2^43 (a row index below 2^20 × 2^43 fits an int64); else sort two keys.
     if events.max() < 1 << 43 and n <= 1 << 20:
