@@ -171,3 +171,34 @@ def test_texts_are_fetched_when_named(repo: Repository) -> None:
     assert table.cases.index(names[4]) == 4 and "no such case" not in table.cases
     with pytest.raises(IndexError):
         table.external_ids[len(ids)]
+
+
+def test_imported_items_read_as_the_texts_say(repo: Repository, tmp_path: Path) -> None:
+    """Items as import writes them (every hash and time there) give the table the texts
+    give (the same items with their hashes and times taken away)."""
+    from tests.store.test_decide_table import same_table
+
+    path = tmp_path / "items.jsonl"
+    lines = [
+        {
+            "id": f"{v}/{n}",
+            "output": f"o{v}{n}",
+            "input": f"question {n % 4}",
+            "prompt": PROMPT,
+            "prompt_version": v,
+            **({"case": f"c{n % 3}"} if n % 2 else {}),
+            **({"timestamp": f"2026-03-0{1 + n % 5}T10:00:0{n % 10}Z"} if n % 3 else {}),
+        }
+        for v in ("1.10.0", "1.2.0", "1.9.0")
+        for n in range(12)
+    ]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    ingest.import_items(repo, path)
+    hashed = repo.prompt_table(PROMPT, rubrics())
+    assert hashed.versions == ("1.2.0", "1.9.0", "1.10.0")
+    repo.conn.execute("UPDATE items_all SET case_hash = NULL, happened_at = NULL")
+    texts = repo.prompt_table(PROMPT, rubrics())
+    same_table(hashed, texts)
+    # Cases in the order first seen (n = 0, 1, 2, 3, 5).
+    assert list(hashed.cases) == ["question 0", "c1", "question 2", "c0", "c2"]
+    assert hashed.external_ids[0] == "1.10.0/0" and len(hashed) == 36

@@ -7,7 +7,8 @@ Python object per item or per label. Each query is one aggregate:
 SQLite's C loop, and numpy parses the string in one call
 (`np.fromstring(sep=",")`: ~15 ms a million) — where fetching a million rows
 as tuples costs about a second. The items are read the same way
-(store/decide_items.py), on a second connection while this one reads labels.
+(store/decide_items.py), on a second connection with the last rubric's labels, while this
+one reads the other rubrics' labels.
 
 Labels are read from label_state by its primary key (rubric, annotator,
 item_id), which holds the score: a range read, no per-label seek (the
@@ -24,6 +25,7 @@ are listed by store/decide_catalog.py.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import compress
@@ -32,38 +34,38 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tui_annotate.core.decide.columns import latest_per_row, median_low_per_row
+from tui_annotate.core.decide.columns import PACK, latest_per_row, median_low_per_row
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import decide_catalog as catalog
 from tui_annotate.store.connection import Connection
+from tui_annotate.store.db import connect
 from tui_annotate.store.decide_items import (
     Items,
     ItemTexts,
-    items_on_own_connection,
+    StaleRead,
     parse_ints,
     read_items,
     watermark,
 )
 
-#: From this many items on, the items are read on a second connection beside the labels.
+#: From this many items on, the items (and a rubric) are read on a second connection.
 PARALLEL_FROM = 50_000
 
 # A rubric's current rated labels by the primary key (rubric, annotator, item_id), which
 # holds the score: a range read, no seek per label (m006's partial indexes hold no score;
 # NOT INDEXED keeps the planner from label_state_counts, which needs a seek per entry).
-# Item and score packed as item × 2^20 + score + 2^19. A judge is 'judge:MODEL' and a
+# Items and scores as two strings (as fast as one of them packed). A judge is 'judge:MODEL' and a
 # person's name holds no ':' (core/names.py), so the judges are exactly the annotators
 # from 'judge:' up to 'judge;', and the people the two ranges either side of them.
-_PACK = 1 << 20
+_PACK = PACK
 _LABEL_RANGES = {
     "people_before": "annotator < 'judge:'",
     "judges": "annotator >= 'judge:' AND annotator < 'judge;'",
     "people_after": "annotator >= 'judge;'",
 }
 _LABELS = """
-SELECT count(*), group_concat(item_id * 1048576 + score + 524288), {events},
-       min(score), max(score)
+SELECT count(*), group_concat(item_id), group_concat(score), {events}
 FROM label_state NOT INDEXED
 WHERE rubric = :rubric AND state = 'rated' AND {range}
 """
@@ -130,13 +132,14 @@ class DecideStore:
         comment maps stay empty): a scorecard, a gate or a trend never shows them, and
         at a million items reading them is a third of the time.
 
-        The items (the longest read: four text columns of a million rows) are read on
-        a second, read-only connection in a thread while this one reads the labels and
-        resolves them per item id (none of that waits for the items' rows); SQLite lets
-        go of the GIL while it steps, so the two overlap. Both see
-        one state of the items when they see one watermark (items only ever appear
-        by moving it); should an import publish between their two starts, the items
-        are read again here, in this connection's snapshot.
+        The items and the last rubric's labels are read on a second, read-only
+        connection in a thread while this one reads the other rubrics' labels and
+        resolves them per item id (none of that waits for the items' rows); SQLite
+        lets go of the GIL while it steps, so the two overlap. Both read one state
+        when they see one watermark, one newest label, one newest golden label and
+        the same open calibration rounds (items and labels only ever get added);
+        should anything change between their two starts, what the thread read is
+        read again here, in this connection's snapshot.
         """
         own_transaction = not self.conn.in_transaction
         if own_transaction:
@@ -144,14 +147,25 @@ class DecideStore:
         try:
             versions = self.versions(prompt)
             texts = ItemTexts(self.connection.path, self.conn)
-            elsewhere = self._items_elsewhere(prompt, versions, texts)
-            by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in rubrics}
+            aside = rubrics[-1] if rubrics else None
+            elsewhere = self._elsewhere(prompt, versions, texts, aside, notes=notes)
+            here = rubrics[:-1] if elsewhere is not None else rubrics
+            by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in here}
             items = None
             if elsewhere is not None:
-                seen, read = elsewhere.result()
-                items = read if seen == watermark(self.conn) else None
+                try:
+                    seen, read, read_by_item = elsewhere.result()
+                except StaleRead:  # a version this snapshot doesn't have yet
+                    seen = ()
+                if seen == _state(self.conn):
+                    items = read
+                    if aside is not None and read_by_item is not None:
+                        by_item.setdefault(aside.name, read_by_item)
             if items is None:
                 items = read_items(self.conn, prompt, versions, texts)
+            for rubric in rubrics:
+                if rubric.name not in by_item:
+                    by_item[rubric.name] = self._by_item(rubric, notes=notes)
             columns = {
                 rubric.name: self._column(
                     rubric, items, by_item[rubric.name], self.rubric_version(rubric)
@@ -177,11 +191,18 @@ class DecideStore:
             rubrics=columns,
         )
 
-    def _items_elsewhere(
-        self, prompt: str, versions: tuple[str, ...], texts: ItemTexts
-    ) -> Future[tuple[int, Items]] | None:
-        """Start reading the items on a connection of their own; None where there is no
-        file to open twice (a database in memory) or too few items to be worth a thread."""
+    def _elsewhere(
+        self,
+        prompt: str,
+        versions: tuple[str, ...],
+        texts: ItemTexts,
+        rubric: Rubric | None,
+        *,
+        notes: bool,
+    ) -> Future[tuple[tuple[object, ...], Items, _ByItem | None]] | None:
+        """Start reading the items and RUBRIC's labels on a connection of their own; None
+        where there is no file to open twice (a database in memory) or too few items to be
+        worth a thread."""
         path = Path(self.connection.path)
         if not versions or self.connection.path == ":memory:" or not path.is_file():
             return None
@@ -189,7 +210,7 @@ class DecideStore:
             return None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decide-items")
         try:
-            return pool.submit(items_on_own_connection, path, prompt, versions, texts)
+            return pool.submit(_read_elsewhere, path, prompt, versions, texts, rubric, notes)
         finally:
             pool.shutdown(wait=False)
 
@@ -198,7 +219,7 @@ class DecideStore:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(item ids, scores, label ids) of the rubric's current rated labels in one range;
         the label ids only with EVENTS (else empty: a third less to read)."""
-        count, packed, event_text, low, high = self.conn.execute(
+        count, item_text, score_text, event_text = self.conn.execute(
             _LABELS.format(
                 range=_LABEL_RANGES[which], events="group_concat(event_id)" if events else "''"
             ),
@@ -207,11 +228,12 @@ class DecideStore:
         if not count:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        if low < -_PACK // 2 or high >= _PACK // 2:  # not a score any scale has; stay exact
+        items, scores = parse_ints(item_text, count), parse_ints(score_text, count)
+        # The per-item median packs (row, score) in one integer (core/decide/columns.py).
+        if scores.min() < -_PACK // 2 or scores.max() >= _PACK // 2:  # no scale has these
             raise ValueError(f"{rubric}: a score outside ±{_PACK // 2} can't be read as columns")
-        items, scores = np.divmod(parse_ints(packed, count), _PACK)
         label_ids = parse_ints(event_text, count) if events else np.zeros(0, dtype=np.int64)
-        return items, scores - _PACK // 2, label_ids
+        return items, scores, label_ids
 
     def _by_item(self, rubric: Rubric, *, notes: bool) -> _ByItem:
         """RUBRIC's labels resolved per labelled item id, before the prompt's rows are known:
@@ -341,6 +363,40 @@ class DecideStore:
             item_of[label_id]: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
             for label_id, tags in tagged
         }
+
+
+# What a snapshot holds, as far as a table goes: items and labels are only ever added,
+# and calibration rounds close.
+_STATE = """
+SELECT (SELECT visible_up_to FROM import_state), (SELECT max(id) FROM labels),
+       (SELECT max(id) FROM golden), (SELECT group_concat(id) FROM rounds WHERE status = 'open')
+"""
+
+
+def _state(conn: sqlite3.Connection) -> tuple[object, ...]:
+    return tuple(conn.execute(_STATE).fetchone())
+
+
+def _read_elsewhere(
+    path: Path,
+    prompt: str,
+    versions: tuple[str, ...],
+    texts: ItemTexts,
+    rubric: Rubric | None,
+    notes: bool,
+) -> tuple[tuple[object, ...], Items, _ByItem | None]:
+    """(the state seen, the items, RUBRIC's labels per item), read in a read-only
+    connection's own snapshot (the thread of `DecideStore._elsewhere`)."""
+    conn = connect(path, readonly=True)
+    try:
+        conn.execute("BEGIN")
+        seen = _state(conn)
+        items = read_items(conn, prompt, versions, texts)
+        store = DecideStore(Connection(conn, path))
+        by_item = store._by_item(rubric, notes=notes) if rubric is not None else None
+        return seen, items, by_item
+    finally:
+        conn.close()
 
 
 class _ByItem(NamedTuple):

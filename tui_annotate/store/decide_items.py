@@ -1,10 +1,10 @@
 """A prompt's items as integer columns, read from one covering index: the rows of every decision table.
 
 Deciding needs of each item its id, version, case and time, all integers
-since migration m011: `case_hash` (the case text's hash, written by import)
-and `happened_at` (Unix seconds, a generated column) sit with the id and
-the version in `items_decide (prompt, id, prompt_version, case_hash,
-happened_at)`. One aggregate reads a range of that index in id order and
+since migration m011: `case_hash` (the case text's hash) and `happened_at`
+(Unix seconds), both written by import, sit with the id and the version in
+`items_by_prompt (prompt, prompt_version, id, case_hash, happened_at)`. One
+aggregate reads a range of that index, a row per version, and
 `group_concat` strings each column together in SQLite's C loop; numpy
 parses each in one call. No row's own pages are touched (long outputs) and
 no Python string is made per item: the texts people read (external ids,
@@ -30,27 +30,27 @@ from tui_annotate.core.decide.case_hash import case_hash
 from tui_annotate.core.decide.rowtexts import RowTexts
 from tui_annotate.store.db import connect
 
-# The prompt's items in id order: id and the version's code packed in one number
-# (id × versions + code), the case hash and the time; and how many have each.
+# The prompt's items, a row per version: each column one string (ids in id order). Import
+# writes every hash and time: the read without a NULL, checked by counting what came.
 _ITEMS = """
-SELECT count(*), count(case_hash), count(happened_at),
-       group_concat(id * :versions + CASE prompt_version {codes} END),
-       group_concat(coalesce(case_hash, 0)), group_concat(coalesce(happened_at, 0))
-FROM items_all INDEXED BY items_decide
+SELECT prompt_version, count(*), group_concat(id), group_concat({case_hash}),
+       group_concat({happened_at})
+FROM items_all INDEXED BY items_by_prompt
 WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
+GROUP BY prompt_version
 """
 
 _CASE_TEXT = "CASE WHEN case_key != '' THEN case_key ELSE input END"
 
 # Rows import did not write: no case hash, or a time SQLite can't read.
 _NO_HASH = f"""
-SELECT id, {_CASE_TEXT} FROM items_all INDEXED BY items_decide
+SELECT id, {_CASE_TEXT} FROM items_all INDEXED BY items_by_prompt
 WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
   AND case_hash IS NULL
 """
 _NO_TIME = """
 SELECT id, CASE WHEN logged_at != '' THEN logged_at ELSE imported_at END
-FROM items_all INDEXED BY items_decide
+FROM items_all INDEXED BY items_by_prompt
 WHERE prompt = :prompt AND id <= (SELECT visible_up_to FROM import_state)
   AND happened_at IS NULL
 """
@@ -98,33 +98,45 @@ class ItemTexts:
         return [int(r[0]) for r in rows]
 
 
+class StaleRead(Exception):
+    """The items name a version the caller did not know: read in a newer snapshot."""
+
+
 def read_items(
     conn: sqlite3.Connection, prompt: str, versions: tuple[str, ...], texts: ItemTexts
 ) -> Items:
     """The prompt's items as columns, rows in item id order (see the module docstring)."""
     if not versions:
         return Items.empty()
-    codes = " ".join(f"WHEN :v{n} THEN {n}" for n in range(len(versions)))
-    args: dict[str, object] = {f"v{n}": v for n, v in enumerate(versions)}
-    args.update(prompt=prompt, versions=len(versions))
-    count, hashed, timed, packed, hash_text, time_text = conn.execute(
-        _ITEMS.format(codes=codes), args
-    ).fetchone()
+    groups = conn.execute(
+        _ITEMS.format(case_hash="case_hash", happened_at="happened_at"), {"prompt": prompt}
+    ).fetchall()
+    parts = _parse_groups(groups, versions)
+    complete = parts is not None
+    if parts is None:  # a NULL hash or time somewhere: read again with stand-ins, then fill
+        groups = conn.execute(
+            _ITEMS.format(
+                case_hash="coalesce(case_hash, 0)", happened_at="coalesce(happened_at, 0)"
+            ),
+            {"prompt": prompt},
+        ).fetchall()
+        parts = _parse_groups(groups, versions, strict=True)
+        complete = False
+        if parts is None:  # strict: never; for the type checker
+            raise ValueError("items read with stand-ins for NULL still missed some")
+    ids, version_codes, hashes, seconds = parts
+    count = ids.shape[0]
     if not count:
         return Items.empty()
-    ids, version_codes = np.divmod(parse_ints(packed, count), len(versions))
-    hashes = parse_ints(hash_text, count)
-    seconds = parse_ints(time_text, count)
-    # The index is in id order, so its rows are: labels are found by a binary search.
+    # Rows in item id order (each version's are): labels are found by a binary search.
     if not bool((ids[1:] > ids[:-1]).all()):
-        order = np.argsort(ids, kind="stable")
+        order = np.argsort(ids, kind="stable")  # a merge of one sorted run per version
         ids, version_codes = ids[order], version_codes[order]
         hashes, seconds = hashes[order], seconds[order]
-    if hashed < count:
+    if not complete:
         rows = conn.execute(_NO_HASH, {"prompt": prompt}).fetchall()
         at = np.searchsorted(ids, np.array([r[0] for r in rows], dtype=np.int64))
         hashes[at] = [case_hash(str(r[1])) for r in rows]
-    if timed < count:
         rows = conn.execute(_NO_TIME, {"prompt": prompt}).fetchall()
         at = np.searchsorted(ids, np.array([r[0] for r in rows], dtype=np.int64))
         seconds[at] = [parse_seconds(str(r[1])) for r in rows]
@@ -148,16 +160,44 @@ def read_items(
     )
 
 
-def items_on_own_connection(
-    path: Path, prompt: str, versions: tuple[str, ...], texts: ItemTexts
-) -> tuple[int, Items]:
-    """(the watermark seen, the items), read in a read-only connection's own snapshot."""
-    conn = connect(path, readonly=True)
-    try:
-        conn.execute("BEGIN")
-        return watermark(conn), read_items(conn, prompt, versions, texts)
-    finally:
-        conn.close()
+def _parse_groups(
+    groups: list[tuple[str, int, str, str | None, str | None]],
+    versions: tuple[str, ...],
+    *,
+    strict: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(ids, version codes, case hashes, seconds) of the per-version rows of _ITEMS; None
+    when a hash or time was NULL (group_concat left it out) and not STRICT."""
+    code = {v: n for n, v in enumerate(versions)}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for version, count, id_text, hash_text, time_text in groups:
+        if version not in code:
+            raise StaleRead(version)
+        ids = parse_ints(id_text, count)
+        hashes = _parse_some(hash_text, count)
+        seconds = _parse_some(time_text, count)
+        if hashes is None or seconds is None:
+            if strict:
+                raise ValueError(f"{version}: expected {count} numbers")
+            return None
+        parts.append((ids, np.full(count, code[version], dtype=np.int32), hashes, seconds))
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none.astype(np.int32), none, none
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        np.concatenate([p[3] for p in parts]),
+    )
+
+
+def _parse_some(text: str | None, count: int) -> np.ndarray | None:
+    """COUNT comma-separated integers, or None when fewer came (NULLs left out)."""
+    if text is None:
+        return None
+    out = np.fromstring(text, dtype=np.int64, sep=",")
+    return out if out.shape[0] == count else None
 
 
 def watermark(conn: sqlite3.Connection) -> int:

@@ -9,7 +9,7 @@ from tui_annotate.store.migrations.script import run_script
 
 
 def m011_decide_columns(conn: sqlite3.Connection) -> None:
-    """Items gain `case_hash` and `happened_at`; `items_decide` holds them by prompt.
+    """Items gain `case_hash` and `happened_at`; `items_by_prompt` holds them too.
 
     `prompt_table` (every scorecard, comparison, gate, drift check and the
     Decide screen) reads a prompt's items: id, version, case, time. Read as
@@ -23,10 +23,11 @@ def m011_decide_columns(conn: sqlite3.Connection) -> None:
     NULL where SQLite can't read the time (the read parses those itself). A
     plain column, not a generated one: SQLite (3.40) does not read a virtual
     generated column from an index, so the read would visit every row.
-    `items_decide (prompt, id, prompt_version, case_hash, happened_at)`
-    covers the read: one range of the index, never a row's pages (long
-    outputs). The `items` view and its insert trigger are rebuilt with the
-    new column, as m007 did.
+    m007's `items_by_prompt (prompt, prompt_version, id)` is rebuilt, under
+    its name, as `(prompt, prompt_version, id, case_hash, happened_at)`: it
+    answers every question it answered and covers the read, one range of the
+    index and never a row's pages (long outputs). The `items` view and its
+    insert trigger are rebuilt with the new column, as m007 did.
     """
     conn.create_function("m011_case_hash", 1, case_hash, deterministic=True)
     try:
@@ -59,9 +60,10 @@ def m011_decide_columns(conn: sqlite3.Connection) -> None:
                 UPDATE import_state SET visible_up_to = (SELECT max(id) FROM items_all)
                     WHERE importer_pid IS NULL;
             END;
-            -- One prompt's items with everything deciding reads of them, in id order.
-            CREATE INDEX items_decide ON items_all
-                (prompt, id, prompt_version, case_hash, happened_at);
+            -- One prompt's items by version, with everything deciding reads of them.
+            DROP INDEX items_by_prompt;
+            CREATE INDEX items_by_prompt ON items_all
+                (prompt, prompt_version, id, case_hash, happened_at);
             """,
         )
     finally:
