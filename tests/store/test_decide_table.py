@@ -366,3 +366,22 @@ def test_one_label_per_item_is_its_own_consensus(repo: Repository) -> None:
     assert column.human[rows].tolist() == [1.0, 4.0]
     assert column.judge[rows].tolist() == [4.0, 1.0]
     assert column.passes(column.human[rows]).tolist() == [1.0, 0.0]  # lower: PASS at 2 or less
+
+
+def test_rubrics_read_beside_the_items_and_a_stale_read_redone(
+    table_repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every fourth rubric is read on the items' connection; when that connection saw
+    another state than this one, everything it read is read again here."""
+    from tui_annotate.store import decide
+
+    faith, toxic = rubrics()
+    empty = [dataclasses.replace(faith, name=f"unused{n}") for n in range(2)]
+    order = [toxic, *empty, faith]  # faithfulness fourth: read in the thread
+    plain = table_repo.prompt_table(PROMPT, order)
+    monkeypatch.setattr(decide, "PARALLEL_FROM", 0)
+    same_table(plain, table_repo.prompt_table(PROMPT, order))
+    seen = iter(range(1000))
+    monkeypatch.setattr(decide, "_state", lambda conn: (next(seen),))  # never the same
+    same_table(plain, table_repo.prompt_table(PROMPT, order))
+    assert next(seen) >= 2  # both sides asked

@@ -7,8 +7,8 @@ Python object per item or per label. Each query is one aggregate:
 SQLite's C loop, and numpy parses the string in one call
 (`np.fromstring(sep=",")`: ~15 ms a million) — where fetching a million rows
 as tuples costs about a second. The items are read the same way
-(store/decide_items.py), on a second connection with the last rubric's labels, while this
-one reads the other rubrics' labels.
+(store/decide_items.py), on a second connection while this one reads
+labels.
 
 Labels are read from label_state by its primary key (rubric, annotator,
 item_id), which holds the score: a range read, no per-label seek (the
@@ -132,7 +132,7 @@ class DecideStore:
         comment maps stay empty): a scorecard, a gate or a trend never shows them, and
         at a million items reading them is a third of the time.
 
-        The items and the last rubric's labels are read on a second, read-only
+        The items (and every fourth rubric's labels) are read on a second, read-only
         connection in a thread while this one reads the other rubrics' labels and
         resolves them per item id (none of that waits for the items' rows); SQLite
         lets go of the GIL while it steps, so the two overlap. Both read one state
@@ -147,9 +147,11 @@ class DecideStore:
         try:
             versions = self.versions(prompt)
             texts = ItemTexts(self.connection.path, self.conn)
-            aside = rubrics[-1] if rubrics else None
+            # Reading the items costs about what three rubrics' labels cost (a million
+            # items, a third labelled per rubric): the thread takes every fourth rubric.
+            aside = [rubric for n, rubric in enumerate(rubrics) if n % 4 == 3]
             elsewhere = self._elsewhere(prompt, versions, texts, aside, notes=notes)
-            here = rubrics[:-1] if elsewhere is not None else rubrics
+            here = [r for r in rubrics if elsewhere is None or r not in aside]
             by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in here}
             items = None
             if elsewhere is not None:
@@ -159,8 +161,8 @@ class DecideStore:
                     seen = ()
                 if seen == _state(self.conn):
                     items = read
-                    if aside is not None and read_by_item is not None:
-                        by_item.setdefault(aside.name, read_by_item)
+                    for name, resolved in read_by_item.items():
+                        by_item.setdefault(name, resolved)
             if items is None:
                 items = read_items(self.conn, prompt, versions, texts)
             for rubric in rubrics:
@@ -196,11 +198,11 @@ class DecideStore:
         prompt: str,
         versions: tuple[str, ...],
         texts: ItemTexts,
-        rubric: Rubric | None,
+        rubrics: Sequence[Rubric],
         *,
         notes: bool,
-    ) -> Future[tuple[tuple[object, ...], Items, _ByItem | None]] | None:
-        """Start reading the items and RUBRIC's labels on a connection of their own; None
+    ) -> Future[tuple[tuple[object, ...], Items, dict[str, _ByItem]]] | None:
+        """Start reading the items and RUBRICS' labels on a connection of their own; None
         where there is no file to open twice (a database in memory) or too few items to be
         worth a thread."""
         path = Path(self.connection.path)
@@ -210,7 +212,7 @@ class DecideStore:
             return None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decide-items")
         try:
-            return pool.submit(_read_elsewhere, path, prompt, versions, texts, rubric, notes)
+            return pool.submit(_read_elsewhere, path, prompt, versions, texts, rubrics, notes)
         finally:
             pool.shutdown(wait=False)
 
@@ -382,10 +384,10 @@ def _read_elsewhere(
     prompt: str,
     versions: tuple[str, ...],
     texts: ItemTexts,
-    rubric: Rubric | None,
+    rubrics: Sequence[Rubric],
     notes: bool,
-) -> tuple[tuple[object, ...], Items, _ByItem | None]:
-    """(the state seen, the items, RUBRIC's labels per item), read in a read-only
+) -> tuple[tuple[object, ...], Items, dict[str, _ByItem]]:
+    """(the state seen, the items, RUBRICS' labels per item), read in a read-only
     connection's own snapshot (the thread of `DecideStore._elsewhere`)."""
     conn = connect(path, readonly=True)
     try:
@@ -393,8 +395,7 @@ def _read_elsewhere(
         seen = _state(conn)
         items = read_items(conn, prompt, versions, texts)
         store = DecideStore(Connection(conn, path))
-        by_item = store._by_item(rubric, notes=notes) if rubric is not None else None
-        return seen, items, by_item
+        return seen, items, {r.name: store._by_item(r, notes=notes) for r in rubrics}
     finally:
         conn.close()
 
