@@ -11,8 +11,6 @@ from tui_annotate.core.models import ROW_EXTERNAL_ID, ROW_LINE, Item, NewItem
 from tui_annotate.errors import DuplicateItemId, StoreError
 from tui_annotate.store.connection import Connection
 
-# Where a NewItem holds its input and its case field.
-ROW_INPUT, ROW_CASE_KEY = 4, 13
 # Unix seconds of the item's `timestamp` (?15), else when it was imported (?13), for
 # deciding's covering index (m011); NULL when SQLite can't read it.
 HAPPENED_AT = "CAST(strftime('%s', CASE WHEN ?15 != '' THEN ?15 ELSE ?13 END) AS INTEGER)"
@@ -46,10 +44,9 @@ class ItemStore:
             f" {HAPPENED_AT})"
             " ON CONFLICT (content_hash) DO NOTHING"
         )
-        # NewItem is the row, column for column, and then the hash of its case (m011).
-        rows = [
-            (*item, case_hash(case_text(item[ROW_CASE_KEY], item[ROW_INPUT]))) for item in items
-        ]
+        # NewItem is the row, column for column, and then the hash of its case (m011):
+        # its case field (13), else its input (4).
+        rows = [(*item, case_hash(case_text(item[13], item[4]))) for item in items]
         before = self.conn.total_changes
         if recoverable:
             self.conn.execute("SAVEPOINT items_batch")

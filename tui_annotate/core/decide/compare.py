@@ -86,11 +86,11 @@ def duplicates(table: PromptTable, version: str) -> list[DuplicateInCase]:
         ]
         for start, end in runs
     ]
-    ids = iter(table.external_ids_of(row for rows in kept_dropped for row in rows))
+    ids = iter(table.external_ids_of(row for group in kept_dropped for row in group))
     out: list[DuplicateInCase] = []
-    for name, rows in zip(names, kept_dropped, strict=True):
+    for name, group in zip(names, kept_dropped, strict=True):
         kept = next(ids)
-        dropped = tuple(next(ids) for _ in rows[1:])
+        dropped = tuple(next(ids) for _ in group[1:])
         out.append(DuplicateInCase(version=version, case=name, kept=kept, dropped=dropped))
     return out
 
