@@ -32,6 +32,8 @@ COLUMNS = {
         "imported_at",
         "case_key",
         "logged_at",
+        "case_hash",
+        "happened_at",
     ],
     "rubrics": ["name", "version", "content_hash", "toml", "registered_at"],
     "labels": [

@@ -18,13 +18,13 @@ export does it (core/resolve.py): golden (the latest), else the median-low of th
 current scores, else the judge's latest score (the highest label id);
 labels of an open calibration round are left out, as export leaves them out.
 Tags and comments are read only for the items that FAIL (a seek per item and
-per label), and not at all with `notes=False`. Prompts, versions and rubrics
+per label; store/decide_notes.py), and not at all with `notes=False`. Prompts,
+versions and rubrics
 are listed by store/decide_catalog.py.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +38,7 @@ from tui_annotate.core.decide.columns import PACK, latest_per_row, median_low_pe
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import decide_catalog as catalog
+from tui_annotate.store import decide_notes as notes_of
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect
 from tui_annotate.store.decide_items import (
@@ -75,26 +76,6 @@ _GOLDEN = "SELECT item_id, score FROM golden WHERE rubric = :rubric ORDER BY id"
 _OPEN_ROUND_LABELS = """
 SELECT group_concat(id) FROM labels INDEXED BY labels_by_round
 WHERE round_id IN (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open')
-"""
-
-# The people's labels with tags or a comment on the given items, as one JSON text:
-# a seek per item in label_state_human (its WHERE terms word for word, so it applies),
-# then one by label id. CROSS JOIN keeps the item list outside.
-_PEOPLE_NOTES = """
-SELECT json_group_array(json_array(s.item_id, l.id, l.annotator, json(l.tags), l.comment))
-FROM json_each(:items) AS j
-CROSS JOIN label_state AS s INDEXED BY label_state_human
-    ON s.rubric = :rubric AND s.item_id = j.value
-CROSS JOIN labels AS l ON l.id = s.event_id
-WHERE s.annotator NOT LIKE 'judge:%' AND s.state = 'rated'
-  AND (l.tags != '[]' OR l.comment != '')
-"""
-
-# The tags of the given (judge) labels, by id.
-_LABEL_TAGS = """
-SELECT json_group_array(json_array(l.id, json(l.tags)))
-FROM json_each(:ids) AS j CROSS JOIN labels AS l ON l.id = j.value
-WHERE l.tags != '[]'
 """
 
 
@@ -152,7 +133,7 @@ class DecideStore:
             aside = [rubric for n, rubric in enumerate(rubrics) if n % 4 == 3]
             elsewhere = self._elsewhere(prompt, versions, texts, aside, notes=notes)
             here = [r for r in rubrics if elsewhere is None or r not in aside]
-            by_item = {rubric.name: self._by_item(rubric, notes=notes) for rubric in here}
+            by_item = {rubric.name: self.labels_by_item(rubric, notes=notes) for rubric in here}
             items = None
             if elsewhere is not None:
                 try:
@@ -167,7 +148,7 @@ class DecideStore:
                 items = read_items(self.conn, prompt, versions, texts)
             for rubric in rubrics:
                 if rubric.name not in by_item:
-                    by_item[rubric.name] = self._by_item(rubric, notes=notes)
+                    by_item[rubric.name] = self.labels_by_item(rubric, notes=notes)
             columns = {
                 rubric.name: self._column(
                     rubric, items, by_item[rubric.name], self.rubric_version(rubric)
@@ -237,7 +218,7 @@ class DecideStore:
         label_ids = parse_ints(event_text, count) if events else np.zeros(0, dtype=np.int64)
         return items, scores, label_ids
 
-    def _by_item(self, rubric: Rubric, *, notes: bool) -> _ByItem:
+    def labels_by_item(self, rubric: Rubric, *, notes: bool) -> _ByItem:
         """RUBRIC's labels resolved per labelled item id, before the prompt's rows are known:
         all of it runs while the items are read on the other connection."""
         name = rubric.name
@@ -278,9 +259,9 @@ class DecideStore:
         at = _positions(human_ids, golden_ids)
         people[at[at >= 0]] = golden[at >= 0]
         failing = _fails(rubric, people)
-        human_tags, comments = self._people_notes(name, human_ids[failing], blind)
+        human_tags, comments = notes_of.people_notes(self.conn, name, human_ids[failing], blind)
         failing = _fails(rubric, judge)
-        judge_tags = self._judge_tags(judge_ids[failing], judge_events[failing])
+        judge_tags = notes_of.judge_tags(self.conn, judge_ids[failing], judge_events[failing])
         return _ByItem(*by_item[:7], human_tags, judge_tags, comments)
 
     def _column(self, rubric: Rubric, items: Items, by_item: _ByItem, version: str) -> RubricColumn:
@@ -315,57 +296,6 @@ class DecideStore:
             comments=rekey(by_item.comments),
         )
 
-    def _people_notes(
-        self, rubric: str, wanted: np.ndarray, blind: np.ndarray | None
-    ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
-        """Item id -> tags, and item id -> comments ("annotator: comment", in label order),
-        of the people's labels on the items WANTED (those whose people's score FAILs)."""
-        if not wanted.shape[0]:
-            return {}, {}
-        (found,) = self.conn.execute(
-            _PEOPLE_NOTES, {"rubric": rubric, "items": json.dumps(wanted.tolist())}
-        ).fetchone()
-        notes = json.loads(found)
-        if not notes:
-            return {}, {}
-        skip = set() if blind is None else set(blind.tolist())
-        tagged: dict[int, list[str]] = {}
-        said: dict[int, list[tuple[int, str]]] = {}
-        for item_id, label_id, annotator, tags, comment in notes:
-            if label_id in skip:
-                continue
-            if tags:
-                if item_id in tagged:
-                    tagged[item_id].extend(tags)
-                else:
-                    tagged[item_id] = tags
-            if comment and not comment.isspace():
-                said.setdefault(item_id, []).append((label_id, f"{annotator}: {comment}"))
-        # Most FAIL items carry one tag: only the others need a sort.
-        human_tags = {
-            item: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
-            for item, tags in tagged.items()
-        }
-        comments = {
-            item: (texts[0][1],) if len(texts) == 1 else tuple(text for _, text in sorted(texts))
-            for item, texts in said.items()
-        }
-        return human_tags, comments
-
-    def _judge_tags(self, item_ids: np.ndarray, events: np.ndarray) -> dict[int, tuple[str, ...]]:
-        """Item id -> the tags of its latest judge label (EVENTS, one per item of ITEM_IDS)."""
-        if not item_ids.shape[0]:
-            return {}
-        (found,) = self.conn.execute(_LABEL_TAGS, {"ids": json.dumps(events.tolist())}).fetchone()
-        tagged = json.loads(found)
-        if not tagged:
-            return {}
-        item_of = dict(zip(events.tolist(), item_ids.tolist(), strict=True))
-        return {
-            item_of[label_id]: (tags[0],) if len(tags) == 1 else tuple(sorted(set(tags)))
-            for label_id, tags in tagged
-        }
-
 
 # What a snapshot holds, as far as a table goes: items and labels are only ever added,
 # and calibration rounds close.
@@ -395,7 +325,7 @@ def _read_elsewhere(
         seen = _state(conn)
         items = read_items(conn, prompt, versions, texts)
         store = DecideStore(Connection(conn, path))
-        return seen, items, {r.name: store._by_item(r, notes=notes) for r in rubrics}
+        return seen, items, {r.name: store.labels_by_item(r, notes=notes) for r in rubrics}
     finally:
         conn.close()
 
