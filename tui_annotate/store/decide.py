@@ -18,9 +18,8 @@ export does it (core/resolve.py): golden (the latest), else the median-low of th
 current scores, else the judge's latest score (the highest label id);
 labels of an open calibration round are left out, as export leaves them out.
 Tags and comments are read only for the items that FAIL (a seek per item and
-per label; store/decide_notes.py), and not at all with `notes=False`. Prompts,
-versions and rubrics
-are listed by store/decide_catalog.py.
+per label; store/decide_notes.py), and not at all with `notes=False`.
+Prompts, versions and rubrics are listed by store/decide_catalog.py.
 """
 
 from __future__ import annotations
