@@ -222,7 +222,7 @@ def check(
     known = repo.decide_prompts()
     if prompt not in known:
         raise InputError(f"no items of prompt {prompt!r} (prompts: {', '.join(known) or 'none'})")
-    table = repo.prompt_table(prompt, rubrics)
+    table = repo.prompt_table(prompt, rubrics, notes=False)  # no tags, comments
     states = {r.name: repo.drift.state(prompt, r.name, source) for r in rubrics}
     span, before = parse_duration(window, "--window"), parse_duration(baseline, "--baseline")
     report = drift(
