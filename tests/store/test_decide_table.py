@@ -22,6 +22,7 @@ from tui_annotate.core.decide.case_hash import case_hash
 from tui_annotate.core.decide.table import GOLDEN, HUMAN, JUDGE, NONE, PromptTable
 from tui_annotate.core.decide.versions import semver_key
 from tui_annotate.core.models import Rubric
+from tui_annotate.store import decide
 from tui_annotate.store.repository import LabelWrite, Repository
 
 PROMPT = "support-answer"
@@ -371,10 +372,10 @@ def test_one_label_per_item_is_its_own_consensus(repo: Repository) -> None:
 def test_rubrics_read_beside_the_items_and_a_stale_read_redone(
     table_repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every fourth rubric is read on the items' connection; when that connection saw
-    another state than this one, everything it read is read again here."""
-    from tui_annotate.store import decide
-
+    """Some rubrics are read on the items' connection (with notes, the last of four); when that
+    connection saw another state than this one, everything it read is read again here."""
+    assert decide._aside(rubrics() * 2, notes=True) == [rubrics()[1]]
+    assert decide._aside(rubrics() * 2, notes=False) == []
     faith, toxic = rubrics()
     empty = [dataclasses.replace(faith, name=f"unused{n}") for n in range(2)]
     order = [toxic, *empty, faith]  # faithfulness fourth: read in the thread

@@ -112,7 +112,7 @@ class DecideStore:
         comment maps stay empty): a scorecard, a gate or a trend never shows them, and
         at a million items reading them is a third of the time.
 
-        The items (and every fourth rubric's labels) are read on a second, read-only
+        The items (and some rubrics' labels: `_aside`) are read on a second, read-only
         connection in a thread while this one reads the other rubrics' labels and
         resolves them per item id (none of that waits for the items' rows); SQLite
         lets go of the GIL while it steps, so the two overlap. Both read one state
@@ -127,9 +127,7 @@ class DecideStore:
         try:
             versions = self.versions(prompt)
             texts = ItemTexts(self.connection.path, self.conn)
-            # Reading the items costs about what three rubrics' labels cost (a million
-            # items, a third labelled per rubric): the thread takes every fourth rubric.
-            aside = [rubric for n, rubric in enumerate(rubrics) if n % 4 == 3]
+            aside = _aside(rubrics, notes=notes)
             elsewhere = self._elsewhere(prompt, versions, texts, aside, notes=notes)
             here = [r for r in rubrics if elsewhere is None or r not in aside]
             by_item = {rubric.name: self.labels_by_item(rubric, notes=notes) for rubric in here}
@@ -294,6 +292,24 @@ class DecideStore:
             judge_tags=rekey(by_item.judge_tags),
             comments=rekey(by_item.comments),
         )
+
+
+def _aside(rubrics: Sequence[Rubric], *, notes: bool) -> list[Rubric]:
+    """The rubrics the items' thread reads too, so that both threads finish together.
+
+    Measured at a million items with a third labelled per rubric (bench/decide_table.py):
+    the items cost about what three rubrics' labels cost, a rubric twice that with its
+    tags and comments. Rubrics move to the thread while that shortens the longer side.
+    """
+    each = 2 if notes else 1
+    thread, here = 3, each * len(rubrics)
+    aside: list[Rubric] = []
+    for rubric in reversed(rubrics):
+        if max(thread + each, here - each) >= max(thread, here):
+            break
+        aside.append(rubric)
+        thread, here = thread + each, here - each
+    return aside
 
 
 # What a snapshot holds, as far as a table goes: items and labels are only ever added,
