@@ -20,12 +20,14 @@ from pathlib import Path
 
 from bench.common import OUT, Figure, cli, main_for, remove_db, say
 from tui_annotate.core import snapshot
+from tui_annotate.core.decide.case_hash import case_hash
 from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
 
 RUBRIC = "helpfulness"
 PROMPT = "live-bench"
 NOW = datetime(2026, 6, 29, tzinfo=UTC)
-SHAPE_VERSION = 1
+#: 2: items carry their case hash, as import writes it (m011).
+SHAPE_VERSION = 2
 
 
 def build(items: int) -> Path:
@@ -45,6 +47,7 @@ def build(items: int) -> Path:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")
     rng = random.Random(items)
+    no_case = case_hash("")  # no `case`, no input: every item's case is the empty text
     chunk = 100_000
     span = 60 * 86400
     week = NOW - timedelta(days=7)
@@ -59,9 +62,9 @@ def build(items: int) -> Path:
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO items (id, external_id, content_hash, rank, output, prompt,"
-            " prompt_version, source, imported_at, logged_at)"
-            f" VALUES (?,?,?,?,?,'{PROMPT}','1.0.0','live',?,?)",
-            [(*r, r[-1]) for r in rows],
+            " prompt_version, source, imported_at, logged_at, case_hash)"
+            f" VALUES (?,?,?,?,?,'{PROMPT}','1.0.0','live',?,?,?)",
+            [(*r, r[-1], no_case) for r in rows],
         )
         conn.executemany(
             "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
