@@ -7,7 +7,9 @@ the FAIL rows' tags and comments, and beside it a naive baseline measured in
 the same run: every current label fetched as a row and resolved in a Python
 loop (golden > median-low of the people > latest judge), as one would without
 the column reads. The issue's budget is 2 s for a whole command; the table
-should take well under 1 s of it.
+should take well under 1 s of it, and without tags and comments 0.5 s.
+Before migration m011 (items read as text: external ids, case texts, times)
+this printed 1,326 ms and 892 ms on the shared machine.
 
 Run alone: `python -m bench decide_table` (or `python -m bench.decide_table`).
 """
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 AIM_SECONDS = 1.0
+#: Without tags and comments (what scorecard, gate, trend, drift and the screen's first
+#: numbers read): half a second, so every command keeps its margin in the 2 s budget.
+AIM_BARE_SECONDS = 0.5
 #: Bumped whenever decide_data's shape changes, so a stale cached database is rebuilt.
 VERSION = 2
 
@@ -102,7 +107,9 @@ def run(quick: bool = False) -> list[Figure]:
         table = repo.prompt_table(decide_data.PROMPT, rubrics)  # warm the page cache
         say(f"prompt_table: {len(table):,} rows, {len(table.versions)} versions")
         full, full_cpu = best_of(3, lambda: repo.prompt_table(decide_data.PROMPT, rubrics))
-        bare, _ = best_of(3, lambda: repo.prompt_table(decide_data.PROMPT, rubrics, notes=False))
+        bare, bare_cpu = best_of(
+            5, lambda: repo.prompt_table(decide_data.PROMPT, rubrics, notes=False)
+        )
         say("naive baseline (a row per label, a Python loop)")
         loop, _ = best_of(1, lambda: naive(repo, [r.name for r in rubrics]))
     aim = f"< {AIM_SECONDS * 1000:.0f} ms" if not quick else ""
@@ -112,7 +119,12 @@ def run(quick: bool = False) -> list[Figure]:
     name = f"decide prompt_table CPU time, both threads ({at})"
     figures.append(Figure(name, full_cpu * 1000, "ms"))
     name = f"decide prompt_table, notes=False ({at})"
-    figures.append(Figure(name, bare * 1000, "ms"))
+    aim_bare = f"< {AIM_BARE_SECONDS * 1000:.0f} ms" if not quick else ""
+    figures.append(
+        Figure(name, bare * 1000, "ms", aim_bare, None if quick else bare < AIM_BARE_SECONDS)
+    )
+    name = f"decide prompt_table, notes=False, CPU time, both threads ({at})"
+    figures.append(Figure(name, bare_cpu * 1000, "ms"))
     name = f"decide table, naive baseline: a row per label, a Python loop ({at})"
     figures.append(Figure(name, loop * 1000, "ms"))
     return figures
