@@ -1,7 +1,9 @@
 """Labels made elsewhere, brought into a project: all of a file or none of it.
 
 The file is read and checked by core/label_file.py; this stages the rows
-unseen and publishes them in one transaction (store/label_stage.py).
+unseen, and the store writes them in short transactions nobody sees and
+shows them all in a last one (store/label_stage.py), so annotators at work
+are never held up by an import for long.
 """
 
 from __future__ import annotations

@@ -1,41 +1,91 @@
-"""Labels made elsewhere: staged where nobody sees them, then appended in one transaction.
+"""Labels made elsewhere: staged where nobody sees them, written unseen, then shown at once.
 
 A label file is read, checked and staged chunk by chunk into a TEMP table:
 that belongs to this connection alone, takes no lock on the project, and
-vanishes with the process, so an import killed while staging leaves nothing
-to clean up. Item ids are resolved and labels already in the project are
-dropped still outside any write lock. Only then does one transaction append
-what is left: the labels, the label_state the triggers derive from them, and
-the claims. It is one transaction, not a series of short ones, because
-label_state is derived in place by triggers: an import published in slices
-would show readers (the queue, status, agreement) part of the file. That one
-transaction is a plain INSERT … SELECT from the staged rows and one
-set-based derivation of label_state (the per-row triggers stand aside inside
-that transaction), a few seconds for 600,000 labels (bench/label_import.py);
-annotators' saves wait for it rather than fail (busy timeout), and a label
-file of a few thousand rows is never noticed.
+vanishes with the process. Item ids are resolved and labels already in the
+project are dropped still outside any write lock, into `label_ready`, sorted
+in label_state's key order.
+
+Publishing then never holds the write lock for long (issue 9: annotators'
+saves waited seconds, then failed, behind one big transaction):
+
+1. One tiny transaction reserves the ids the labels will take, just above
+   every label, and records that range as pending in `import_state`
+   (migration m008: the `labels` view hides it, the label_state triggers
+   skip it). Its top row goes in at once, so labels appended meanwhile by
+   annotators take ids above the range and are seen as usual.
+2. The labels go into `labels_all` in short transactions (tens of
+   milliseconds each, sized by how long the last one took), with a pause
+   after each in which annotators' saves get in. No reader sees them.
+3. One last transaction re-checks for labels identical to the file's that
+   someone appended since step 0 (they are dropped from the range, so the
+   import stays a no-op for them), derives label_state for the range in one
+   set-based statement, claims the items, and empties the range: the whole
+   file becomes visible at once, label_state with it.
+
+Only label_state and the claims are written in that last transaction, and
+only the rows that change (claims already held are left alone), so it is
+the one step whose length still grows with the file (bench/label_import.py
+prints it).
+
+Label imports take the project's import lock (store/import_lock.py), as
+item imports do: one pending range at a time, and whoever holds the lock
+knows that a pending range it finds belongs to an import that died
+(`kill -9` included). That range is deleted, in short transactions, before
+anything else is written; until then nobody sees it. An import that fails
+or is interrupted in this process deletes its own range on the way out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
+from tui_annotate.errors import StoreError
 from tui_annotate.store.connection import Connection
+from tui_annotate.store.import_lock import ImportLock
 
 #: A staged row: (line, item external id, rubric, rubric_version, annotator, score,
 #: tags as JSON, comment).
 StagedLabel = tuple[int, str, str, str, str, int, str, str]
 
+#: Each short transaction of step 2 aims to hold the write lock this long.
+CHUNK_SECONDS = 0.04
+#: Rows in the first chunk (the next ones are sized from how long it took), and the bounds.
+CHUNK_FIRST = 5_000
+CHUNK_MIN, CHUNK_MAX = 500, 50_000
+#: After each chunk, the import waits this share of the time it held the lock
+#: (at least PAUSE_MIN seconds): annotators waiting to save a label get in.
+PAUSE_SHARE = 0.3
+PAUSE_MIN = 0.003
+#: Pending rows deleted per transaction when an unfinished import is cleaned up.
+DELETE_CHUNK = 5_000
+
+#: Called with a step's name ("reserved", "chunk", "written") in tests, to kill or
+#: watch an import at a known point.
+step_hook: Callable[[str], None] | None = None
+
 
 class LabelStage:
     """`with repo.label_stage() as stage: stage.add(rows) …; stage.publish(...)`."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(
+        self, connection: Connection, waiting: Callable[[str], None] | None = None
+    ) -> None:
         self.connection = connection
         self.conn = connection.conn
         self.rows = 0
         self._cache = 0
+        self._waiting = waiting
+        self.lock = ImportLock(connection)
+        #: What the last publish did, for the bench: seconds the write lock was held by
+        #: its longest transaction, and how many short transactions wrote the labels.
+        self.longest_hold = 0.0
+        self.final_hold = 0.0
+        self.chunks = 0
 
     def __enter__(self) -> LabelStage:
         # A larger page cache for the join and the append (not bulk_insert: changing
@@ -44,6 +94,7 @@ class LabelStage:
         self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
         self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
         self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
+        self.conn.execute("DROP TABLE IF EXISTS temp.label_claims")
         self.conn.execute(
             "CREATE TEMP TABLE label_stage (line INTEGER NOT NULL, ext TEXT NOT NULL,"
             " rubric TEXT NOT NULL, rubric_version TEXT NOT NULL, annotator TEXT NOT NULL,"
@@ -57,11 +108,23 @@ class LabelStage:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
-        self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
-        self.conn.execute(f"PRAGMA cache_size = {int(self._cache)}")
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.lock.held:
+                # Ours, if this import stopped between reserving and publishing.
+                self.discard_pending()
+        finally:
+            # Should this fail too (a full disk), the lock names a process that is about
+            # to be gone: the next import takes it over and deletes the range.
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                self.lock.release()
+            self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
+            self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
+            self.conn.execute("DROP TABLE IF EXISTS temp.label_claims")
+            self.conn.execute(f"PRAGMA cache_size = {int(self._cache)}")
 
     def add(self, rows: Sequence[StagedLabel]) -> None:
         """Stage ROWS (one transaction on the temp table: no lock on the project)."""
@@ -97,6 +160,41 @@ class LabelStage:
     def rubrics(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM label_stage")]
 
+    def pending(self) -> tuple[int, int]:
+        """The pending range (from, to) in import_state; empty when from > to."""
+        row = self.conn.execute(
+            "SELECT labels_pending_from, labels_pending_to FROM import_state"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def discard_pending(self) -> int:
+        """Delete the pending range's rows, a chunk per transaction, then empty the range.
+
+        The caller holds the import lock. No reader saw these rows and nothing
+        was derived from them. Returns how many were deleted.
+        """
+        low, high = self.pending()
+        if low > high:
+            return 0
+        deleted = 0
+        while True:
+            with self.connection.transaction():
+                cur = self.conn.execute(
+                    "DELETE FROM labels_all WHERE id IN (SELECT id FROM labels_all"
+                    " WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT ?)",
+                    (low, high, DELETE_CHUNK),
+                )
+            deleted += cur.rowcount
+            if cur.rowcount < DELETE_CHUNK:
+                break
+        # Only now, with none of its rows left, may the range close: closing it earlier
+        # would show what is left.
+        with self.connection.transaction():
+            self.conn.execute(
+                "UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0"
+            )
+        return deleted
+
     def publish(self, stamp: str, imported_from: str) -> int:
         """Append every staged label not already in the project; return how many.
 
@@ -106,11 +204,16 @@ class LabelStage:
         lines in the file, the last is kept (its position decides the current label).
         """
         conn = self.conn
+        self.lock.acquire(self._waiting)
+        self.discard_pending()  # an import that died: its range, never seen
+        # Labels appended after this id are looked at again in the last transaction.
+        checked = int(conn.execute("SELECT coalesce(max(id), 0) FROM labels_all").fetchone()[0])
         # Outside the write lock: resolve item ids and drop what is already there.
         conn.execute(
             "CREATE TEMP TABLE label_ready AS"
             " SELECT max(s.line) AS line, i.id AS item_id, s.rubric, s.rubric_version,"
-            " s.annotator, s.score, s.tags, s.comment"
+            " s.annotator, s.score, s.tags, s.comment,"
+            " json_object('imported_from', :source, 'line', max(s.line)) AS meta"
             " FROM label_stage s JOIN items i ON i.external_id = s.ext"
             " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id"
             "   AND l.rubric = s.rubric AND l.annotator = s.annotator AND l.kind = 'rate'"
@@ -118,53 +221,140 @@ class LabelStage:
             " GROUP BY i.id, s.rubric, s.annotator, s.score, s.tags, s.comment"
             # Sorted here, outside the lock, in label_state's key order; the last line
             # about an item last, so that it becomes the current label.
-            " ORDER BY s.rubric, s.annotator, i.id, line"
+            " ORDER BY s.rubric, s.annotator, i.id, line",
+            {"source": imported_from},
+        )
+        total = int(conn.execute("SELECT count(*) FROM label_ready").fetchone()[0])
+        if total == 0:
+            return 0
+        # The claims they will make, also found outside the lock: those not held for good
+        # already, in the order of assignments' key.
+        conn.execute(
+            "CREATE TEMP TABLE label_claims AS SELECT DISTINCT r.rubric, r.item_id, r.annotator"
+            " FROM label_ready r WHERE NOT EXISTS (SELECT 1 FROM assignments a"
+            "   WHERE a.rubric = r.rubric AND a.item_id = r.item_id"
+            "   AND a.annotator = r.annotator AND a.lease_until IS NULL)"
+            " ORDER BY r.rubric, r.item_id, r.annotator"
         )
         # Every item id comes from the join with items and every rubric version was
         # registered before: the foreign keys hold by construction, and checking them
-        # row by row would more than double the time the write lock is held.
+        # row by row would double the time each chunk holds the write lock. Chunks need
+        # not reach the disk one by one: only the last commit (FULL again by then) shows
+        # them. WAL keeps NORMAL crash-safe.
         conn.execute("PRAGMA foreign_keys = OFF")
-        try:
+        conn.execute("PRAGMA synchronous = NORMAL")
+        low = self._reserve(total, stamp, imported_from)
+        self._write(low, total, stamp, imported_from)
+        conn.execute("PRAGMA synchronous = FULL")
+        dropped = self._show(low, low + total - 1, checked, stamp)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return total - dropped
+
+    # The row of label_ready numbered N (its rowid, 1…total) becomes label id LOW + N - 1.
+    _INSERT = (
+        "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
+        " tags, comment, meta, created_at)"
+        " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
+        " tags, comment, meta, :stamp"
+        " FROM label_ready WHERE rowid BETWEEN :first AND :last"
+    )
+
+    def _reserve(self, total: int, stamp: str, imported_from: str) -> int:
+        """Step 1: the pending range and its top row, in one tiny transaction; its first id."""
+        began = time.monotonic()
+        with self.connection.transaction():
+            low = int(
+                self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM labels_all").fetchone()[0]
+            )
+            self.conn.execute(
+                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?",
+                (low, low + total - 1),
+            )
+            self.conn.execute(
+                self._INSERT,
+                {
+                    "low": low,
+                    "source": imported_from,
+                    "stamp": stamp,
+                    "first": total,
+                    "last": total,
+                },
+            )
+        self._held(time.monotonic() - began)
+        if step_hook is not None:
+            step_hook("reserved")
+        return low
+
+    def _write(self, low: int, total: int, stamp: str, imported_from: str) -> None:
+        """Step 2: rows 1 … total-1 in short transactions, each followed by a pause."""
+        first, size = 1, CHUNK_FIRST
+        while first < total:
+            last = min(first + size - 1, total - 1)
+            began = time.monotonic()
             with self.connection.transaction():
-                before = conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
-                # The triggers that derive label_state row by row stand aside inside this
-                # transaction (DDL is transactional: a crash brings them back with the
-                # rollback); one set-based statement below does their work, three times
-                # faster, and that is time the write lock is held.
-                triggers = conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                    " AND tbl_name = 'labels' AND name LIKE 'labels_derive_%'"
-                ).fetchall()
-                for name, _ in triggers:
-                    conn.execute(f'DROP TRIGGER "{name}"')
-                cur = conn.execute(
-                    "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
-                    " tags, comment, meta, created_at)"
-                    " SELECT item_id, rubric, rubric_version, annotator, 'rate', score, tags,"
-                    " comment, json_object('imported_from', ?, 'line', line), ?"
-                    " FROM label_ready ORDER BY rowid",
-                    (imported_from, stamp),
+                self.conn.execute(
+                    self._INSERT,
+                    {
+                        "low": low,
+                        "source": imported_from,
+                        "stamp": stamp,
+                        "first": first,
+                        "last": last,
+                    },
                 )
-                inserted = cur.rowcount
-                # What the trigger would have done, label by label in id order (a rowid
-                # range scan): the last wins.
-                conn.execute(
-                    "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
-                    " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
-                    " WHERE id > ? ORDER BY id"
-                    " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
-                    " state = excluded.state, score = excluded.score, event_id = excluded.event_id",
-                    (before,),
-                )
-                for _, sql in triggers:
-                    conn.execute(sql)
-                # They hold their items like claims.
-                conn.execute(
-                    "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-                    " SELECT rubric, item_id, annotator, ?, NULL FROM label_ready WHERE true"
-                    " ON CONFLICT DO UPDATE SET lease_until = NULL",
-                    (stamp,),
-                )
-        finally:
-            conn.execute("PRAGMA foreign_keys = ON")
-        return inserted
+            held = time.monotonic() - began
+            self._held(held)
+            self.chunks += 1
+            if step_hook is not None:
+                step_hook("chunk")
+            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
+            done = last - first + 1
+            size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
+            first = last + 1
+        if step_hook is not None:
+            step_hook("written")
+
+    def _show(self, low: int, high: int, checked: int, stamp: str) -> int:
+        """Step 3: re-check, derive, claim and show, in one transaction; rows dropped."""
+        conn = self.conn
+        began = time.monotonic()
+        with self.connection.transaction():
+            # A label identical to one of the file's, appended by someone since the check
+            # above: the file's copy goes (the range was never seen, so it may).
+            dropped = conn.execute(
+                "DELETE FROM labels_all WHERE id IN (SELECT p.id FROM"
+                " (SELECT * FROM labels_all WHERE id > :checked AND id < :low"
+                "  UNION ALL SELECT * FROM labels_all WHERE id > :high) AS l"
+                " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = l.item_id"
+                "  AND p.rubric = l.rubric AND p.annotator = l.annotator"
+                " WHERE l.kind = 'rate' AND p.id BETWEEN :low AND :high AND p.score = l.score"
+                "  AND p.tags = l.tags AND p.comment = l.comment)",
+                {"checked": checked, "low": low, "high": high},
+            ).rowcount
+            # What the triggers would have done label by label, in id order (a rowid range
+            # scan, in label_state's key order): the last wins, and a label someone made
+            # during the import (a higher id) stays the current one.
+            conn.execute(
+                "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+                " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels_all"
+                " WHERE id BETWEEN ? AND ? ORDER BY id"
+                " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
+                " WHERE label_state.event_id IS NULL OR label_state.event_id < excluded.event_id",
+                (low, high),
+            )
+            # They hold their items like claims. (A claim someone let go since label_claims
+            # was made stays let go: that was after the file's labels, in effect.)
+            conn.execute(
+                "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
+                " SELECT rubric, item_id, annotator, ?, NULL FROM label_claims WHERE true"
+                " ORDER BY rowid ON CONFLICT DO UPDATE SET lease_until = NULL",
+                (stamp,),
+            )
+            conn.execute("UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0")
+        self.final_hold = time.monotonic() - began
+        self._held(self.final_hold)
+        return int(dropped)
+
+    def _held(self, seconds: float) -> None:
+        self.longest_hold = max(self.longest_hold, seconds)
