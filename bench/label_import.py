@@ -6,8 +6,14 @@ RSS is read from wait4. A second run of the same file must append nothing.
 
 Reading and checking the file alone (core/label_file.iter_labels, here in
 this process) is timed too: the import's wall time less that is the store's
-part (staging, resolving ids, the one publishing transaction), so a slow
-figure says which side to look at.
+part (staging, resolving ids, publishing), so a slow figure says which side
+to look at.
+
+While the first import runs, a writer in this process saves an annotator's
+draft every WRITE_EVERY seconds, each in its own transaction on the project's
+write lock (what a key press does): its latencies, p50 / p99 / max, are how
+long annotators wait for the import (store/label_stage.py publishes in short
+transactions and one last one; the max is about that last one).
 """
 
 from __future__ import annotations
@@ -18,14 +24,49 @@ import random
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
 
-from bench.common import OUT, Figure, cli, items_db, main_for, say
+from bench.common import OUT, Figure, cli, items_db, main_for, percentile, say
 from tui_annotate.core.label_file import iter_labels
+from tui_annotate.store.repository import Repository
 
 ANNOTATORS = ("ext-ana", "ext-ben", "ext-cy")
+#: Seconds between the probing writer's saves.
+WRITE_EVERY = 0.01
+
+
+class Writer(threading.Thread):
+    """Saves a draft again and again on its own connection, timing each save, until stopped."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(daemon=True)
+        self.db = db
+        self.stop = threading.Event()
+        self.ms: list[float] = []
+        self.failed: list[str] = []
+
+    def run(self) -> None:
+        with Repository.open(self.db) as repo:
+            item = int(repo.conn.execute("SELECT min(id) FROM items").fetchone()[0])
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                started = time.perf_counter()
+                try:
+                    with repo.connection.transaction():
+                        repo.conn.execute(
+                            "INSERT INTO drafts (rubric, annotator, item_id, comment, updated_at)"
+                            " VALUES ('faithfulness', 'probe', ?, ?, 'now')"
+                            " ON CONFLICT DO UPDATE SET comment = excluded.comment",
+                            (item, f"draft {n}"),
+                        )
+                except Exception as exc:  # a failed save is the figure
+                    self.failed.append(str(exc))
+                self.ms.append((time.perf_counter() - started) * 1000)
+                self.stop.wait(WRITE_EVERY)
 
 
 def labels_file(path: Path, items: int) -> Path:
@@ -73,8 +114,14 @@ def run(quick: bool) -> list[Figure]:
     with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(work)) as dst:
         src.backup(dst)
     base = [*cli(), "--db", str(work), "import-labels", str(source), "--rubric", "faithfulness"]
-    say(f"import-labels of {rows:,} rows")
-    seconds, peak, _ = timed(base)
+    say(f"import-labels of {rows:,} rows, a writer saving a draft every {WRITE_EVERY} s")
+    writer = Writer(work)
+    writer.start()
+    try:
+        seconds, peak, _ = timed(base)
+    finally:
+        writer.stop.set()
+        writer.join()
     say(f"again: {rows:,} rows that are all there already")
     again, _, said = timed(base)
     say("reading and checking the file alone")
@@ -93,6 +140,20 @@ def run(quick: bool) -> list[Figure]:
             rows / seconds >= 100_000,
         ),
         Figure(f"import-labels {rows:,} rows, peak RSS ", peak, "MB", "< 500 MB", peak < 500),
+        Figure(
+            f"an annotator's save during it, p50 / p99 ({len(writer.ms)} saves)",
+            f"{percentile(writer.ms, 50):.0f} / {percentile(writer.ms, 99):.0f}",
+            "ms",
+            "p99 ≤ 250 ms",
+            percentile(writer.ms, 99) <= 250,
+        ),
+        Figure(
+            "… the slowest save (≈ the longest the import held the write lock) / saves failed",
+            f"{max(writer.ms, default=float('nan')):.0f} / {len(writer.failed)}",
+            "ms",
+            "no save fails",
+            not writer.failed,
+        ),
         Figure(f"  of which reading and checking {rows:,} rows", round(reading, 2), "s"),
         Figure(
             "  the rest (start-up, the store's staging and publishing)",
