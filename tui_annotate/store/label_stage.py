@@ -94,7 +94,8 @@ class LabelStage:
         self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
         self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
         self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
-        self.conn.execute("DROP TABLE IF EXISTS temp.label_claims")
+        for table in ("label_over", "label_leased"):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         self.conn.execute(
             "CREATE TEMP TABLE label_stage (line INTEGER NOT NULL, ext TEXT NOT NULL,"
             " rubric TEXT NOT NULL, rubric_version TEXT NOT NULL, annotator TEXT NOT NULL,"
@@ -123,7 +124,8 @@ class LabelStage:
                 self.lock.release()
             self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
             self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
-            self.conn.execute("DROP TABLE IF EXISTS temp.label_claims")
+            for table in ("label_over", "label_leased"):
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
             self.conn.execute(f"PRAGMA cache_size = {int(self._cache)}")
 
     def add(self, rows: Sequence[StagedLabel]) -> None:
@@ -160,39 +162,52 @@ class LabelStage:
     def rubrics(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT rubric FROM label_stage")]
 
-    def pending(self) -> tuple[int, int]:
-        """The pending range (from, to) in import_state; empty when from > to."""
+    def pending(self) -> tuple[int, int, str]:
+        """The pending range (from, to; empty when from > to) and its claims' time."""
         row = self.conn.execute(
-            "SELECT labels_pending_from, labels_pending_to FROM import_state"
+            "SELECT labels_pending_from, labels_pending_to, labels_pending_claims FROM import_state"
         ).fetchone()
-        return int(row[0]), int(row[1])
+        return int(row[0]), int(row[1]), str(row[2])
 
     def discard_pending(self) -> int:
-        """Delete the pending range's rows, a chunk per transaction, then empty the range.
+        """Delete what the pending range wrote, a chunk per transaction, then empty the range.
 
-        The caller holds the import lock. No reader saw these rows and nothing
-        was derived from them. Returns how many were deleted.
+        The caller holds the import lock. Nobody saw any of it: the labels, the
+        label_state rows they added and the claims they made (a state row or a
+        claim someone has since made their own, by a label of theirs, stays).
+        Returns how many labels were deleted.
         """
-        low, high = self.pending()
-        if low > high:
-            return 0
+        low, high, claimed = self.pending()
         deleted = 0
-        while True:
+        top = high
+        while top >= low:
+            bottom = max(low, top - DELETE_CHUNK + 1)
+            keys = "SELECT rubric, annotator, item_id FROM labels_all WHERE id BETWEEN ? AND ?"
             with self.connection.transaction():
+                self.conn.execute(
+                    f"DELETE FROM label_state WHERE (rubric, annotator, item_id) IN ({keys})"
+                    " AND event_id BETWEEN ? AND ?",
+                    (bottom, top, low, high),
+                )
+                # Its claims: made at its time and held for good, and nobody's label since.
+                self.conn.execute(
+                    "DELETE FROM assignments WHERE (rubric, annotator, item_id) IN"
+                    f" ({keys}) AND claimed_at = ? AND lease_until IS NULL AND NOT EXISTS ("
+                    "  SELECT 1 FROM label_state s WHERE s.rubric = assignments.rubric"
+                    "  AND s.annotator = assignments.annotator"
+                    "  AND s.item_id = assignments.item_id AND s.event_id > ?)",
+                    (bottom, top, claimed, high),
+                )
                 cur = self.conn.execute(
-                    "DELETE FROM labels_all WHERE id IN (SELECT id FROM labels_all"
-                    " WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT ?)",
-                    (low, high, DELETE_CHUNK),
+                    "DELETE FROM labels_all WHERE id BETWEEN ? AND ?", (bottom, top)
                 )
             deleted += cur.rowcount
-            if cur.rowcount < DELETE_CHUNK:
-                break
-        # Only now, with none of its rows left, may the range close: closing it earlier
-        # would show what is left.
-        with self.connection.transaction():
-            self.conn.execute(
-                "UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0"
-            )
+            top = bottom - 1
+        if low <= high or claimed:
+            # Only now, with none of its rows left, may the range close: closing it
+            # earlier would show what is left.
+            with self.connection.transaction():
+                self.conn.execute(_CLOSE)
         return deleted
 
     def publish(self, stamp: str, imported_from: str) -> int:
@@ -205,7 +220,7 @@ class LabelStage:
         """
         conn = self.conn
         self.lock.acquire(self._waiting)
-        self.discard_pending()  # an import that died: its range, never seen
+        self.discard_pending()  # an import that died: what it wrote, never seen
         # Labels appended after this id are looked at again in the last transaction.
         checked = int(conn.execute("SELECT coalesce(max(id), 0) FROM labels_all").fetchone()[0])
         # Outside the write lock: resolve item ids and drop what is already there.
@@ -227,14 +242,20 @@ class LabelStage:
         total = int(conn.execute("SELECT count(*) FROM label_ready").fetchone()[0])
         if total == 0:
             return 0
-        # The claims they will make, also found outside the lock: those not held for good
-        # already, in the order of assignments' key.
+        # Also outside the lock, the few keys the last transaction must change rather than
+        # add: those with a state already (the file re-rates them), by their last row; and
+        # the claims on a lease that the labels will hold for good.
         conn.execute(
-            "CREATE TEMP TABLE label_claims AS SELECT DISTINCT r.rubric, r.item_id, r.annotator"
-            " FROM label_ready r WHERE NOT EXISTS (SELECT 1 FROM assignments a"
-            "   WHERE a.rubric = r.rubric AND a.item_id = r.item_id"
-            "   AND a.annotator = r.annotator AND a.lease_until IS NULL)"
-            " ORDER BY r.rubric, r.item_id, r.annotator"
+            "CREATE TEMP TABLE label_over AS SELECT r.rubric, r.annotator, r.item_id,"
+            " max(r.rowid) AS last FROM label_ready r WHERE EXISTS (SELECT 1 FROM label_state s"
+            "   WHERE s.rubric = r.rubric AND s.annotator = r.annotator AND s.item_id = r.item_id)"
+            " GROUP BY r.rubric, r.annotator, r.item_id"
+        )
+        conn.execute(
+            "CREATE TEMP TABLE label_leased AS SELECT DISTINCT r.rubric, r.item_id, r.annotator"
+            " FROM label_ready r JOIN assignments a ON a.rubric = r.rubric"
+            "  AND a.item_id = r.item_id AND a.annotator = r.annotator"
+            " WHERE a.lease_until IS NOT NULL"
         )
         # Every item id comes from the join with items and every rubric version was
         # registered before: the foreign keys hold by construction, and checking them
@@ -246,18 +267,42 @@ class LabelStage:
         low = self._reserve(total, stamp, imported_from)
         self._write(low, total, stamp, imported_from)
         conn.execute("PRAGMA synchronous = FULL")
-        dropped = self._show(low, low + total - 1, checked, stamp)
+        dropped = self._show(low, low + total - 1, checked)
         conn.execute("PRAGMA foreign_keys = ON")
         return total - dropped
 
-    # The row of label_ready numbered N (its rowid, 1…total) becomes label id LOW + N - 1.
-    _INSERT = (
-        "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
-        " tags, comment, meta, created_at)"
-        " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
-        " tags, comment, meta, :stamp"
-        " FROM label_ready WHERE rowid BETWEEN :first AND :last"
-    )
+    def _chunk(self, low: int, first: int, last: int, stamp: str, imported_from: str) -> None:
+        """Rows FIRST … LAST of label_ready (rowids), with the state and claims they add.
+
+        Row N becomes label LOW + N - 1. A key nobody has a state for gets one
+        (and a claim), which readers leave out while its label id is pending; a
+        key with a state already is left to the last transaction (label_over).
+        """
+        args = {"low": low, "first": first, "last": last, "source": imported_from}
+        self.conn.execute(
+            "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
+            " tags, comment, meta, created_at)"
+            " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
+            " tags, comment, meta, :stamp FROM label_ready WHERE rowid BETWEEN :first AND :last",
+            {**args, "stamp": stamp},
+        )
+        # In id order, the last line about a key wins; a pending row is replaced only by a
+        # later pending one, and a state someone else made meanwhile stays theirs.
+        self.conn.execute(
+            "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+            " SELECT rubric, annotator, item_id, 'rated', score, :low + rowid - 1"
+            " FROM label_ready WHERE rowid BETWEEN :first AND :last ORDER BY rowid"
+            " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+            " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
+            " WHERE label_state.event_id BETWEEN :low AND excluded.event_id",
+            {"low": low, "first": first, "last": last},
+        )
+        self.conn.execute(
+            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
+            " SELECT rubric, item_id, annotator, :stamp, NULL FROM label_ready"
+            " WHERE rowid BETWEEN :first AND :last ON CONFLICT DO NOTHING",
+            {"first": first, "last": last, "stamp": stamp},
+        )
 
     def _reserve(self, total: int, stamp: str, imported_from: str) -> int:
         """Step 1: the pending range and its top row, in one tiny transaction; its first id."""
@@ -267,19 +312,11 @@ class LabelStage:
                 self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM labels_all").fetchone()[0]
             )
             self.conn.execute(
-                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?",
-                (low, low + total - 1),
+                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?,"
+                " labels_pending_claims = ?",
+                (low, low + total - 1, stamp),
             )
-            self.conn.execute(
-                self._INSERT,
-                {
-                    "low": low,
-                    "source": imported_from,
-                    "stamp": stamp,
-                    "first": total,
-                    "last": total,
-                },
-            )
+            self._chunk(low, total, total, stamp, imported_from)
         self._held(time.monotonic() - began)
         if step_hook is not None:
             step_hook("reserved")
@@ -292,16 +329,7 @@ class LabelStage:
             last = min(first + size - 1, total - 1)
             began = time.monotonic()
             with self.connection.transaction():
-                self.conn.execute(
-                    self._INSERT,
-                    {
-                        "low": low,
-                        "source": imported_from,
-                        "stamp": stamp,
-                        "first": first,
-                        "last": last,
-                    },
-                )
+                self._chunk(low, first, last, stamp, imported_from)
             held = time.monotonic() - began
             self._held(held)
             self.chunks += 1
@@ -314,47 +342,60 @@ class LabelStage:
         if step_hook is not None:
             step_hook("written")
 
-    def _show(self, low: int, high: int, checked: int, stamp: str) -> int:
-        """Step 3: re-check, derive, claim and show, in one transaction; rows dropped."""
+    def _show(self, low: int, high: int, checked: int) -> int:
+        """Step 3: re-check, change what existed, and show, in one transaction; rows dropped."""
         conn = self.conn
+        args = {"checked": checked, "low": low, "high": high}
+        # Labels appended by others since the check: before the range, and after it.
+        since = (
+            "(SELECT * FROM labels_all WHERE id > :checked AND id < :low"
+            " UNION ALL SELECT * FROM labels_all WHERE id > :high)"
+        )
         began = time.monotonic()
         with self.connection.transaction():
-            # A label identical to one of the file's, appended by someone since the check
-            # above: the file's copy goes (the range was never seen, so it may).
+            # A label identical to one of the file's, appended by someone since the check:
+            # the file's copy goes (the range was never seen, so it may).
             dropped = conn.execute(
-                "DELETE FROM labels_all WHERE id IN (SELECT p.id FROM"
-                " (SELECT * FROM labels_all WHERE id > :checked AND id < :low"
-                "  UNION ALL SELECT * FROM labels_all WHERE id > :high) AS l"
+                f"DELETE FROM labels_all WHERE id IN (SELECT p.id FROM {since} AS l"
                 " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = l.item_id"
                 "  AND p.rubric = l.rubric AND p.annotator = l.annotator"
                 " WHERE l.kind = 'rate' AND p.id BETWEEN :low AND :high AND p.score = l.score"
                 "  AND p.tags = l.tags AND p.comment = l.comment)",
-                {"checked": checked, "low": low, "high": high},
+                args,
             ).rowcount
-            # What the triggers would have done label by label, in id order (a rowid range
-            # scan, in label_state's key order): the last wins, and a label someone made
-            # during the import (a higher id) stays the current one.
+            # The keys that had a state before (the file re-rates them), and those someone
+            # labelled between the check and the range: the file's last label on each,
+            # unless someone's since (a higher id) is the current one.
             conn.execute(
                 "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
-                " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels_all"
-                " WHERE id BETWEEN ? AND ? ORDER BY id"
-                " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                " SELECT p.rubric, p.annotator, p.item_id, 'rated', p.score, p.id FROM ("
+                "  SELECT :low + last - 1 AS id FROM label_over"
+                "  UNION SELECT max(p.id) FROM labels_all l JOIN labels_all p"
+                "   INDEXED BY labels_by_item ON p.item_id = l.item_id AND p.rubric = l.rubric"
+                "   AND p.annotator = l.annotator AND p.id BETWEEN :low AND :high"
+                "   WHERE l.id > :checked AND l.id < :low GROUP BY p.item_id, p.rubric,"
+                "   p.annotator) AS k JOIN labels_all p ON p.id = k.id WHERE true"
+                " ORDER BY p.id ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
                 " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
-                " WHERE label_state.event_id IS NULL OR label_state.event_id < excluded.event_id",
-                (low, high),
+                " WHERE coalesce(label_state.event_id, 0) < excluded.event_id",
+                args,
             )
-            # They hold their items like claims. (A claim someone let go since label_claims
-            # was made stays let go: that was after the file's labels, in effect.)
+            # Claims on a lease that the file's labels hold for good.
             conn.execute(
-                "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-                " SELECT rubric, item_id, annotator, ?, NULL FROM label_claims WHERE true"
-                " ORDER BY rowid ON CONFLICT DO UPDATE SET lease_until = NULL",
-                (stamp,),
+                "UPDATE assignments SET lease_until = NULL WHERE (rubric, item_id, annotator) IN"
+                " (SELECT rubric, item_id, annotator FROM label_leased)"
             )
-            conn.execute("UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0")
+            conn.execute(_CLOSE)
         self.final_hold = time.monotonic() - began
         self._held(self.final_hold)
         return int(dropped)
 
     def _held(self, seconds: float) -> None:
         self.longest_hold = max(self.longest_hold, seconds)
+
+
+#: No range pending: every label, state row and claim is seen.
+_CLOSE = (
+    "UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0,"
+    " labels_pending_claims = ''"
+)

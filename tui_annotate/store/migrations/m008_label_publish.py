@@ -25,6 +25,9 @@ def m008_label_publish(conn: sqlite3.Connection) -> None:
     transaction derives their label_state and claims and empties the range:
     the file shows whole. Annotators' labels, appended meanwhile, take ids
     above the range (a rowid is one past the largest) and are seen at once.
+    The label_state rows and claims an import adds (not those it changes) go
+    in with its chunks; readers leave them out by their label's id and their
+    claim time (store/clauses.py: SHOWN, LIVE) until the range is emptied.
     Rows in the range were never seen, so they alone may be deleted (a
     failed or killed import is cleaned up that way); every other label stays
     append-only. RENAME moves the indexes and triggers to `labels_all`; a
@@ -73,6 +76,14 @@ def m008_label_publish(conn: sqlite3.Connection) -> None:
             VALUES (NEW.rubric, NEW.annotator, NEW.item_id, NEW.kind = 'flag')
             ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET flagged = excluded.flagged;
         END;
+        -- The pending range's claims (store/label_stage.py): when an import of labels
+        -- started, the `claimed_at` of the claims it makes; they don't count until shown.
+        ALTER TABLE import_state ADD COLUMN labels_pending_claims TEXT NOT NULL DEFAULT '';
+        -- A judge's rating, with the id of its label: readers leave out a pending one
+        -- (store/clauses.py) and still read this index alone.
+        DROP INDEX label_state_judged;
+        CREATE INDEX label_state_judged ON label_state (rubric, item_id, annotator, state, event_id)
+            WHERE annotator LIKE 'judge:%' AND state = 'rated';
         DROP TRIGGER labels_append_only_delete;
         CREATE TRIGGER labels_append_only_delete BEFORE DELETE ON labels_all
         WHEN OLD.id NOT {PENDING}
