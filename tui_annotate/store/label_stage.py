@@ -53,14 +53,15 @@ from tui_annotate.store.import_lock import ImportLock
 StagedLabel = tuple[int, str, str, str, str, int, str, str]
 
 #: Each short transaction of step 2 aims to hold the write lock this long.
-CHUNK_SECONDS = 0.04
+CHUNK_SECONDS = 0.05
 #: Rows in the first chunk (the next ones are sized from how long it took), and the bounds.
 CHUNK_FIRST = 5_000
 CHUNK_MIN, CHUNK_MAX = 500, 50_000
 #: After each chunk, the import waits this share of the time it held the lock
-#: (at least PAUSE_MIN seconds): annotators waiting to save a label get in.
-PAUSE_SHARE = 0.3
-PAUSE_MIN = 0.003
+#: (at least PAUSE_MIN seconds): annotators waiting to save a label get in (a
+#: waiting writer looks every 2 ms or less: store/connection.py).
+PAUSE_SHARE = 0.1
+PAUSE_MIN = 0.004
 #: Pending rows deleted per transaction when an unfinished import is cleaned up.
 DELETE_CHUNK = 5_000
 
@@ -86,6 +87,7 @@ class LabelStage:
         self.longest_hold = 0.0
         self.final_hold = 0.0
         self.chunks = 0
+        self._triggers: list[tuple[str, str]] = []
 
     def __enter__(self) -> LabelStage:
         # A larger page cache for the join and the append (not bulk_insert: changing
@@ -244,19 +246,40 @@ class LabelStage:
             return 0
         # Also outside the lock, the few keys the last transaction must change rather than
         # add: those with a state already (the file re-rates them), by their last row; and
-        # the claims on a lease that the labels will hold for good.
+        # the claims on a lease that the labels will hold for good. Only an annotator with
+        # a state (a claim) on the rubric already can have one: the others aren't looked up.
+        pairs = conn.execute("SELECT DISTINCT rubric, annotator FROM label_ready").fetchall()
         conn.execute(
-            "CREATE TEMP TABLE label_over AS SELECT r.rubric, r.annotator, r.item_id,"
-            " max(r.rowid) AS last FROM label_ready r WHERE EXISTS (SELECT 1 FROM label_state s"
-            "   WHERE s.rubric = r.rubric AND s.annotator = r.annotator AND s.item_id = r.item_id)"
-            " GROUP BY r.rubric, r.annotator, r.item_id"
+            "CREATE TEMP TABLE label_over (rubric TEXT, annotator TEXT, item_id INTEGER,"
+            " last INTEGER)"
         )
         conn.execute(
-            "CREATE TEMP TABLE label_leased AS SELECT DISTINCT r.rubric, r.item_id, r.annotator"
-            " FROM label_ready r JOIN assignments a ON a.rubric = r.rubric"
-            "  AND a.item_id = r.item_id AND a.annotator = r.annotator"
-            " WHERE a.lease_until IS NOT NULL"
+            "CREATE TEMP TABLE label_leased (rubric TEXT, item_id INTEGER, annotator TEXT)"
         )
+        for pair in pairs:
+            if conn.execute(
+                "SELECT 1 FROM label_state WHERE rubric = ? AND annotator = ? LIMIT 1", pair
+            ).fetchone():
+                conn.execute(
+                    "INSERT INTO label_over SELECT r.rubric, r.annotator, r.item_id,"
+                    " max(r.rowid) FROM label_ready r WHERE r.rubric = ? AND r.annotator = ?"
+                    " AND EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = r.rubric"
+                    "  AND s.annotator = r.annotator AND s.item_id = r.item_id)"
+                    " GROUP BY r.item_id",
+                    pair,
+                )
+            if conn.execute(
+                "SELECT 1 FROM assignments INDEXED BY assignments_leased WHERE rubric = ?"
+                " AND annotator = ? AND lease_until IS NOT NULL LIMIT 1",
+                pair,
+            ).fetchone():
+                conn.execute(
+                    "INSERT INTO label_leased SELECT DISTINCT r.rubric, r.item_id, r.annotator"
+                    " FROM label_ready r JOIN assignments a ON a.rubric = r.rubric"
+                    "  AND a.item_id = r.item_id AND a.annotator = r.annotator"
+                    " WHERE r.rubric = ? AND r.annotator = ? AND a.lease_until IS NOT NULL",
+                    pair,
+                )
         # Every item id comes from the join with items and every rubric version was
         # registered before: the foreign keys hold by construction, and checking them
         # row by row would double the time each chunk holds the write lock. Chunks need
@@ -264,6 +287,10 @@ class LabelStage:
         # them. WAL keeps NORMAL crash-safe.
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA synchronous = NORMAL")
+        self._triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
+        ).fetchall()
         low = self._reserve(total, stamp, imported_from)
         self._write(low, total, stamp, imported_from)
         conn.execute("PRAGMA synchronous = FULL")
@@ -279,6 +306,12 @@ class LabelStage:
         key with a state already is left to the last transaction (label_over).
         """
         args = {"low": low, "first": first, "last": last, "source": imported_from}
+        # The triggers deriving label_state skip pending ids anyway; out of the way inside
+        # this transaction (DDL is transactional: a crash brings them back with the
+        # rollback), they cost nothing per row, where running them costs a third of
+        # the insert.
+        for name, _ in self._triggers:
+            self.conn.execute(f'DROP TRIGGER "{name}"')
         self.conn.execute(
             "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
             " tags, comment, meta, created_at)"
@@ -303,6 +336,8 @@ class LabelStage:
             " WHERE rowid BETWEEN :first AND :last ON CONFLICT DO NOTHING",
             {"first": first, "last": last, "stamp": stamp},
         )
+        for _, sql in self._triggers:
+            self.conn.execute(sql)
 
     def _reserve(self, total: int, stamp: str, imported_from: str) -> int:
         """Step 1: the pending range and its top row, in one tiny transaction; its first id."""
