@@ -13,6 +13,7 @@ between the import's transactions: nothing here waits on a clock.
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -31,6 +32,7 @@ from tui_annotate.core.clock import now
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import label_stage
 from tui_annotate.store.clauses import LIVE
+from tui_annotate.store.import_lock import ImportLock
 from tui_annotate.store.repository import Repository
 
 ANNOTATORS = ("ext-a", "ext-b", "ext-c")
@@ -306,3 +308,29 @@ def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
     assert stored(db_path) == (rows[0] + 120, 120, 120)
     after = seen(db_path)
     assert len(after["current"]) == 120 and after["live claims"] == 120
+
+
+def test_an_import_of_labels_waits_its_turn_and_says_for_whom(
+    sample_repo: Repository, db_path: Path, tmp_path: Path, faithfulness: Rubric
+) -> None:
+    """Imports take turns (one pending range at a time): this one waits for the lock's holder."""
+    source = write_labels(tmp_path / "l.jsonl", sample_repo)
+    told: list[str] = []
+    with Repository.open(db_path) as other:
+        lock = ImportLock(other.connection)
+        assert lock.try_acquire()  # an import of items, say, in another connection
+
+        def waiting(holder: str) -> None:
+            told.append(holder)
+            assert seen(db_path)["labels"] == 0  # nothing written while it waits
+            lock.release()
+
+        result = label_import.import_labels(
+            sample_repo,
+            source,
+            {faithfulness.name: faithfulness},
+            faithfulness.name,
+            waiting=waiting,
+        )
+    assert told == [f"pid {os.getpid()}"]
+    assert result.inserted == 120
