@@ -16,17 +16,22 @@ saves waited seconds, then failed, behind one big transaction):
    annotators take ids above the range and are seen as usual.
 2. The labels go into `labels_all` in short transactions (tens of
    milliseconds each, sized by how long the last one took), with a pause
-   after each in which annotators' saves get in. No reader sees them.
+   after each in which annotators' saves get in. With them go the
+   label_state rows and claims of the keys nobody had a state for (the
+   usual case: other people's labels); readers leave those out while their
+   label ids are pending (store/clauses.py). No reader sees any of it.
 3. One last transaction re-checks for labels identical to the file's that
-   someone appended since step 0 (they are dropped from the range, so the
-   import stays a no-op for them), derives label_state for the range in one
-   set-based statement, claims the items, and empties the range: the whole
-   file becomes visible at once, label_state with it.
+   someone appended since the check (the file's copy is dropped from the
+   range, so the import stays a no-op for them), gives the keys that had a
+   state (the file re-rates them) their new one, holds for good the claims
+   that were on a lease, and empties the range: the whole file becomes
+   visible at once, label_state and claims with it. Its work grows with
+   the re-rated keys only: a few milliseconds for a file of new labels.
 
-Only label_state and the claims are written in that last transaction, and
-only the rows that change (claims already held are left alone), so it is
-the one step whose length still grows with the file (bench/label_import.py
-prints it).
+A state someone makes meanwhile stays theirs: their label has a higher id
+than the range, and the import's writes replace only a pending state or one
+with a lower id. (A flag set meanwhile on a key the import adds is kept only
+if the import completes.)
 
 Label imports take the project's import lock (store/import_lock.py), as
 item imports do: one pending range at a time, and whoever holds the lock

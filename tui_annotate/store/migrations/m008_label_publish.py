@@ -20,19 +20,21 @@ def m008_label_publish(conn: sqlite3.Connection) -> None:
     An import of labels reserves a range of ids above every label, records
     it in `import_state`, and writes its rows into that range in short
     transactions (store/label_stage.py). The view hides the range, so every
-    reader of `labels` is unchanged and sees none of them; the triggers that
-    derive label_state skip them, so nothing derived moves either. One last
-    transaction derives their label_state and claims and empties the range:
-    the file shows whole. Annotators' labels, appended meanwhile, take ids
-    above the range (a rowid is one past the largest) and are seen at once.
-    The label_state rows and claims an import adds (not those it changes) go
-    in with its chunks; readers leave them out by their label's id and their
-    claim time (store/clauses.py: SHOWN, LIVE) until the range is emptied.
-    Rows in the range were never seen, so they alone may be deleted (a
-    failed or killed import is cleaned up that way); every other label stays
-    append-only. RENAME moves the indexes and triggers to `labels_all`; a
-    write into the view lands there through its INSTEAD OF trigger, with the
-    columns' defaults, which a view does not apply by itself.
+    reader of `labels` is unchanged and sees none of them, and the triggers
+    that derive label_state skip them. With each chunk go the label_state
+    rows and the claims of the keys the import is the first to label;
+    readers leave those out by their label's id and their claim's time
+    (store/clauses.py: `shown`, LIVE). One last, small transaction gives the
+    keys the file re-rates their new state and empties the range: the file
+    shows whole, label_state and claims with it. Annotators' labels,
+    appended meanwhile, take ids above the range (a rowid is one past the
+    largest) and are seen at once. Rows in the range were never seen, so
+    they alone may be deleted (a failed or killed import is cleaned up that
+    way); every other label stays append-only. RENAME moves the indexes and
+    triggers to `labels_all`; a write into the view lands there through its
+    INSTEAD OF trigger, with the columns' defaults, which a view does not
+    apply by itself. `label_state_judged` gains the label id, so that
+    leaving out a pending row still reads that index alone.
     """
     run_script(
         conn,
