@@ -6,7 +6,7 @@ annotator list, the claims that count against overlap) sees the project as
 it was; then all of it at once. Annotators' writes get in between chunks and
 stay theirs. A failed import, or one killed with SIGKILL at any of its
 steps, leaves nothing anyone sees, and the next import cleans up after it.
-Ordering is proven with the store's own hook (label_stage.step_hook), run
+Ordering is proven with the store's own hook (label_publish.step_hook), run
 between the import's transactions: nothing here waits on a clock.
 """
 
@@ -30,7 +30,7 @@ import pytest
 from tui_annotate.core import label_import, snapshot
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import Rubric
-from tui_annotate.store import label_stage
+from tui_annotate.store import label_publish
 from tui_annotate.store.clauses import LIVE
 from tui_annotate.store.import_lock import ImportLock
 from tui_annotate.store.repository import Repository
@@ -84,19 +84,19 @@ def stored(db_path: Path) -> tuple[int, int, int]:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of 7 labels, and no pause between them."""
-    monkeypatch.setattr(label_stage, "CHUNK_FIRST", 7)
-    monkeypatch.setattr(label_stage, "CHUNK_MIN", 7)
-    monkeypatch.setattr(label_stage, "CHUNK_MAX", 7)
-    monkeypatch.setattr(label_stage, "PAUSE_MIN", 0.0)
+    monkeypatch.setattr(label_publish, "CHUNK_FIRST", 7)
+    monkeypatch.setattr(label_publish, "CHUNK_MIN", 7)
+    monkeypatch.setattr(label_publish, "CHUNK_MAX", 7)
+    monkeypatch.setattr(label_publish, "PAUSE_MIN", 0.0)
 
 
 @pytest.fixture
 def hook() -> Iterator[list[Any]]:
-    """Set label_stage.step_hook for the test (the list holds it); always unset after."""
+    """Set label_publish.step_hook for the test (the list holds it); always unset after."""
     holder: list[Any] = []
-    label_stage.step_hook = lambda step: holder[0](step) if holder else None
+    label_publish.step_hook = lambda step: holder[0](step) if holder else None
     yield holder
-    label_stage.step_hook = None
+    label_publish.step_hook = None
 
 
 def rate(repo: Repository, rubric: Rubric, external: str, annotator: str, score: int) -> int:
@@ -150,7 +150,7 @@ def test_nothing_is_seen_until_the_last_transaction_then_all_of_it(
     current = sample_repo.current_label(item, "faithfulness", "ext-a")
     assert current is not None and current.score != 1  # the file's re-rating is current
     assert stored(db_path) == (121, 120, 120)
-    assert sample_repo.label_stage().pending() == (1, 0, "")
+    assert sample_repo.label_stage().publisher.pending() == (1, 0, "")
 
 
 def test_an_annotator_saves_while_an_import_is_publishing(
@@ -168,7 +168,7 @@ def test_an_annotator_saves_while_an_import_is_publishing(
         if step != "chunk" or saved:
             return
         with Repository.open(db_path) as annotator:
-            low, high, _ = annotator.label_stage().pending()
+            low, high, _ = annotator.label_stage().publisher.pending()
             assert low <= high  # the import is publishing: its range is pending
             # A person's own label, and one on a key the file labels too, made after it.
             mine = rate(annotator, faithfulness, "nw-002", "alice", 4)
@@ -245,7 +245,7 @@ def test_a_failed_import_leaves_nothing_behind(
         run_import(sample_repo, write_labels(tmp_path / "l.jsonl", sample_repo), faithfulness)
     assert seen(db_path) == before
     assert stored(db_path) == rows
-    assert sample_repo.label_stage().pending() == (1, 0, "")
+    assert sample_repo.label_stage().publisher.pending() == (1, 0, "")
 
 
 #: Runs an import of labels that SIGKILLs itself at its STEP-th step (argv[3]).
@@ -254,17 +254,17 @@ import os, signal, sys
 from pathlib import Path
 from tui_annotate.core import label_import
 from tui_annotate.core.rubric import load_rubric
-from tui_annotate.store import label_stage
+from tui_annotate.store import label_publish
 from tui_annotate.store.repository import Repository
 
-label_stage.CHUNK_FIRST = label_stage.CHUNK_MIN = label_stage.CHUNK_MAX = 7
-label_stage.PAUSE_MIN = 0.0
+label_publish.CHUNK_FIRST = label_publish.CHUNK_MIN = label_publish.CHUNK_MAX = 7
+label_publish.PAUSE_MIN = 0.0
 steps = []
 def hook(step):
     steps.append(step)
     if len(steps) == int(sys.argv[3]):
         os.kill(os.getpid(), signal.SIGKILL)
-label_stage.step_hook = hook
+label_publish.step_hook = hook
 rubric = load_rubric(Path(sys.argv[4]))
 label_import.import_labels(Repository.open(sys.argv[1]), Path(sys.argv[2]),
                            {rubric.name: rubric}, rubric.name)
