@@ -30,6 +30,8 @@ from contextlib import closing
 from pathlib import Path
 
 from bench.common import OUT, Figure, cli, items_db, main_for, percentile, say
+from bench.import_block import keys_during
+from bench.team import TEAM
 from tui_annotate.core.label_file import iter_labels
 from tui_annotate.store.repository import Repository
 
@@ -175,6 +177,60 @@ def run(quick: bool) -> list[Figure]:
             "a no-op that says so",
             "nothing new" in said,
         ),
+    ]
+
+
+def run_block(quick: bool) -> list[Figure]:
+    """`python -m bench label_block`: eight annotators' keys while the same import runs.
+
+    bench/import_block.py's team, on the label benchmark's items, pressing a
+    key THINK seconds after each item shows, while `import-labels` writes the
+    600,000 labels (--quick: 60,000): key to next frame, p50 / p99 / max.
+    """
+    items = 20_000 if quick else 200_000
+    db = items_db("labels", items, (60, 120, 200), "l")
+    source = labels_file(OUT / f"label-rows-{items}.jsonl", items)
+    rows = items * len(ANNOTATORS)
+    work = OUT / f"labels-{items}-block.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(work)) as dst:
+        src.backup(dst)
+    load = os.getloadavg()[0]
+    say(f"import-labels of {rows:,} rows while {TEAM} annotators label")
+    try:
+        ms, locked, unanswered, seconds = keys_during(
+            work,
+            ["import-labels", str(source), "--rubric", "faithfulness"],
+            OUT / "label-block.log",
+        )
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
+    p99 = percentile(ms, 99)
+    return [
+        Figure(
+            f"key → next item frame during import-labels of {rows:,} labels, {TEAM} annotators,"
+            f" p50 / p99 ({len(ms)} keys)",
+            f"{percentile(ms, 50):.0f} / {p99:.0f}",
+            "ms",
+            "p99 ≤ 250 ms",
+            p99 <= 250,
+        ),
+        Figure("… slowest key during the import", max(ms, default=float("nan")), "ms"),
+        Figure(
+            "… apps that showed a 'locked' message / keys never acknowledged",
+            f"{locked} / {unanswered}",
+            "",
+            "0 / 0",
+            locked == 0 and unanswered == 0,
+        ),
+        Figure(
+            f"import-labels of {rows:,} labels with {TEAM} annotators at work, wall time",
+            round(seconds, 1),
+            "s",
+        ),
+        Figure(f"… load average before the run ({os.cpu_count()} shared cores)", round(load, 1)),
     ]
 
 
