@@ -37,7 +37,9 @@ THINK = 0.25
 SIZES = (60, 140, 180)
 
 
-def keys_during(db: Path, command: list[str], log: Path) -> tuple[list[float], int, int, float]:
+def keys_during(
+    db: Path, command: list[str], log: Path, overlap: int = 1
+) -> tuple[list[float], int, int, float]:
     """Eight annotators label DB while COMMAND (a tui-annotate command's arguments) runs.
 
     Returns every key's milliseconds from press to the next item's frame, how
@@ -47,7 +49,14 @@ def keys_during(db: Path, command: list[str], log: Path) -> tuple[list[float], i
     names = [f"a{n}" for n in range(1, TEAM + 1)]
     apps = [
         PtyApp.annotate(
-            db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS, answer_sync=True
+            db,
+            name,
+            "faithfulness",
+            "--overlap",
+            str(overlap),
+            cols=COLS,
+            rows=ROWS,
+            answer_sync=True,
         )
         for name in names
     ]
