@@ -65,6 +65,10 @@ def seen(db_path: Path) -> dict[str, Any]:
             "unlabelled": other.items_unlabeled("faithfulness"),
             "annotators": other.annotators("faithfulness"),
             "ext-a rated": other.state_counts("faithfulness", "ext-a"),
+            # What the queue has left for someone else, one annotator an item: the file's
+            # claims hold every item once they count.
+            "queue for zed": other.progress("faithfulness", "zed", 1),
+            "queue for ext-b": other.progress("faithfulness", "ext-b", 3),
             "live claims": conn.execute(
                 f"SELECT count(*) FROM assignments a WHERE {LIVE}", {"now": now()}
             ).fetchone()[0],
@@ -146,6 +150,8 @@ def test_nothing_is_seen_until_the_last_transaction_then_all_of_it(
     assert after["annotators"] == list(ANNOTATORS)
     assert after["ext-a rated"] == (40, 0)
     assert after["live claims"] == 120
+    assert before["queue for zed"] == (0, 40, 0) and after["queue for zed"] == (0, 0, 0)
+    assert after["queue for ext-b"] == (40, 0, 0)
     item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
     current = sample_repo.current_label(item, "faithfulness", "ext-a")
     assert current is not None and current.score != 1  # the file's re-rating is current
