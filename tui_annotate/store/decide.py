@@ -36,6 +36,7 @@ from tui_annotate.core.decide.columns import latest_per_row, median_low_per_row
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import decide_catalog as catalog
+from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.decide_items import (
     Items,
@@ -63,14 +64,14 @@ _LABEL_RANGES = {
 _LABELS = """
 SELECT count(*), group_concat(item_id * 1048576 + score + 524288), {events},
        min(score), max(score)
-FROM label_state NOT INDEXED
-WHERE rubric = :rubric AND state = 'rated' AND {range}
+FROM label_state AS s NOT INDEXED
+WHERE rubric = :rubric AND state = 'rated' AND {range} AND {shown}
 """
 
 _GOLDEN = "SELECT item_id, score FROM golden WHERE rubric = :rubric ORDER BY id"
 
 _OPEN_ROUND_LABELS = """
-SELECT group_concat(id) FROM labels INDEXED BY labels_by_round
+SELECT group_concat(id) FROM labels_all INDEXED BY labels_by_round
 WHERE round_id IN (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open')
 """
 
@@ -198,7 +199,9 @@ class DecideStore:
         the label ids only with EVENTS (else empty: a third less to read)."""
         count, packed, event_text, low, high = self.conn.execute(
             _LABELS.format(
-                range=_LABEL_RANGES[which], events="group_concat(event_id)" if events else "''"
+                range=_LABEL_RANGES[which],
+                events="group_concat(event_id)" if events else "''",
+                shown=shown("s"),
             ),
             {"rubric": rubric},
         ).fetchone()
