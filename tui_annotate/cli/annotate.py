@@ -1,9 +1,13 @@
-"""`annotate` and `demo`: open the annotation app (the TUI loads only here, when it opens)."""
+"""`annotate` and `demo`: open the annotation app (the TUI loads only here, when it opens).
+
+Start-up is measured against a bare Textual app (bench/startup.py), so this
+module imports only what `annotate` needs before the first frame: the
+importer and the temporary folder are `demo`'s, loaded inside it.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import click
 from tui_annotate import access
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
-from tui_annotate.core import gate, ingest, names
+from tui_annotate.core import gate, names
 from tui_annotate.core.models import Round
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
@@ -131,6 +135,10 @@ def annotate(
 @errors_to_exit
 def demo(obj: Context, rubric_name: str, annotator: str | None) -> None:
     """Open the app on a bundled sample project (a support assistant's answers) in a fresh database."""
+    import tempfile
+
+    from tui_annotate.core import ingest
+
     folder = Path(tempfile.mkdtemp(prefix="tui-annotate-demo-"))
     db_path = folder / "annotations.db"
     with Repository.open(db_path) as repo:

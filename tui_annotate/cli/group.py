@@ -5,34 +5,71 @@ imports what it shares from `cli.context`, never this module, so there is no
 import cycle. A new command (`scorecard`, `gate`, `pairwise`, `prompt`, …) is
 one new module in `cli/` and one line in `COMMANDS` below.
 
-Every command module is imported here because `--help` lists them all with
-their help text; they keep Rich, the TUI, openai and numpy inside the
-command functions, so `--help` and start-up load none of those.
+Command modules load lazily (click's LazyGroup pattern): a command's module
+is imported when that command runs, so `annotate` starts without importing
+the judge, export, calibration or serve code (start-up is measured against a
+bare Textual app: bench/startup.py). `--help` imports them all, to list each
+with its own help text, which stays in the command's docstring alone.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from tui_annotate import __version__
-from tui_annotate.cli import (
-    agreement,
-    annotate,
-    backup,
-    calibrate,
-    export,
-    import_items,
-    import_labels,
-    judge,
-    keys,
-    rubric,
-    serve,
-    status,
-)
 from tui_annotate.cli.context import Context
 
+#: Every command: its name → "module:attribute" in `tui_annotate.cli`. One line each;
+#: `--help` lists them alphabetically whatever the order here.
+COMMANDS: dict[str, str] = {
+    "import": "import_items:import_cmd",
+    "status": "status:status",
+    "rubric": "rubric:rubric",  # rubric check | list | show
+    "annotate": "annotate:annotate",
+    "demo": "annotate:demo",
+    "export": "export:export",
+    "backup": "backup:backup",
+    "calibrate": "calibrate:calibrate",  # start | status | close | show | review | adjudicate
+    "agreement": "agreement:agreement",
+    "import-labels": "import_labels:import_labels_cmd",
+    "judge": "judge:judge",
+    "route": "judge:route",
+    "serve": "serve:serve",
+    "keys": "keys:keys",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def load(name: str) -> click.Command:
+    """The command NAME of COMMANDS, importing its module."""
+    module, _, attribute = COMMANDS[name].partition(":")
+    command = getattr(importlib.import_module(f"tui_annotate.cli.{module}"), attribute)
+    if not isinstance(command, click.Command) or command.name != name:
+        raise TypeError(f"COMMANDS[{name!r}] = {COMMANDS[name]!r} is not the command {name!r}")
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (every one of them for --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load(cmd_name))
+        return self.commands.get(cmd_name)
+
+
+def all_commands() -> dict[str, click.Command]:
+    """Every top-level command by name, all loaded (for tests and documentation)."""
+    ctx = click.Context(main)
+    found = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     metavar="PATH",
@@ -51,25 +88,3 @@ from tui_annotate.cli.context import Context
 def main(ctx: click.Context, db: str | None, rubrics_dir: str | None) -> None:
     """Rate LLM outputs against a rubric from the keyboard; every label lands in SQLite at once."""
     ctx.obj = Context(db, rubrics_dir)
-
-
-#: Every command, by module; `--help` lists them alphabetically whatever the order here.
-COMMANDS: tuple[click.Command, ...] = (
-    import_items.import_cmd,  # import
-    status.status,
-    rubric.rubric,  # rubric check | list | show
-    annotate.annotate,
-    annotate.demo,
-    export.export,
-    backup.backup,
-    calibrate.calibrate,  # calibrate start | status | close | show | review | adjudicate
-    agreement.agreement,
-    import_labels.import_labels_cmd,  # import-labels
-    judge.judge,
-    judge.route,
-    serve.serve,
-    keys.keys,
-)
-
-for command in COMMANDS:
-    main.add_command(command)
