@@ -8,6 +8,7 @@ importer and the temporary folder are `demo`'s, loaded inside it.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def _open_app(
     show_prompt_version: bool,
     allow_uncalibrated: bool = False,
 ) -> None:
+    # Start-up creates objects that live as long as the process (the TUI's modules) and
+    # little garbage: the collector stays off until the app's first frame (AnnotateApp).
+    gc.disable()
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
     try:
@@ -62,8 +66,12 @@ def _open_app(
                 "browsing: nothing will be saved",
                 err=True,
             )
+        # Everything made so far lives as long as the process: out of the collector's sight,
+        # its collections walk only what the app creates.
+        gc.freeze()
         app.run()
     finally:
+        gc.enable()
         if readonly_reason is None:
             repo.optimize(wait_ms=200)  # SQLite's advice for a connection that lived long
         repo.close()

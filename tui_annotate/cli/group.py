@@ -14,7 +14,9 @@ with its own help text, which stays in the command's docstring alone.
 
 from __future__ import annotations
 
+import gc
 import importlib
+from typing import Any
 
 import click
 
@@ -51,7 +53,31 @@ def load(name: str) -> click.Command:
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use (every one of them for --help)."""
+    """A group whose commands are imported on first use (every one of them for --help).
+
+    The cyclic garbage collector is off while the command line is parsed and
+    the command's module loads: importing creates tens of thousands of objects
+    that live as long as the process and no cycles worth collecting, and each
+    collection would walk them all again. It is back on before the command
+    runs (`annotate` keeps it off until its first frame: cli/annotate.py).
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            gc.enable()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -58,10 +59,17 @@ class AnnotateApp(TerminalApp[None]):
         )
         self.show_prompt_version = show_prompt_version
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[None]:
+        """The annotation screen is the app's first screen, not one pushed over Textual's blank
+        default: one screen to compose, lay out and paint before the first item shows."""
         self.session.start()
         screen = AnnotateScreen.for_rubric(self.session.rubric)
-        self.push_screen(screen(self.session, show_prompt_version=self.show_prompt_version))
+        return screen(self.session, show_prompt_version=self.show_prompt_version)
+
+    def on_mount(self) -> None:
+        # The command line turns the collector off for start-up (cli/annotate.py): on again
+        # once the first item is on the screen.
+        self.call_after_refresh(gc.enable)
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
