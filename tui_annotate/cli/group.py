@@ -77,6 +77,8 @@ class LazyGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         finally:
+            # Frozen first: the next collection would otherwise walk all that was just loaded.
+            gc.freeze()
             gc.enable()
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -68,8 +68,8 @@ class AnnotateApp(TerminalApp[None]):
 
     def on_mount(self) -> None:
         # The command line turns the collector off for start-up (cli/annotate.py): on again
-        # once the first item is on the screen.
-        self.call_after_refresh(gc.enable)
+        # once the first item is on the screen (the screen's callbacks wait for its paint).
+        self.screen.call_after_refresh(collect_from_now)
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
@@ -189,6 +189,14 @@ class AnnotateApp(TerminalApp[None]):
             timeout=10,
             markup=False,
         )
+
+
+def collect_from_now() -> None:
+    """Turn the collector on, past what start-up made (widgets, styles: the session keeps
+    them); its first collection would otherwise walk every one of them, mid-keystroke."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def screenshot_failure(exc: BaseException) -> str:
