@@ -112,3 +112,41 @@ def test_the_app_reaches_its_first_item_without_heavy_modules(
     cli = {m for m in modules if m.startswith("tui_annotate.cli.")}
     commands = {f"tui_annotate.cli.{target.partition(':')[0]}" for target in COMMANDS.values()}
     assert cli & commands == {"tui_annotate.cli.annotate"}
+
+
+def run_python(code: str) -> list[object]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_the_first_command_freezes_start_up_once_and_leaves_the_collector_on() -> None:
+    code = (
+        "import gc, json\n"
+        "from tui_annotate.cli import main\n"
+        "def run():\n"
+        "    main(['keys', '--help'], standalone_mode=False)\n"
+        "    return [gc.isenabled(), gc.get_freeze_count()]\n"
+        "before = gc.get_freeze_count()\n"
+        "first = run()\n"
+        "junk = [[] for _ in range(1000)]\n"
+        "second = run()\n"
+        "print(json.dumps([before, *first, *second]))"
+    )
+    before, on_after_first, frozen_first, on_after_second, frozen_second = run_python(code)
+    assert on_after_first and on_after_second
+    assert frozen_first > before  # start-up's objects frozen out of the collector's sight...
+    assert frozen_second == frozen_first  # ...once: a second command in the process freezes none
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
+    code = (
+        "import gc, json\n"
+        "from tui_annotate.cli import main\n"
+        "gc.disable()\n"
+        "main(['keys', '--help'], standalone_mode=False)\n"
+        "print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+    )
+    assert run_python(code) == [False, 0]

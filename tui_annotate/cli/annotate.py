@@ -8,13 +8,13 @@ importer and the temporary folder are `demo`'s, loaded inside it.
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from tui_annotate import access
+from tui_annotate.cli import startup
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
 from tui_annotate.core import gate, names
@@ -35,9 +35,9 @@ def _open_app(
     show_prompt_version: bool,
     allow_uncalibrated: bool = False,
 ) -> None:
-    # Start-up creates objects that live as long as the process (the TUI's modules) and
-    # little garbage: the collector stays off until the app's first frame (AnnotateApp).
-    gc.disable()
+    # Off until the app's first frame (cli/startup.py): the TUI's modules and screen are
+    # what start-up makes, to live as long as the process.
+    startup.collector_off()
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
     try:
@@ -66,12 +66,10 @@ def _open_app(
                 "browsing: nothing will be saved",
                 err=True,
             )
-        # Everything made so far lives as long as the process: out of the collector's sight,
-        # its collections walk only what the app creates.
-        gc.freeze()
+        app.after_first_frame = startup.collector_on
         app.run()
     finally:
-        gc.enable()
+        startup.collector_on()
         if readonly_reason is None:
             repo.optimize(wait_ms=200)  # SQLite's advice for a connection that lived long
         repo.close()

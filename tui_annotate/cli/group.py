@@ -14,13 +14,13 @@ with its own help text, which stays in the command's docstring alone.
 
 from __future__ import annotations
 
-import gc
 import importlib
 from typing import Any
 
 import click
 
 from tui_annotate import __version__
+from tui_annotate.cli import startup
 from tui_annotate.cli.context import Context
 
 #: Every command: its name → "module:attribute" in `tui_annotate.cli`. One line each;
@@ -55,21 +55,17 @@ def load(name: str) -> click.Command:
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use (every one of them for --help).
 
-    The cyclic garbage collector is off while the command line is parsed and
-    the command's module loads: importing creates tens of thousands of objects
-    that live as long as the process and no cycles worth collecting, and each
-    collection would walk them all again. It is back on before the command
-    runs (`annotate` keeps it off until its first frame: cli/annotate.py).
+    The collector is off while the command line is parsed and the command's
+    module loads, then back on before the command runs (cli/startup.py says
+    why; `annotate` turns it off again until its first frame).
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        was_enabled = gc.isenabled()
-        gc.disable()
+        startup.collector_off()
         try:
             return super().main(*args, **kwargs)
         finally:
-            if was_enabled:
-                gc.enable()
+            startup.started()
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -77,9 +73,7 @@ class LazyGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         finally:
-            # Frozen first: the next collection would otherwise walk all that was just loaded.
-            gc.freeze()
-            gc.enable()
+            startup.collector_on()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from textual import events
 from textual.app import SystemCommand
@@ -58,6 +57,8 @@ class AnnotateApp(TerminalApp[None]):
             drift_permille=drift_permille,
         )
         self.show_prompt_version = show_prompt_version
+        #: Called once the first item is painted (the command line ends its start-up there).
+        self.after_first_frame: Callable[[], object] | None = None
 
     def get_default_screen(self) -> Screen[None]:
         """The annotation screen is the app's first screen, not one pushed over Textual's blank
@@ -67,9 +68,9 @@ class AnnotateApp(TerminalApp[None]):
         return screen(self.session, show_prompt_version=self.show_prompt_version)
 
     def on_mount(self) -> None:
-        # The command line turns the collector off for start-up (cli/annotate.py): on again
-        # once the first item is on the screen (the screen's callbacks wait for its paint).
-        self.screen.call_after_refresh(collect_from_now)
+        if self.after_first_frame is not None:
+            # The screen's callbacks wait for its paint (the App's run when it is idle).
+            self.screen.call_after_refresh(self.after_first_frame)
         self.show_new_results()
         if self.readonly_reason is not None:
             self.notify(
@@ -189,14 +190,6 @@ class AnnotateApp(TerminalApp[None]):
             timeout=10,
             markup=False,
         )
-
-
-def collect_from_now() -> None:
-    """Turn the collector on, past what start-up made (widgets, styles: the session keeps
-    them); its first collection would otherwise walk every one of them, mid-keystroke."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def screenshot_failure(exc: BaseException) -> str:
