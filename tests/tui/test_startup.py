@@ -16,7 +16,11 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.e2e.ptyapp import PtyApp
+from tests.tui.helpers import open_app, settle
+from tests.tui.test_round_pilot import annotate_round
 from tui_annotate.cli.group import COMMANDS, load
+from tui_annotate.core import calibration
+from tui_annotate.core.models import Rubric
 from tui_annotate.store.repository import Repository
 
 #: Never needed to show the first item: the judge's client and maths, the agreement and
@@ -150,3 +154,37 @@ def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
         "print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
     )
     assert run_python(code) == [False, 0]
+
+
+async def test_the_first_frame_hook_runs_once_after_the_first_paint(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    app = open_app(sample_repo, faithfulness)
+    calls: list[bool] = []
+    # What it sees when called: the item's id on the screen already.
+    app.after_first_frame = lambda: calls.append(app.session.current_item() is not None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert calls == [True]
+        await pilot.pause(0.1)
+    assert calls == [True]
+
+
+async def test_the_first_frame_hook_runs_when_round_results_open_first(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    from tui_annotate.tui.screens.results import ResultsScreen
+
+    round_ = calibration.start_round(
+        sample_repo, faithfulness, ["ana", "ben"], items=3, seed=4, created_by="lead"
+    )
+    for name in ("ana", "ben"):
+        await annotate_round(sample_repo, faithfulness, name, lambda _n, item: str(item % 5 + 1))
+    calibration.close_round(sample_repo, round_, faithfulness, bootstrap=0)
+    app = open_app(sample_repo, faithfulness, "ana")
+    calls: list[str] = []
+    app.after_first_frame = lambda: calls.append(type(app.screen).__name__)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+        assert calls == ["ResultsScreen"]

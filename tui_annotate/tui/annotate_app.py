@@ -22,6 +22,9 @@ from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
 
+#: Seconds after mounting by which `after_first_frame` has run, painted or not.
+FIRST_FRAME_BACKSTOP = 2.0
+
 
 class AnnotateApp(TerminalApp[None]):
     """One annotator, one rubric, one database. Built by tui/factory.py for every front end."""
@@ -57,7 +60,7 @@ class AnnotateApp(TerminalApp[None]):
             drift_permille=drift_permille,
         )
         self.show_prompt_version = show_prompt_version
-        #: Called once the first item is painted (the command line ends its start-up there).
+        #: Called once, when the first screen is painted (the command line's start-up ends).
         self.after_first_frame: Callable[[], object] | None = None
 
     def get_default_screen(self) -> Screen[None]:
@@ -68,10 +71,12 @@ class AnnotateApp(TerminalApp[None]):
         return screen(self.session, show_prompt_version=self.show_prompt_version)
 
     def on_mount(self) -> None:
-        if self.after_first_frame is not None:
-            # The screen's callbacks wait for its paint (the App's run when it is idle).
-            self.screen.call_after_refresh(self.after_first_frame)
         self.show_new_results()
+        if self.after_first_frame is not None:
+            # The top screen's callbacks wait for its paint (the App's own run when the App
+            # is idle, which comes first); the timer is a backstop, should it never be idle.
+            self.screen.call_after_refresh(self._first_frame_done)
+            self.set_timer(FIRST_FRAME_BACKSTOP, self._first_frame_done)
         if self.readonly_reason is not None:
             self.notify(
                 f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is saved.",
@@ -83,6 +88,11 @@ class AnnotateApp(TerminalApp[None]):
             return
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.
         self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
+
+    def _first_frame_done(self) -> None:
+        hook, self.after_first_frame = self.after_first_frame, None
+        if hook is not None:
+            hook()
 
     def keep_unsaved(self, *, fallback: bool = False) -> None:
         """Keep a comment being typed when the app is ended from outside (the terminal
