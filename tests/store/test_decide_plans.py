@@ -56,12 +56,9 @@ def test_labels_are_read_by_primary_key_ranges(repo: Repository, statements: lis
     assert reads, "prompt_table read label_state"
     for sql in reads:
         # The pending-range test (clauses.shown) reads import_state's one row.
-        steps = [
-            s for s in plan(repo.conn, sql) if "import_state" not in s and "SUBQUERY" not in s
-        ]
+        steps = [s for s in plan(repo.conn, sql) if "import_state" not in s and "SUBQUERY" not in s]
         assert steps and all(
-            re.match(r"SEARCH s USING PRIMARY KEY \(rubric=\? AND annotator[<>]", s)
-            for s in steps
+            re.match(r"SEARCH s USING PRIMARY KEY \(rubric=\? AND annotator[<>]", s) for s in steps
         ), steps
 
 
