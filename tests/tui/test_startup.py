@@ -48,7 +48,12 @@ HEAVY = (
 )
 
 
+#: The [scorecard] settings (tui-annotate.toml is read at start): plain dataclasses, no maths.
+SETTINGS_ONLY = {"tui_annotate.core.decide", "tui_annotate.core.decide.config"}
+
+
 def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    modules = modules - SETTINGS_ONLY
     return sorted(p for p in prefixes if any(m == p or m.startswith(p + ".") for m in modules))
 
 
