@@ -52,6 +52,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "team": team.run,
     "import_block": import_block.run,
     "label_import": label_import.run,
+    "label_block": label_import.run_block,
     "huge_item": huge_item.run,
     "imports": imports.run,
     "bootstrap": bootstrap.run,

@@ -86,7 +86,7 @@ def ensure_db(count: int) -> Path:
                 labels.append((n, who, rng.randint(1, 5), tags, comment))
             labels.append((n, "judge:m", rng.randint(1, 5), "[]", "The answer matches the data."))
         conn.executemany(
-            "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score, tags,"
+            "INSERT INTO labels_all (item_id, rubric, rubric_version, annotator, kind, score, tags,"
             f" comment, created_at) VALUES (?, '{RUBRIC}', '{rubric.version}', ?, 'rate', ?, ?,"
             f" ?, '{stamp}')",
             labels,

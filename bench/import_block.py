@@ -37,28 +37,35 @@ THINK = 0.25
 SIZES = (60, 140, 180)
 
 
-def run(quick: bool = False) -> list[Figure]:
-    count = 100_000 if quick else 1_000_000
-    source = generate_jsonl(OUT / f"import-{count}.jsonl", count, SIZES, prefix="i")
-    db = fresh_copy(ensure_db(quick), "import-block")
+def keys_during(
+    db: Path, command: list[str], log: Path, overlap: int = 1
+) -> tuple[list[float], int, int, float]:
+    """Eight annotators label DB while COMMAND (a tui-annotate command's arguments) runs.
+
+    Returns every key's milliseconds from press to the next item's frame, how
+    many apps showed "locked", how many keys were never acknowledged, and the
+    command's wall time.
+    """
     names = [f"a{n}" for n in range(1, TEAM + 1)]
-    load = os.getloadavg()[0]
     apps = [
         PtyApp.annotate(
-            db, name, "faithfulness", "--overlap", "1", cols=COLS, rows=ROWS, answer_sync=True
+            db,
+            name,
+            "faithfulness",
+            "--overlap",
+            str(overlap),
+            cols=COLS,
+            rows=ROWS,
+            answer_sync=True,
         )
         for name in names
     ]
-    log = OUT / "import-block.log"
     try:
         team = warmed_up(apps, names)
-        say(f"importing {count:,} items while {TEAM} annotators label")
         with log.open("wb") as out:
             started = time.perf_counter()
             importer = subprocess.Popen(
-                [*cli(), "--db", str(db), "import", str(source)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
+                [*cli(), "--db", str(db), *command], stdout=out, stderr=subprocess.STDOUT
             )
             due = {a.name: started for a in team}
             while importer.poll() is None:
@@ -73,7 +80,7 @@ def run(quick: bool = False) -> list[Figure]:
                         due[a.name] = now + THINK
             seconds = time.perf_counter() - started
         if importer.returncode != 0:
-            raise RuntimeError(f"the import failed: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"{command[0]} failed: {log.read_text()[-2000:]}")
         # Keys still in flight when the import ended are counted once acknowledged.
         deadline = time.perf_counter() + TIMEOUT
         while any(a.mark >= 0 for a in team) and time.perf_counter() < deadline:
@@ -86,9 +93,22 @@ def run(quick: bool = False) -> list[Figure]:
     finally:
         for app in apps:
             app.close()
+    return [v for a in team for v in a.latencies_ms], locked, unanswered, seconds
+
+
+def run(quick: bool = False) -> list[Figure]:
+    count = 100_000 if quick else 1_000_000
+    source = generate_jsonl(OUT / f"import-{count}.jsonl", count, SIZES, prefix="i")
+    db = fresh_copy(ensure_db(quick), "import-block")
+    load = os.getloadavg()[0]
+    say(f"importing {count:,} items while {TEAM} annotators label")
+    try:
+        ms, locked, unanswered, seconds = keys_during(
+            db, ["import", str(source)], OUT / "import-block.log"
+        )
+    finally:
         remove(db)
         Path(f"{db}-import.lock").unlink(missing_ok=True)
-    ms = [v for a in team for v in a.latencies_ms]
     p50, p99 = percentile(ms, 50), percentile(ms, 99)
     return [
         Figure(

@@ -81,7 +81,7 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
     judged = rng.sample(ids, judge_labels) if judge_labels < items else ids
     for start in range(0, len(judged), chunk):
         conn.executemany(
-            "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score, meta,"
+            "INSERT INTO labels_all (item_id, rubric, rubric_version, annotator, kind, score, meta,"
             " created_at) VALUES (?,?,?,?,'rate',?,?,?)",
             [
                 (i, RUBRIC, RUBRIC_VERSION, JUDGE, rng.randint(1, 5), meta, stamp)
@@ -96,7 +96,7 @@ def build(items: int, judge_labels: int, human_labels: int) -> Path:
         for start in range(0, len(mine), chunk):
             part = mine[start : start + chunk]
             conn.executemany(
-                "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+                "INSERT INTO labels_all (item_id, rubric, rubric_version, annotator, kind, score,"
                 " created_at) VALUES (?,?,?,?,'rate',?,?)",
                 [(i, RUBRIC, RUBRIC_VERSION, name, rng.randint(1, 5), stamp) for i in part],
             )

@@ -149,7 +149,7 @@ def test_imported_labels_derive_the_same_state_as_labels_made_one_by_one(
         triggers = {
             r[0]
             for r in repo.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'labels'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'labels_all'"
             )
         }
-        assert {"labels_derive_state", "labels_derive_flag"} <= triggers  # back in place
+        assert {"labels_derive_state", "labels_derive_flag"} <= triggers  # still in place

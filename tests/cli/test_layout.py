@@ -9,7 +9,7 @@ import pytest
 
 from tui_annotate import cli
 from tui_annotate.cli import group
-from tui_annotate.cli.group import COMMANDS, main
+from tui_annotate.cli.group import COMMANDS, all_commands, load, main
 
 #: The commands that live beside another: `import` can't be a module name; `demo` opens the
 #: annotate app; `route` hands on the judge's labels.
@@ -21,17 +21,25 @@ def graph() -> grimp.ImportGraph:
     return grimp.build_graph("tui_annotate", exclude_type_checking_imports=False)
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_a_command_lives_in_the_module_named_after_it(name: str) -> None:
-    command = main.commands[name]
+    command = load(name)
     assert command.callback is not None
     expected = BESIDE.get(name, name.replace("-", "_"))
     assert command.callback.__module__ == f"tui_annotate.cli.{expected}"
 
 
 def test_every_command_is_registered_once_in_the_group_module() -> None:
-    assert sorted(c.name or "" for c in COMMANDS) == sorted(main.commands)
-    assert len(COMMANDS) == len(main.commands)
+    commands = all_commands()
+    assert sorted(commands) == sorted(COMMANDS)
+    assert all(command.name == name for name, command in commands.items())
+    assert len({id(command) for command in commands.values()}) == len(COMMANDS)
+
+
+def test_a_table_entry_that_is_not_its_command_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(COMMANDS, "status", "keys:keys")
+    with pytest.raises(TypeError, match="is not the command 'status'"):
+        load("status")
 
 
 def _cli_imports(graph: grimp.ImportGraph) -> dict[str, set[str]]:

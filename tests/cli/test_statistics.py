@@ -44,5 +44,5 @@ def test_import_then_import_labels_refresh_the_statistics(
     )
     ok(cli("import-labels", str(labels), "--rubric", "faithfulness"))
     after_labels = stats(db_path)
-    assert after_labels["labels.labels_by_item"].startswith("60 ")
+    assert after_labels["labels_all.labels_by_item"].startswith("60 ")
     assert after_labels["label_state.label_state_human"].startswith("60 ")

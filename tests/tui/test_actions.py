@@ -26,6 +26,7 @@ from tui_annotate.core import calibration
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.rubric import RESERVED_KEYS
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.action_views import help_line
 from tui_annotate.tui.actions import (
     ANNOTATE,
     COMMENT,
@@ -91,7 +92,9 @@ async def test_every_annotate_action_has_its_key_a_help_line_and_a_palette_entry
         text = await help_text(pilot)
         for action in ANNOTATE:
             if action.key:
-                assert action.help and action.help in text, f"{action.id} is not in the help"
+                line = help_line(app, action)
+                assert line and line in text, f"{action.id} is not in the help"
+        assert "(each tag has a key; Enter confirms)" in text
 
 
 async def test_the_review_and_results_screens_bind_and_list_their_tables(
@@ -275,6 +278,8 @@ async def test_remapped_dialog_keys_run_their_actions_and_show_in_the_hints(
 
         shown = await open_dialog(pilot, "question_mark", HelpScreen)
         assert "F2 closes this help" in shown and "(or q, ?)" not in shown
+        # The annotate screen's line for the tag picker names the remapped key too.
+        assert "each tag has a key; Ctrl+Y confirms" in shown and "Enter confirms" not in shown
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -1,18 +1,23 @@
-"""`annotate` and `demo`: open the annotation app (the TUI loads only here, when it opens)."""
+"""`annotate` and `demo`: open the annotation app (the TUI loads only here, when it opens).
+
+Start-up is measured against a bare Textual app (bench/startup.py), so this
+module imports only what `annotate` needs before the first frame: the
+importer and the temporary folder are `demo`'s, loaded inside it.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from tui_annotate import access, config
+from tui_annotate.cli import startup
 from tui_annotate.cli.context import OVERLAP, Context, errors_to_exit, fail
 from tui_annotate.cli.output import say
-from tui_annotate.core import gate, ingest, names
+from tui_annotate.core import gate, names
 from tui_annotate.core.models import Round
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
@@ -30,6 +35,9 @@ def _open_app(
     show_prompt_version: bool,
     allow_uncalibrated: bool = False,
 ) -> None:
+    # Off until the app's first frame (cli/startup.py): the TUI's modules and screen are
+    # what start-up makes, to live as long as the process.
+    startup.collector_off()
     loaded = obj.rubric(rubric_name)
     repo, readonly_reason = Repository.open_or_browse(db_path)
     try:
@@ -58,8 +66,10 @@ def _open_app(
                 "browsing: nothing will be saved",
                 err=True,
             )
+        app.after_first_frame = startup.collector_on
         app.run()
     finally:
+        startup.collector_on()
         if readonly_reason is None:
             repo.optimize(wait_ms=200)  # SQLite's advice for a connection that lived long
         repo.close()
@@ -158,6 +168,10 @@ def _decide_demo(obj: Context, db_path: Path) -> None:
 @errors_to_exit
 def demo(obj: Context, rubric_name: str, annotator: str | None, decide_sample: bool) -> None:
     """Open the app on a bundled sample project (a support assistant's answers) in a fresh database."""
+    import tempfile
+
+    from tui_annotate.core import ingest
+
     folder = Path(tempfile.mkdtemp(prefix="tui-annotate-demo-"))
     db_path = folder / "annotations.db"
     if decide_sample:

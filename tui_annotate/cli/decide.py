@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tui_annotate.cli.context import Context, errors_to_exit, lead_only
-from tui_annotate.cli.decide_input import BOOTSTRAP, config_file
-from tui_annotate.errors import InputError
+from tui_annotate.cli.decide_input import BOOTSTRAP, checked_rubrics, raise_unless_prompt
 
 if TYPE_CHECKING:
     from tui_annotate.core.decide.config import ScorecardConfig
@@ -106,33 +105,13 @@ def decide_app(
 
     SCORECARD: the thresholds and weights to show [default: the project's [scorecard]].
     """
-    from tui_annotate.core import rubric as rubrics
-    from tui_annotate.core.decide.config import check_metrics
     from tui_annotate.core.decide.infos import rubric_infos
     from tui_annotate.store.repository import Repository
 
     config = scorecard or obj.settings.scorecard
-    known = rubrics.discover(obj.rubric_dirs())
-    check_metrics(config, known, config_file())
     with Repository.open(db_path, readonly=True) as repo:
-        prompts = repo.decide_prompts()
-        if prompt not in prompts:
-            listed = ", ".join(repr(p) for p in sorted(prompts)) or "none"
-            raise InputError(f"no prompt {prompt!r} (prompts: {listed})", field="--prompt")
-        labelled = repo.rubrics_labelled(prompt)
-    names = list(dict.fromkeys(rubric_names or config.metrics or labelled))
-    if not names:
-        raise InputError(
-            f"no rubric has labels on prompt {prompt!r}; name one with --rubric", field="--rubric"
-        )
-    for name in names:
-        if name not in known:
-            raise InputError(
-                f"no rubric named {name!r} (with labels on {prompt!r}: "
-                f"{', '.join(labelled) or 'none'}; rubric files: {', '.join(sorted(known))})",
-                field="--rubric",
-            )
-    chosen = [obj.rubric(name) for name in names]
+        versions = raise_unless_prompt(repo, prompt)
+        chosen = checked_rubrics(obj, repo, prompt, rubric_names, config)
     from tui_annotate.tui import keymap  # loads Textual: only now that the screen opens
     from tui_annotate.tui.decide_app import DecideApp
     from tui_annotate.tui.screens.decide_data import DecideData
@@ -141,7 +120,7 @@ def decide_app(
     data = DecideData.from_db(
         db_path,
         prompt=prompt,
-        versions=prompts[prompt],
+        versions=versions,
         rubrics=chosen,
         infos=rubric_infos(chosen, config),
         source=source,

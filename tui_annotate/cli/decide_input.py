@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from tui_annotate.cli.context import Context
     from tui_annotate.core.decide.config import ScorecardConfig
     from tui_annotate.core.decide.table import PromptTable
+    from tui_annotate.core.models import Rubric
     from tui_annotate.core.results.decide import RubricInfo
+    from tui_annotate.store.repository import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,6 +113,54 @@ def config_file() -> str:
     return str(Path.cwd() / CONFIG_FILE)
 
 
+def checked_rubrics(
+    obj: Context,
+    repo: Repository,
+    prompt: str,
+    rubric_names: Sequence[str],
+    config: ScorecardConfig,
+) -> list[Rubric]:
+    """The rubrics a deciding command counts, checked; InputError (exit 2) naming what exists.
+
+    RUBRIC_NAMES, else the [scorecard] metrics, else every rubric with labels on
+    PROMPT. An unknown prompt is named as such rather than as "no rubric": the
+    list of prompts scans the items, so it is read only when something is missing.
+    """
+    from tui_annotate.core import rubric as rubrics
+    from tui_annotate.core.decide.config import check_metrics
+
+    known = rubrics.discover(obj.rubric_dirs())
+    check_metrics(config, known, config_file())
+    names = list(dict.fromkeys(rubric_names or config.metrics))
+    if not names:
+        names = list(repo.rubrics_labelled(prompt))
+        if not names:
+            raise_unless_prompt(repo, prompt)
+            raise InputError(
+                f"no rubric has labels on prompt {prompt!r}; name one with --rubric",
+                field="--rubric",
+            )
+    for name in names:
+        if name not in known:
+            raise_unless_prompt(repo, prompt)
+            labelled = ", ".join(repo.rubrics_labelled(prompt)) or "none"
+            raise InputError(
+                f"no rubric named {name!r} (with labels on {prompt!r}: {labelled}; "
+                f"rubric files: {', '.join(sorted(known))})",
+                field="--rubric",
+            )
+    return [obj.rubric(name) for name in names]
+
+
+def raise_unless_prompt(repo: Repository, prompt: str) -> tuple[str, ...]:
+    """PROMPT's versions; exit 2 naming the prompts there are if it is none of them."""
+    prompts = repo.decide_prompts()
+    if prompt not in prompts:
+        listed = ", ".join(repr(p) for p in sorted(prompts)) or "none"
+        raise InputError(f"no prompt {prompt!r} (prompts: {listed})", field="--prompt")
+    return prompts[prompt]
+
+
 def load(
     obj: Context,
     prompt: str,
@@ -125,47 +175,16 @@ def load(
     the FAIL rows' tags and comments for commands that never show them (at a
     million items, a third of the read).
     """
-    from tui_annotate.core import rubric as rubrics
-    from tui_annotate.core.decide.config import check_metrics
     from tui_annotate.core.decide.infos import rubric_infos
 
     obj.require_db()
     config = obj.settings.scorecard
-    known = rubrics.discover(obj.rubric_dirs())
-    check_metrics(config, known, config_file())
     with obj.repo(readonly=True) as repo:
-
-        def no_such_prompt() -> InputError | None:
-            # Only asked when something is missing: listing every prompt scans the items.
-            prompts = repo.decide_prompts()
-            if prompt in prompts:
-                return None
-            listed = ", ".join(repr(p) for p in sorted(prompts)) or "none"
-            return InputError(f"no prompt {prompt!r} (prompts: {listed})", field="--prompt")
-
-        names = list(dict.fromkeys(rubric_names or config.metrics))
-        if not names:
-            names = list(repo.rubrics_labelled(prompt))
-            if not names:
-                raise no_such_prompt() or InputError(
-                    f"no rubric has labels on prompt {prompt!r}; name one with --rubric",
-                    field="--rubric",
-                )
-        for name in names:
-            if name not in known:
-                labelled = ", ".join(repo.rubrics_labelled(prompt)) or "none"
-                raise no_such_prompt() or InputError(
-                    f"no rubric named {name!r} (with labels on {prompt!r}: {labelled}; "
-                    f"rubric files: {', '.join(sorted(known))})",
-                    field="--rubric",
-                )
-        chosen = [obj.rubric(name) for name in names]
+        chosen = checked_rubrics(obj, repo, prompt, rubric_names, config)
         table = repo.prompt_table(prompt, chosen, notes=notes)
         if not len(table):
-            problem = no_such_prompt()
-            if problem:
-                raise problem
-        golden_rows = repo.golden_digest_rows(names) if golden else []
+            raise_unless_prompt(repo, prompt)
+        golden_rows = repo.golden_digest_rows([r.name for r in chosen]) if golden else []
     return Loaded(
         table=table,
         infos=rubric_infos(chosen, config),

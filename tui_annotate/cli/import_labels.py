@@ -46,11 +46,15 @@ def import_labels_cmd(
         except NotFound:
             return None  # reported per line by import_labels
 
+    def waiting(holder: str) -> None:
+        who = f" ({holder})" if holder else ""
+        say(f"waiting for another import into {obj.db_path}{who} to finish…", err=True)
+
     obj.require_db(" (import the items first)")
     # The file is read once, by import_labels (a FIFO or <(cmd) can't be read twice), so
     # the rubrics it names are loaded as it asks for them.
     with obj.repo() as repo:
-        result = label_import.import_labels(repo, file, find, rubric_name, fmt_name)
+        result = label_import.import_labels(repo, file, find, rubric_name, fmt_name, waiting)
         if result.inserted:
             repo.optimize()  # the label tables just grew: plans for the new sizes
     shown = source.display_name(file)

@@ -32,4 +32,5 @@ def quarantine(obj: Context, show_all: bool, as_json: bool) -> None:
         done = " (imported by a retry)" if e.status == "imported" else ""
         say(f"#{e.id} {e.file}:{e.line} (byte {e.byte_offset}):{field} {e.reason}{done}")
         say(f"    {e.raw[:200]}{'…' if len(e.raw) > 200 else ''}")
-    say(f"{len(entries)} lines; `tui-annotate import --retry-quarantine` tries them again")
+    noun = "line" if len(entries) == 1 else "lines"
+    say(f"{len(entries)} {noun}; `tui-annotate import --retry-quarantine` tries them again")

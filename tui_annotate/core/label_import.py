@@ -1,7 +1,9 @@
 """Labels made elsewhere, brought into a project: all of a file or none of it.
 
 The file is read and checked by core/label_file.py; this stages the rows
-unseen and publishes them in one transaction (store/label_stage.py).
+unseen, and the store writes them in short transactions nobody sees and
+shows them all in a last one (store/label_stage.py), so annotators at work
+are never held up by an import for long.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def import_labels(
     rubrics: Mapping[str, Rubric] | Callable[[str], Rubric | None],
     default: str | None,
     fmt: str | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> LabelImportResult:
     """Append every label in PATH, or none: unknown items, rubrics or off-scale scores are errors.
 
@@ -54,7 +57,8 @@ def import_labels(
     without a `rubric` column. A label identical to one already in the
     project is left alone and counted as a duplicate. The file is read once,
     as a stream; nothing is visible until every label is in
-    (store/label_stage.py).
+    (store/label_stage.py). Imports take turns: WAITING(who) is told when
+    this one waits for another (an import of items, say) to finish.
     """
     find = rubrics.get if isinstance(rubrics, Mapping) else rubrics
     name = source.display_name(path)
@@ -63,7 +67,7 @@ def import_labels(
     checks: dict[str, tuple[Rubric, frozenset[int], frozenset[str]] | None] = {}
     used: dict[str, Rubric] = {}
     batch: list[StagedLabel] = []
-    with repo.label_stage() as stage:
+    with repo.label_stage(waiting) as stage:
         for row in iter_labels(path, fmt):
             if isinstance(row, InputError):
                 errors.append(row)

@@ -17,20 +17,38 @@ from __future__ import annotations
 ITEMS_BY_ID = "items_all i INDEXED BY items_by_id"
 VISIBLE = "i.id <= (SELECT visible_up_to FROM import_state)"
 
-#: A claim that still counts: held for good (labelled) or on a lease not yet run out.
-LIVE = "(a.lease_until IS NULL OR a.lease_until > :now)"
+
+def shown(alias: str) -> str:
+    """The label_state row ALIAS is seen: not one an import of labels still writes (m008).
+
+    Such an import adds the state of the keys it is the first to label while
+    its labels are hidden; until it shows them, their label ids are pending.
+    A flag alone (event_id NULL) is never pending.
+    """
+    return (
+        f"coalesce({alias}.event_id, 0) NOT BETWEEN (SELECT labels_pending_from FROM"
+        " import_state) AND (SELECT labels_pending_to FROM import_state)"
+    )
+
+
+#: A claim that still counts: held for good (labelled) or on a lease not yet run out. A
+#: claim an import of labels made for labels it has not shown yet (m008) does not count.
+LIVE = (
+    "((a.lease_until IS NULL AND a.claimed_at != (SELECT labels_pending_claims FROM"
+    " import_state)) OR a.lease_until > :now)"
+)
 
 #: A judge's current rating on RUBRIC (alias j): add `AND j.item_id = …`. The terms match
 #: the partial index's WHERE word for word, as SQLite needs to use it.
 JUDGED_BY_ANY = (
     "SELECT 1 FROM label_state j INDEXED BY label_state_judged WHERE j.rubric = :rubric"
-    " AND j.annotator LIKE 'judge:%' AND j.state = 'rated'"
+    f" AND j.annotator LIKE 'judge:%' AND j.state = 'rated' AND {shown('j')}"
 )
 
 #: A person's current rating on RUBRIC (alias h): add `AND h.item_id = …`.
 RATED_BY_HUMAN = (
     "SELECT 1 FROM label_state h INDEXED BY label_state_human WHERE h.rubric = :rubric"
-    " AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated'"
+    f" AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated' AND {shown('h')}"
 )
 
 # An item is eligible for live annotation when this annotator has not
@@ -49,7 +67,8 @@ ELIGIBLE = (
     f" (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
     "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
     " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-    "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+    f"   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open'"
+    f"   AND {shown('s')})"
     " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
     f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE})"
     "   < :overlap + (i.rank % 1000 < :drift)"
@@ -63,12 +82,13 @@ ELIGIBLE = (
 # (label_state.event_id is the id of the label that set the state.)
 ROUTED_ELIGIBLE = (
     " NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-    "   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open')"
+    f"   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open'"
+    f"   AND {shown('s')})"
     " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
     "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
     f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id AND h.event_id > rt.after_label)"
     " AND (SELECT count(*) FROM assignments a WHERE a.rubric = :rubric"
     f"   AND a.item_id = i.id AND a.annotator != :annotator AND {LIVE} AND NOT EXISTS ("
     "     SELECT 1 FROM label_state o WHERE o.rubric = :rubric AND o.annotator = a.annotator"
-    "     AND o.item_id = i.id AND o.state != 'open')) < :overlap"
+    f"     AND o.item_id = i.id AND o.state != 'open' AND {shown('o')})) < :overlap"
 )

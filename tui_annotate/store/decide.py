@@ -38,6 +38,7 @@ from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import decide_catalog as catalog
 from tui_annotate.store import decide_notes as notes_of
+from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect
 from tui_annotate.store.decide_items import (
@@ -66,14 +67,14 @@ _LABEL_RANGES = {
 }
 _LABELS = """
 SELECT count(*), group_concat(item_id), group_concat(score), {events}
-FROM label_state NOT INDEXED
-WHERE rubric = :rubric AND state = 'rated' AND {range}
+FROM label_state AS s NOT INDEXED
+WHERE rubric = :rubric AND state = 'rated' AND {range} AND {shown}
 """
 
 _GOLDEN = "SELECT item_id, score FROM golden WHERE rubric = :rubric ORDER BY id"
 
 _OPEN_ROUND_LABELS = """
-SELECT group_concat(id) FROM labels INDEXED BY labels_by_round
+SELECT group_concat(id) FROM labels_all INDEXED BY labels_by_round
 WHERE round_id IN (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open')
 """
 
@@ -201,7 +202,9 @@ class DecideStore:
         the label ids only with EVENTS (else empty: a third less to read)."""
         count, item_text, score_text, event_text = self.conn.execute(
             _LABELS.format(
-                range=_LABEL_RANGES[which], events="group_concat(event_id)" if events else "''"
+                range=_LABEL_RANGES[which],
+                events="group_concat(event_id)" if events else "''",
+                shown=shown("s"),
             ),
             {"rubric": rubric},
         ).fetchone()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from tui_annotate.core.decide.versions import semver_key, sorted_versions
 from tui_annotate.core.models import Rubric
+from tui_annotate.store.clauses import shown
 
 # The prompt's next version after :after, one seek in items_by_prompt (a skip-scan: ten
 # versions cost ten seeks, not a walk over a million index entries).
@@ -48,13 +49,13 @@ SELECT EXISTS (
     SELECT 1 FROM items_all i INDEXED BY items_by_prompt
     CROSS JOIN label_state s INDEXED BY label_state_by_item
         ON s.rubric = :rubric AND s.item_id = i.id
-    WHERE i.prompt = :prompt AND s.state = 'rated'
+    WHERE i.prompt = :prompt AND s.state = 'rated' AND {shown}
       AND +i.id <= (SELECT visible_up_to FROM import_state)
 ) OR EXISTS (
     SELECT 1 FROM golden g JOIN items i ON i.id = g.item_id
     WHERE g.rubric = :rubric AND i.prompt = :prompt
 )
-"""
+""".format(shown=shown("s"))
 
 _NEXT_RUBRIC = "SELECT rubric FROM label_state WHERE rubric > ? ORDER BY rubric LIMIT 1"
 

@@ -9,7 +9,7 @@ from typing import Any
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import CurrentLabel
 from tui_annotate.core.names import JUDGE_PREFIX
-from tui_annotate.store.clauses import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE
+from tui_annotate.store.clauses import ITEMS_BY_ID, RATED_BY_HUMAN, VISIBLE, shown
 from tui_annotate.store.connection import Connection
 
 
@@ -41,7 +41,8 @@ class JudgeStore:
                 f"SELECT i.id FROM {ITEMS_BY_ID} WHERE {VISIBLE}"
                 f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id)"
                 " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-                "   AND s.annotator = :judge AND s.item_id = i.id AND s.state = 'rated')"
+                "   AND s.annotator = :judge AND s.item_id = i.id AND s.state = 'rated'"
+                f"   AND {shown('s')})"
                 " ORDER BY i.id" + tail,
                 {"rubric": rubric, "judge": judge},
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 from tui_annotate.core.models import CurrentLabel, LabelEvent
 from tui_annotate.core.names import JUDGE_PREFIX
+from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 
 
@@ -65,7 +66,8 @@ class LabelReads:
         """The annotator's most recently rated items, oldest first (for undo after a restart)."""
         rows = self.conn.execute(
             "SELECT item_id FROM label_state INDEXED BY label_state_counts WHERE rubric = ?"
-            " AND annotator = ? AND state = 'rated' ORDER BY event_id DESC LIMIT ?",
+            f" AND annotator = ? AND state = 'rated' AND {shown('label_state')}"
+            " ORDER BY event_id DESC LIMIT ?",
             (rubric, annotator, limit),
         ).fetchall()
         return [r[0] for r in reversed(rows)]
@@ -149,6 +151,8 @@ class LabelReads:
             + (" JOIN labels l ON l.id = s.event_id" if join else "")
             + " WHERE s.rubric = :rubric AND s.annotator = :annotator AND s.state = 'rated'"
             f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
+            # Joined to the `labels` view, a pending label's state is left out already.
+            + ("" if join else f" AND {shown('s')}")
             + (
                 " AND (l.round_id IS NULL OR l.round_id NOT IN"
                 "   (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open'))"

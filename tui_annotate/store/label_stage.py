@@ -1,27 +1,35 @@
-"""Labels made elsewhere: staged where nobody sees them, then appended in one transaction.
+"""Labels made elsewhere: staged where nobody sees them, written unseen, then shown at once.
 
 A label file is read, checked and staged chunk by chunk into a TEMP table:
 that belongs to this connection alone, takes no lock on the project, and
-vanishes with the process, so an import killed while staging leaves nothing
-to clean up. Item ids are resolved and labels already in the project are
-dropped still outside any write lock. Only then does one transaction append
-what is left: the labels, the label_state the triggers derive from them, and
-the claims. It is one transaction, not a series of short ones, because
-label_state is derived in place by triggers: an import published in slices
-would show readers (the queue, status, agreement) part of the file. That one
-transaction is a plain INSERT … SELECT from the staged rows and one
-set-based derivation of label_state (the per-row triggers stand aside inside
-that transaction), a few seconds for 600,000 labels (bench/label_import.py);
-annotators' saves wait for it rather than fail (busy timeout), and a label
-file of a few thousand rows is never noticed.
+vanishes with the process. Item ids are resolved and labels already in the
+project are dropped still outside any write lock, into `label_ready`, sorted
+in label_state's key order.
+
+They are then written where nobody sees them, in short transactions that
+annotators' saves get in between, and shown at once by a last, small one
+(store/label_publish.py).
+
+Label imports take the project's import lock (store/import_lock.py), as
+item imports do: one pending range at a time, and whoever holds the lock
+knows that a pending range it finds belongs to an import that died
+(`kill -9` included). That range is deleted, in short transactions, before
+anything else is written; until then nobody sees it. An import that fails
+or is interrupted in this process deletes its own range on the way out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import sqlite3
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
+from tui_annotate.errors import StoreError
+from tui_annotate.store.clauses import VISIBLE
 from tui_annotate.store.connection import Connection
+from tui_annotate.store.import_lock import ImportLock
+from tui_annotate.store.label_publish import LabelPublish
 
 #: A staged row: (line, item external id, rubric, rubric_version, annotator, score,
 #: tags as JSON, comment).
@@ -31,11 +39,17 @@ StagedLabel = tuple[int, str, str, str, str, int, str, str]
 class LabelStage:
     """`with repo.label_stage() as stage: stage.add(rows) …; stage.publish(...)`."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(
+        self, connection: Connection, waiting: Callable[[str], None] | None = None
+    ) -> None:
         self.connection = connection
         self.conn = connection.conn
         self.rows = 0
         self._cache = 0
+        self._waiting = waiting
+        self.lock = ImportLock(connection)
+        #: Writes the rows unseen and shows them (store/label_publish.py).
+        self.publisher = LabelPublish(connection)
 
     def __enter__(self) -> LabelStage:
         # A larger page cache for the join and the append (not bulk_insert: changing
@@ -44,6 +58,8 @@ class LabelStage:
         self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
         self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
         self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
+        for table in ("label_over", "label_leased", "label_known"):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         self.conn.execute(
             "CREATE TEMP TABLE label_stage (line INTEGER NOT NULL, ext TEXT NOT NULL,"
             " rubric TEXT NOT NULL, rubric_version TEXT NOT NULL, annotator TEXT NOT NULL,"
@@ -57,11 +73,24 @@ class LabelStage:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
-        self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
-        self.conn.execute(f"PRAGMA cache_size = {int(self._cache)}")
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.lock.held:
+                # Ours, if this import stopped between reserving and publishing.
+                self.publisher.discard()
+        finally:
+            # Should this fail too (a full disk), the lock names a process that is about
+            # to be gone: the next import takes it over and deletes the range.
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                self.lock.release()
+            self.conn.execute("DROP TABLE IF EXISTS temp.label_stage")
+            self.conn.execute("DROP TABLE IF EXISTS temp.label_ready")
+            for table in ("label_over", "label_leased", "label_known"):
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            self.conn.execute(f"PRAGMA cache_size = {int(self._cache)}")
 
     def add(self, rows: Sequence[StagedLabel]) -> None:
         """Stage ROWS (one transaction on the temp table: no lock on the project)."""
@@ -106,65 +135,73 @@ class LabelStage:
         lines in the file, the last is kept (its position decides the current label).
         """
         conn = self.conn
-        # Outside the write lock: resolve item ids and drop what is already there.
+        self.lock.acquire(self._waiting)
+        self.publisher.discard()  # an import that died: what it wrote, never seen
+        # Labels appended after this id are looked at again in the last transaction.
+        checked = int(conn.execute("SELECT coalesce(max(id), 0) FROM labels_all").fetchone()[0])
+        # Outside the write lock: resolve item ids and drop what is already there. Only an
+        # annotator with labels on the rubric can have one of the file's already: the
+        # others' rows (a whole file, often) need no look-up.
+        conn.execute("CREATE TEMP TABLE label_known (rubric TEXT, annotator TEXT)")
+        conn.execute(
+            "INSERT INTO label_known SELECT p.rubric, p.annotator FROM"
+            " (SELECT DISTINCT rubric, annotator FROM label_stage) p WHERE EXISTS"
+            " (SELECT 1 FROM labels l WHERE l.rubric = p.rubric AND l.annotator = p.annotator)"
+        )
         conn.execute(
             "CREATE TEMP TABLE label_ready AS"
             " SELECT max(s.line) AS line, i.id AS item_id, s.rubric, s.rubric_version,"
-            " s.annotator, s.score, s.tags, s.comment"
-            " FROM label_stage s JOIN items i ON i.external_id = s.ext"
-            " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id"
+            " s.annotator, s.score, s.tags, s.comment,"
+            " json_object('imported_from', :source, 'line', max(s.line)) AS meta"
+            # (items_all and the view's own test: the view costs a third more per row.)
+            f" FROM label_stage s JOIN items_all i ON i.external_id = s.ext AND {VISIBLE}"
+            " WHERE NOT ((s.rubric, s.annotator) IN (SELECT rubric, annotator FROM label_known)"
+            "  AND EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id"
             "   AND l.rubric = s.rubric AND l.annotator = s.annotator AND l.kind = 'rate'"
-            "   AND l.score = s.score AND l.tags = s.tags AND l.comment = s.comment)"
+            "   AND l.score = s.score AND l.tags = s.tags AND l.comment = s.comment))"
             " GROUP BY i.id, s.rubric, s.annotator, s.score, s.tags, s.comment"
             # Sorted here, outside the lock, in label_state's key order; the last line
             # about an item last, so that it becomes the current label.
-            " ORDER BY s.rubric, s.annotator, i.id, line"
+            " ORDER BY s.rubric, s.annotator, i.id, line",
+            {"source": imported_from},
         )
-        # Every item id comes from the join with items and every rubric version was
-        # registered before: the foreign keys hold by construction, and checking them
-        # row by row would more than double the time the write lock is held.
-        conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            with self.connection.transaction():
-                before = conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
-                # The triggers that derive label_state row by row stand aside inside this
-                # transaction (DDL is transactional: a crash brings them back with the
-                # rollback); one set-based statement below does their work, three times
-                # faster, and that is time the write lock is held.
-                triggers = conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                    " AND tbl_name = 'labels' AND name LIKE 'labels_derive_%'"
-                ).fetchall()
-                for name, _ in triggers:
-                    conn.execute(f'DROP TRIGGER "{name}"')
-                cur = conn.execute(
-                    "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
-                    " tags, comment, meta, created_at)"
-                    " SELECT item_id, rubric, rubric_version, annotator, 'rate', score, tags,"
-                    " comment, json_object('imported_from', ?, 'line', line), ?"
-                    " FROM label_ready ORDER BY rowid",
-                    (imported_from, stamp),
-                )
-                inserted = cur.rowcount
-                # What the trigger would have done, label by label in id order (a rowid
-                # range scan): the last wins.
+        total = int(conn.execute("SELECT count(*) FROM label_ready").fetchone()[0])
+        if total == 0:
+            return 0
+        # Also outside the lock, the few keys the last transaction must change rather than
+        # add: those with a state already (the file re-rates them), by their last row; and
+        # the claims on a lease that the labels will hold for good. Only an annotator with
+        # a state (a claim) on the rubric already can have one: the others aren't looked up.
+        pairs = conn.execute("SELECT DISTINCT rubric, annotator FROM label_ready").fetchall()
+        conn.execute(
+            "CREATE TEMP TABLE label_over (rubric TEXT, annotator TEXT, item_id INTEGER,"
+            " last INTEGER)"
+        )
+        conn.execute(
+            "CREATE TEMP TABLE label_leased (rubric TEXT, item_id INTEGER, annotator TEXT)"
+        )
+        for pair in pairs:
+            if conn.execute(
+                "SELECT 1 FROM label_state WHERE rubric = ? AND annotator = ? LIMIT 1", pair
+            ).fetchone():
                 conn.execute(
-                    "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
-                    " SELECT rubric, annotator, item_id, 'rated', score, id FROM labels"
-                    " WHERE id > ? ORDER BY id"
-                    " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
-                    " state = excluded.state, score = excluded.score, event_id = excluded.event_id",
-                    (before,),
+                    "INSERT INTO label_over SELECT r.rubric, r.annotator, r.item_id,"
+                    " max(r.rowid) FROM label_ready r WHERE r.rubric = ? AND r.annotator = ?"
+                    " AND EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = r.rubric"
+                    "  AND s.annotator = r.annotator AND s.item_id = r.item_id)"
+                    " GROUP BY r.item_id",
+                    pair,
                 )
-                for _, sql in triggers:
-                    conn.execute(sql)
-                # They hold their items like claims.
+            if conn.execute(
+                "SELECT 1 FROM assignments INDEXED BY assignments_leased WHERE rubric = ?"
+                " AND annotator = ? AND lease_until IS NOT NULL LIMIT 1",
+                pair,
+            ).fetchone():
                 conn.execute(
-                    "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-                    " SELECT rubric, item_id, annotator, ?, NULL FROM label_ready WHERE true"
-                    " ON CONFLICT DO UPDATE SET lease_until = NULL",
-                    (stamp,),
+                    "INSERT INTO label_leased SELECT DISTINCT r.rubric, r.item_id, r.annotator"
+                    " FROM label_ready r JOIN assignments a ON a.rubric = r.rubric"
+                    "  AND a.item_id = r.item_id AND a.annotator = r.annotator"
+                    " WHERE r.rubric = ? AND r.annotator = ? AND a.lease_until IS NOT NULL",
+                    pair,
                 )
-        finally:
-            conn.execute("PRAGMA foreign_keys = ON")
-        return inserted
+        return total - self.publisher.run(total, stamp, imported_from, checked)

@@ -86,7 +86,7 @@ class LabelStore:
             )
         calibration = int(e.get("calibration", False) or round_id is not None)
         cur = self.conn.execute(
-            "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+            "INSERT INTO labels_all (item_id, rubric, rubric_version, annotator, kind, score,"
             " tags, comment, seconds, calibration, round_id, meta, created_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -142,7 +142,7 @@ class LabelStore:
         ]
         with self.connection.transaction():
             self.conn.executemany(
-                "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+                "INSERT INTO labels_all (item_id, rubric, rubric_version, annotator, kind, score,"
                 " tags, comment, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?)",
                 rows,
             )

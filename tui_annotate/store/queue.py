@@ -17,7 +17,14 @@ from typing import Any
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import ClaimRequest
 from tui_annotate.errors import StoreError
-from tui_annotate.store.clauses import ELIGIBLE, ITEMS_BY_ID, LIVE, ROUTED_ELIGIBLE, VISIBLE
+from tui_annotate.store.clauses import (
+    ELIGIBLE,
+    ITEMS_BY_ID,
+    LIVE,
+    ROUTED_ELIGIBLE,
+    VISIBLE,
+    shown,
+)
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.leases import LeaseStore
 
@@ -110,9 +117,8 @@ class QueueStore:
             " JOIN items i ON i.id = ri.item_id"
             " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')"
-            + claim.skip_clause
-            + " ORDER BY r.id, ri.position LIMIT 1",
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open'"
+            f"  AND {shown('s')})" + claim.skip_clause + " ORDER BY r.id, ri.position LIMIT 1",
             claim.args,
         ).fetchone()
         return None if row is None else int(row[0])
@@ -131,9 +137,8 @@ class QueueStore:
             " WHERE a.rubric = :rubric AND a.annotator = :annotator"
             " AND a.lease_until IS NOT NULL AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-            "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open')"
-            + claim.skip_clause
-            + " ORDER BY a.claimed_at, a.item_id",
+            "  AND s.annotator = :annotator AND s.item_id = a.item_id AND s.state != 'open'"
+            f"  AND {shown('s')})" + claim.skip_clause + " ORDER BY a.claimed_at, a.item_id",
             claim.args,
         ).fetchall():
             overlap = claim.request.overlap
@@ -193,7 +198,7 @@ class QueueStore:
         states = dict(
             self.conn.execute(
                 "SELECT state, count(*) FROM label_state INDEXED BY label_state_counts"
-                " WHERE rubric = ? AND annotator = ? GROUP BY state",
+                f" WHERE rubric = ? AND annotator = ? AND {shown('label_state')} GROUP BY state",
                 (rubric, annotator),
             ).fetchall()
         )
@@ -238,7 +243,8 @@ class QueueStore:
             " JOIN round_annotators ra ON ra.round_id = r.id AND ra.annotator = :annotator"
             " WHERE r.status = 'open' AND r.rubric = :rubric AND NOT EXISTS ("
             "  SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open')",
+            "  AND s.annotator = :annotator AND s.item_id = ri.item_id AND s.state != 'open'"
+            f"  AND {shown('s')})",
             args,
         ).fetchone()[0]
         live = 0

@@ -196,9 +196,9 @@ class Repository:
         """An import's session: chunks invisible until published (store/item_import.py)."""
         return self.imports.session(waiting)
 
-    def label_stage(self) -> LabelStage:
-        """Labels from elsewhere, staged unseen and appended at once (store/label_stage.py)."""
-        return LabelStage(self.connection)
+    def label_stage(self, waiting: Callable[[str], None] | None = None) -> LabelStage:
+        """Labels from elsewhere, written unseen and shown at once (store/label_stage.py)."""
+        return LabelStage(self.connection, waiting)
 
     # -- schema introspection (tests, status) --------------------------------
 

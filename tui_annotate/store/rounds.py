@@ -9,6 +9,7 @@ from typing import Any
 from tui_annotate.core.clock import now
 from tui_annotate.core.models import GoldenLabel, Round, RoundLabel
 from tui_annotate.errors import StoreError
+from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 
 _ROUND_COLUMNS = (
@@ -146,7 +147,7 @@ class RoundStore:
             " JOIN round_annotators ra ON ra.round_id = r.id"
             " JOIN label_state s ON s.rubric = r.rubric AND s.annotator = ra.annotator"
             "   AND s.item_id = ri.item_id AND s.state = 'rated'"
-            " WHERE r.id = ? GROUP BY s.annotator",
+            f" WHERE r.id = ? AND {shown('s')} GROUP BY s.annotator",
             (round_id,),
         ):
             done[annotator] = int(count)
@@ -175,7 +176,7 @@ class RoundStore:
             for r in self.conn.execute(
                 "SELECT i.id, i.prompt, i.prompt_version FROM items i WHERE NOT EXISTS ("
                 "  SELECT 1 FROM label_state s WHERE s.rubric = ? AND s.item_id = i.id"
-                f"  AND s.state = 'rated' AND s.annotator IN ({marks}))"
+                f"  AND s.state = 'rated' AND s.annotator IN ({marks}) AND {shown('s')})"
                 " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
                 "  WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = ?)"
                 " ORDER BY i.id",

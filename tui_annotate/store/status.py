@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.items import ItemStore
+
+#: A label_state row readers see (not an unfinished import's: store/clauses.py).
+SHOWN = shown("label_state")
 
 
 class StatusStore:
@@ -23,7 +27,8 @@ class StatusStore:
         totals: dict[tuple[str, str], list[int]] = {}
         for rubric, annotator, state, flagged, count in self.conn.execute(
             "SELECT rubric, annotator, state, sum(flagged), count(*) FROM label_state"
-            " INDEXED BY label_state_counts GROUP BY rubric, annotator, state"
+            f" INDEXED BY label_state_counts WHERE {shown('label_state')}"
+            " GROUP BY rubric, annotator, state"
         ):
             entry = totals.setdefault((rubric, annotator), [0, 0, 0])
             if state == "rated":
@@ -43,7 +48,7 @@ class StatusStore:
         labelled = self.conn.execute(
             "SELECT count(*) FROM (SELECT h.item_id FROM label_state h INDEXED BY label_state_human"
             " WHERE h.rubric = :rubric AND h.annotator NOT LIKE 'judge:%' AND h.state = 'rated'"
-            " GROUP BY h.item_id)",
+            f" AND {shown('h')} GROUP BY h.item_id)",
             {"rubric": rubric},
         ).fetchone()[0]
         return self.items.count() - int(labelled)
@@ -62,14 +67,15 @@ class StatusStore:
         ]
 
     def annotators(self, rubric: str) -> list[str]:
+        # (An annotator whose every label is pending, from an import, is nobody yet.)
         """Everyone with a label state on RUBRIC: one seek each along label_state's key."""
         return [
             r[0]
             for r in self.conn.execute(
                 "WITH RECURSIVE who (name) AS ("
-                "  SELECT min(annotator) FROM label_state WHERE rubric = :rubric"
+                f"  SELECT min(annotator) FROM label_state WHERE rubric = :rubric AND {SHOWN}"
                 "  UNION ALL SELECT (SELECT min(annotator) FROM label_state"
-                "    WHERE rubric = :rubric AND annotator > who.name)"
+                f"    WHERE rubric = :rubric AND annotator > who.name AND {SHOWN})"
                 "  FROM who WHERE who.name IS NOT NULL)"
                 " SELECT name FROM who WHERE name IS NOT NULL ORDER BY 1",
                 {"rubric": rubric},

@@ -7,13 +7,14 @@ Generated from tui/actions.py, with the keys the app has now (a user's
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
 
 from tui_annotate.core.models import Rubric
-from tui_annotate.tui.actions import PALETTE_ROW, Action, RatingKeys
+from tui_annotate.tui.actions import PALETTE_ROW, TABLES, Action, RatingKeys
 
 if TYPE_CHECKING:
     from textual.app import App, SystemCommand
@@ -112,6 +113,24 @@ def spoken_keys(app: App[Any], action: Action) -> list[str]:
     return [spoken(k) for k in keys_now(app, action).split(",") if k.strip()]
 
 
+#: "{tags.confirm}" in a help line: another action's keys, named by its id.
+_KEYS_OF = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+
+
+def _action(action_id: str) -> Action:
+    return next(a for table in TABLES.values() for a in table if a.id == action_id)
+
+
+def help_line(app: App[Any], action: Action) -> str:
+    """ACTION's help line with the keys it names as the app has them now: a remapped
+    `tags.confirm` reads "Ctrl+S confirms", never the default's "Enter confirms"."""
+
+    def keys(match: re.Match[str]) -> str:
+        return " or ".join(spoken_keys(app, _action(match.group(1))))
+
+    return _KEYS_OF.sub(keys, action.help)
+
+
 def help_rows(app: App[Any], table: Sequence[Action]) -> list[tuple[str, str]]:
     """(keys, line) for the help screen: actions sharing a line share a row; the palette's
     row just before help's own."""
@@ -124,9 +143,9 @@ def help_rows(app: App[Any], table: Sequence[Action]) -> list[tuple[str, str]]:
             rows.append(PALETTE_ROW)
         keys = shown_keys(app, action)
         if action.help == last:
-            rows[-1] = (f"{rows[-1][0]} / {keys}", action.help)
+            rows[-1] = (f"{rows[-1][0]} / {keys}", rows[-1][1])
         else:
-            rows.append((keys, action.help))
+            rows.append((keys, help_line(app, action)))
         last = action.help
     return rows
 

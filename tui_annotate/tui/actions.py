@@ -35,6 +35,7 @@ class Action:
     #: The palette's help line, also the footer's tooltip.
     tooltip: str
     #: The help screen's line; consecutive actions with the same line share one row.
+    #: "{tags.confirm}" in it stands for that action's keys as the app has them now.
     help: str = ""
     #: Shown in the footer.
     show: bool = True
@@ -74,7 +75,7 @@ ANNOTATE = (
         "tags",
         "Tags: pick",
         "Choose failure tags for this item",
-        help="tags: pick failure tags (each tag has a key; Enter confirms)",
+        help="tags: pick failure tags (each tag has a key; {tags.confirm} confirms)",
         priority=True,
     ),
     _a(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from textual import events
 from textual.app import SystemCommand
@@ -21,6 +21,9 @@ from tui_annotate.tui.actions import ANNOTATE, DONE, RATE
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.annotate import AnnotateScreen
 from tui_annotate.tui.screens.done import AllDoneScreen
+
+#: Seconds after mounting by which `after_first_frame` has run, painted or not.
+FIRST_FRAME_BACKSTOP = 2.0
 
 
 class AnnotateApp(TerminalApp[None]):
@@ -57,12 +60,23 @@ class AnnotateApp(TerminalApp[None]):
             drift_permille=drift_permille,
         )
         self.show_prompt_version = show_prompt_version
+        #: Called once, when the first screen is painted (the command line's start-up ends).
+        self.after_first_frame: Callable[[], object] | None = None
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[None]:
+        """The annotation screen is the app's first screen, not one pushed over Textual's blank
+        default: one screen to compose, lay out and paint before the first item shows."""
         self.session.start()
         screen = AnnotateScreen.for_rubric(self.session.rubric)
-        self.push_screen(screen(self.session, show_prompt_version=self.show_prompt_version))
+        return screen(self.session, show_prompt_version=self.show_prompt_version)
+
+    def on_mount(self) -> None:
         self.show_new_results()
+        if self.after_first_frame is not None:
+            # The top screen's callbacks wait for its paint (the App's own run when the App
+            # is idle, which comes first); the timer is a backstop, should it never be idle.
+            self.screen.call_after_refresh(self._first_frame_done)
+            self.set_timer(FIRST_FRAME_BACKSTOP, self._first_frame_done)
         if self.readonly_reason is not None:
             self.notify(
                 f"{visible(self.readonly_reason)}. Browse with n and p; nothing you rate is saved.",
@@ -74,6 +88,11 @@ class AnnotateApp(TerminalApp[None]):
             return
         # Three beats per lease: one late or failed beat doesn't cost anyone their items.
         self.set_interval(max(0.2, self.session.repo.lease_seconds / 3), self.heartbeat)
+
+    def _first_frame_done(self) -> None:
+        hook, self.after_first_frame = self.after_first_frame, None
+        if hook is not None:
+            hook()
 
     def keep_unsaved(self, *, fallback: bool = False) -> None:
         """Keep a comment being typed when the app is ended from outside (the terminal

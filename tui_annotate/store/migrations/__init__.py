@@ -12,6 +12,7 @@ from tui_annotate.store.migrations.m004_leases import m004_leases
 from tui_annotate.store.migrations.m005_import_visibility import m005_import_visibility
 from tui_annotate.store.migrations.m006_scale_indexes import m006_scale_indexes
 from tui_annotate.store.migrations.m007_item_case import m007_item_case
+from tui_annotate.store.migrations.m008_label_publish import m008_label_publish
 from tui_annotate.store.migrations.m009_pairwise import m009_pairwise
 from tui_annotate.store.migrations.m010_live import m010_live
 from tui_annotate.store.migrations.m011_decide_columns import m011_decide_columns
@@ -27,6 +28,7 @@ __all__ = [
     "m005_import_visibility",
     "m006_scale_indexes",
     "m007_item_case",
+    "m008_label_publish",
     "m009_pairwise",
     "m010_live",
     "m011_decide_columns",
@@ -41,6 +43,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m005_import_visibility,
     m006_scale_indexes,
     m007_item_case,
+    m008_label_publish,
     m009_pairwise,
     m010_live,
     m011_decide_columns,

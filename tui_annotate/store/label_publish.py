@@ -1,0 +1,291 @@
+"""Labels written where nobody sees them, then shown at once: an import's pending range.
+
+Publishing a label file (store/label_stage.py readies its rows) never holds
+the write lock for long (issue 9: annotators' saves waited seconds, then
+failed, behind one big transaction):
+
+1. One tiny transaction reserves the ids the labels will take, just above
+   every label, and records that range as pending in `import_state`
+   (migration m008: the `labels` view hides it, the label_state triggers
+   skip it). Its top row goes in at once, so labels appended meanwhile by
+   annotators take ids above the range and are seen as usual.
+2. The labels go into `labels_all` in short transactions (tens of
+   milliseconds each, sized by how long the last one took), with a pause
+   after each in which annotators' saves get in. With them go the
+   label_state rows and claims of the keys nobody had a state for (the
+   usual case: other people's labels); readers leave those out while their
+   label ids are pending (store/clauses.py). No reader sees any of it.
+3. One last transaction re-checks for labels identical to the file's that
+   someone appended since the check (the file's copy is dropped from the
+   range, so the import stays a no-op for them), gives the keys that had a
+   state (the file re-rates them) their new one, holds for good the claims
+   that were on a lease, and empties the range: the whole file becomes
+   visible at once, label_state and claims with it. Its work grows with
+   the re-rated keys only: a few milliseconds for a file of new labels.
+
+A state someone makes meanwhile stays theirs: their label has a higher id
+than the range, and the import's writes replace only a pending state or one
+with a lower id. (A flag set meanwhile on a key the import adds is kept only
+if the import completes.)
+
+The caller holds the project's import lock (store/import_lock.py): one
+pending range at a time, so a range found by whoever holds the lock belongs
+to an import that died (`kill -9` included), and `discard` deletes it, in
+short transactions, before anything else is written; until then nobody
+sees it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tui_annotate.store.connection import Connection
+
+#: Each short transaction of step 2 aims to hold the write lock this long.
+CHUNK_SECONDS = 0.06
+#: Rows in the first chunk (the next ones are sized from how long it took), and the bounds.
+CHUNK_FIRST = 5_000
+CHUNK_MIN, CHUNK_MAX = 500, 50_000
+#: After each chunk, the import waits this share of the time it held the lock
+#: (at least PAUSE_MIN seconds): annotators waiting to save a label get in (a
+#: waiting writer looks every 2 ms or less: store/connection.py).
+PAUSE_SHARE = 0.1
+PAUSE_MIN = 0.004
+#: Pending rows deleted per transaction when an unfinished import is cleaned up.
+DELETE_CHUNK = 5_000
+
+#: Called with a step's name ("reserved", "chunk", "written") in tests, to kill or
+#: watch an import at a known point.
+step_hook: Callable[[str], None] | None = None
+
+
+class LabelPublish:
+    """The pending range of one connection's import; reads its temp tables (label_stage.py).
+
+    `label_ready` holds the rows to write, numbered by rowid in label_state's
+    key order; `label_over` the keys that had a state, by their last row;
+    `label_leased` the claims on a lease that the labels will hold for good.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.conn = connection.conn
+        #: What the last run did, for tests and the bench: seconds the write lock was held
+        #: by the longest transaction and by the last, and how many chunks there were.
+        self.longest_hold = 0.0
+        self.final_hold = 0.0
+        self.chunks = 0
+        self._triggers: list[tuple[str, str]] = []
+
+    def pending(self) -> tuple[int, int, str]:
+        """The pending range (from, to; empty when from > to) and its claims' time."""
+        row = self.conn.execute(
+            "SELECT labels_pending_from, labels_pending_to, labels_pending_claims FROM import_state"
+        ).fetchone()
+        return int(row[0]), int(row[1]), str(row[2])
+
+    def discard(self) -> int:
+        """Delete what the pending range wrote, a chunk per transaction, then empty the range.
+
+        The caller holds the import lock. Nobody saw any of it: the labels, the
+        label_state rows they added and the claims they made (a state row or a
+        claim someone has since made their own, by a label of theirs, stays).
+        Returns how many labels were deleted.
+        """
+        low, high, claimed = self.pending()
+        deleted = 0
+        top = high
+        while top >= low:
+            bottom = max(low, top - DELETE_CHUNK + 1)
+            keys = "SELECT rubric, annotator, item_id FROM labels_all WHERE id BETWEEN ? AND ?"
+            with self.connection.transaction():
+                self.conn.execute(
+                    f"DELETE FROM label_state WHERE (rubric, annotator, item_id) IN ({keys})"
+                    " AND event_id BETWEEN ? AND ?",
+                    (bottom, top, low, high),
+                )
+                # Its claims: made at its time and held for good, and nobody's label since.
+                self.conn.execute(
+                    "DELETE FROM assignments WHERE (rubric, annotator, item_id) IN"
+                    f" ({keys}) AND claimed_at = ? AND lease_until IS NULL AND NOT EXISTS ("
+                    "  SELECT 1 FROM label_state s WHERE s.rubric = assignments.rubric"
+                    "  AND s.annotator = assignments.annotator"
+                    "  AND s.item_id = assignments.item_id AND s.event_id > ?)",
+                    (bottom, top, claimed, high),
+                )
+                cur = self.conn.execute(
+                    "DELETE FROM labels_all WHERE id BETWEEN ? AND ?", (bottom, top)
+                )
+            deleted += cur.rowcount
+            top = bottom - 1
+        if low <= high or claimed:
+            # Only now, with none of its rows left, may the range close: closing it
+            # earlier would show what is left.
+            with self.connection.transaction():
+                self.conn.execute(_CLOSE)
+        return deleted
+
+    def run(self, total: int, stamp: str, imported_from: str, checked: int) -> int:
+        """Write label_ready's TOTAL rows unseen, then show them; how many were dropped.
+
+        CHECKED is the largest label id when label_ready was checked against
+        the project: labels appended after it are checked again at the end.
+        """
+        conn = self.conn
+        # Every item id comes from the join with items and every rubric version was
+        # registered before: the foreign keys hold by construction, and checking them
+        # row by row would double the time each chunk holds the write lock. Chunks need
+        # not reach the disk one by one: only the last commit (FULL again by then) shows
+        # them. WAL keeps NORMAL crash-safe.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            self._triggers = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
+            ).fetchall()
+            low = self._reserve(total, stamp, imported_from)
+            self._write(low, total, stamp, imported_from)
+            conn.execute("PRAGMA synchronous = FULL")
+            return self._show(low, low + total - 1, checked)
+        finally:
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+
+    def _chunk(self, low: int, first: int, last: int, stamp: str, imported_from: str) -> None:
+        """Rows FIRST … LAST of label_ready (rowids), with the state and claims they add.
+
+        Row N becomes label LOW + N - 1. A key nobody has a state for gets one
+        (and a claim), which readers leave out while its label id is pending; a
+        key with a state already is left to the last transaction (label_over).
+        """
+        args = {"low": low, "first": first, "last": last, "source": imported_from}
+        # The triggers deriving label_state skip pending ids anyway; out of the way inside
+        # this transaction (DDL is transactional: a crash brings them back with the
+        # rollback), they cost nothing per row, where running them costs a third of
+        # the insert.
+        for name, _ in self._triggers:
+            self.conn.execute(f'DROP TRIGGER "{name}"')
+        self.conn.execute(
+            "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
+            " tags, comment, meta, created_at)"
+            " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
+            " tags, comment, meta, :stamp FROM label_ready WHERE rowid BETWEEN :first AND :last",
+            {**args, "stamp": stamp},
+        )
+        # In id order, the last line about a key wins; a pending row is replaced only by a
+        # later pending one, and a state someone else made meanwhile stays theirs.
+        self.conn.execute(
+            "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+            " SELECT rubric, annotator, item_id, 'rated', score, :low + rowid - 1"
+            " FROM label_ready WHERE rowid BETWEEN :first AND :last ORDER BY rowid"
+            " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+            " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
+            " WHERE label_state.event_id BETWEEN :low AND excluded.event_id",
+            {"low": low, "first": first, "last": last},
+        )
+        self.conn.execute(
+            "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
+            " SELECT rubric, item_id, annotator, :stamp, NULL FROM label_ready"
+            " WHERE rowid BETWEEN :first AND :last ON CONFLICT DO NOTHING",
+            {"first": first, "last": last, "stamp": stamp},
+        )
+        for _, sql in self._triggers:
+            self.conn.execute(sql)
+
+    def _reserve(self, total: int, stamp: str, imported_from: str) -> int:
+        """Step 1: the pending range and its top row, in one tiny transaction; its first id."""
+        began = time.monotonic()
+        with self.connection.transaction():
+            low = int(
+                self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM labels_all").fetchone()[0]
+            )
+            self.conn.execute(
+                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?,"
+                " labels_pending_claims = ?",
+                (low, low + total - 1, stamp),
+            )
+            self._chunk(low, total, total, stamp, imported_from)
+        self._held(time.monotonic() - began)
+        if step_hook is not None:
+            step_hook("reserved")
+        return low
+
+    def _write(self, low: int, total: int, stamp: str, imported_from: str) -> None:
+        """Step 2: rows 1 … total-1 in short transactions, each followed by a pause."""
+        first, size = 1, CHUNK_FIRST
+        while first < total:
+            last = min(first + size - 1, total - 1)
+            began = time.monotonic()
+            with self.connection.transaction():
+                self._chunk(low, first, last, stamp, imported_from)
+            held = time.monotonic() - began
+            self._held(held)
+            self.chunks += 1
+            if step_hook is not None:
+                step_hook("chunk")
+            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
+            done = last - first + 1
+            size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
+            first = last + 1
+        if step_hook is not None:
+            step_hook("written")
+
+    def _show(self, low: int, high: int, checked: int) -> int:
+        """Step 3: re-check, change what existed, and show, in one transaction; rows dropped."""
+        conn = self.conn
+        args = {"checked": checked, "low": low, "high": high}
+        # Labels appended by others since the check: before the range, and after it.
+        since = (
+            "(SELECT * FROM labels_all WHERE id > :checked AND id < :low"
+            " UNION ALL SELECT * FROM labels_all WHERE id > :high)"
+        )
+        began = time.monotonic()
+        with self.connection.transaction():
+            # A label identical to one of the file's, appended by someone since the check:
+            # the file's copy goes (the range was never seen, so it may).
+            dropped = conn.execute(
+                f"DELETE FROM labels_all WHERE id IN (SELECT p.id FROM {since} AS l"
+                " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = l.item_id"
+                "  AND p.rubric = l.rubric AND p.annotator = l.annotator"
+                " WHERE l.kind = 'rate' AND p.id BETWEEN :low AND :high AND p.score = l.score"
+                "  AND p.tags = l.tags AND p.comment = l.comment)",
+                args,
+            ).rowcount
+            # The keys that had a state before (the file re-rates them), and those someone
+            # labelled between the check and the range: the file's last label on each,
+            # unless someone's since (a higher id) is the current one.
+            conn.execute(
+                "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
+                " SELECT p.rubric, p.annotator, p.item_id, 'rated', p.score, p.id FROM ("
+                "  SELECT :low + last - 1 AS id FROM label_over"
+                "  UNION SELECT max(p.id) FROM labels_all l JOIN labels_all p"
+                "   INDEXED BY labels_by_item ON p.item_id = l.item_id AND p.rubric = l.rubric"
+                "   AND p.annotator = l.annotator AND p.id BETWEEN :low AND :high"
+                "   WHERE l.id > :checked AND l.id < :low GROUP BY p.item_id, p.rubric,"
+                "   p.annotator) AS k JOIN labels_all p ON p.id = k.id WHERE true"
+                " ORDER BY p.id ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
+                " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
+                " WHERE coalesce(label_state.event_id, 0) < excluded.event_id",
+                args,
+            )
+            # Claims on a lease that the file's labels hold for good.
+            conn.execute(
+                "UPDATE assignments SET lease_until = NULL WHERE (rubric, item_id, annotator) IN"
+                " (SELECT rubric, item_id, annotator FROM label_leased)"
+            )
+            conn.execute(_CLOSE)
+        self.final_hold = time.monotonic() - began
+        self._held(self.final_hold)
+        return int(dropped)
+
+    def _held(self, seconds: float) -> None:
+        self.longest_hold = max(self.longest_hold, seconds)
+
+
+#: No range pending: every label, state row and claim is seen.
+_CLOSE = (
+    "UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0,"
+    " labels_pending_claims = ''"
+)
