@@ -33,7 +33,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tui_annotate.core.decide.columns import PACK, latest_per_row, median_low_per_row
+from tui_annotate.core.decide.columns import (
+    PACK,
+    has_repeats,
+    latest_per_row,
+    median_low_per_row,
+    unique_ids,
+)
 from tui_annotate.core.decide.table import PromptTable, RubricColumn
 from tui_annotate.core.models import Rubric
 from tui_annotate.store import decide_catalog as catalog
@@ -237,16 +243,16 @@ class DecideStore:
         j_items, j_scores, j_events = self._labels(
             name, "judges", events=notes or blind is not None
         )
-        if not notes and blind is None and _repeats(j_items):
+        if not notes and blind is None and has_repeats(j_items):
             j_items, j_scores, j_events = self._labels(name, "judges", events=True)
         if blind is not None:
             keep = ~np.isin(h_events, blind)
             h_items, h_scores = h_items[keep], h_scores[keep]
             keep = ~np.isin(j_events, blind)
             j_items, j_scores, j_events = j_items[keep], j_scores[keep], j_events[keep]
-        human_ids, codes = _unique(h_items)
+        human_ids, codes = unique_ids(h_items)
         consensus, n_human = median_low_per_row(human_ids.shape[0], codes, h_scores)
-        judge_ids, codes = _unique(j_items)
+        judge_ids, codes = unique_ids(j_items)
         judge, judge_events = latest_per_row(judge_ids.shape[0], codes, j_scores, j_events)
         # In id order, so the last golden label per item wins.
         gold = dict(self.conn.execute(_GOLDEN, {"rubric": name}).fetchall())
@@ -361,32 +367,6 @@ class _ByItem(NamedTuple):
     human_tags: dict[int, tuple[str, ...]] = {}
     judge_tags: dict[int, tuple[str, ...]] = {}
     comments: dict[int, tuple[str, ...]] = {}
-
-
-def _repeats(ids: np.ndarray) -> bool:
-    """Does an id occur twice? (Labels of one annotator come in item order: then a glance.)"""
-    if ids.shape[0] < 2:
-        return False
-    if bool((ids[1:] > ids[:-1]).all()):
-        return False
-    return bool(np.unique(ids).shape[0] < ids.shape[0])
-
-
-def _unique(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(ids, return_inverse=True), without its sort when IDS already increase
-    (one annotator's labels, read by the primary key, come in item order)."""
-    if ids.shape[0] < 2 or bool((ids[1:] > ids[:-1]).all()):
-        return ids, np.arange(ids.shape[0])
-    # A stable sort (timsort for int64) of a few sorted runs, one per annotator: about
-    # linear, where np.unique's quicksort is not.
-    order = np.argsort(ids, kind="stable")
-    ordered = ids[order]
-    first = np.empty(ordered.shape[0], dtype=bool)
-    first[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    inverse = np.empty(ids.shape[0], dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return ordered[first], inverse
 
 
 def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

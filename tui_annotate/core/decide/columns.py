@@ -61,3 +61,29 @@ def latest_per_row(
     out[has] = scores[order][ends[has]]
     ids[has] = events[order][ends[has]]
     return out, ids
+
+
+def has_repeats(ids: np.ndarray) -> bool:
+    """Does an id occur twice? (Labels of one annotator come in item order: then a glance.)"""
+    if ids.shape[0] < 2:
+        return False
+    if bool((ids[1:] > ids[:-1]).all()):
+        return False
+    return bool(np.unique(ids).shape[0] < ids.shape[0])
+
+
+def unique_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(ids, return_inverse=True), without its sort when IDS already increase
+    (one annotator's labels, read by the primary key, come in item order)."""
+    if ids.shape[0] < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids, np.arange(ids.shape[0])
+    # A stable sort (timsort for int64) of a few sorted runs, one per annotator: about
+    # linear, where np.unique's quicksort is not.
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = np.empty(ordered.shape[0], dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(ids.shape[0], dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
