@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.common import remove_db, say
 from tui_annotate.core import snapshot
-from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.case_hash import case_hash
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.rubric import find_rubric, load_rubric, shipped_rubrics_dir
 

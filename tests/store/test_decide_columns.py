@@ -20,7 +20,7 @@ import pytest
 
 from tests.store.test_decide_table import PROMPT, insert_items, rubrics
 from tui_annotate.core import ingest
-from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.case_hash import case_hash
 from tui_annotate.core.live.follow import Follower, FollowOptions
 from tui_annotate.store.migrations import MIGRATIONS, m011_decide_columns
 from tui_annotate.store.repository import Repository

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import load_shipped
 from tui_annotate.core import export, snapshot
-from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.case_hash import case_hash
 from tui_annotate.core.decide.table import GOLDEN, HUMAN, JUDGE, NONE, PromptTable
 from tui_annotate.core.decide.versions import semver_key
 from tui_annotate.core.models import Rubric

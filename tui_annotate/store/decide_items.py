@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.case_hash import case_hash
 from tui_annotate.core.decide.rowtexts import RowTexts
 from tui_annotate.store.db import connect
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from tui_annotate.core.decide.case_hash import case_hash, case_text
+from tui_annotate.core.case_hash import case_hash, case_text
 from tui_annotate.core.models import ROW_EXTERNAL_ID, ROW_LINE, Item, NewItem
 from tui_annotate.errors import DuplicateItemId, StoreError
 from tui_annotate.store.connection import Connection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tui_annotate.core.decide.case_hash import case_hash
+from tui_annotate.core.case_hash import case_hash
 from tui_annotate.store.migrations.script import run_script
 
 
@@ -14,7 +14,7 @@ def m011_decide_columns(conn: sqlite3.Connection) -> None:
     `prompt_table` (every scorecard, comparison, gate, drift check and the
     Decide screen) reads a prompt's items: id, version, case, time. Read as
     text that was most of its time at a million items. Now:
-    `case_hash` is the 64-bit hash of the item's case text (core/decide/case_hash.py),
+    `case_hash` is the 64-bit hash of the item's case text (core/case_hash.py),
     written by import (store/items.py) and backfilled here; NULL where a
     writer did not set it (rows inserted by hand through the `items` view),
     and the read then hashes those rows' texts itself. `happened_at` is Unix
