@@ -386,3 +386,25 @@ def test_rubrics_read_beside_the_items_and_a_stale_read_redone(
     monkeypatch.setattr(decide, "_state", lambda conn: (next(seen),))  # never the same
     same_table(plain, table_repo.prompt_table(PROMPT, order))
     assert next(seen) >= 2  # both sides asked
+
+
+def test_labels_an_import_has_not_shown_stay_out(table_repo: Repository) -> None:
+    """While import-labels holds a range of label ids unshown (m008), their state rows are
+    not read; with nothing pending the test is left out of the query, same table."""
+    before = table_repo.prompt_table(PROMPT, rubrics(), notes=False)
+    item, event = table_repo.conn.execute(
+        "SELECT item_id, event_id FROM label_state WHERE rubric = 'faithfulness'"
+        " AND state = 'rated' AND annotator NOT LIKE 'judge:%' ORDER BY event_id LIMIT 1"
+    ).fetchone()
+    row = int(np.flatnonzero(before.item_ids == item)[0])
+    table_repo.conn.execute(
+        "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?", (event, event)
+    )
+    hidden = table_repo.prompt_table(PROMPT, rubrics(), notes=False)
+    column, was = hidden.rubrics["faithfulness"], before.rubrics["faithfulness"]
+    assert column.n_human[row] == was.n_human[row] - 1
+    assert np.array_equal(np.delete(column.n_human, row), np.delete(was.n_human, row))
+    table_repo.conn.execute(
+        "UPDATE import_state SET labels_pending_from = 1, labels_pending_to = 0"
+    )
+    same_table(before, table_repo.prompt_table(PROMPT, rubrics(), notes=False), notes=False)
