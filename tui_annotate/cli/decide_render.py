@@ -325,6 +325,12 @@ def forest_lines(trend: Trend, *, ascii: bool = False) -> list[str]:
 def print_trend(trend: Trend, *, ascii: bool = False) -> None:
     out = console()
     out.print(literal(f"trend · {trend.prompt} · by {trend.by} · source {trend.source}", "bold"))
-    out.print(literal("pass rate with its 95% Wilson interval, on an axis from 0 to 1", "dim"))
+    # The interval is Wilson's except under --source ppi, where it is the PPI interval.
+    rate = (
+        "the prediction-powered pass rate with its 95% interval"
+        if trend.source == "ppi"
+        else "pass rate with its 95% Wilson interval"
+    )
+    out.print(literal(f"{rate}, on an axis from 0 to 1", "dim"))
     for line in forest_lines(trend, ascii=ascii):
         out.print(literal(line))
