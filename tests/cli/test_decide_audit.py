@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Run, ok
+from tests.cli.conftest import Run, bad, ok
 from tui_annotate.core.decide import sample
 from tui_annotate.store.repository import Repository
 
@@ -25,3 +25,12 @@ def test_trend_names_the_interval_it_draws(cli: Run, sample_db: Path) -> None:
     assert "95% Wilson interval" in human
     ppi = ok(cli(*rubrics, "trend", "--prompt", sample.PROMPT, "--source", "ppi")).stdout
     assert "Wilson" not in ppi and "prediction-powered" in ppi
+
+
+def test_a_gate_against_the_candidate_itself_is_refused(cli: Run, sample_db: Path) -> None:
+    """A version never regresses against itself: `--baseline $CANDIDATE` in CI would pass blind."""
+    rubrics = ("--rubrics", str(sample.RUBRICS_DIR))
+    args = ("gate", "--prompt", sample.PROMPT, "--candidate", "1.1.0", "--baseline", "1.1.0")
+    result = bad(cli(*rubrics, *args))
+    assert "--baseline" in result.stderr and "1.1.0" in result.stderr
+    assert "1.0.0" in result.stderr, "names the versions it could be compared with"
