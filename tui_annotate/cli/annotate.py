@@ -130,10 +130,10 @@ def annotate(
 
 def _decide_demo(obj: Context, db_path: Path) -> None:
     """`demo --decide`: the labelled sample loaded into a fresh project, on the Decide screen."""
+    import shutil
+
     from tui_annotate.cli.decide import decide_app
     from tui_annotate.core.decide import sample
-
-    import shutil
 
     with Repository.open(db_path) as repo:
         prompt = sample.load_decide_sample(repo)
