@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -236,9 +237,9 @@ def test_a_locked_database_is_survived(
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 50)
     log = tmp_path / "app.jsonl"
     write(log, line(1))
+    f = follower(repo, log)  # started (its path claimed) before the other writer came
     other = sqlite3.connect(repo.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    f = follower(repo, log)
     polls: list[int] = []
 
     def stop() -> bool:
@@ -262,3 +263,41 @@ def test_prompt_and_version_fill_lines_without_them(repo: Repository, tmp_path: 
     follower(repo, log, prompt="support", prompt_version="1.1.0").poll()
     rows = repo.conn.execute("SELECT external_id, prompt, prompt_version FROM items ORDER BY id")
     assert rows.fetchall() == [("L1", "support", "1.1.0"), ("own", "other", "2.0.0")]
+
+
+def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_path: Path) -> None:
+    """A claim by a live process blocks the same path and its directory, not a sibling;
+    once that process is gone its claim no longer counts."""
+    import subprocess
+    import sys
+
+    from tui_annotate.errors import InputError
+    from tui_annotate.store.follow_lock import PREFIX
+    from tui_annotate.store.import_lock import _started
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "app.jsonl"
+    write(log, line(1))
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        repo.settings.set(
+            PREFIX + str(log.resolve()),
+            f"{socket.gethostname()}\t{other.pid}\t{_started(other.pid)}",
+        )
+        for path in (log, logs):
+            with pytest.raises(InputError, match=f"by pid {other.pid} following"):
+                follower(repo, path)
+        follower(repo, logs / "other.jsonl").close()  # another file: free
+    finally:
+        assert other.stdin is not None
+        other.stdin.close()
+        other.wait()
+    f = follower(repo, log)  # its follower is gone: the path is free again
+    f.poll()
+    assert ids(repo) == ["L1"]
+    f.close()
+    keys = [k for (k,) in repo.conn.execute("SELECT key FROM settings WHERE key LIKE 'follower:%'")]
+    assert keys == []
