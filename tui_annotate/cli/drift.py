@@ -20,6 +20,19 @@ def _ci(ci: tuple[float, float] | None, scale: float = 100.0) -> str:
     return "" if ci is None else f" [{scale * ci[0]:.1f}, {scale * ci[1]:.1f}]"
 
 
+def moment(at: str | None) -> datetime:
+    """--now AT as an aware datetime (a usage error unless ISO 8601 with a zone), else now."""
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        found = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--now {at!r} is not an ISO 8601 moment") from None
+    if found.tzinfo is None:
+        raise InputError(f"--now {at!r} needs a zone (Z or +01:00)")
+    return found
+
+
 @click.command()
 @click.option("--prompt", required=True, help="The prompt whose live items are checked.")
 @click.option(
@@ -90,14 +103,7 @@ def drift(
 
     margin = obj.settings.drift_margin if margin is None else margin
     min_n = obj.settings.drift_min_n if min_n is None else min_n
-    now = datetime.now(UTC)
-    if at is not None:
-        try:
-            now = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"--now {at!r} is not an ISO 8601 moment") from None
-        if now.tzinfo is None:
-            raise InputError(f"--now {at!r} needs a zone (Z or +01:00)")
+    now = moment(at)
     obj.require_db(" (import items first, or pass --db)")
     with obj.repo() as repo:
         known = repo.decide_prompts()

@@ -19,6 +19,7 @@ from tui_annotate.core.results.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
+    from tui_annotate.core.live.window import LiveWindow
     from tui_annotate.store.repository import Repository
 
 
@@ -73,6 +74,7 @@ def from_db(
     bootstrap: int,
     seed: int,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    window: LiveWindow | None = None,
 ) -> AgreementReport:
     """Agreement on RUBRIC's current human labels (never an open round's: those are blind).
 
@@ -80,6 +82,8 @@ def from_db(
     annotators with no labels under `without_labels`, so nothing is dropped silently.
     """
     left_out = LeftOut()
+    if window is not None and not live:
+        raise InputError("--window needs --live: a window of live items", field="--window")
     if round_id is not None:
         found = repo.rounds.get(round_id)
         if found is None:
@@ -99,6 +103,9 @@ def from_db(
         columns = {}
         for name in names:
             got = _columns(repo.rating_chunks(rubric.name, name, live_only=live), rubric)
+            if window is not None:
+                keep = np.isin(got[0], window.item_ids)
+                got = (got[0][keep], got[1][keep])
             if len(got[0]):
                 columns[name] = got
         held = repo.open_round_labels(rubric.name, annotators=annotators)
@@ -116,6 +123,7 @@ def from_db(
         rubric=rubric.name,
         round=round_id,
         live=live,
+        window=None if window is None else window.to_json(),
         left_out=left_out,
         thresholds=thresholds,
     )

@@ -55,3 +55,18 @@ class DriftStore:
             ):
                 found.setdefault(str(annotator), []).append((int(item), int(score)))
         return found
+
+    def window_items(self, since: str, until: str, prompt: str | None = None) -> list[int]:
+        """Ids of the items that happened after SINCE and up to UNTIL ('YYYY-MM-DDTHH:MM:SS',
+        UTC), of PROMPT if given: by the log's `timestamp`, else `imported_at`, to the
+        second, as drift's windows count them (store/decide_items.py)."""
+        sql = (
+            "SELECT id FROM items WHERE substr(CASE WHEN logged_at != '' THEN logged_at"
+            " ELSE imported_at END, 1, 19) > ? AND substr(CASE WHEN logged_at != ''"
+            " THEN logged_at ELSE imported_at END, 1, 19) <= ?"
+        )
+        args: list[str] = [since, until]
+        if prompt is not None:
+            sql += " AND prompt = ?"
+            args.append(prompt)
+        return [int(r[0]) for r in self.conn.execute(sql, args)]
