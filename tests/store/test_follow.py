@@ -248,12 +248,19 @@ def test_a_locked_database_is_survived(
         polls.append(len(polls))
         return len(polls) > 2
 
-    status = f.run(stop=stop, sleep=lambda _: None)
+    shown: list[tuple[int, str]] = []
+    status = f.run(
+        stop=stop,
+        sleep=lambda _: None,
+        report=lambda s: shown.append((s.behind_bytes, s.line(0.0))),
+    )
     other.close()
     assert status.store_errors == 1
     assert status.store_error == ""  # the next poll went through
     assert ids(repo) == ["L1"]
-    assert "database error" not in status.line(0.0)
+    # While locked, the status showed the error and the line still behind; then the total.
+    assert shown[0][0] == len(line(1)) and "database error (1 so far)" in shown[0][1]
+    assert shown[-1][0] == 0 and status.line(0.0).endswith(" · 1 database error survived")
 
 
 def test_prompt_and_version_fill_lines_without_them(repo: Repository, tmp_path: Path) -> None:

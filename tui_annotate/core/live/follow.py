@@ -337,6 +337,7 @@ class Follower:
                 self.status.store_errors += 1
                 self.status.store_error = str(exc)
                 more = False
+                self._measure(self.clock())  # nothing was read: the lag grows meanwhile
             if report is not None:
                 report(self.status)
             if not more:
