@@ -68,11 +68,24 @@ def test_an_alert_is_new_then_ongoing(cli: Run, db_path: Path, tmp_path: Path) -
     code, report = drift(cli)
     assert (code, report["rubrics"][RUBRIC]["state"]) == (1, "ongoing")
     assert report["rubrics"][RUBRIC]["checks"] == 2
-    text = cli("drift", "--prompt", "support", "--now", NOW.isoformat())
+    assert report["rubrics"][RUBRIC]["previous_check"] == "2026-06-29T12:00:00Z"
+    text = cli("drift", "--prompt", "support", "--now", (NOW + timedelta(hours=6)).isoformat())
     assert text.exit_code == 1
-    assert "ALERT (ongoing)" in text.stdout and "checked 3 times" in text.stderr
+    assert "ALERT (ongoing)" in text.stdout
+    assert "checked 3 times so far (the one before: 2026-06-29T12:00:00Z, 6.0 h earlier)" in (
+        text.stderr
+    )
+    assert "false alarm" in text.stderr
+    # With --json too (stderr, beside the JSON on stdout): a cron job's log keeps it.
+    later = (NOW + timedelta(hours=18)).isoformat()
+    last = cli("drift", "--prompt", "support", "--now", later, "--json")
+    assert json.loads(last.stdout)["rubrics"][RUBRIC]["checks"] == 4
+    assert "checked 4 times so far (the one before: 2026-06-29T18:00:00Z, 12.0 h earlier)" in (
+        last.stderr
+    )
     # A week later the recent window is empty: too little data, the alert stays on.
     code, report = drift(cli, at=NOW + timedelta(days=8))
+    assert report["rubrics"][RUBRIC]["previous_check"] == "2026-06-30T06:00:00Z"
     assert (code, report["rubrics"][RUBRIC]["state"]) == (1, "inconclusive")
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from tui_annotate.cli.context import Context, errors_to_exit
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.errors import InputError
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.drift import DriftReport
 
 
 def _pct(x: float | None) -> str:
@@ -129,6 +133,7 @@ def drift(
         )
     if as_json:
         emit_json(report.to_json())
+        _warn_how_often(report)  # on stderr: a cron job's log keeps it beside the JSON
         sys.exit(report.exit_code())
     say(
         f"{prompt}: recent {report.window} (from {report.recent_from}) against the "
@@ -162,11 +167,29 @@ def drift(
                 f"    agreement in the window: alpha {alpha} over {a['units']} live items "
                 f"with two or more labels; {calibrated}"
             )
+    _warn_how_often(report)
+    sys.exit(report.exit_code())
+
+
+def _warn_how_often(report: DriftReport) -> None:
+    """How often this check has run (the count, and the gap since the one before), and
+    why that matters: each check of an unchanged rate may raise a false alarm."""
     checks = max((r.checks for r in report.rubrics.values()), default=0)
+    before = max((r.previous_check or "" for r in report.rubrics.values()), default="")
+    gap = ""
+    if before:
+        hours = (_moment(report.now) - _moment(before)).total_seconds() / 3600
+        span = f"{abs(hours):.1f} h" if abs(hours) < 48 else f"{abs(hours) / 24:.1f} days"
+        when = "earlier" if hours >= 0 else "later (this one replays a past moment)"
+        gap = f" (the one before: {before}, {span} {when})"
     say(
-        f"checked {checks} time{'s' if checks != 1 else ''} so far. Each check of an unchanged "
-        "rate still has a small chance of a false alarm, and frequent checks add those chances "
-        "up: check on a fixed schedule (daily, say), and read an alert as a reason to look.",
+        f"checked {checks} time{'s' if checks != 1 else ''} so far{gap}. Each check of an "
+        "unchanged rate still has a small chance of a false alarm, and frequent checks add "
+        "those chances up: check on a fixed schedule (daily, say), and read an alert as a "
+        "reason to look.",
         err=True,
     )
-    sys.exit(report.exit_code())
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -17,11 +17,13 @@ class DriftStore:
 
     def state(self, prompt: str, rubric: str, source: str) -> AlertState:
         row = self.conn.execute(
-            "SELECT active, checks, since FROM drift_alerts"
+            "SELECT active, checks, since, checked_at FROM drift_alerts"
             " WHERE prompt = ? AND rubric = ? AND source = ?",
             (prompt, rubric, source),
         ).fetchone()
-        return AlertState() if row is None else AlertState(bool(row[0]), int(row[1]), row[2])
+        if row is None:
+            return AlertState()
+        return AlertState(bool(row[0]), int(row[1]), row[2], row[3])
 
     def save(self, prompt: str, rubric: str, source: str, state: AlertState, at: str) -> None:
         with self.connection.transaction():
