@@ -294,9 +294,10 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
             PREFIX + str(log.resolve()),
             f"{socket.gethostname()}\t{other.pid}\t{_started(other.pid)}",
         )
-        for path in (log, logs):
-            with pytest.raises(InputError, match=f"by pid {other.pid} following"):
-                follower(repo, path)
+        with pytest.raises(InputError, match=f"by pid {other.pid}: stop that follower"):
+            follower(repo, log)
+        with pytest.raises(InputError, match=f"by pid {other.pid} following {log.resolve()}"):
+            follower(repo, logs)
         follower(repo, logs / "other.jsonl").close()  # another file: free
     finally:
         assert other.stdin is not None

@@ -54,7 +54,8 @@ class FollowLock:
         return found
 
     def claim(self, path: Path) -> str:
-        """Claim PATH; '' when done, else who follows it ('pid N following P')."""
+        """Claim PATH; '' when done, else who follows it ('pid N', or 'pid N following
+        DIR' when it follows an overlapping path)."""
         path = path.resolve()
         host, pid, since = self._me
         with self.connection.transaction():
@@ -64,7 +65,7 @@ class FollowLock:
                 if (o_host, o_pid) == (host, pid) or not _alive(o_host, o_pid, o_since):
                     continue  # ours (a restart in this process) or a dead follower's
                 who = f"pid {o_pid}" if o_host == host else f"pid {o_pid} on {o_host}"
-                return f"{who} following {other}"
+                return who if other == path else f"{who} following {other}"
             self.conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
