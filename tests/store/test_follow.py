@@ -299,6 +299,15 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
         with pytest.raises(InputError, match=f"by pid {other.pid} following {log.resolve()}"):
             follower(repo, logs)
         follower(repo, logs / "other.jsonl").close()  # another file: free
+        # It follows tmp_path too (a directory): a file in it is taken, a directory not.
+        repo.settings.set(
+            PREFIX + str(tmp_path.resolve()),
+            f"{socket.gethostname()}\t{other.pid}\t{_started(other.pid)}",
+        )
+        with pytest.raises(InputError, match=f"following {tmp_path.resolve()}"):
+            follower(repo, tmp_path / "top.jsonl")
+        (tmp_path / "nested").mkdir()
+        follower(repo, tmp_path / "nested").close()  # a directory's follower reads its own
     finally:
         assert other.stdin is not None
         other.stdin.close()
@@ -308,4 +317,4 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
     assert ids(repo) == ["L1"]
     f.close()
     keys = [k for (k,) in repo.conn.execute("SELECT key FROM settings WHERE key LIKE 'follower:%'")]
-    assert keys == []
+    assert keys == []  # ours released; the dead one's tidied away by the claim

@@ -9,7 +9,7 @@ its host, pid and process start time, as the import lock does
 (store/import_lock.py): a claim whose process is gone (`kill -9` included),
 or whose pid now names another process, no longer counts. A directory and a
 file directly in it overlap (the directory's follower reads that file too);
-other paths do not.
+other paths, a directory inside a followed one included, do not.
 """
 
 from __future__ import annotations
@@ -26,8 +26,16 @@ PREFIX = "follower:"
 
 
 def _overlap(a: Path, b: Path) -> bool:
-    """Whether followers of A and B would read the same file."""
-    return a == b or a.parent == b or b.parent == a
+    """Whether followers of A and B would read the same file: the same path, or a
+    directory and a file directly in it (a directory's follower reads only its own
+    `*.jsonl`, so a directory inside another is not an overlap)."""
+    if a == b:
+        return True
+    if a.parent == b:
+        return not a.is_dir()
+    if b.parent == a:
+        return not b.is_dir()
+    return False
 
 
 class FollowLock:
@@ -60,10 +68,11 @@ class FollowLock:
         host, pid, since = self._me
         with self.connection.transaction():
             for other, o_host, o_pid, o_since in self._claims():
-                if not _overlap(path, other):
+                if not _alive(o_host, o_pid, o_since):  # a follower that died: tidy it away
+                    self.conn.execute("DELETE FROM settings WHERE key = ?", (PREFIX + str(other),))
                     continue
-                if (o_host, o_pid) == (host, pid) or not _alive(o_host, o_pid, o_since):
-                    continue  # ours (a restart in this process) or a dead follower's
+                if (o_host, o_pid) == (host, pid) or not _overlap(path, other):
+                    continue  # ours (a restart in this process), or another log
                 who = f"pid {o_pid}" if o_host == host else f"pid {o_pid} on {o_host}"
                 return who if other == path else f"{who} following {other}"
             self.conn.execute(
