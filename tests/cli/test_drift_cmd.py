@@ -168,3 +168,5 @@ def test_agreement_live_takes_drifts_window(cli: Run, db_path: Path, tmp_path: P
     assert "--window needs --live" in bad(cli("agreement", "--window", "7d")).stderr
     assert "go with --live --window" in bad(cli("agreement", "--live", *at)).stderr
     assert "--window" in bad(cli("agreement", "--live", "--window", "7")).stderr
+    nope = bad(cli("agreement", "--live", "--window", "7d", "--prompt", "nope"))
+    assert "no items of prompt 'nope' (prompts: support)" in nope.stderr

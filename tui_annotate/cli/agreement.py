@@ -12,6 +12,7 @@ from tui_annotate.cli.context import Context, errors_to_exit, split_names, thres
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
 from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
+from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -126,6 +127,12 @@ def agreement(
                 from tui_annotate.cli.drift import moment
                 from tui_annotate.core.live.window import live_window
 
+                known = repo.decide_prompts()
+                if prompt is not None and prompt not in known:
+                    raise InputError(
+                        f"no items of prompt {prompt!r} (prompts: {', '.join(known) or 'none'})",
+                        field="--prompt",
+                    )
                 span = live_window(repo, moment(at), window, prompt)
             data = agreement_report.from_db(
                 repo,
