@@ -280,7 +280,7 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
 
     from tui_annotate.errors import InputError
     from tui_annotate.store.follow_lock import PREFIX
-    from tui_annotate.store.import_lock import _started
+    from tui_annotate.store.import_lock import process_started
 
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -292,7 +292,7 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
     try:
         repo.settings.set(
             PREFIX + str(log.resolve()),
-            f"{socket.gethostname()}\t{other.pid}\t{_started(other.pid)}",
+            f"{socket.gethostname()}\t{other.pid}\t{process_started(other.pid)}",
         )
         with pytest.raises(InputError, match=f"by pid {other.pid}: stop that follower"):
             follower(repo, log)
@@ -302,7 +302,7 @@ def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_pa
         # It follows tmp_path too (a directory): a file in it is taken, a directory not.
         repo.settings.set(
             PREFIX + str(tmp_path.resolve()),
-            f"{socket.gethostname()}\t{other.pid}\t{_started(other.pid)}",
+            f"{socket.gethostname()}\t{other.pid}\t{process_started(other.pid)}",
         )
         with pytest.raises(InputError, match=f"following {tmp_path.resolve()}"):
             follower(repo, tmp_path / "top.jsonl")

@@ -144,7 +144,8 @@ def agreement(
                 bootstrap=bootstrap,
                 seed=seed,
                 thresholds=limits,
-                window=span,
+                only_items=None if span is None else span.item_ids,
+                window=None if span is None else span.to_json(),
             )
     _say_what_was_left_out(data)
     if data.window is not None:

@@ -19,7 +19,7 @@ import socket
 from pathlib import Path
 
 from tui_annotate.store.connection import Connection
-from tui_annotate.store.import_lock import _alive, _started
+from tui_annotate.store.import_lock import process_alive, process_started
 
 #: The `settings` key prefix of a follower's claim.
 PREFIX = "follower:"
@@ -44,7 +44,7 @@ class FollowLock:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.conn = connection.conn
-        self._me = (socket.gethostname(), os.getpid(), _started(os.getpid()))
+        self._me = (socket.gethostname(), os.getpid(), process_started(os.getpid()))
         self.path: Path | None = None
 
     def _claims(self) -> list[tuple[Path, str, int, int]]:
@@ -68,7 +68,7 @@ class FollowLock:
         host, pid, since = self._me
         with self.connection.transaction():
             for other, o_host, o_pid, o_since in self._claims():
-                if not _alive(o_host, o_pid, o_since):  # a follower that died: tidy it away
+                if not process_alive(o_host, o_pid, o_since):  # a follower that died: tidy it away
                     self.conn.execute("DELETE FROM settings WHERE key = ?", (PREFIX + str(other),))
                     continue
                 if (o_host, o_pid) == (host, pid) or not _overlap(path, other):
