@@ -220,12 +220,17 @@ class LabelPublish:
             began = time.monotonic()
             with self.connection.transaction():
                 self._chunk(low, first, last, stamp, imported_from)
-            held = time.monotonic() - began
+                written = time.monotonic()
+            ended = time.monotonic()
+            held = written - began
             self._held(held)
             self.chunks += 1
             if step_hook is not None:
                 step_hook("chunk")
-            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
+            # The commit gives the lock up before it checkpoints the WAL (every few
+            # megabytes: most chunks), which takes as long as a pause or longer: the
+            # annotators' saves got in meanwhile, so only what is left of the pause is slept.
+            time.sleep(max(0.0, max(PAUSE_MIN, held * PAUSE_SHARE) - (ended - written)))
             done = last - first + 1
             size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
             first = last + 1
