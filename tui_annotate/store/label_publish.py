@@ -40,6 +40,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from tui_annotate.store.checkpointer import Checkpointer
 from tui_annotate.store.connection import Connection
 
 #: Each short transaction of step 2 aims to hold the write lock this long.
@@ -76,6 +77,11 @@ class LabelPublish:
         self.longest_hold = 0.0
         self.final_hold = 0.0
         self.chunks = 0
+        #: Seconds spent committing chunks (a WAL checkpoint, most times) and pausing.
+        self.committing = 0.0
+        self.paused = 0.0
+        #: WAL checkpoints run beside the chunks (store/checkpointer.py).
+        self.checkpoints = 0
         self._triggers: list[tuple[str, str]] = []
 
     def pending(self) -> tuple[int, int, str]:
@@ -146,7 +152,9 @@ class LabelPublish:
                 " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
             ).fetchall()
             low = self._reserve(total, stamp, imported_from)
-            self._write(low, total, stamp, imported_from)
+            with Checkpointer(conn, self.connection.path) as checkpoints:
+                self._write(low, total, stamp, imported_from, checkpoints)
+            self.checkpoints = checkpoints.runs
             conn.execute("PRAGMA synchronous = FULL")
             return self._show(low, low + total - 1, checked)
         finally:
@@ -212,7 +220,9 @@ class LabelPublish:
             step_hook("reserved")
         return low
 
-    def _write(self, low: int, total: int, stamp: str, imported_from: str) -> None:
+    def _write(
+        self, low: int, total: int, stamp: str, imported_from: str, checkpoints: Checkpointer
+    ) -> None:
         """Step 2: rows 1 … total-1 in short transactions, each followed by a pause."""
         first, size = 1, CHUNK_FIRST
         while first < total:
@@ -222,15 +232,16 @@ class LabelPublish:
                 self._chunk(low, first, last, stamp, imported_from)
                 written = time.monotonic()
             ended = time.monotonic()
-            held = written - began
+            checkpoints.poke()  # the WAL is checkpointed beside the next chunk
+            held = ended - began  # the commit writes the WAL with the lock still held
             self._held(held)
+            self.committing += ended - written
             self.chunks += 1
             if step_hook is not None:
                 step_hook("chunk")
-            # The commit gives the lock up before it checkpoints the WAL (every few
-            # megabytes: most chunks), which takes as long as a pause or longer: the
-            # annotators' saves got in meanwhile, so only what is left of the pause is slept.
-            time.sleep(max(0.0, max(PAUSE_MIN, held * PAUSE_SHARE) - (ended - written)))
+            pause = max(PAUSE_MIN, held * PAUSE_SHARE)
+            self.paused += pause
+            time.sleep(pause)
             done = last - first + 1
             size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
             first = last + 1
