@@ -15,6 +15,8 @@ failed, behind one big transaction):
    label_state rows and claims of the keys nobody had a state for (the
    usual case: other people's labels); readers leave those out while their
    label ids are pending (store/clauses.py). No reader sees any of it.
+   The WAL they grow is checkpointed by a thread beside them, not in
+   their commits (store/checkpointer.py).
 3. One last transaction re-checks for labels identical to the file's that
    someone appended since the check (the file's copy is dropped from the
    range, so the import stays a no-op for them), gives the keys that had a
@@ -77,7 +79,8 @@ class LabelPublish:
         self.longest_hold = 0.0
         self.final_hold = 0.0
         self.chunks = 0
-        #: Seconds spent committing chunks (a WAL checkpoint, most times) and pausing.
+        #: Seconds the chunks' commits took (writing the WAL, the lock still held), and
+        #: the pauses after them.
         self.committing = 0.0
         self.paused = 0.0
         #: WAL checkpoints run beside the chunks (store/checkpointer.py).
