@@ -15,8 +15,6 @@ failed, behind one big transaction):
    label_state rows and claims of the keys nobody had a state for (the
    usual case: other people's labels); readers leave those out while their
    label ids are pending (store/clauses.py). No reader sees any of it.
-   The WAL they grow is checkpointed by a thread beside them, not in
-   their commits (store/checkpointer.py).
 3. One last transaction re-checks for labels identical to the file's that
    someone appended since the check (the file's copy is dropped from the
    range, so the import stays a no-op for them), gives the keys that had a
@@ -42,7 +40,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tui_annotate.store.checkpointer import Checkpointer
 from tui_annotate.store.connection import Connection
 
 #: Each short transaction of step 2 aims to hold the write lock this long.
@@ -80,12 +77,6 @@ class LabelPublish:
         self.longest_hold = 0.0
         self.final_hold = 0.0
         self.chunks = 0
-        #: Seconds the chunks' commits took (writing the WAL, the lock still held), and
-        #: the pauses after them.
-        self.committing = 0.0
-        self.paused = 0.0
-        #: WAL checkpoints run beside the chunks (store/checkpointer.py).
-        self.checkpoints = 0
         self._triggers: list[tuple[str, str]] = []
 
     def pending(self) -> tuple[int, int, str]:
@@ -158,9 +149,7 @@ class LabelPublish:
                 " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
             ).fetchall()
             low = self._reserve(total, stamp, imported_from)
-            with Checkpointer(conn, self.connection.path) as checkpoints:
-                self._write(low, total, stamp, imported_from, checkpoints)
-            self.checkpoints = checkpoints.runs
+            self._write(low, total, stamp, imported_from)
             conn.execute("PRAGMA synchronous = FULL")
             return self._show(low, low + total - 1, checked)
         finally:
@@ -226,9 +215,7 @@ class LabelPublish:
             step_hook("reserved")
         return low
 
-    def _write(
-        self, low: int, total: int, stamp: str, imported_from: str, checkpoints: Checkpointer
-    ) -> None:
+    def _write(self, low: int, total: int, stamp: str, imported_from: str) -> None:
         """Step 2: rows 1 … total-1 in short transactions, each followed by a pause."""
         first, size = 1, CHUNK_FIRST
         while first < total:
@@ -236,18 +223,12 @@ class LabelPublish:
             began = time.monotonic()
             with self.connection.transaction():
                 self._chunk(low, first, last, stamp, imported_from)
-                written = time.monotonic()
-            ended = time.monotonic()
-            checkpoints.poke()  # the WAL is checkpointed beside the next chunk
-            held = ended - began  # the commit writes the WAL with the lock still held
+            held = time.monotonic() - began
             self._held(held)
-            self.committing += ended - written
             self.chunks += 1
             if step_hook is not None:
                 step_hook("chunk")
-            pause = max(PAUSE_MIN, held * PAUSE_SHARE)
-            self.paused += pause
-            time.sleep(pause)
+            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
             done = last - first + 1
             size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
             first = last + 1
