@@ -68,11 +68,24 @@ def test_an_alert_is_new_then_ongoing(cli: Run, db_path: Path, tmp_path: Path) -
     code, report = drift(cli)
     assert (code, report["rubrics"][RUBRIC]["state"]) == (1, "ongoing")
     assert report["rubrics"][RUBRIC]["checks"] == 2
-    text = cli("drift", "--prompt", "support", "--now", NOW.isoformat())
+    assert report["rubrics"][RUBRIC]["previous_check"] == "2026-06-29T12:00:00Z"
+    text = cli("drift", "--prompt", "support", "--now", (NOW + timedelta(hours=6)).isoformat())
     assert text.exit_code == 1
-    assert "ALERT (ongoing)" in text.stdout and "checked 3 times" in text.stderr
+    assert "ALERT (ongoing)" in text.stdout
+    assert "checked 3 times so far (the one before: 2026-06-29T12:00:00Z, 6.0 h earlier)" in (
+        text.stderr
+    )
+    assert "false alarm" in text.stderr
+    # With --json too (stderr, beside the JSON on stdout): a cron job's log keeps it.
+    later = (NOW + timedelta(hours=18)).isoformat()
+    last = cli("drift", "--prompt", "support", "--now", later, "--json")
+    assert json.loads(last.stdout)["rubrics"][RUBRIC]["checks"] == 4
+    assert "checked 4 times so far (the one before: 2026-06-29T18:00:00Z, 12.0 h earlier)" in (
+        last.stderr
+    )
     # A week later the recent window is empty: too little data, the alert stays on.
     code, report = drift(cli, at=NOW + timedelta(days=8))
+    assert report["rubrics"][RUBRIC]["previous_check"] == "2026-06-30T06:00:00Z"
     assert (code, report["rubrics"][RUBRIC]["state"]) == (1, "inconclusive")
 
 
@@ -119,3 +132,41 @@ def test_the_settings_file_sets_margin_and_min_n(cli: Run, db_path: Path, tmp_pa
     assert (code, report["min_n"], report["margin"]) == (3, 50, 0.1)
     code, report = drift(cli, "--min-n", "10")
     assert (code, report["min_n"]) == (0, 10)
+
+
+def test_agreement_live_takes_drifts_window(cli: Run, db_path: Path, tmp_path: Path) -> None:
+    """`agreement --live --window` gives the alpha drift shows, with agreement's full report;
+    without the window it counts every live label (here: a calm baseline too)."""
+    project(db_path, tmp_path, cli, recent_pass=0.9)
+    rubric = load_shipped(RUBRIC)
+    with Repository.open(db_path) as repo:
+        ids = repo.item_ids_by_external([f"x{i}" for i in range(80)])
+        ana = {c.item_id: c.score for c in repo.current_labels(RUBRIC)}
+        for n in range(80):
+            item = ids[f"x{n}"]
+            far_off = n >= 40 and n % 2 == 0  # ben differs only in the recent window
+            repo.append_event(
+                item_id=item,
+                rubric=RUBRIC,
+                rubric_version=rubric.version,
+                annotator="ben",
+                kind="rate",
+                score=6 - ana[item] if far_off else ana[item],
+            )
+    _, report = drift(cli)
+    shown = report["rubrics"][RUBRIC]["agreement"]
+    at = ["--now", NOW.isoformat()]
+    windowed = cli("agreement", "--live", "--window", "7d", "--prompt", "support", *at, "--json")
+    assert windowed.exit_code == 0, describe(windowed)
+    data = json.loads(windowed.stdout)
+    assert data["units"] == shown["units"] == 40
+    assert round(data["alpha"], 4) == shown["alpha"]
+    assert data["window"]["prompt"] == "support" and data["window"]["items"] == 40
+    assert "live labels on the 40 items of prompt support" in windowed.stderr
+    whole = json.loads(cli("agreement", "--live", "--json").stdout)
+    assert whole["units"] == 80 and whole["alpha"] > data["alpha"]
+    assert "--window needs --live" in bad(cli("agreement", "--window", "7d")).stderr
+    assert "go with --live --window" in bad(cli("agreement", "--live", *at)).stderr
+    assert "--window" in bad(cli("agreement", "--live", "--window", "7")).stderr
+    nope = bad(cli("agreement", "--live", "--window", "7d", "--prompt", "nope"))
+    assert "no items of prompt 'nope' (prompts: support)" in nope.stderr

@@ -192,3 +192,16 @@ def test_a_dialog_key_may_repeat_a_screen_key(cli: Run, tmp_path: Path) -> None:
     assert found["help.close"]["keys"] == ["s"] and found["skip"]["keys"] == ["s"]
     assert found["comment.save"]["keys"] == ["f2"]
     assert found["comment.save"]["source"] == "project"
+
+
+def test_keys_prints_each_decide_actions_own_key_not_the_footers_shorthand(cli: Run) -> None:
+    """The footer writes '1-4' and '[ ]' for a group; `keys` names the one key each action has."""
+    lines = {
+        line.split("│")[2].strip(): line.split("│")[3].strip()
+        for line in ok(cli("keys")).stdout.splitlines()
+        if line.count("│") > 4
+    }
+    assert lines["decide.scorecard"] == "1" and lines["decide.compare"] == "2"
+    assert lines["decide.baseline_previous"] == "["
+    assert lines["decide.candidate_previous"] == "{"
+    assert lines["decide.help"] == "?" and lines["help"] == "?"

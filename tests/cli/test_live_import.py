@@ -51,6 +51,7 @@ def test_retry_imports_what_a_fix_made_good(cli: Run, db_path: Path, tmp_path: P
         ids = {r[0]: r[1] for r in repo.conn.execute("SELECT external_id, source FROM items")}
         assert ids == {"ok": "live", "big": "live"}
         assert repo.follow.quarantine_count() == 1
+    assert "quarantined: 1 live line could not be imported" in ok(cli("status")).stdout
     listed = json.loads(ok(cli("quarantine", "--all", "--json")).stdout)
     assert [(e["id"], e["status"], e["retries"]) for e in listed] == [
         (1, "imported", 2),

@@ -9,6 +9,7 @@ would be quarantined twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -96,6 +97,10 @@ def stored(db: Path) -> tuple[dict[str, int], list[str]]:
     return items, bad
 
 
+def _said_following(out: Path) -> bool:
+    return "following" in out.with_suffix(".err").read_text()
+
+
 @pytest.mark.parametrize("follow", ["file", "directory"])
 def test_kill9_at_random_moments_imports_every_line_exactly_once(
     tmp_path: Path, follow: str
@@ -113,7 +118,14 @@ def test_kill9_at_random_moments_imports_every_line_exactly_once(
     kills = []
     try:
         for trial in range(TRIALS):
-            proc = start(argv, tmp_path / f"follow{trial}.log", env)
+            out = tmp_path / f"follow{trial}.log"
+            proc = start(argv, out, env)
+            # Each kill lands on a working follower, however slow its start on a loaded
+            # machine: a run killed before it started would leave the writer's rotations
+            # unseen, and a file created and rotated away entirely while no follower runs
+            # is not the log's as far as any follower knows (README, Rotation).
+            started = functools.partial(_said_following, out)
+            wait_until(started, TIMEOUT, functools.partial(said, out))
             delay = rng.uniform(0.1, 1.2)
             time.sleep(delay)  # a moment chosen by the seed, not a wait for some state
             os.killpg(proc.pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -236,9 +237,9 @@ def test_a_locked_database_is_survived(
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 50)
     log = tmp_path / "app.jsonl"
     write(log, line(1))
+    f = follower(repo, log)  # started (its path claimed) before the other writer came
     other = sqlite3.connect(repo.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    f = follower(repo, log)
     polls: list[int] = []
 
     def stop() -> bool:
@@ -247,12 +248,19 @@ def test_a_locked_database_is_survived(
         polls.append(len(polls))
         return len(polls) > 2
 
-    status = f.run(stop=stop, sleep=lambda _: None)
+    shown: list[tuple[int, str]] = []
+    status = f.run(
+        stop=stop,
+        sleep=lambda _: None,
+        report=lambda s: shown.append((s.behind_bytes, s.line(0.0))),
+    )
     other.close()
     assert status.store_errors == 1
     assert status.store_error == ""  # the next poll went through
     assert ids(repo) == ["L1"]
-    assert "database error" not in status.line(0.0)
+    # While locked, the status showed the error and the line still behind; then the total.
+    assert shown[0][0] == len(line(1)) and "database error (1 so far)" in shown[0][1]
+    assert shown[-1][0] == 0 and status.line(0.0).endswith(" · 1 database error survived")
 
 
 def test_prompt_and_version_fill_lines_without_them(repo: Repository, tmp_path: Path) -> None:
@@ -262,3 +270,51 @@ def test_prompt_and_version_fill_lines_without_them(repo: Repository, tmp_path: 
     follower(repo, log, prompt="support", prompt_version="1.1.0").poll()
     rows = repo.conn.execute("SELECT external_id, prompt, prompt_version FROM items ORDER BY id")
     assert rows.fetchall() == [("L1", "support", "1.1.0"), ("own", "other", "2.0.0")]
+
+
+def test_a_path_another_live_process_follows_is_refused(repo: Repository, tmp_path: Path) -> None:
+    """A claim by a live process blocks the same path and its directory, not a sibling;
+    once that process is gone its claim no longer counts."""
+    import subprocess
+    import sys
+
+    from tui_annotate.errors import InputError
+    from tui_annotate.store.follow_lock import PREFIX
+    from tui_annotate.store.import_lock import process_started
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "app.jsonl"
+    write(log, line(1))
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        repo.settings.set(
+            PREFIX + str(log.resolve()),
+            f"{socket.gethostname()}\t{other.pid}\t{process_started(other.pid)}",
+        )
+        with pytest.raises(InputError, match=f"by pid {other.pid}: stop that follower"):
+            follower(repo, log)
+        with pytest.raises(InputError, match=f"by pid {other.pid} following {log.resolve()}"):
+            follower(repo, logs)
+        follower(repo, logs / "other.jsonl").close()  # another file: free
+        # It follows tmp_path too (a directory): a file in it is taken, a directory not.
+        repo.settings.set(
+            PREFIX + str(tmp_path.resolve()),
+            f"{socket.gethostname()}\t{other.pid}\t{process_started(other.pid)}",
+        )
+        with pytest.raises(InputError, match=f"following {tmp_path.resolve()}"):
+            follower(repo, tmp_path / "top.jsonl")
+        (tmp_path / "nested").mkdir()
+        follower(repo, tmp_path / "nested").close()  # a directory's follower reads its own
+    finally:
+        assert other.stdin is not None
+        other.stdin.close()
+        other.wait()
+    f = follower(repo, log)  # its follower is gone: the path is free again
+    f.poll()
+    assert ids(repo) == ["L1"]
+    f.close()
+    keys = [k for (k,) in repo.conn.execute("SELECT key FROM settings WHERE key LIKE 'follower:%'")]
+    assert keys == []  # ours released; the dead one's tidied away by the claim

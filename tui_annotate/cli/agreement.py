@@ -12,6 +12,7 @@ from tui_annotate.cli.context import Context, errors_to_exit, split_names, thres
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_judge_agreement, print_result
 from tui_annotate.core.results.alpha import DEFAULT_BOOTSTRAP
+from tui_annotate.errors import InputError
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
@@ -31,6 +32,21 @@ if TYPE_CHECKING:
     help="Level of measurement [default: the rubric's].",
 )
 @click.option("--live", is_flag=True, help="Only live labels (drift after calibration).")
+@click.option(
+    "--window",
+    default=None,
+    metavar="DURATION",
+    help="With --live: only items of the last DURATION (m, h, d, w), by their timestamp, "
+    "else imported_at: the alpha `drift` shows beside the pass rate.",
+)
+@click.option("--prompt", default=None, help="With --window: only this prompt's items.")
+@click.option(
+    "--now",
+    "at",
+    default=None,
+    metavar="ISO-8601",
+    help="With --window: the window ends at this moment (with a zone) [default: now].",
+)
 @click.option(
     "--judge",
     "judge_model",
@@ -63,6 +79,9 @@ def agreement(
     annotators: str | None,
     level: str | None,
     live: bool,
+    window: str | None,
+    prompt: str | None,
+    at: str | None,
     judge_model: str | None,
     label_file: Path | None,
     bootstrap: int,
@@ -78,6 +97,14 @@ def agreement(
 
     wanted = split_names(annotators)
     limits = thresholds(obj)
+    if window is None and (prompt is not None or at is not None):
+        raise click.UsageError("--prompt and --now go with --live --window")
+    if window is not None and not live:
+        raise click.UsageError("--window needs --live: the window's live labels")
+    if window is not None and (label_file is not None or round_id is not None):
+        raise click.UsageError(
+            "--window counts the project's live labels: not with --file or --round"
+        )
     if label_file is not None:
         rubric = obj.rubric(rubric_name) if rubric_name else None
         data = agreement_report.from_file(
@@ -95,6 +122,18 @@ def agreement(
             if rubric_name is None:
                 rubric_name = agreement_report.only_rubric(repo, round_id)
             rubric = obj.rubric(rubric_name)
+            span = None
+            if window is not None:
+                from tui_annotate.cli.drift import moment
+                from tui_annotate.core.live.window import live_window
+
+                known = repo.decide_prompts()
+                if prompt is not None and prompt not in known:
+                    raise InputError(
+                        f"no items of prompt {prompt!r} (prompts: {', '.join(known) or 'none'})",
+                        field="--prompt",
+                    )
+                span = live_window(repo, moment(at), window, prompt)
             data = agreement_report.from_db(
                 repo,
                 rubric,
@@ -105,8 +144,18 @@ def agreement(
                 bootstrap=bootstrap,
                 seed=seed,
                 thresholds=limits,
+                only_items=None if span is None else span.item_ids,
+                window=None if span is None else span.to_json(),
             )
     _say_what_was_left_out(data)
+    if data.window is not None:
+        w = data.window
+        of = f" of prompt {w['prompt']}" if w["prompt"] else ""
+        say(
+            f"agreement: live labels on the {plural(w['items'], 'item')}{of} from {w['from']}"
+            f" to {w['to']} ({w['window']})",
+            err=True,
+        )
     if as_json:
         emit_json(data.to_json())
     else:

@@ -130,11 +130,17 @@ def annotate(
 
 def _decide_demo(obj: Context, db_path: Path) -> None:
     """`demo --decide`: the labelled sample loaded into a fresh project, on the Decide screen."""
+    import shutil
+
     from tui_annotate.cli.decide import decide_app
     from tui_annotate.core.decide import sample
 
     with Repository.open(db_path) as repo:
         prompt = sample.load_decide_sample(repo)
+    # Its folder becomes a whole project (the sample's [scorecard] and rubric beside the
+    # database), so the text commands run there give the screen's numbers and thresholds.
+    shutil.copy(sample.CONFIG, db_path.parent / config.CONFIG_FILE)
+    shutil.copytree(sample.RUBRICS_DIR, db_path.parent / "rubrics")
     # The sample brings a rubric of its own (rudeness): look there first; and its own
     # [scorecard] (thresholds, weights, zero tolerance), as its project file would.
     here = Context(str(db_path), str(sample.RUBRICS_DIR))
@@ -144,8 +150,8 @@ def _decide_demo(obj: Context, db_path: Path) -> None:
     finally:
         say(f"Demo database: {db_path}")
         say(
-            f"Its numbers as text: tui-annotate --db {db_path} --rubrics {sample.RUBRICS_DIR} "
-            f"scorecard --prompt {prompt}"
+            f"Its numbers as text (the sample's [scorecard] and rubric are beside it): "
+            f"cd {db_path.parent} && tui-annotate scorecard --prompt {prompt}"
         )
 
 

@@ -19,9 +19,12 @@ from tui_annotate.core.decide.draw import interval_bar, sparkline
 from tui_annotate.render import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tui_annotate.core.results.decide import (
         CI,
         Comparison,
+        DuplicateInCase,
         Estimate,
         GateCheck,
         GateReport,
@@ -196,9 +199,14 @@ def print_comparison(cmp: Comparison) -> None:
         if len(r.regressed) > REGRESSED_SHOWN:
             more = len(r.regressed) - REGRESSED_SHOWN
             out.print(literal(f"… and {more} more (--json lists every one)", "dim"))
-    for d in cmp.duplicates_in_case:
+    say_duplicates("compare", cmp.duplicates_in_case)
+
+
+def say_duplicates(command: str, found: Sequence[DuplicateInCase]) -> None:
+    """On stderr: each case where a version has several items, and the one that was paired."""
+    for d in found:
         say(
-            f"compare: version {d.version} has {1 + len(d.dropped)} items in case {d.case}; "
+            f"{command}: version {d.version} has {1 + len(d.dropped)} items in case {d.case}; "
             f"compared {d.kept} (more human labels, then lower id)",
             err=True,
         )
@@ -258,6 +266,7 @@ def print_gate(report: GateReport, exit_code: int) -> None:
             err=True,
         )
     out.print(literal(f"lock {report.lock}", "dim"))
+    say_duplicates("gate", report.duplicates_in_case)
 
 
 # --- tags ----------------------------------------------------------------------------------
@@ -325,6 +334,12 @@ def forest_lines(trend: Trend, *, ascii: bool = False) -> list[str]:
 def print_trend(trend: Trend, *, ascii: bool = False) -> None:
     out = console()
     out.print(literal(f"trend · {trend.prompt} · by {trend.by} · source {trend.source}", "bold"))
-    out.print(literal("pass rate with its 95% Wilson interval, on an axis from 0 to 1", "dim"))
+    # The interval is Wilson's except under --source ppi, where it is the PPI interval.
+    rate = (
+        "the prediction-powered pass rate with its 95% interval"
+        if trend.source == "ppi"
+        else "pass rate with its 95% Wilson interval"
+    )
+    out.print(literal(f"{rate}, on an axis from 0 to 1", "dim"))
     for line in forest_lines(trend, ascii=ascii):
         out.print(literal(line))

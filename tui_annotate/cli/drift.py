@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from tui_annotate.cli.context import Context, errors_to_exit
 from tui_annotate.cli.output import emit_json, say
 from tui_annotate.errors import InputError
+
+if TYPE_CHECKING:
+    from tui_annotate.core.results.drift import DriftReport
 
 
 def _pct(x: float | None) -> str:
@@ -18,6 +22,19 @@ def _pct(x: float | None) -> str:
 
 def _ci(ci: tuple[float, float] | None, scale: float = 100.0) -> str:
     return "" if ci is None else f" [{scale * ci[0]:.1f}, {scale * ci[1]:.1f}]"
+
+
+def moment(at: str | None) -> datetime:
+    """--now AT as an aware datetime (a usage error unless ISO 8601 with a zone), else now."""
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        found = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--now {at!r} is not an ISO 8601 moment") from None
+    if found.tzinfo is None:
+        raise InputError(f"--now {at!r} needs a zone (Z or +01:00)")
+    return found
 
 
 @click.command()
@@ -90,14 +107,7 @@ def drift(
 
     margin = obj.settings.drift_margin if margin is None else margin
     min_n = obj.settings.drift_min_n if min_n is None else min_n
-    now = datetime.now(UTC)
-    if at is not None:
-        try:
-            now = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(f"--now {at!r} is not an ISO 8601 moment") from None
-        if now.tzinfo is None:
-            raise InputError(f"--now {at!r} needs a zone (Z or +01:00)")
+    now = moment(at)
     obj.require_db(" (import items first, or pass --db)")
     with obj.repo() as repo:
         known = repo.decide_prompts()
@@ -123,6 +133,7 @@ def drift(
         )
     if as_json:
         emit_json(report.to_json())
+        _warn_how_often(report)  # on stderr: a cron job's log keeps it beside the JSON
         sys.exit(report.exit_code())
     say(
         f"{prompt}: recent {report.window} (from {report.recent_from}) against the "
@@ -156,11 +167,29 @@ def drift(
                 f"    agreement in the window: alpha {alpha} over {a['units']} live items "
                 f"with two or more labels; {calibrated}"
             )
+    _warn_how_often(report)
+    sys.exit(report.exit_code())
+
+
+def _warn_how_often(report: DriftReport) -> None:
+    """How often this check has run (the count, and the gap since the one before), and
+    why that matters: each check of an unchanged rate may raise a false alarm."""
     checks = max((r.checks for r in report.rubrics.values()), default=0)
+    before = max((r.previous_check or "" for r in report.rubrics.values()), default="")
+    gap = ""
+    if before:
+        hours = (_moment(report.now) - _moment(before)).total_seconds() / 3600
+        span = f"{abs(hours):.1f} h" if abs(hours) < 48 else f"{abs(hours) / 24:.1f} days"
+        when = "earlier" if hours >= 0 else "later (this one replays a past moment)"
+        gap = f" (the one before: {before}, {span} {when})"
     say(
-        f"checked {checks} time{'s' if checks != 1 else ''} so far. Each check of an unchanged "
-        "rate still has a small chance of a false alarm, and frequent checks add those chances "
-        "up: check on a fixed schedule (daily, say), and read an alert as a reason to look.",
+        f"checked {checks} time{'s' if checks != 1 else ''} so far{gap}. Each check of an "
+        "unchanged rate still has a small chance of a false alarm, and frequent checks add "
+        "those chances up: check on a fixed schedule (daily, say), and read an alert as a "
+        "reason to look.",
         err=True,
     )
-    sys.exit(report.exit_code())
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -18,6 +18,7 @@ from tui_annotate.cli import outfile
 from tui_annotate.cli.context import Context, errors_to_exit
 from tui_annotate.cli.decide_input import decide_options, load
 from tui_annotate.cli.output import emit_json
+from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
     from tui_annotate.core.decide.table import Source
@@ -88,6 +89,14 @@ def gate(
     loaded.check_version(candidate, "--candidate")
     if baseline is not None:
         loaded.check_version(baseline, "--baseline", golden=True)
+    if baseline == candidate:
+        # Paired with itself every change is 0 and non-inferiority passes blind: a CI typo.
+        others = ", ".join(v for v in loaded.versions if v != candidate) or "none"
+        raise InputError(
+            f"the baseline is the candidate ({candidate!r}); compare it with another version "
+            f'({others}) or "golden"',
+            field="--baseline",
+        )
     report = decide(
         loaded.table,
         loaded.infos,

@@ -49,6 +49,7 @@ def keys(obj: Context, rubric_name: str | None, as_json: bool) -> None:
         return
     grid = table("screen", "action", "keys", "from", "what it does", fixed=("screen", "keys"))
     for b in bound:
-        shown = display(b.keys, b.action.key_display if b.origin == "default" else None)
+        # The action's own keys, never the footer's shorthand for a group ('1-4', '[ ]').
+        shown = display(b.keys)
         add_row(grid, b.screen, b.action.id, shown or "— (palette)", b.where, b.action.tooltip)
     console().print(grid)

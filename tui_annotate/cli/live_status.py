@@ -54,14 +54,18 @@ class StatusLine:
         say(text, err=True)
 
 
-def judge_line(stats: RunStats, rounds: int) -> str:
-    """`judge --follow`'s status: totals since it started."""
-    elapsed = max(1e-9, time.monotonic() - stats.started)
+def judge_line(stats: RunStats, rounds: int, behind_since: float | None = None) -> str:
+    """`judge --follow`'s status: totals since it started, and its lag behind the items
+    imported (seconds since it saw items it has not got through yet)."""
+    at = time.monotonic()
+    elapsed = max(1e-9, at - stats.started)
     waiting = max(0, stats.total - stats.done) if rounds else 0
+    lag = 0.0 if behind_since is None else max(0.0, at - behind_since)
     return (
         f"judge live: {stats.judged:,} judged ({stats.judged / elapsed:.2f}/s) · "
         f"{stats.cached:,} from cache · {stats.failed + stats.invalid:,} errors · "
-        f"{waiting:,} waiting · {stats.prompt_tokens + stats.completion_tokens:,} tokens"
+        f"{waiting:,} waiting · lag {lag:.1f} s · "
+        f"{stats.prompt_tokens + stats.completion_tokens:,} tokens"
     )
 
 
@@ -82,7 +86,7 @@ def follow_judge(repo: Repository, rubric: Rubric, config: JudgeConfig) -> None:
                 rubric,
                 config,
                 stats=stats,
-                report=lambda s, rounds: line(judge_line(s, rounds)),
+                report=lambda s, rounds, since: line(judge_line(s, rounds, since)),
                 say=lambda m: say(f"judge: {m}", err=True),
             )
         )

@@ -9,6 +9,7 @@ from tui_annotate.cli.output import emit_json, say
 from tui_annotate.cli.printers import print_status
 from tui_annotate.core import prompt_registry, report
 from tui_annotate.core import rubric as rubrics
+from tui_annotate.render import plural
 
 
 @click.command()
@@ -40,7 +41,7 @@ def status(obj: Context, as_json: bool) -> None:
         say(f"prompt versions without text in {prompt_registry.DEFAULT_DIR}/: {listed}")
     if quarantined:
         say(
-            f"quarantined: {quarantined} live lines could not be imported "
+            f"quarantined: {plural(quarantined, 'live line')} could not be imported "
             "(tui-annotate quarantine lists them)"
         )
 

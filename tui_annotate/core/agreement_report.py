@@ -73,13 +73,19 @@ def from_db(
     bootstrap: int,
     seed: int,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    only_items: npt.NDArray[np.int64] | None = None,
+    window: dict[str, Any] | None = None,
 ) -> AgreementReport:
     """Agreement on RUBRIC's current human labels (never an open round's: those are blind).
 
     What the open rounds held back is counted under `left_out`, and named
     annotators with no labels under `without_labels`, so nothing is dropped silently.
+    ONLY_ITEMS keeps the labels of those items alone (`--live --window`: the window's
+    items, core/live/window.py), described by WINDOW in the report.
     """
     left_out = LeftOut()
+    if only_items is not None and not live:
+        raise InputError("--window needs --live: a window of live items", field="--window")
     if round_id is not None:
         found = repo.rounds.get(round_id)
         if found is None:
@@ -99,6 +105,9 @@ def from_db(
         columns = {}
         for name in names:
             got = _columns(repo.rating_chunks(rubric.name, name, live_only=live), rubric)
+            if only_items is not None:
+                keep = np.isin(got[0], only_items)
+                got = (got[0][keep], got[1][keep])
             if len(got[0]):
                 columns[name] = got
         held = repo.open_round_labels(rubric.name, annotators=annotators)
@@ -116,6 +125,7 @@ def from_db(
         rubric=rubric.name,
         round=round_id,
         live=live,
+        window=window,
         left_out=left_out,
         thresholds=thresholds,
     )

@@ -90,9 +90,12 @@ def iter_labels(
         if not head.strip() and len(head) < source.HEAD_BYTES:
             raise InputError("is empty: no labels", file=name)
         source.check_head(head, path, "labels")
-        lines = _decoded(_byte_lines(head, f), name)
         good_names: set[str] | None = set() if check_names else None
-        for line, data in _jsonl(lines, name) if fmt == "jsonl" else _csv(lines, name):
+        if fmt == "jsonl":
+            yield from _jsonl_rows(_text_blocks(head, f, name), name, good_names, check_names)
+            return
+        lines = _decoded(_byte_lines(head, f), name)
+        for line, data in _csv(lines, name):
             if isinstance(data, InputError):
                 yield data
                 continue
@@ -104,6 +107,70 @@ def iter_labels(
                 yield _row(data, line, name, check_names=check_names)
             except InputError as exc:
                 yield exc
+
+
+def _jsonl_rows(
+    blocks: Iterable[list[str]], name: str, good_names: set[str] | None, check_names: bool
+) -> Iterator[LabelRow | InputError]:
+    """The rows of a JSONL file's lines, BLOCKS of them at a time.
+
+    One loop, not a generator per step (bytes, text, JSON, row): a 600,000-line
+    file went through four generators a line, a fifth of the time spent reading it.
+    """
+    loads, plain = jsonsafe.loads, _plain_row
+    number = 0
+    for lines in blocks:
+        for text in lines:
+            number += 1
+            try:
+                data = loads(text)
+            except json.JSONDecodeError as exc:
+                if text.strip():
+                    yield InputError(f"invalid JSON: {exc.msg}", file=name, line=number)
+                continue
+            except jsonsafe.JSONProblem as exc:
+                yield InputError(exc.reason, file=name, line=number, field=exc.field)
+                continue
+            row = plain(data, number, good_names)
+            if row is not None:
+                yield row
+                continue
+            try:
+                yield _row(data, number, name, check_names=check_names)
+            except InputError as exc:
+                yield exc
+
+
+def _text_blocks(head: bytes, f: IO[bytes], name: str) -> Iterator[list[str]]:
+    """The lines of HEAD and then F (without their line ends), about 1 MiB of them at a time.
+
+    A block of whole lines is decoded at once: UTF-8 never puts a newline byte
+    inside a character, so that is the same as decoding line by line, until a
+    block has bad UTF-8; that block is decoded line by line, for the line's number.
+    """
+    number, rest, block = 0, b"", head
+    if block.startswith(b"\xef\xbb\xbf"):
+        block = block[3:]
+    while block:
+        data = rest + block
+        block = f.read(1 << 20)
+        if block:  # keep the last, perhaps partial, line for the next block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest, data = data[cut + 1 :], data[:cut]
+        try:
+            lines = data.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            for offset, part in enumerate(data.split(b"\n"), start=number + 1):
+                try:
+                    part.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputError("is not valid UTF-8", file=name, line=offset) from None
+            raise  # not reached: a line of the block failed above
+        number += len(lines)
+        yield lines
 
 
 def _byte_lines(head: bytes, f: IO[bytes]) -> Iterator[bytes]:
@@ -128,18 +195,6 @@ def _decoded(raw_lines: Iterable[bytes], name: str) -> Iterator[str]:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("is not valid UTF-8", file=name, line=number) from None
-
-
-def _jsonl(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, jsonsafe.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InputError(f"invalid JSON: {exc.msg}", file=name, line=number)
-        except jsonsafe.JSONProblem as exc:
-            yield number, InputError(exc.reason, file=name, line=number, field=exc.field)
 
 
 def _csv(text: Iterable[str], name: str) -> Iterator[tuple[int, Any]]:

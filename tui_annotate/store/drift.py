@@ -17,11 +17,13 @@ class DriftStore:
 
     def state(self, prompt: str, rubric: str, source: str) -> AlertState:
         row = self.conn.execute(
-            "SELECT active, checks, since FROM drift_alerts"
+            "SELECT active, checks, since, checked_at FROM drift_alerts"
             " WHERE prompt = ? AND rubric = ? AND source = ?",
             (prompt, rubric, source),
         ).fetchone()
-        return AlertState() if row is None else AlertState(bool(row[0]), int(row[1]), row[2])
+        if row is None:
+            return AlertState()
+        return AlertState(bool(row[0]), int(row[1]), row[2], row[3])
 
     def save(self, prompt: str, rubric: str, source: str, state: AlertState, at: str) -> None:
         with self.connection.transaction():
@@ -55,3 +57,18 @@ class DriftStore:
             ):
                 found.setdefault(str(annotator), []).append((int(item), int(score)))
         return found
+
+    def window_items(self, since: str, until: str, prompt: str | None = None) -> list[int]:
+        """Ids of the items that happened after SINCE and up to UNTIL ('YYYY-MM-DDTHH:MM:SS',
+        UTC), of PROMPT if given: by the log's `timestamp`, else `imported_at`, to the
+        second, as drift's windows count them (store/decide_items.py)."""
+        sql = (
+            "SELECT id FROM items WHERE substr(CASE WHEN logged_at != '' THEN logged_at"
+            " ELSE imported_at END, 1, 19) > ? AND substr(CASE WHEN logged_at != ''"
+            " THEN logged_at ELSE imported_at END, 1, 19) <= ?"
+        )
+        args: list[str] = [since, until]
+        if prompt is not None:
+            sql += " AND prompt = ?"
+            args.append(prompt)
+        return [int(r[0]) for r in self.conn.execute(sql, args)]

@@ -27,6 +27,7 @@ from tui_annotate.core.live.batch import (
 from tui_annotate.core.models import ROW_CONTENT_HASH, ROW_LINE, NewItem
 from tui_annotate.errors import DuplicateItemId
 from tui_annotate.store.connection import Connection
+from tui_annotate.store.follow_lock import FollowLock
 from tui_annotate.store.import_lock import ImportLock
 from tui_annotate.store.items import ItemStore
 
@@ -42,6 +43,8 @@ class FollowStore:
         self.conn = connection.conn
         self.items = items
         self.lock = ImportLock(connection)
+        #: One follower per log (store/follow_lock.py).
+        self.claims = FollowLock(connection)
 
     # -- offsets -------------------------------------------------------------------------
 

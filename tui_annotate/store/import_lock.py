@@ -23,7 +23,7 @@ from tui_annotate.store.connection import Connection
 POLL_SECONDS = 0.2
 
 
-def _started(pid: int) -> int:
+def process_started(pid: int) -> int:
     """When process PID started (clock ticks since boot), 0 if unknown or gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
@@ -32,7 +32,7 @@ def _started(pid: int) -> int:
         return 0
 
 
-def _alive(host: str, pid: int, since: int) -> bool:
+def process_alive(host: str, pid: int, since: int) -> bool:
     """Whether the import recorded as (HOST, PID, SINCE) may still be running."""
     if host != socket.gethostname():
         return True  # can't look into another machine: assume it still runs
@@ -42,7 +42,7 @@ def _alive(host: str, pid: int, since: int) -> bool:
         return False
     except PermissionError:
         pass  # another user's process: alive
-    started = _started(pid)
+    started = process_started(pid)
     return not (since and started and started != since)  # a new process under an old pid
 
 
@@ -52,7 +52,7 @@ class ImportLock:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.held = False
-        self._me = (socket.gethostname(), os.getpid(), _started(os.getpid()))
+        self._me = (socket.gethostname(), os.getpid(), process_started(os.getpid()))
 
     def holder(self) -> tuple[str, int, int] | None:
         """(host, pid, start) of the import that holds the lock now, or None."""
@@ -62,7 +62,7 @@ class ImportLock:
         if row is None or row[1] is None:
             return None
         host, pid, since = str(row[0]), int(row[1]), int(row[2] or 0)
-        return (host, pid, since) if _alive(host, pid, since) else None
+        return (host, pid, since) if process_alive(host, pid, since) else None
 
     def held_by(self) -> str:
         """'pid N' or 'pid N on HOST' of the import that holds the lock, or ''."""

@@ -64,7 +64,8 @@ class LabelPublish:
     """The pending range of one connection's import; reads its temp tables (label_stage.py).
 
     `label_ready` holds the rows to write, numbered by rowid in label_state's
-    key order; `label_over` the keys that had a state, by their last row;
+    key order (with gaps, where a repeated line was dropped), the last row
+    numbered TOTAL; `label_over` the keys that had a state, by their last row;
     `label_leased` the claims on a lease that the labels will hold for good.
     """
 
@@ -127,7 +128,9 @@ class LabelPublish:
         return deleted
 
     def run(self, total: int, stamp: str, imported_from: str, checked: int) -> int:
-        """Write label_ready's TOTAL rows unseen, then show them; how many were dropped.
+        """Write label_ready's rows (rowids up to TOTAL) unseen, then show them; how many
+        were dropped. Row N becomes label LOW + N - 1: a rowid label_stage.py left
+        unused (a repeat it dropped) is an id nobody takes.
 
         CHECKED is the largest label id when label_ready was checked against
         the project: labels appended after it are checked again at the end.

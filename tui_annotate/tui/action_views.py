@@ -173,7 +173,8 @@ def palette(
     for action in table:
         if screen.check_action(action.runs, ()) is False:
             continue
-        keys = shown_keys(app, action)
+        # One entry per action: its own keys, never the footer's shorthand for a group ("1-4").
+        keys = display(keys_now(app, action))
         help_text = f"{action.tooltip} ({keys})" if keys else action.tooltip
         yield SystemCommand(action.title, help_text, run(action.runs))
 

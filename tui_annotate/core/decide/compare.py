@@ -95,6 +95,16 @@ def duplicates(table: PromptTable, version: str) -> list[DuplicateInCase]:
     return out
 
 
+def paired_duplicates(
+    table: PromptTable, *, baseline: str, candidate: str
+) -> tuple[DuplicateInCase, ...]:
+    """Both versions' duplicates in a case (the golden labels have none), baseline first."""
+    dups = duplicates(table, candidate)
+    if baseline != GOLDEN:
+        dups = duplicates(table, baseline) + dups
+    return tuple(dups)
+
+
 def _golden_by_case(table: PromptTable, col: RubricColumn) -> tuple[np.ndarray, np.ndarray]:
     """(case codes, golden score) from the lowest-id golden-labelled item of each case."""
     rows = np.flatnonzero(~np.isnan(col.golden))
@@ -222,16 +232,13 @@ def compare(
             verdict=verdict_of(diff),
             regressed=_regressed(table, table.rubrics[name], p),
         )
-    dups = duplicates(table, candidate)
-    if baseline != GOLDEN:
-        dups = duplicates(table, baseline) + dups
     return Comparison(
         prompt=table.prompt,
         baseline=baseline,
         candidate=candidate,
         source=source,
         rubrics=rubrics,
-        duplicates_in_case=tuple(dups),
+        duplicates_in_case=paired_duplicates(table, baseline=baseline, candidate=candidate),
         bootstrap=bootstrap,
         seed=seed,
     )

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from tui_annotate.core.decide import bootstrap as boot
-from tui_annotate.core.decide.compare import paired_diff, pairs
+from tui_annotate.core.decide.compare import paired_diff, paired_duplicates, pairs
 from tui_annotate.core.decide.config import ScorecardConfig
 from tui_annotate.core.decide.scorecard import metric_card, verdict_columns
 from tui_annotate.core.decide.table import PromptTable, Source
@@ -189,4 +189,9 @@ def gate(
         checks=done,
         lock=lock,
         source=source,
+        duplicates_in_case=(
+            ()
+            if baseline is None
+            else paired_duplicates(table, baseline=baseline, candidate=candidate)
+        ),
     )

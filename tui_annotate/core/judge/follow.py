@@ -6,12 +6,17 @@ moves: new items arrived. Stopping (Ctrl-C, SIGTERM) loses nothing, and the
 next start's first round picks up every item still unjudged, so it resumes
 where it stopped. An item whose request failed is tried again in the next
 round, i.e. when more items arrive, not in a loop of its own.
+
+Its lag behind the log: since when it has known of items it has not got
+through (new items seen, their round not finished), None when caught up.
+The status line shows it in seconds, beside the importer's own lag.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,30 +37,42 @@ async def follow(
     config: JudgeConfig,
     *,
     stats: RunStats,
-    report: Callable[[RunStats, int], None] | None = None,
+    report: Callable[[RunStats, int, float | None], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
     say: Callable[[str], None] | None = None,
     client_factory: Callable[[], Any] | None = None,
     poll_seconds: float = POLL_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RunStats:
-    """Judge new items round after round until STOP; REPORT(stats, rounds) after each look."""
+    """Judge new items round after round until STOP; REPORT(stats, rounds, behind_since)
+    after each look and each result (behind_since: by CLOCK, None when caught up)."""
     seen: int | None = None
     rounds = 0
+    behind_since: float | None = None
     while not stop():
         mark = repo.items_mark()
         if mark != seen:
             seen = mark
             rounds += 1
+            if behind_since is None:
+                behind_since = clock()
             client = client_factory() if client_factory is not None else None
             progress = None
             if report is not None:
-                progress = functools.partial(_progress, report, rounds)
+                progress = functools.partial(_progress, report, rounds, behind_since)
             await run(repo, rubric, config, client=client, stats=stats, say=say, progress=progress)
+            if repo.items_mark() == seen:
+                behind_since = None  # nothing arrived during the round: caught up
         if report is not None:
-            report(stats, rounds)
+            report(stats, rounds, behind_since)
         await asyncio.sleep(poll_seconds)
     return stats
 
 
-def _progress(report: Callable[[RunStats, int], None], rounds: int, stats: RunStats) -> None:
-    report(stats, rounds)
+def _progress(
+    report: Callable[[RunStats, int, float | None], None],
+    rounds: int,
+    behind_since: float,
+    stats: RunStats,
+) -> None:
+    report(stats, rounds, behind_since)

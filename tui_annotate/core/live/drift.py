@@ -199,6 +199,7 @@ def drift(
             active=active,
             checks=previous.checks + 1,
             since=since,
+            previous_check=previous.checked_at,
         )
     return report
 

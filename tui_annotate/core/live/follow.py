@@ -11,6 +11,7 @@ neither, and a restart continues from the offset: exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -94,6 +95,13 @@ class Follower:
         self.ignored: set[tuple[int, int]] = set()
         self.status = LiveStatus(started=clock())
         self.sampled = sampler(options.sample, options.seed) if options.sample > 0 else None
+        held = repo.follow.claims.claim(options.path)
+        if held:
+            raise InputError(
+                f"already followed into this project by {held}: stop that follower first"
+                " (two would import each other's lines again)",
+                file=str(options.path),
+            )
 
     # -- finding the files -----------------------------------------------------------------
 
@@ -329,6 +337,7 @@ class Follower:
                 self.status.store_errors += 1
                 self.status.store_error = str(exc)
                 more = False
+                self._measure(self.clock())  # nothing was read: the lag grows meanwhile
             if report is not None:
                 report(self.status)
             if not more:
@@ -339,6 +348,8 @@ class Follower:
         for t in self.tailed.values():
             t.close()
         self.tailed.clear()
+        with contextlib.suppress(StoreError):  # a claim left behind dies with this process
+            self.repo.follow.claims.release()
 
 
 __all__: Sequence[str] = ("FollowOptions", "Follower", "LiveStatus", "sampler")

@@ -38,6 +38,8 @@ class LiveStatus:
         waiting = f" · waiting for the import by {self.waiting_for}" if self.waiting_for else ""
         if self.store_error:
             waiting += f" · database error ({self.store_errors:,} so far): {self.store_error}"
+        elif self.store_errors:  # survived, but not forgotten: the total stays in view
+            waiting += f" · {plural(self.store_errors, 'database error')} survived"
         return (
             f"live: {self.imported:,} imported ({self.rate(at):.1f}/s) · "
             f"{self.duplicates:,} duplicates · {self.quarantined:,} quarantined · "

@@ -59,6 +59,8 @@ class AgreementReport(Agreement):
     round: int | None
     file: str | None = None
     live: bool | None = None
+    #: With --live --window: the window's bounds and prompt (drift's agreement, on its own).
+    window: dict[str, Any] | None = None
     left_out: LeftOut | None = None
     #: Annotators asked for (--annotators) who have no labels.
     without_labels: tuple[str, ...] = ()
@@ -77,6 +79,8 @@ class AgreementReport(Agreement):
         data["round"] = self.round
         if self.live is not None:
             data["live"] = self.live
+        if self.window is not None:
+            data["window"] = self.window
         if self.left_out is not None:
             data["left_out"] = self.left_out.to_json()
         data["without_labels"] = list(self.without_labels)

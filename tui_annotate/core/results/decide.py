@@ -265,6 +265,8 @@ class GateReport:
     #: A hash over the golden labels, the rubric versions and the scorecard config decided on.
     lock: str
     source: str = "human"
+    #: With a baseline, the cases where a version has several items: which one was paired.
+    duplicates_in_case: tuple[DuplicateInCase, ...] = ()
 
     def exit_code(self, inconclusive: Literal["fail", "pass"] | None = None) -> int:
         """0 pass, 1 fail, 3 inconclusive, unless --inconclusive maps it to fail (1) or pass (0)."""
@@ -281,6 +283,7 @@ class GateReport:
             "decision": self.decision,
             "checks": [c.to_json() for c in self.checks],
             "lock": self.lock,
+            "duplicates_in_case": [d.to_json() for d in self.duplicates_in_case],
         }
 
 

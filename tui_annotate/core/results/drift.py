@@ -22,6 +22,8 @@ class AlertState:
     active: bool = False
     checks: int = 0
     since: str | None = None
+    #: When it was last checked (the check's `now`), None before the first check.
+    checked_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class RubricDrift:
     #: Agreement drift: alpha of the window's live double-labelled items beside the last
     #: calibration's (core/live/drift_agreement.py), None when not measured.
     agreement: dict[str, Any] | None = None
+    #: The check before this one (its `now`), None on the first: how often it is checked.
+    previous_check: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +72,7 @@ class RubricDrift:
             "state": self.state,
             "active": self.active,
             "checks": self.checks,
+            "previous_check": self.previous_check,
             "alert_since": self.since,
         }
 
