@@ -192,3 +192,12 @@ def test_a_dialog_key_may_repeat_a_screen_key(cli: Run, tmp_path: Path) -> None:
     assert found["help.close"]["keys"] == ["s"] and found["skip"]["keys"] == ["s"]
     assert found["comment.save"]["keys"] == ["f2"]
     assert found["comment.save"]["source"] == "project"
+
+
+def test_keys_lists_the_pairwise_screens_actions(cli: Run, tmp_path: Path) -> None:
+    found = rows(cli)
+    assert found["pairwise.both_bad"]["screen"] == "pairwise"
+    assert found["pairwise.both_bad"]["keys"] == ["b"]
+    assert found["pairwise_results.quit"]["keys"] == ["q", "escape"]
+    project(tmp_path, 'pairwise.skip = "x"\n')
+    assert rows(cli)["pairwise.skip"]["keys"] == ["x"]

@@ -268,6 +268,88 @@ DECIDE = (
 #: A regressed case opened from the Decide screen.
 DECIDE_CASE = (_a("case.close", "escape,q", "close", "Case: close", "Back to the comparison"),)
 
+#: The pairwise A/B screen (`pairwise annotate`): the vote keys, then annotate's own.
+PAIRWISE = (
+    *(
+        _a(
+            f"pairwise.{name}",
+            key,
+            word,
+            f"Vote: {title}",
+            tooltip,
+            help=tooltip,
+            action=f"vote('{shown}')",
+        )
+        for name, key, shown, word, title, tooltip in (
+            ("response_1", "1", "1", "better", "Response 1", "Response 1 (left, or top) is better"),
+            (
+                "response_2",
+                "2",
+                "2",
+                "better",
+                "Response 2",
+                "Response 2 (right, or bottom) is better",
+            ),
+            ("tie", "0", "tie", "tie", "tie", "A tie: equally good"),
+            ("both_bad", "b", "both_bad", "both bad", "both bad", "Both are bad"),
+        )
+    ),
+    _a(
+        "pairwise.comment",
+        "c",
+        "comment",
+        "Comment: edit",
+        "Write a comment on this pair (saved with the vote)",
+        help="Write a comment on this pair (saved with the vote)",
+    ),
+    _a(
+        "pairwise.tags",
+        "t",
+        "tags",
+        "Tags: pick",
+        "Failure tags for the worse response (saved with the vote)",
+        help="Failure tags for the worse response (saved with the vote)",
+    ),
+    _a(
+        "pairwise.undo",
+        "u",
+        "undo",
+        "Vote: undo",
+        "Take back the last vote or skip and go back to it",
+        help="Take back the last vote or skip and go back to it",
+    ),
+    _a(
+        "pairwise.skip",
+        "s",
+        "skip",
+        "Pair: skip",
+        "Skip this pair (it goes back to the pool)",
+        help="Skip this pair (it goes back to the pool)",
+    ),
+    _a(
+        "pairwise.help",
+        "question_mark",
+        "help",
+        "Help: show",
+        "These keys",
+        help="These keys",
+        key_display="?",
+    ),
+    _a(
+        "pairwise.quit",
+        "q",
+        "quit",
+        "App: quit",
+        "Quit (every vote is already saved)",
+        help="Quit (every vote is already saved)",
+    ),
+)
+
+#: A pairwise task's results (`pairwise results --view`).
+PAIRWISE_RESULTS = (
+    _a("pairwise_results.quit", "q,escape", "quit", "App: quit", "Close the results"),
+)
+
 #: The all-done screen at the end of an annotator's queue.
 DONE = (
     _a(
@@ -339,6 +421,8 @@ TABLES: Mapping[str, Sequence[Action]] = {
     "results": RESULTS,
     "decide": DECIDE,
     "decide_case": DECIDE_CASE,
+    "pairwise": PAIRWISE,
+    "pairwise_results": PAIRWISE_RESULTS,
     "comment": COMMENT,
     "tags": TAGS,
     "help": HELP,
