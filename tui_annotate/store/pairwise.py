@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 
 from tui_annotate.core.clock import later, now
+from tui_annotate.core.models import Draft
 from tui_annotate.core.pairwise.models import Candidate, Choice, Drawn, Side, Task, VoteRow
 from tui_annotate.core.pairwise.sides import left_for, slot
 from tui_annotate.errors import ItemFull
@@ -25,6 +26,10 @@ LATEST = (
 )
 #: A claim held now (alias c): voted on for good, or on a live lease.
 HELD = "(c.lease_until IS NULL OR c.lease_until > :now)"
+#: A pair's draft lives in annotate's `drafts` table (no table of its own, no migration),
+#: keyed by a rubric name no rubric can have (rubric names are slugs: no colon) and the
+#: pair's first item: (rubric, item_id) for pair :p.
+DRAFT_KEY = "'pairwise:' || :p, (SELECT item_a FROM pairwise_pairs WHERE id = :p)"
 
 
 class PairwiseStore:
@@ -257,6 +262,13 @@ class PairwiseStore:
                     now(),
                 ),
             )
+            if kind == "vote":
+                # The vote carries what was typed: the draft has served.
+                self.conn.execute(
+                    f"DELETE FROM drafts WHERE (rubric, item_id) = ({DRAFT_KEY})"
+                    " AND annotator = :ann",
+                    {"p": pair_id, "ann": annotator},
+                )
             if kind == "skip":
                 # A skipped pair goes back to the pool for others.
                 self.conn.execute(
@@ -300,6 +312,32 @@ class PairwiseStore:
                 f"this pair already has {others} other annotator(s) (overlap {task.overlap}); "
                 "it can't take another vote"
             )
+
+    def save_draft(self, pair_id: int, annotator: str, draft: Draft) -> None:
+        """The tags and comment typed on a pair before its vote: committed at once, so they
+        survive a kill (-9 included) and come back when the annotator next sees the pair."""
+        with self.connection.transaction():
+            self.conn.execute(
+                "INSERT INTO drafts (rubric, item_id, annotator, tags, comment, updated_at)"
+                f" VALUES ({DRAFT_KEY}, :ann, :tags, :comment, :at)"
+                " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET tags = excluded.tags,"
+                " comment = excluded.comment, updated_at = excluded.updated_at",
+                {
+                    "p": pair_id,
+                    "ann": annotator,
+                    "tags": json.dumps(list(draft.tags)),
+                    "comment": draft.comment,
+                    "at": now(),
+                },
+            )
+
+    def draft(self, pair_id: int, annotator: str) -> Draft | None:
+        row = self.conn.execute(
+            f"SELECT tags, comment FROM drafts WHERE (rubric, item_id) = ({DRAFT_KEY})"
+            " AND annotator = :ann",
+            {"p": pair_id, "ann": annotator},
+        ).fetchone()
+        return None if row is None else Draft(tuple(json.loads(row[0])), str(row[1]))
 
     def current(self, pair_id: int, annotator: str) -> tuple[str, Choice | None, str, str] | None:
         """The annotator's latest event on the pair: (kind, choice, tags JSON, comment)."""

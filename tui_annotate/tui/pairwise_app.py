@@ -9,6 +9,7 @@ app of ours (SIGHUP, SIGTERM).
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -53,6 +54,29 @@ class PairwiseApp(TerminalApp[None]):
     def heartbeat(self) -> None:
         with contextlib.suppress(AnnotateError):
             self.session.heartbeat()
+
+    def keep_unsaved(self, *, fallback: bool = False) -> None:
+        """Keep a comment being typed when the app is ended from outside (the terminal gone,
+        SIGTERM): it becomes the pair's draft, as in the annotation app. FALLBACK: the UI
+        thread is stuck, so write through a connection of our own."""
+        # The editor's module loads when it first opens: not loaded, no comment is open.
+        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
+        screen = self.screen
+        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
+            return
+        text = screen.text_now()
+        if text == self.session.comment:
+            return
+        if not fallback:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text)
+            return
+        own = Repository.open(self.session.repo.path)
+        try:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text, repo=own)
+        finally:
+            own.close()
 
     def release(self) -> None:
         self.session.repo.close()

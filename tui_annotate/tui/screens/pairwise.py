@@ -174,8 +174,7 @@ class PairwiseScreen(Screen[None]):
             return
 
         def chosen(tags: tuple[str, ...] | None) -> None:
-            if tags is not None:
-                self.session.set_tags(tags)
+            if tags is not None and self._run("tags", self.session.set_tags, tags):
                 self.redraw()
 
         from tui_annotate.tui.dialogs.tags import TagPickerScreen
@@ -187,8 +186,8 @@ class PairwiseScreen(Screen[None]):
             return
 
         def saved(text: str | None) -> None:
-            if text is not None:
-                self.session.set_comment(text)
+            if text is not None and text != self.session.comment:
+                self._run("comment", self.session.set_comment, text)
                 self.redraw()
 
         from tui_annotate.tui.dialogs.comment import CommentScreen
