@@ -171,3 +171,18 @@ async def test_tags_and_comment_typed_before_the_vote_are_a_draft_on_disk(db_pat
         assert again.session.repo.pairwise.draft(pair_id, "ana") is None
     [(kind, _, _, tags)] = votes(db_path)
     assert kind == "vote" and json.loads(tags) == [tag.name]
+
+
+@pytest.mark.parametrize("asked", ["", "Which reply is kinder?"])
+async def test_the_rubrics_pairwise_question_else_its_question_is_asked(
+    db_path: Path, asked: str
+) -> None:
+    import dataclasses
+
+    app = app_for(db_path, rubric="faithfulness")
+    assert app.rubric is not None
+    app.rubric = dataclasses.replace(app.rubric, pairwise_question=asked)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert (asked or app.rubric.question)[:40] in text  # a long question wraps
