@@ -205,3 +205,12 @@ def test_keys_prints_each_decide_actions_own_key_not_the_footers_shorthand(cli: 
     assert lines["decide.baseline_previous"] == "["
     assert lines["decide.candidate_previous"] == "{"
     assert lines["decide.help"] == "?" and lines["help"] == "?"
+
+
+def test_keys_lists_the_pairwise_screens_actions(cli: Run, tmp_path: Path) -> None:
+    found = rows(cli)
+    assert found["pairwise.both_bad"]["screen"] == "pairwise"
+    assert found["pairwise.both_bad"]["keys"] == ["b"]
+    assert found["pairwise_results.quit"]["keys"] == ["q", "escape"]
+    project(tmp_path, 'pairwise.skip = "x"\n')
+    assert rows(cli)["pairwise.skip"]["keys"] == ["x"]

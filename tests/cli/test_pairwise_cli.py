@@ -103,3 +103,21 @@ def test_results_with_no_votes_say_so(cli: Run, db_path: Path) -> None:
     ok(cli("pairwise", "start", "--prompt", PROMPT, "--versions", "1.0.0,1.1.0"))
     assert "no votes yet" in bad(cli("pairwise", "results")).stderr
     assert json.loads(ok(cli("pairwise", "results", "--json")).stdout)["pairs"][0]["n"] == 0
+
+
+def test_versions_in_errors_are_in_release_order(cli: Run, db_path: Path, tmp_path: Path) -> None:
+    items = tmp_path / "versions.jsonl"
+    items.write_text(
+        "".join(
+            json.dumps(
+                {"input": "q?", "output": f"answer {v}", "prompt": PROMPT, "prompt_version": v}
+            )
+            + "\n"
+            for v in ("1.10.0", "1.9.0", "1.2.0", "2.0.0-rc.1", "2.0.0")
+        )
+    )
+    ok(cli("import", str(items)))
+    refused = bad(cli("pairwise", "start", "--prompt", PROMPT, "--versions", "1.9.0,3.0.0"))
+    assert "it has '1.2.0', '1.9.0', '1.10.0', '2.0.0-rc.1', '2.0.0'" in refused.stderr
+    one = bad(cli("pairwise", "start", "--prompt", PROMPT, "--versions", "1.9.0"))
+    assert "has '1.2.0', '1.9.0', '1.10.0', '2.0.0-rc.1', '2.0.0'" in one.stderr

@@ -121,3 +121,28 @@ def test_a_vote_acknowledged_on_screen_survives_kill_9(tmp_path: Path) -> None:
     with Repository.open(db, readonly=True) as repo:
         [vote] = repo.pairwise.current_votes(1)
     assert vote.annotator == "ana" and vote.choice == ("b" if vote.left == "a" else "a")
+
+
+def test_a_comment_typed_before_the_vote_survives_kill_9(tmp_path: Path) -> None:
+    db = make_project(tmp_path / "annotations.db", 4)
+    with Repository.open(db) as repo:
+        tasks.start(repo, prompt=PROMPT, versions=["1.0.0", "1.1.0"])
+    with pairwise_app(db, "ana") as app:
+        app.wait_for(b"pair 1 of 4", TIMEOUT)
+        app.send("c")
+        app.wait_for(b"Ctrl+S", TIMEOUT)
+        mark = len(app.output)
+        app.send("kept\x13")  # the comment, then Ctrl+S: the editor closes
+        app.wait_for(b"comment saved with the vote", TIMEOUT, start=mark)
+        app.kill(9)
+    with pairwise_app(db, "ana") as app:
+        app.wait_for(b"comment saved with the vote", TIMEOUT)  # back with the pair
+        mark = len(app.output)
+        app.send("1")
+        app.wait_for(b"1/4 voted", TIMEOUT, start=mark)
+        app.send("q")
+        assert app.wait_exit(TIMEOUT) == 0
+    with Repository.open(db, readonly=True) as repo:
+        rows = repo.conn.execute("SELECT comment FROM pairwise_votes WHERE kind = 'vote'")
+        assert [r[0] for r in rows] == ["kept"]
+        assert repo.conn.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0

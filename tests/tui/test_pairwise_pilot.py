@@ -139,3 +139,50 @@ async def test_results_view_shows_bars_ranking_and_the_bias_warning() -> None:
         assert "1.0.0 vs 1.1.0" in text and "●" in text
         assert "1. 1.1.0" in text
         assert "POSITION BIAS" in text
+
+
+async def test_tags_and_comment_typed_before_the_vote_are_a_draft_on_disk(db_path: Path) -> None:
+    app = app_for(db_path, rubric="faithfulness")
+    tag = app.rubric.tags[0] if app.rubric else None
+    assert tag is not None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.session.pair is not None
+        pair_id = app.session.pair[0]
+        await pilot.press("t", tag.key, "enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("o", "k", "ctrl+s")
+        await pilot.pause()
+        # On disk before any vote: what a kill -9 now would leave.
+        with Repository.open(db_path, readonly=True) as other:
+            draft = other.pairwise.draft(pair_id, "ana")
+        assert draft is not None and draft.comment == "ok" and draft.tags == (tag.name,)
+    repo = Repository.open(db_path)
+    task = tasks.find(repo, 1)
+    again = make_pairwise_app(Settings(), repo=repo, task=task, annotator="ana", rubric=app.rubric)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert again.session.pair is not None and again.session.pair[0] == pair_id
+        assert again.session.comment == "ok" and again.session.tags == (tag.name,)
+        await pilot.press("1")
+        await pilot.pause()
+        assert again.session.repo.pairwise.draft(pair_id, "ana") is None
+    [(kind, _, _, tags)] = votes(db_path)
+    assert kind == "vote" and json.loads(tags) == [tag.name]
+
+
+@pytest.mark.parametrize("asked", ["", "Which reply is kinder?"])
+async def test_the_rubrics_pairwise_question_else_its_question_is_asked(
+    db_path: Path, asked: str
+) -> None:
+    import dataclasses
+
+    app = app_for(db_path, rubric="faithfulness")
+    assert app.rubric is not None
+    app.rubric = dataclasses.replace(app.rubric, pairwise_question=asked)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert (asked or app.rubric.question)[:40] in text  # a long question wraps

@@ -98,3 +98,21 @@ def test_open_tasks_mirror_the_second_person_to_take_a_pair() -> None:
     assert slot("zed", (), taken_before=0) == 0 and slot("zed", (), taken_before=1) == 1
     assert {left_for(True, 0), left_for(True, 1)} == {"a", "b"}
     assert left_for(False, 0) == "b" and left_for(False, 2) == "b"
+
+
+def test_an_open_task_chooses_the_side_that_keeps_the_person_balanced() -> None:
+    from tui_annotate.core.pairwise.sides import open_side
+
+    pair = ("1.0", "1.1")
+    # Fresh pair, balanced person: the seeded base side.
+    assert open_side(pair, {}, True, []) == ("a", True)
+    assert open_side(pair, {}, False, []) == ("b", True)
+    # 1.0 was on the left once more: it goes right, whatever the base.
+    assert open_side(pair, {"1.0": 1, "1.1": -1}, True, []) == ("b", True)
+    # Seen by one person with 1.0 on the left: the mirror, when it keeps the balance...
+    assert open_side(pair, {}, True, ["a"]) == ("b", True)
+    # ... and flagged as not fitting when it would tip the person off by two.
+    assert open_side(pair, {"1.0": -1, "1.1": 1}, True, ["a"]) == ("a", False)
+    # Three versions: both ends already left once more; neither side fits.
+    side, fits = open_side(("x", "y"), {"x": 1, "y": 1, "z": -2}, True, [])
+    assert not fits and side in ("a", "b")

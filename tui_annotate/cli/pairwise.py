@@ -169,9 +169,10 @@ def results(
     if not votes:
         raise InputError(f"pairwise task {task.id} has no votes yet")
     if view:
-        from tui_annotate.tui.pairwise_app import PairwiseResultsApp  # loads the TUI
+        from tui_annotate.tui import keymap  # loads the TUI
+        from tui_annotate.tui.pairwise_app import PairwiseResultsApp
 
-        PairwiseResultsApp(found).run()
+        PairwiseResultsApp(found, keymap=keymap.check(obj.settings.keymap, None)).run()
         return
     for line in draw.lines(found):
         say(line)

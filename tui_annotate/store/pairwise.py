@@ -14,25 +14,23 @@ import json
 from collections.abc import Sequence
 
 from tui_annotate.core.clock import later, now
+from tui_annotate.core.models import Draft
 from tui_annotate.core.pairwise.models import Candidate, Choice, Drawn, Side, Task, VoteRow
-from tui_annotate.core.pairwise.sides import left_for, slot
-from tui_annotate.errors import ItemFull
-from tui_annotate.store.connection import Connection
+from tui_annotate.store.pairwise_claims import PairwiseClaims
 
 #: The latest event of each annotator on each pair of a task (alias m: its id).
 LATEST = (
     "SELECT max(id) AS id FROM pairwise_votes WHERE task_id = :task GROUP BY pair_id, annotator"
 )
-#: A claim held now (alias c): voted on for good, or on a live lease.
-HELD = "(c.lease_until IS NULL OR c.lease_until > :now)"
+#: A pair's draft lives in annotate's `drafts` table (no table of its own, no migration),
+#: keyed by a rubric name no rubric can have (rubric names are slugs: no colon) and the
+#: pair's first item: (rubric, item_id) for pair :p.
+DRAFT_KEY = "'pairwise:' || :p, (SELECT item_a FROM pairwise_pairs WHERE id = :p)"
 
 
-class PairwiseStore:
-    """Every read and write of pairwise tasks; the methods named `…_within` join a transaction."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.conn = connection.conn
+class PairwiseStore(PairwiseClaims):
+    """Every read and write of pairwise tasks; the methods named `…_within` join a transaction.
+    Claims and leases on pairs, and which side a person sees, are in store/pairwise_claims.py."""
 
     # -- what can be compared ----------------------------------------------------
 
@@ -128,94 +126,6 @@ class PairwiseStore:
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2]), str(row[3])
 
-    # -- claims --------------------------------------------------------------------
-
-    def claim_next(
-        self,
-        task: Task,
-        annotator: str,
-        *,
-        exclude: Sequence[int] = (),
-        include_skipped: bool = False,
-    ) -> tuple[int, Side] | None:
-        """Claim the annotator's next pair (one they hold first, then by position), or None."""
-        with self.connection.transaction():
-            return self.claim_next_within(
-                task, annotator, exclude=exclude, include_skipped=include_skipped
-            )
-
-    def claim_next_within(
-        self,
-        task: Task,
-        annotator: str,
-        *,
-        exclude: Sequence[int] = (),
-        include_skipped: bool = False,
-    ) -> tuple[int, Side] | None:
-        named = annotator in task.annotators
-        open_states = "('undo', 'skip')" if include_skipped else "('undo')"
-        row = self.conn.execute(
-            _claim_sql(open_states, len(exclude)),
-            {
-                "task": task.id,
-                "ann": annotator,
-                "named": int(named),
-                "overlap": task.overlap,
-                "now": now(),
-                **{f"x{i}": pid for i, pid in enumerate(exclude)},
-            },
-        ).fetchone()
-        if row is None:
-            return None
-        pair_id, a_left = int(row[0]), bool(row[1])
-        return pair_id, self.hold_within(task, pair_id, annotator, a_left)
-
-    def hold_within(self, task: Task, pair_id: int, annotator: str, a_left: bool) -> Side:
-        """Take or renew the annotator's lease on the pair; their side is fixed the first time."""
-        own = self.conn.execute(
-            "SELECT left FROM pairwise_claims WHERE pair_id = ? AND annotator = ?",
-            (pair_id, annotator),
-        ).fetchone()
-        if own is not None:
-            self.conn.execute(
-                "UPDATE pairwise_claims SET lease_until = ? WHERE pair_id = ? AND annotator = ?"
-                " AND lease_until IS NOT NULL",
-                (later(self.connection.lease_seconds), pair_id, annotator),
-            )
-            return "a" if own[0] == "a" else "b"
-        before = int(
-            self.conn.execute(
-                "SELECT count(DISTINCT annotator) FROM (SELECT annotator FROM pairwise_claims"
-                " WHERE pair_id = :p UNION SELECT annotator FROM pairwise_votes"
-                " WHERE task_id = :t AND pair_id = :p) WHERE annotator != :a",
-                {"p": pair_id, "t": task.id, "a": annotator},
-            ).fetchone()[0]
-        )
-        left = left_for(a_left, slot(annotator, task.annotators, before))
-        self.conn.execute(
-            "INSERT INTO pairwise_claims (pair_id, annotator, task_id, left, claimed_at,"
-            " lease_until) VALUES (?,?,?,?,?,?)",
-            (pair_id, annotator, task.id, left, now(), later(self.connection.lease_seconds)),
-        )
-        return left
-
-    def side(self, pair_id: int, annotator: str) -> Side | None:
-        row = self.conn.execute(
-            "SELECT left FROM pairwise_claims WHERE pair_id = ? AND annotator = ?",
-            (pair_id, annotator),
-        ).fetchone()
-        return None if row is None else ("a" if row[0] == "a" else "b")
-
-    def renew(self, task_id: int, annotator: str) -> int:
-        """The running app's heartbeat: extend the annotator's leases on the task's pairs."""
-        with self.connection.transaction():
-            cur = self.conn.execute(
-                "UPDATE pairwise_claims SET lease_until = ? WHERE task_id = ? AND annotator = ?"
-                " AND lease_until IS NOT NULL",
-                (later(self.connection.lease_seconds), task_id, annotator),
-            )
-            return cur.rowcount
-
     # -- votes ---------------------------------------------------------------------
 
     def append(
@@ -257,6 +167,13 @@ class PairwiseStore:
                     now(),
                 ),
             )
+            if kind == "vote":
+                # The vote carries what was typed: the draft has served.
+                self.conn.execute(
+                    f"DELETE FROM drafts WHERE (rubric, item_id) = ({DRAFT_KEY})"
+                    " AND annotator = :ann",
+                    {"p": pair_id, "ann": annotator},
+                )
             if kind == "skip":
                 # A skipped pair goes back to the pool for others.
                 self.conn.execute(
@@ -281,25 +198,31 @@ class PairwiseStore:
             following = self.claim_next_within(task, annotator) if claim_next else None
             return int(cur.lastrowid or 0), following
 
-    def check_room_within(self, task: Task, pair_id: int, annotator: str) -> None:
-        params = {"p": pair_id, "ann": annotator, "now": now()}
-        mine = self.conn.execute(
-            f"SELECT 1 FROM pairwise_claims c WHERE c.pair_id = :p AND c.annotator = :ann"
-            f" AND {HELD}",
-            params,
-        ).fetchone()
-        if mine is not None:
-            return
-        others = self.conn.execute(
-            f"SELECT count(*) FROM pairwise_claims c WHERE c.pair_id = :p AND c.annotator != :ann"
-            f" AND {HELD}",
-            params,
-        ).fetchone()[0]
-        if others >= task.overlap:
-            raise ItemFull(
-                f"this pair already has {others} other annotator(s) (overlap {task.overlap}); "
-                "it can't take another vote"
+    def save_draft(self, pair_id: int, annotator: str, draft: Draft) -> None:
+        """The tags and comment typed on a pair before its vote: committed at once, so they
+        survive a kill (-9 included) and come back when the annotator next sees the pair."""
+        with self.connection.transaction():
+            self.conn.execute(
+                "INSERT INTO drafts (rubric, item_id, annotator, tags, comment, updated_at)"
+                f" VALUES ({DRAFT_KEY}, :ann, :tags, :comment, :at)"
+                " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET tags = excluded.tags,"
+                " comment = excluded.comment, updated_at = excluded.updated_at",
+                {
+                    "p": pair_id,
+                    "ann": annotator,
+                    "tags": json.dumps(list(draft.tags)),
+                    "comment": draft.comment,
+                    "at": now(),
+                },
             )
+
+    def draft(self, pair_id: int, annotator: str) -> Draft | None:
+        row = self.conn.execute(
+            f"SELECT tags, comment FROM drafts WHERE (rubric, item_id) = ({DRAFT_KEY})"
+            " AND annotator = :ann",
+            {"p": pair_id, "ann": annotator},
+        ).fetchone()
+        return None if row is None else Draft(tuple(json.loads(row[0])), str(row[1]))
 
     def current(self, pair_id: int, annotator: str) -> tuple[str, Choice | None, str, str] | None:
         """The annotator's latest event on the pair: (kind, choice, tags JSON, comment)."""
@@ -366,22 +289,6 @@ class PairwiseStore:
             row["tags"] = json.loads(str(row["tags"]))
             rows.append(row)
         return rows
-
-
-def _claim_sql(open_states: str, excluded: int) -> str:
-    keep_out = ",".join(f":x{i}" for i in range(excluded))  # SQLite takes an empty list
-    return (
-        "SELECT p.id, p.a_left FROM pairwise_pairs p WHERE p.task_id = :task"
-        " AND coalesce((SELECT v.kind FROM pairwise_votes v WHERE v.task_id = :task"
-        "   AND v.pair_id = p.id AND v.annotator = :ann ORDER BY v.id DESC LIMIT 1), 'undo')"
-        f"   IN {open_states}"
-        " AND (:named OR (SELECT count(*) FROM pairwise_claims c WHERE c.pair_id = p.id"
-        f"   AND c.annotator != :ann AND {HELD}) < :overlap)"
-        f" AND p.id NOT IN ({keep_out})"
-        # The pair they hold (on screen when they last left) comes back first.
-        " ORDER BY EXISTS (SELECT 1 FROM pairwise_claims c WHERE c.pair_id = p.id"
-        f"   AND c.annotator = :ann AND {HELD}) DESC, p.position LIMIT 1"
-    )
 
 
 def _task(row: tuple[object, ...]) -> Task:

@@ -6,7 +6,7 @@ the palette's "Verb: object" title and help, and the help screen's line.
 Bindings, the help screen's rows and the palette's commands are generated
 from these rows (tui/action_views.py); tests/tui/test_actions.py checks
 that every action is reachable all three ways. Rating keys are not rows:
-they come from the rubric, through a RatingKeys.
+they come from the rubric, through a RatingKeys (tui/action.py, with the row type).
 
 No Textual import beyond `Binding`: the `keys` command and the keymap check
 read these tables without starting an app.
@@ -14,58 +14,14 @@ read these tables without starting an app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from textual.binding import Binding
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One thing a person can do on a screen."""
-
-    id: str
-    #: Default keys, Textual key names, comma-separated; "" = the palette only.
-    key: str
-    #: The footer's word (and the binding's description).
-    description: str
-    #: The command palette's "Verb: object".
-    title: str
-    #: The palette's help line, also the footer's tooltip.
-    tooltip: str
-    #: The help screen's line; consecutive actions with the same line share one row.
-    #: "{tags.confirm}" in it stands for that action's keys as the app has them now.
-    help: str = ""
-    #: Shown in the footer.
-    show: bool = True
-    #: The Textual action it runs; default: the id's last part.
-    action: str = ""
-    #: Runs as the key arrives, before keys queued behind it (screens that open a dialog).
-    priority: bool = False
-    #: How the default key is written in the footer ("?" for question_mark).
-    key_display: str | None = None
-
-    @property
-    def runs(self) -> str:
-        return self.action or self.id.rpartition(".")[2]
-
-    def binding(self) -> Binding:
-        return Binding(
-            self.key,
-            self.runs,
-            self.description,
-            show=self.show,
-            key_display=self.key_display,
-            priority=self.priority,
-            id=self.id,
-            tooltip=self.tooltip,
-        )
-
-
-def _a(id: str, key: str, description: str, title: str, tooltip: str, **kw: Any) -> Action:
-    return Action(id, key, description, title, tooltip, **kw)
-
+# Re-exported: screens, the keymap and the `keys` command import them from here.
+from tui_annotate.tui.action import ADJUDICATE as ADJUDICATE
+from tui_annotate.tui.action import RATE as RATE
+from tui_annotate.tui.action import Action as Action
+from tui_annotate.tui.action import RatingKeys as RatingKeys
+from tui_annotate.tui.action import row as _a
 
 #: The annotation screen, in footer (and palette) order after the rating keys.
 ANNOTATE = (
@@ -268,6 +224,88 @@ DECIDE = (
 #: A regressed case opened from the Decide screen.
 DECIDE_CASE = (_a("case.close", "escape,q", "close", "Case: close", "Back to the comparison"),)
 
+#: The pairwise A/B screen (`pairwise annotate`): the vote keys, then annotate's own.
+PAIRWISE = (
+    *(
+        _a(
+            f"pairwise.{name}",
+            key,
+            word,
+            f"Vote: {title}",
+            tooltip,
+            help=tooltip,
+            action=f"vote('{shown}')",
+        )
+        for name, key, shown, word, title, tooltip in (
+            ("response_1", "1", "1", "better", "Response 1", "Response 1 (left, or top) is better"),
+            (
+                "response_2",
+                "2",
+                "2",
+                "better",
+                "Response 2",
+                "Response 2 (right, or bottom) is better",
+            ),
+            ("tie", "0", "tie", "tie", "tie", "A tie: equally good"),
+            ("both_bad", "b", "both_bad", "both bad", "both bad", "Both are bad"),
+        )
+    ),
+    _a(
+        "pairwise.comment",
+        "c",
+        "comment",
+        "Comment: edit",
+        "Write a comment on this pair (saved with the vote)",
+        help="Write a comment on this pair (saved with the vote)",
+    ),
+    _a(
+        "pairwise.tags",
+        "t",
+        "tags",
+        "Tags: pick",
+        "Failure tags for the worse response (saved with the vote)",
+        help="Failure tags for the worse response (saved with the vote)",
+    ),
+    _a(
+        "pairwise.undo",
+        "u",
+        "undo",
+        "Vote: undo",
+        "Take back the last vote or skip and go back to it",
+        help="Take back the last vote or skip and go back to it",
+    ),
+    _a(
+        "pairwise.skip",
+        "s",
+        "skip",
+        "Pair: skip",
+        "Skip this pair (it goes back to the pool)",
+        help="Skip this pair (it goes back to the pool)",
+    ),
+    _a(
+        "pairwise.help",
+        "question_mark",
+        "help",
+        "Help: show",
+        "These keys",
+        help="These keys",
+        key_display="?",
+    ),
+    _a(
+        "pairwise.quit",
+        "q",
+        "quit",
+        "App: quit",
+        "Quit (every vote is already saved)",
+        help="Quit (every vote is already saved)",
+    ),
+)
+
+#: A pairwise task's results (`pairwise results --view`).
+PAIRWISE_RESULTS = (
+    _a("pairwise_results.quit", "q,escape", "quit", "App: quit", "Close the results"),
+)
+
 #: The all-done screen at the end of an annotator's queue.
 DONE = (
     _a(
@@ -339,6 +377,8 @@ TABLES: Mapping[str, Sequence[Action]] = {
     "results": RESULTS,
     "decide": DECIDE,
     "decide_case": DECIDE_CASE,
+    "pairwise": PAIRWISE,
+    "pairwise_results": PAIRWISE_RESULTS,
     "comment": COMMENT,
     "tags": TAGS,
     "help": HELP,
@@ -355,33 +395,3 @@ APP_KEYS = {"ctrl+p": "the command palette", "ctrl+q": "Textual's quit"}
 
 #: The help screen's row for the palette, which is the App's key, not a screen's.
 PALETTE_ROW = ("ctrl+p", "command palette: every action by name")
-
-
-@dataclass(frozen=True, slots=True)
-class RatingKeys:
-    """How a screen turns the rubric's scale into keys: one action, one binding per point."""
-
-    action: str
-    id_prefix: str
-    description: str
-    verb: str
-    tooltip: Callable[[int, str], str]
-    help: Callable[[int, str, str], str]
-
-
-RATE = RatingKeys(
-    "rate",
-    "rate.",
-    "rate",
-    "Rate",
-    lambda v, label: f"{v} {label}",
-    lambda v, label, description: description,
-)
-ADJUDICATE = RatingKeys(
-    "adjudicate",
-    "review.adjudicate.",
-    "adjudicate",
-    "Adjudicate",
-    lambda v, label: f"Golden label {v} {label}",
-    lambda v, label, description: f"Golden label {v} for this item, with the note",
-)

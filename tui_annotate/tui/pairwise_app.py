@@ -9,6 +9,12 @@ app of ours (SIGHUP, SIGTERM).
 from __future__ import annotations
 
 import contextlib
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual.app import SystemCommand
+from textual.screen import Screen
 
 from tui_annotate.config import Settings
 from tui_annotate.core.models import Rubric
@@ -17,6 +23,8 @@ from tui_annotate.core.pairwise.session import PairwiseSession
 from tui_annotate.core.results.pairwise import PairwiseReport
 from tui_annotate.errors import AnnotateError
 from tui_annotate.store.repository import Repository
+from tui_annotate.tui.action_views import dialog_palette, palette
+from tui_annotate.tui.actions import PAIRWISE, PAIRWISE_RESULTS
 from tui_annotate.tui.app_base import TerminalApp
 from tui_annotate.tui.screens.pairwise import PairwiseScreen
 
@@ -25,8 +33,15 @@ class PairwiseApp(TerminalApp[None]):
     CSS_PATH = ["app.tcss", "pairwise.tcss"]
     TITLE = "tui-annotate pairwise"
 
-    def __init__(self, session: PairwiseSession, rubric: Rubric | None) -> None:
+    def __init__(
+        self,
+        session: PairwiseSession,
+        rubric: Rubric | None,
+        *,
+        keymap: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.session = session
         self.rubric = rubric
 
@@ -40,8 +55,40 @@ class PairwiseApp(TerminalApp[None]):
         with contextlib.suppress(AnnotateError):
             self.session.heartbeat()
 
+    def keep_unsaved(self, *, fallback: bool = False) -> None:
+        """Keep a comment being typed when the app is ended from outside (the terminal gone,
+        SIGTERM): it becomes the pair's draft, as in the annotation app. FALLBACK: the UI
+        thread is stuck, so write through a connection of our own."""
+        # The editor's module loads when it first opens: not loaded, no comment is open.
+        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
+        screen = self.screen
+        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
+            return
+        text = screen.text_now()
+        if text == self.session.comment:
+            return
+        if not fallback:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text)
+            return
+        own = Repository.open(self.session.repo.path)
+        try:
+            with contextlib.suppress(AnnotateError):
+                self.session.set_comment(text, repo=own)
+        finally:
+            own.close()
+
     def release(self) -> None:
         self.session.repo.close()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action, named 'verb: object', as on the annotation app."""
+        if isinstance(screen, PairwiseScreen):
+            yield from palette(self, screen, PAIRWISE, None)
+        else:
+            yield from dialog_palette(self, screen)
+            yield SystemCommand("App: quit", "Quit (every vote is already saved)", self.exit)
+        yield from self.system_commands_without_quit(screen)
 
 
 class PairwiseResultsApp(TerminalApp[None]):
@@ -50,8 +97,9 @@ class PairwiseResultsApp(TerminalApp[None]):
     CSS_PATH = "pairwise.tcss"
     TITLE = "tui-annotate pairwise results"
 
-    def __init__(self, report: PairwiseReport) -> None:
+    def __init__(self, report: PairwiseReport, *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        self.use_keymap(keymap or {})
         self.report = report
 
     def on_mount(self) -> None:
@@ -59,9 +107,17 @@ class PairwiseResultsApp(TerminalApp[None]):
 
         self.push_screen(PairwiseResultsScreen(self.report))
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from palette(self, screen, PAIRWISE_RESULTS, None)
+        yield from self.system_commands_without_quit(screen)
+
 
 def make_pairwise_app(
     settings: Settings, *, repo: Repository, task: Task, annotator: str, rubric: Rubric | None
 ) -> PairwiseApp:
+    """The app, its keymap checked first (InputError, exit 2, before anything is drawn)."""
+    from tui_annotate.tui import keymap
+
+    keys = keymap.check(settings.keymap, rubric)
     repo.lease_seconds = settings.lease_seconds
-    return PairwiseApp(PairwiseSession(repo, task, annotator), rubric)
+    return PairwiseApp(PairwiseSession(repo, task, annotator), rubric, keymap=keys)

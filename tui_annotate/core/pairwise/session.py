@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tui_annotate.core.models import Draft
 from tui_annotate.core.pairwise.models import Shown, ShownPair, Side, Task, choice_of
 
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ class PairwiseSession:
             found = self.store.current(self.pair[0], self.annotator)
             if found is not None and found[0] == "vote":
                 self.tags, self.comment = tuple(json.loads(found[2])), found[3]
+            else:
+                draft = self.store.draft(self.pair[0], self.annotator)
+                if draft is not None:
+                    self.tags, self.comment = draft.tags, draft.comment
 
     def current(self) -> ShownPair | None:
         """The pair on screen, its two responses in the order this annotator sees them."""
@@ -143,9 +148,19 @@ class PairwiseSession:
 
     def set_tags(self, tags: tuple[str, ...]) -> None:
         self.tags = tags
+        self._save_draft()
 
-    def set_comment(self, text: str) -> None:
+    def set_comment(self, text: str, *, repo: Repository | None = None) -> None:
+        """REPO: another connection, for a shutdown that can't wait for the UI thread's."""
         self.comment = text
+        self._save_draft(repo)
+
+    def _save_draft(self, repo: Repository | None = None) -> None:
+        """What was typed on the pair on screen, on disk at once (annotate's drafts): a kill
+        before the vote loses none of it; the vote takes it and clears the draft."""
+        if self.pair is not None:
+            store = (repo or self.repo).pairwise
+            store.save_draft(self.pair[0], self.annotator, Draft(self.tags, self.comment))
 
     def heartbeat(self) -> None:
         self.store.renew(self.task.id, self.annotator)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tui_annotate.core.decide.versions import sorted_versions
 from tui_annotate.core.pairwise import pairing
 from tui_annotate.core.pairwise.models import Drawn, Task
 from tui_annotate.errors import InputError
@@ -43,7 +44,8 @@ def start(
             f"no items of prompt {prompt!r}; prompts with items: {_names(sorted(known))}",
             field="--prompt",
         )
-    have = sorted(known[prompt])
+    # Release order (1.9.0 before 1.10.0), as a lead reads them; not text order.
+    have = sorted_versions(known[prompt])
     if len(versions) < 2:
         raise InputError(
             f"compare at least two versions (given {_names(versions)}); "

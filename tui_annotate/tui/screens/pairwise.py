@@ -10,7 +10,6 @@ annotation screen uses (ItemSection: the visible-text filter, no markup).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
@@ -21,60 +20,37 @@ from tui_annotate.core.models import Rubric
 from tui_annotate.core.pairwise.session import PairwiseSession
 from tui_annotate.core.textsafe import readable_json, visible
 from tui_annotate.errors import AnnotateError
+from tui_annotate.tui.action_views import bindings, help_rows, shown_keys
+from tui_annotate.tui.actions import HELP, PAIRWISE
 from tui_annotate.tui.widgets.item_view import ItemSection, SectionBox
 
 #: Below this width the two responses are stacked.
 WIDE = 100
 #: The question when the task has no rubric.
 DEFAULT_QUESTION = "Which response is better?"
-#: After the question: what the vote keys mean.
-KEY_HINT = "  1: Response 1 · 2: Response 2 · 0: tie · b: both bad"
-#: (keys, what they do): the footer's, the help's and the bindings' one source.
-KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("1", "vote('1')", "better", "Response 1 (left, or top) is better"),
-    ("2", "vote('2')", "better", "Response 2 (right, or bottom) is better"),
-    ("0", "vote('tie')", "tie", "A tie: equally good"),
-    ("b", "vote('both_bad')", "both bad", "Both are bad"),
-    ("c", "comment", "comment", "Write a comment on this pair (saved with the vote)"),
-    ("t", "tags", "tags", "Failure tags for the worse response (saved with the vote)"),
-    ("u", "undo", "undo", "Take back the last vote or skip and go back to it"),
-    ("s", "skip", "skip", "Skip this pair (it goes back to the pool)"),
-    ("question_mark", "help", "help", "These keys"),
-    ("q", "quit", "quit", "Quit (every vote is already saved)"),
-)
 
 
 class PairwiseHelp(ModalScreen[None]):
-    """Every key of the pairwise screen; Escape, q or ? closes it."""
+    """Every key of the pairwise screen (as the user's keymap has it); help.close closes it."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", id="pairwise.help.close")]
+    ACTIONS = HELP
+    BINDINGS = bindings(ACTIONS)
 
     def compose(self) -> ComposeResult:
         lines = [Content.styled("Pairwise keys", "bold")]
-        for key, _, _, what in KEYS:
-            shown = "?" if key == "question_mark" else key
-            lines.append(Content.assemble(Content.styled(f"  {shown:<4}", "bold $accent"), what))
+        for keys, what in help_rows(self.app, PAIRWISE):
+            lines.append(Content.assemble(Content.styled(f"  {keys:<4}", "bold $accent"), what))
         lines.append(Content.styled("Versions are never shown; sides are shuffled.", "dim"))
         yield Static(Content("\n").join(lines), id="pw-help")
 
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class PairwiseScreen(Screen[None]):
     """Renders a PairwiseSession; every key calls one session method, then redraws."""
 
-    BINDINGS = [
-        Binding(
-            key,
-            action,
-            word,
-            id=f"pairwise.{action.split('(')[0]}" + (f".{key}" if "(" in action else ""),
-            tooltip=what,
-            key_display="?" if key == "question_mark" else None,
-        )
-        for key, action, word, what in KEYS
-    ]
+    BINDINGS = bindings(PAIRWISE)
 
     def __init__(self, session: PairwiseSession, rubric: Rubric | None) -> None:
         super().__init__()
@@ -127,7 +103,8 @@ class PairwiseScreen(Screen[None]):
             self.query_one("#pw-done", Static).update(
                 Content(
                     "All done: every pair of this task has your vote (or was skipped).\n"
-                    "Every vote is saved. u goes back to the last one, q quits."
+                    f"Every vote is saved. {self._keys('pairwise.undo')} goes back to the last "
+                    f"one, {self._keys('pairwise.quit')} quits."
                 )
             )
             self.query_one("#pw-question", Static).update(Content(""))
@@ -147,10 +124,19 @@ class PairwiseScreen(Screen[None]):
             extra.append("tags: " + ", ".join(shown.tags))
         if shown.comment:
             extra.append("comment saved with the vote")
-        line = visible(self.question()) + KEY_HINT
+        line = visible(self.question()) + self.key_hint()
         if extra:
             line += "   [" + visible("; ".join(extra)) + "]"
         self.query_one("#pw-question", Static).update(Content(line))
+
+    def _keys(self, action_id: str) -> str:
+        return shown_keys(self.app, next(a for a in PAIRWISE if a.id == action_id))
+
+    def key_hint(self) -> str:
+        """After the question, what the vote keys mean, as the user's keymap has them."""
+        keys = [shown_keys(self.app, a) for a in PAIRWISE[:4]]
+        words = ("Response 1", "Response 2", "tie", "both bad")
+        return "  " + " · ".join(f"{k}: {w}" for k, w in zip(keys, words, strict=True))
 
     def _run(self, step: str, fn: object, *args: object) -> bool:
         """Run a session step; a store failure leaves the screen as it was, and says so."""
@@ -188,8 +174,7 @@ class PairwiseScreen(Screen[None]):
             return
 
         def chosen(tags: tuple[str, ...] | None) -> None:
-            if tags is not None:
-                self.session.set_tags(tags)
+            if tags is not None and self._run("tags", self.session.set_tags, tags):
                 self.redraw()
 
         from tui_annotate.tui.dialogs.tags import TagPickerScreen
@@ -201,8 +186,8 @@ class PairwiseScreen(Screen[None]):
             return
 
         def saved(text: str | None) -> None:
-            if text is not None:
-                self.session.set_comment(text)
+            if text is not None and text != self.session.comment:
+                self._run("comment", self.session.set_comment, text)
                 self.redraw()
 
         from tui_annotate.tui.dialogs.comment import CommentScreen

@@ -9,7 +9,6 @@ should not see which version is winning.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -18,10 +17,12 @@ from textual.widgets import Footer, Static
 from tui_annotate.core.pairwise.draw import lines
 from tui_annotate.core.results.pairwise import PairwiseReport
 from tui_annotate.core.textsafe import visible
+from tui_annotate.tui.action_views import bindings
+from tui_annotate.tui.actions import PAIRWISE_RESULTS
 
 
 class PairwiseResultsScreen(Screen[None]):
-    BINDINGS = [Binding("q,escape", "quit", "quit", id="pairwise_results.quit")]
+    BINDINGS = bindings(PAIRWISE_RESULTS)
 
     def __init__(self, report: PairwiseReport) -> None:
         super().__init__()
