@@ -32,10 +32,16 @@ def pairwise_app(db: Path, annotator: str) -> PtyApp:
 
 def shown_after(app: PtyApp, start: int) -> tuple[bytes, bytes] | None:
     """The pair number the header shows after START, and the first response's mark: side by
-    side, each screen row is written left to right, so Response 1's text comes first."""
-    header = PAIR.search(app.output, start)
-    if header is None:
+    side, each screen row is written left to right, so Response 1's text comes first.
+
+    The newest header counts: Textual may paint the same pair twice (a full repaint
+    after the first frame), and a key sent between the two must not leave the wait
+    reading the older pair for ever.
+    """
+    headers = list(PAIR.finditer(app.output, start))
+    if not headers:
         return None
+    header = headers[-1]
     first = MARK.search(app.output, header.end())
     if first is None:
         return None
