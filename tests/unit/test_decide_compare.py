@@ -146,3 +146,22 @@ def test_no_pairs_is_undefined() -> None:
         "undefined",
         1.0,
     )
+
+
+def test_two_discordant_pairs_claim_no_direction() -> None:
+    """Both went PASS → FAIL: the bootstrap interval excludes 0, but the exact test says p = 0.5.
+
+    Claiming "worse" would be more confidence than two pairs give.
+    """
+    n = 2
+    a = [5] * n
+    b = [1] * n
+    t = dt.table(
+        ["1.0.0"] * n + ["2.0.0"] * n,
+        [str(i) for i in range(n)] * 2,
+        [dt.column("f", 2 * n, human=a + b)],
+    )
+    r = compare(t, dt.infos(t), baseline="1.0.0", candidate="2.0.0").rubrics["f"]
+    assert r.diff.ci is not None and r.diff.ci[1] < 0  # the interval alone would say worse
+    assert r.mcnemar_p == 0.5
+    assert r.verdict == "no detectable difference"

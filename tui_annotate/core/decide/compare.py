@@ -160,13 +160,25 @@ def paired_diff(p: Pairs, *, bootstrap: int, seed: int) -> tuple[Estimate, Estim
     )
 
 
-def verdict_of(diff: Estimate) -> Verdict:
-    """better / worse when the interval lies wholly above / below 0; undefined without pairs."""
+#: A direction is claimed only when the exact test agrees at this level.
+ALPHA = 0.05
+
+
+def verdict_of(diff: Estimate, p_holm: float = 0.0) -> Verdict:
+    """better / worse when the interval lies wholly above / below 0 and the exact test agrees.
+
+    The percentile bootstrap undercovers at a few pairs: two discordant pairs that
+    both went one way give an interval that excludes 0 while the exact McNemar
+    test gives p = 0.5. So a direction is claimed only when the Holm-adjusted
+    McNemar p-value (P_HOLM) is also below 5 %; otherwise "no detectable
+    difference", never more confidence than the evidence allows. Undefined
+    without pairs.
+    """
     if diff.ci is None:
         return "undefined"
-    if diff.ci[0] > 0:
+    if diff.ci[0] > 0 and p_holm < ALPHA:
         return "better"
-    if diff.ci[1] < 0:
+    if diff.ci[1] < 0 and p_holm < ALPHA:
         return "worse"
     return "no detectable difference"
 
@@ -219,17 +231,18 @@ def compare(
     for name, p_holm in zip(names, adjusted, strict=True):
         p, p2f, f2p, p_value, diff, mean_diff = raw[name]
         n_pairs = int(p.cases.size)
+        p_holm = 1.0 if p_holm is None else p_holm
         rubrics[name] = RubricComparison(
             rubric=name,
             n_pairs=n_pairs,
             pass_to_fail=p2f,
             fail_to_pass=f2p,
             mcnemar_p=p_value,
-            p_holm=1.0 if p_holm is None else p_holm,
+            p_holm=p_holm,
             diff=diff,
             mean_diff=mean_diff,
             mde=paired_mde(n_pairs, p2f + f2p),
-            verdict=verdict_of(diff),
+            verdict=verdict_of(diff, p_holm),
             regressed=_regressed(table, table.rubrics[name], p),
         )
     return Comparison(
