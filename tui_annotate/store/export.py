@@ -13,7 +13,9 @@ serves agreement and keeps its own rules.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 
 from tui_annotate.core.export_data import ExportLabel, Golden, ItemLabels, LeftOut
@@ -136,5 +138,8 @@ class ExportQueries:
                     elif hidden:
                         left_out.items += 1
         finally:
-            if own_transaction and self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+            # A reader that stopped early (`export | head`: a broken pipe) may have closed
+            # the connection before this generator is finalised; the snapshot went with it.
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                if own_transaction and self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
