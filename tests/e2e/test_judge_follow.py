@@ -100,7 +100,7 @@ def test_sigterm_mid_round_keeps_every_result_it_counted(tmp_path: Path) -> None
             # written (asked = answered + at most 2 in flight): a batch is waiting.
             wait_until(
                 lambda: (
-                    (2 <= len(judged(db)) and server.chat_count() >= len(judged(db)) + 4)
+                    (len(judged(db)) >= 2 and server.chat_count() >= len(judged(db)) + 4)
                     or proc.poll() is not None
                 ),
                 TIMEOUT,
