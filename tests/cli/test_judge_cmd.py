@@ -25,8 +25,8 @@ from tests.unit.test_routing import (
     positions,
 )
 from tui_annotate.core.judge import prompt as judge_prompt
+from tui_annotate.core.judge.writes import Writes
 from tui_annotate.core.models import Rubric
-from tui_annotate.store.judge import JudgeStore
 from tui_annotate.store.repository import Repository
 
 RUBRIC = "faithfulness"
@@ -279,22 +279,23 @@ def test_ctrl_c_exits_130_and_a_rerun_continues(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    record = JudgeStore.record
+    # After the third result is in hand; it is committed with its batch when the run stops.
+    record = Writes.ok
     calls = {"n": 0}
 
-    def then_ctrl_c(self: JudgeStore, **kw: Any) -> None:
+    def then_ctrl_c(self: Writes, **kw: Any) -> None:
         record(self, **kw)
         calls["n"] += 1
         if calls["n"] == 3:
             signal.raise_signal(signal.SIGINT)  # as the terminal sends it
 
-    monkeypatch.setattr(JudgeStore, "record", then_ctrl_c)
+    monkeypatch.setattr(Writes, "ok", then_ctrl_c)
     result = judge_cmd("--limit", "10", "--concurrency", "1")
     assert result.exit_code == 130, describe(result)
     assert "stopped: 3 judged so far are saved" in result.stderr
     assert "run the same command again" in result.stderr
     assert len(judge_labels(sample_repo)) == 3
-    monkeypatch.setattr(JudgeStore, "record", record)
+    monkeypatch.setattr(Writes, "ok", record)
     data = json.loads(ok(judge_cmd("--limit", "7", "--json")).stdout)
     assert data["judged"] == 7
     assert len(judge_labels(sample_repo)) == 10

@@ -4,6 +4,7 @@ on SIGTERM, and resumes where it stopped without judging anything twice."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 from contextlib import closing
@@ -77,3 +78,44 @@ def test_judge_follow_judges_new_items_and_resumes(tmp_path: Path) -> None:
             assert set(judged(db).values()) == {1}
             assert server.chat_count() == len(expected)
         follower.close()
+
+
+def test_sigterm_mid_round_keeps_every_result_it_counted(tmp_path: Path) -> None:
+    """Results are written in batches; the stop flushes the last one, so the count the
+    follower gives on stopping is the count in the database."""
+    db = tmp_path / "live.db"
+    log = tmp_path / "app.jsonl"
+    append(log, 0, 60)
+    with Repository.open(db) as repo:
+        follower = Follower(repo, FollowOptions(path=log))
+        follower.poll()
+        follower.close()
+    with FakeOpenAI(latency=0.2) as server:
+        env = child_env(OPENAI_API_KEY="sk-test-live-term")
+        judge = f"judge --follow --rubric faithfulness --model {MODEL} --concurrency 2"
+        out = tmp_path / "judge.log"
+        proc = start(["--db", str(db), *judge.split(), "--base-url", server.url], out, env)
+        try:
+            # Mid-round: some results written (by the batch timer), and more answered than
+            # written (asked = answered + at most 2 in flight): a batch is waiting.
+            wait_until(
+                lambda: (
+                    (len(judged(db)) >= 2 and server.chat_count() >= len(judged(db)) + 4)
+                    or proc.poll() is not None
+                ),
+                TIMEOUT,
+                lambda: f"{judged(db)}, {server.chat_count()} asked",
+            )
+            assert proc.poll() is None, said(out)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(TIMEOUT) == 143, said(out)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    err = out.with_suffix(".err").read_text()
+    found = re.search(r"stopped: (\d+) judgements are saved", err)
+    assert found is not None, err
+    stored = judged(db)
+    assert len(stored) == int(found.group(1)) and set(stored.values()) == {1}, err
+    assert 2 <= len(stored) < 60, err

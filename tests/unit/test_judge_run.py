@@ -578,6 +578,108 @@ def test_ctrl_c_in_the_middle_loses_nothing_and_a_rerun_finishes(
     assert len(events) == 40 and set(events.values()) == {1}
 
 
+# -- batched writes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1, 8, 64])
+async def test_results_are_committed_a_batch_at_a_time(
+    sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI, size: int
+) -> None:
+    ids = item_ids(sample_repo)
+    bad = set(ids[::10])  # invalid answers: failed attempts share the batches
+    server.answer = by_item(
+        sample_repo, ids, lambda i: Reply(content="no JSON") if i in bad else json_reply(3)
+    )
+    commits: list[str] = []
+    sample_repo.conn.set_trace_callback(
+        lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None
+    )
+    try:
+        cfg = config(server, concurrency=4)
+        stats = await judge_run(sample_repo, faithfulness, cfg, flush_size=size, flush_seconds=60)
+    finally:
+        sample_repo.conn.set_trace_callback(None)
+    assert (stats.judged, stats.invalid) == (len(ids) - len(bad), len(bad))
+    events = judge_events(sample_repo)
+    assert set(events) == set(ids) - bad and set(events.values()) == {1}
+    attempts = sample_repo.judge.attempts(RUBRIC, MODEL)
+    assert sorted(a["item_id"] for a in attempts if a["status"] == "invalid") == sorted(bad)
+    assert sorted(a["item_id"] for a in attempts) == sorted(ids)
+    cached = sample_repo.conn.execute("SELECT count(*) FROM judge_cache").fetchone()[0]
+    assert cached == len(ids) - len(bad)
+    # One commit per batch of SIZE results (the run's own bookkeeping adds at most two).
+    batches = -(-len(ids) // size)
+    assert batches <= len(commits) <= batches + 2, commits
+
+
+async def test_a_waiting_result_is_committed_after_flush_seconds(
+    sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI
+) -> None:
+    ids = item_ids(sample_repo, 4)
+    fast = set(ids[:2])
+    server.answer = by_item(
+        sample_repo, ids, lambda i: json_reply(4) if i in fast else json_reply(4, delay=30)
+    )
+    cfg = config(server, limit=4, concurrency=4)
+    main = asyncio.create_task(judge_run(sample_repo, faithfulness, cfg, flush_seconds=0.05))
+    try:
+        deadline = time.monotonic() + 20
+        while set(judge_events(sample_repo)) != fast and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        # Stored while the slow two are still being asked: the batch did not wait for them.
+        assert set(judge_events(sample_repo)) == fast
+        assert not main.done()
+    finally:
+        main.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await main
+    assert set(judge_events(sample_repo)) == fast
+
+
+async def test_a_cancelled_run_commits_every_counted_result(
+    sample_repo: Repository, faithfulness: Rubric, server: FakeOpenAI
+) -> None:
+    server.latency = 0.02
+    stats = RunStats()
+    main: asyncio.Task[RunStats] | None = None
+
+    def stop_after_five(seen: RunStats) -> None:
+        if seen.judged >= 5 and main is not None:
+            main.cancel()
+
+    # Batches that never fill nor time out: only the flush on cancel writes them.
+    run = judge_run(
+        sample_repo,
+        faithfulness,
+        config(server, concurrency=3),
+        stats=stats,
+        progress=stop_after_five,
+        flush_seconds=60,
+    )
+    main = asyncio.create_task(run)
+    with pytest.raises(asyncio.CancelledError):
+        await main
+    assert 5 <= stats.judged < 40
+    assert len(judge_events(sample_repo)) == stats.judged
+
+
+def test_a_batch_of_writes_is_all_or_nothing(sample_repo: Repository) -> None:
+    item = item_ids(sample_repo, 1)[0]
+    fields = {
+        "item_id": item,
+        "rubric": RUBRIC,
+        "model": MODEL,
+        "prompt_hash": "h",
+        "status": "error",
+        "error": "boom",
+    }
+    with pytest.raises(ValueError, match="unknown judge write"):
+        sample_repo.judge.write_many([("failed", fields), ("failed", fields), ("nonsense", {})])
+    assert sample_repo.judge.attempts(RUBRIC, MODEL) == []
+    sample_repo.judge.write_many([("failed", fields), ("failed", fields)])
+    assert [a["error"] for a in sample_repo.judge.attempts(RUBRIC, MODEL)] == ["boom", "boom"]
+
+
 # -- a refused key -------------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ from tui_annotate.store.connection import Connection
 
 
 class JudgeStore:
-    """What the judge reads and writes; every write is its own committed transaction."""
+    """What the judge reads and writes; every write is its own committed transaction
+    (write_many: a batch of results, all or none)."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -80,66 +81,88 @@ class JudgeStore:
         from_cache: bool,
     ) -> None:
         """A successful judgement: cache it, log the attempt and append the label, together."""
+        with self.connection.transaction():
+            self._record_rows(
+                item_id=item_id,
+                rubric=rubric,
+                rubric_version=rubric_version,
+                model=model,
+                prompt_hash=prompt_hash,
+                answer=answer,
+                from_cache=from_cache,
+            )
+
+    def _record_rows(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        rubric_version: str,
+        model: str,
+        prompt_hash: str,
+        answer: dict[str, Any],
+        from_cache: bool,
+    ) -> None:
+        """record's rows, inside the caller's transaction."""
         stamp = now()
         usage = answer.get("usage", {})
-        with self.connection.transaction():
-            if not from_cache:
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO judge_cache (model, prompt_hash, answer, created_at)"
-                    " VALUES (?,?,?,?)",
-                    (model, prompt_hash, json.dumps(answer), stamp),
-                )
-                self.conn.execute(
-                    "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, raw,"
-                    " prompt_tokens, completion_tokens, latency_ms, created_at)"
-                    " VALUES (?,?,?,?,'ok',?,?,?,?,?)",
-                    (
-                        item_id,
-                        rubric,
-                        model,
-                        prompt_hash,
-                        answer.get("raw", ""),
-                        usage.get("prompt_tokens", 0),
-                        usage.get("completion_tokens", 0),
-                        answer.get("latency_ms", 0.0),
-                        stamp,
-                    ),
-                )
-            meta = {
-                k: answer.get(k)
-                for k in (
-                    "prompt_hash",
-                    "model",
-                    "usage",
-                    "latency_ms",
-                    "confidence",
-                    "expected_score",
-                    "confidence_method",
-                    "confidence_detail",
-                    "output_form",
-                    "samples",
-                    "dropped_tags",
-                    "batch",
-                )
-            }
-            meta["prompt_hash"] = prompt_hash
-            meta["from_cache"] = from_cache
+        if not from_cache:
             self.conn.execute(
-                "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
-                " tags, comment, seconds, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO judge_cache (model, prompt_hash, answer, created_at)"
+                " VALUES (?,?,?,?)",
+                (model, prompt_hash, json.dumps(answer), stamp),
+            )
+            self.conn.execute(
+                "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, raw,"
+                " prompt_tokens, completion_tokens, latency_ms, created_at)"
+                " VALUES (?,?,?,?,'ok',?,?,?,?,?)",
                 (
                     item_id,
                     rubric,
-                    rubric_version,
-                    JUDGE_PREFIX + model,
-                    answer["score"],
-                    json.dumps(answer.get("tags", [])),
-                    answer.get("rationale", ""),
-                    answer.get("latency_ms", 0.0) / 1000.0,
-                    json.dumps(meta),
+                    model,
+                    prompt_hash,
+                    answer.get("raw", ""),
+                    usage.get("prompt_tokens", 0),
+                    usage.get("completion_tokens", 0),
+                    answer.get("latency_ms", 0.0),
                     stamp,
                 ),
             )
+        meta = {
+            k: answer.get(k)
+            for k in (
+                "prompt_hash",
+                "model",
+                "usage",
+                "latency_ms",
+                "confidence",
+                "expected_score",
+                "confidence_method",
+                "confidence_detail",
+                "output_form",
+                "samples",
+                "dropped_tags",
+                "batch",
+            )
+        }
+        meta["prompt_hash"] = prompt_hash
+        meta["from_cache"] = from_cache
+        self.conn.execute(
+            "INSERT INTO labels (item_id, rubric, rubric_version, annotator, kind, score,"
+            " tags, comment, seconds, meta, created_at) VALUES (?,?,?,?,'rate',?,?,?,?,?,?)",
+            (
+                item_id,
+                rubric,
+                rubric_version,
+                JUDGE_PREFIX + model,
+                answer["score"],
+                json.dumps(answer.get("tags", [])),
+                answer.get("rationale", ""),
+                answer.get("latency_ms", 0.0) / 1000.0,
+                json.dumps(meta),
+                stamp,
+            ),
+        )
 
     def failed(
         self,
@@ -154,26 +177,67 @@ class JudgeStore:
         usage: dict[str, int] | None = None,
         latency_ms: float = 0.0,
     ) -> None:
-        usage = usage or {}
         with self.connection.transaction():
-            self.conn.execute(
-                "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, error,"
-                " raw, prompt_tokens, completion_tokens, latency_ms, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    item_id,
-                    rubric,
-                    model,
-                    prompt_hash,
-                    status,
-                    error[:2000],
-                    raw,
-                    usage.get("prompt_tokens", 0),
-                    usage.get("completion_tokens", 0),
-                    latency_ms,
-                    now(),
-                ),
+            self._failed_rows(
+                item_id=item_id,
+                rubric=rubric,
+                model=model,
+                prompt_hash=prompt_hash,
+                status=status,
+                error=error,
+                raw=raw,
+                usage=usage,
+                latency_ms=latency_ms,
             )
+
+    def _failed_rows(
+        self,
+        *,
+        item_id: int,
+        rubric: str,
+        model: str,
+        prompt_hash: str,
+        status: str,
+        error: str,
+        raw: str = "",
+        usage: dict[str, int] | None = None,
+        latency_ms: float = 0.0,
+    ) -> None:
+        """failed's row, inside the caller's transaction."""
+        usage = usage or {}
+        self.conn.execute(
+            "INSERT INTO judge_attempts (item_id, rubric, model, prompt_hash, status, error,"
+            " raw, prompt_tokens, completion_tokens, latency_ms, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item_id,
+                rubric,
+                model,
+                prompt_hash,
+                status,
+                error[:2000],
+                raw,
+                usage.get("prompt_tokens", 0),
+                usage.get("completion_tokens", 0),
+                latency_ms,
+                now(),
+            ),
+        )
+
+    def write_many(self, writes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Several results in one transaction, in order: each ("ok", record's keywords) or
+        ("failed", failed's keywords). One commit for the lot is what makes a large run
+        cheap (a commit is an fsync); a crash keeps all of them or none."""
+        if not writes:
+            return
+        with self.connection.transaction():
+            for kind, fields in writes:
+                if kind == "ok":
+                    self._record_rows(**fields)
+                elif kind == "failed":
+                    self._failed_rows(**fields)
+                else:
+                    raise ValueError(f"unknown judge write {kind!r}")
 
     def attempts(self, rubric: str, model: str) -> list[dict[str, Any]]:
         cols = (

@@ -1,8 +1,9 @@
 """`judge --follow`: judge items as a live follower imports them, until stopped.
 
-Each round is an ordinary judge run (concurrency, retries, the cache, each
-result committed as it arrives), started when the highest visible item id
-moves: new items arrived. Stopping (Ctrl-C, SIGTERM) loses nothing, and the
+Each round is an ordinary judge run (concurrency, retries, the cache, results
+committed in batches, see writes.py), started when the highest visible item id
+moves: new items arrived. A round flushes its last batch when it ends, so
+nothing waits unwritten while the follower sleeps between looks. Stopping (Ctrl-C, SIGTERM) loses nothing, and the
 next start's first round picks up every item still unjudged, so it resumes
 where it stopped. An item whose request failed is tried again in the next
 round, i.e. when more items arrive, not in a loop of its own.

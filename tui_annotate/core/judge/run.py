@@ -28,6 +28,7 @@ from tui_annotate.core.judge.endpoint import (
     short_error,
 )
 from tui_annotate.core.judge.prompt import JudgePrompt
+from tui_annotate.core.judge.writes import FLUSH_SECONDS, FLUSH_SIZE, Writes
 from tui_annotate.core.models import Item, Rubric
 from tui_annotate.errors import AnnotateError
 
@@ -136,10 +137,31 @@ async def run(
     progress: Callable[[RunStats], None] | None = None,
     stats: RunStats | None = None,
     say: Callable[[str], None] | None = None,
+    flush_size: int = FLUSH_SIZE,
+    flush_seconds: float = FLUSH_SECONDS,
 ) -> RunStats:
-    """Judge every planned item. Finished and cached items cost no request; each result
-    is committed as it arrives, so an interrupted run loses nothing and a re-run continues."""
+    """Judge every planned item. Finished and cached items cost no request; results are
+    committed in batches (FLUSH_SIZE of them or every FLUSH_SECONDS, see writes.py) and
+    at the end, also of a cancelled run, so Ctrl-C or SIGTERM loses nothing, kill -9 at
+    most the last unflushed batch, and a re-run continues."""
     snapshot.register(repo, rubric)
+    writes = Writes(repo, size=flush_size, seconds=flush_seconds)
+    try:
+        return await _run(repo, rubric, config, writes, client, progress, stats, say)
+    finally:
+        writes.close()
+
+
+async def _run(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    writes: Writes,
+    client: Any,
+    progress: Callable[[RunStats], None] | None,
+    stats: RunStats | None,
+    say: Callable[[str], None] | None,
+) -> RunStats:
     stats = stats or RunStats()
     work = plan(repo, rubric, config)
     stats.total = len(work)
@@ -149,7 +171,7 @@ async def run(
         if judged.get(item.id) == prompt.prompt_hash:
             stats.skipped += 1
         elif (answer := repo.judge.cached(config.model, prompt.prompt_hash)) is not None:
-            _store(repo, rubric, config, item, prompt, answer, from_cache=True)
+            _store(writes, rubric, config, item, prompt, answer, from_cache=True)
             stats.cached += 1
         else:
             todo.append((item, prompt))
@@ -180,7 +202,7 @@ async def run(
                 usage = getattr(exc, "usage", None) or {}
                 stats.prompt_tokens += usage.get("prompt_tokens", 0)
                 stats.completion_tokens += usage.get("completion_tokens", 0)
-                repo.judge.failed(
+                writes.failed(
                     item_id=item.id,
                     rubric=rubric.name,
                     model=config.model,
@@ -195,7 +217,7 @@ async def run(
             except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that isn't JSON
                 stats.failed += 1
                 stats.errors[type(exc).__name__] += 1
-                repo.judge.failed(
+                writes.failed(
                     item_id=item.id,
                     rubric=rubric.name,
                     model=config.model,
@@ -207,7 +229,7 @@ async def run(
             else:
                 answer["raw"] = redact(answer["raw"])
                 answer["rationale"] = redact(answer["rationale"])
-                _store(repo, rubric, config, item, prompt, answer, from_cache=False)
+                _store(writes, rubric, config, item, prompt, answer, from_cache=False)
                 stats.judged += 1
                 probe.outcome(None)
         if progress:
@@ -220,13 +242,16 @@ async def run(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await _close(caller.client)
-        remember(repo, config, caller)
+        try:
+            writes.flush()  # every counted result, before anything else can fail
+        finally:
+            await _close(caller.client)
+            remember(repo, config, caller)
     return stats
 
 
 def _store(
-    repo: Repository,
+    writes: Writes,
     rubric: Rubric,
     config: JudgeConfig,
     item: Item,
@@ -235,7 +260,7 @@ def _store(
     *,
     from_cache: bool,
 ) -> None:
-    repo.judge.record(
+    writes.ok(
         item_id=item.id,
         rubric=rubric.name,
         rubric_version=rubric.version,
