@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tui_annotate.core import jsonsafe, source
 from tui_annotate.core.clock import now
+from tui_annotate.core.deferred_signals import interrupts_deferred
 from tui_annotate.core.ingest_csv import read_csv
 from tui_annotate.core.item_record import SOURCES, Chunk, Progress, item_row
 from tui_annotate.core.models import ROW_LINE, ImportResult, NewItem
@@ -207,7 +208,10 @@ def _read_jsonl(
             future = None
             if not broken:
                 try:
-                    future = pool.submit(_in_worker, lines, first, file, dict(defaults), stamp)
+                    # The first submit starts the parsing processes: an interrupt must not
+                    # cut one's start-up data in half (core/deferred_signals.py).
+                    with interrupts_deferred():
+                        future = pool.submit(_in_worker, lines, first, file, dict(defaults), stamp)
                 except Exception:
                     broken = True
             pending.append((future, lines, first))
