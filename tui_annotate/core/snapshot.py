@@ -15,10 +15,19 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 
+#: Rubric fields added with a default after release (issue 13: direction, pairwise_question).
+LATER_FIELDS = {"direction": "higher", "pairwise_question": ""}
+
+
 def rubric_hash(rubric: Rubric) -> str:
     """A hash of what the rubric says (not how the file is laid out or where it lives)."""
     data = dataclasses.asdict(rubric)
     data.pop("path", None)
+    # Fields added after databases existed are left out while at their default, so a rubric
+    # that doesn't use them hashes as it always did and its labels' database still opens.
+    for key, default in LATER_FIELDS.items():
+        if data.get(key) == default:
+            del data[key]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
