@@ -3,7 +3,7 @@
 `Repository` holds one `Connection` (store/connection.py) and the stores that
 share it, the way sqlite-utils' `Database` hands out its `Table`s: `items`,
 `labels`, `reads`, `leases`, `queue`, `status`, `drafts`, `rubrics`,
-`settings`, `rounds`, `judge`, `imports`, and `exports` and `decide` on first use. The
+`settings`, `rounds`, `judge`, `imports`, and, on first use, `exports`, `decide`, `pairwise`, `follow` and `drift`. The
 methods below are the names the core, the CLI and the TUI have always
 called; each hands on to its store, where the SQL is. No store module
 imports this one (tests/store/test_layout.py).
@@ -23,8 +23,6 @@ from tui_annotate.errors import StoreError
 from tui_annotate.store.connection import Connection
 from tui_annotate.store.db import connect, refuses_writes
 from tui_annotate.store.drafts import DraftStore
-from tui_annotate.store.drift import DriftStore
-from tui_annotate.store.follow import FollowStore
 from tui_annotate.store.item_import import ItemImport, ItemImports
 from tui_annotate.store.items import ItemStore
 from tui_annotate.store.judge import JudgeStore
@@ -32,7 +30,6 @@ from tui_annotate.store.label_reads import LabelReads
 from tui_annotate.store.label_stage import LabelStage
 from tui_annotate.store.labels import LabelStore, LabelWrite
 from tui_annotate.store.leases import LeaseStore
-from tui_annotate.store.pairwise import PairwiseStore
 from tui_annotate.store.queue import QueueStore
 from tui_annotate.store.rounds import RoundStore
 from tui_annotate.store.rubrics import RubricStore
@@ -43,7 +40,10 @@ if TYPE_CHECKING:
     from tui_annotate.core.decide.table import PromptTable
     from tui_annotate.core.models import Rubric
     from tui_annotate.store.decide import DecideStore
+    from tui_annotate.store.drift import DriftStore
     from tui_annotate.store.export import ExportQueries
+    from tui_annotate.store.follow import FollowStore
+    from tui_annotate.store.pairwise import PairwiseStore
 
 __all__ = ["LabelWrite", "Repository"]
 
@@ -69,12 +69,6 @@ class Repository:
         self.judge = JudgeStore(c)
         #: The import watermark; `item_import()` starts one import.
         self.imports = ItemImports(c, self.items)
-        #: Pairwise A/B tasks, their pairs, claims and votes (issue 14).
-        self.pairwise = PairwiseStore(c)
-        #: Live mode: followed files' offsets and the quarantine.
-        self.follow = FollowStore(c, self.items)
-        #: Drift checks' stored alert states.
-        self.drift = DriftStore(c)
 
     @cached_property
     def exports(self) -> ExportQueries:
@@ -83,6 +77,28 @@ class Repository:
         from tui_annotate.store.export import ExportQueries
 
         return ExportQueries(self.connection)
+
+    # Built on first use too: the annotation app needs none of them (a tenth of its import time).
+    @cached_property
+    def pairwise(self) -> PairwiseStore:
+        """Pairwise A/B tasks, their pairs, claims and votes (issue 14)."""
+        from tui_annotate.store.pairwise import PairwiseStore
+
+        return PairwiseStore(self.connection)
+
+    @cached_property
+    def follow(self) -> FollowStore:
+        """Live mode: followed files' offsets and the quarantine."""
+        from tui_annotate.store.follow import FollowStore
+
+        return FollowStore(self.connection, self.items)
+
+    @cached_property
+    def drift(self) -> DriftStore:
+        """Drift checks' stored alert states."""
+        from tui_annotate.store.drift import DriftStore
+
+        return DriftStore(self.connection)
 
     @cached_property
     def decide(self) -> DecideStore:
@@ -358,21 +374,10 @@ class Repository:
         return self.queue.state_counts(rubric, annotator)
 
     def progress(
-        self,
-        rubric: str,
-        annotator: str,
-        overlap: int,
-        *,
-        drift_permille: int = 0,
-        calibration_only: bool = False,
+        self, rubric: str, annotator: str, overlap: int, **options: Any
     ) -> tuple[int, int, int]:
-        return self.queue.progress(
-            rubric,
-            annotator,
-            overlap,
-            drift_permille=drift_permille,
-            calibration_only=calibration_only,
-        )
+        """QueueStore.progress; OPTIONS are its drift_permille and calibration_only."""
+        return self.queue.progress(rubric, annotator, overlap, **options)
 
     # -- deciding (store/decide.py) ---------------------------------------------
 

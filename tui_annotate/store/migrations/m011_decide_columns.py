@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from tui_annotate.core.case_hash import case_hash
 from tui_annotate.store.migrations.script import run_script
 
 
@@ -29,6 +28,8 @@ def m011_decide_columns(conn: sqlite3.Connection) -> None:
     index and never a row's pages (long outputs). The `items` view and its
     insert trigger are rebuilt with the new column, as m007 did.
     """
+    from tui_annotate.core.case_hash import case_hash  # only when migrating
+
     conn.create_function("m011_case_hash", 1, case_hash, deterministic=True)
     try:
         run_script(
