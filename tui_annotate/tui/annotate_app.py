@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping
 
 from textual import events
@@ -102,24 +101,13 @@ class AnnotateApp(TerminalApp[None]):
         text is the one thing typed and not yet saved. FALLBACK: the UI thread
         is stuck (in a long query, say), so write through a connection of our own.
         """
-        # The editor's module loads when it first opens: not loaded, no comment is open.
-        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
-        screen = self.screen
-        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
-            return
-        text = screen.text_now()
-        if text == self.session.draft.comment:
-            return
-        if not fallback:
-            with contextlib.suppress(AnnotateError):
-                self.session.set_comment(text)
-            return
-        own = Repository.open(self.session.repo.path)
-        try:
-            with contextlib.suppress(AnnotateError):
-                self.session.set_comment(text, repo=own)
-        finally:
-            own.close()
+        if not self.session.done:
+            self.keep_open_comment(
+                self.session.draft.comment,
+                self.session.set_comment,
+                self.session.repo.path,
+                fallback=fallback,
+            )
 
     def release(self) -> None:
         self.session.repo.close()

@@ -22,14 +22,16 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.driver import Driver
 from textual.screen import Screen
 
+from tui_annotate.errors import AnnotateError
 from tui_annotate.tui.driver import TerminalDriver
 
 ReturnType = TypeVar("ReturnType")
@@ -107,6 +109,33 @@ class TerminalApp(App[ReturnType], Generic[ReturnType]):
     def keep_unsaved(self, *, fallback: bool = False) -> None:
         """Save what was typed and not yet saved. FALLBACK: called from another thread while
         the UI thread is busy, so use a connection of its own. Nothing to keep by default."""
+
+    def keep_open_comment(
+        self, saved: str, set_comment: Callable[..., None], path: str, *, fallback: bool
+    ) -> None:
+        """keep_unsaved for an app with a comment editor: the editor's text, if it differs
+        from SAVED, goes to SET_COMMENT (a session's), through a connection of our own to
+        the database at PATH when FALLBACK (the UI thread is stuck)."""
+        # The editor's module loads when it first opens: not loaded, no comment is open.
+        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
+        screen = self.screen
+        if editor is None or not isinstance(screen, editor.CommentScreen):
+            return
+        text = screen.text_now()
+        if text == saved:
+            return
+        if not fallback:
+            with contextlib.suppress(AnnotateError):
+                set_comment(text)
+            return
+        from tui_annotate.store.repository import Repository
+
+        own = Repository.open(path)
+        try:
+            with contextlib.suppress(AnnotateError):
+                set_comment(text, repo=own)
+        finally:
+            own.close()
 
     def release(self) -> None:
         """Close what the app holds before the process ends without the normal shutdown."""

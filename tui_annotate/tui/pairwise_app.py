@@ -9,7 +9,6 @@ app of ours (SIGHUP, SIGTERM).
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -59,24 +58,13 @@ class PairwiseApp(TerminalApp[None]):
         """Keep a comment being typed when the app is ended from outside (the terminal gone,
         SIGTERM): it becomes the pair's draft, as in the annotation app. FALLBACK: the UI
         thread is stuck, so write through a connection of our own."""
-        # The editor's module loads when it first opens: not loaded, no comment is open.
-        editor = sys.modules.get("tui_annotate.tui.dialogs.comment")
-        screen = self.screen
-        if editor is None or not isinstance(screen, editor.CommentScreen) or self.session.done:
-            return
-        text = screen.text_now()
-        if text == self.session.comment:
-            return
-        if not fallback:
-            with contextlib.suppress(AnnotateError):
-                self.session.set_comment(text)
-            return
-        own = Repository.open(self.session.repo.path)
-        try:
-            with contextlib.suppress(AnnotateError):
-                self.session.set_comment(text, repo=own)
-        finally:
-            own.close()
+        if not self.session.done:
+            self.keep_open_comment(
+                self.session.comment,
+                self.session.set_comment,
+                self.session.repo.path,
+                fallback=fallback,
+            )
 
     def release(self) -> None:
         self.session.repo.close()
