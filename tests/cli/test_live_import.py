@@ -73,3 +73,14 @@ def test_judge_follow_refuses_batch_and_limit(cli: Run, sample_repo: Repository)
     args = ("judge", "--follow", "--rubric", "faithfulness", "--model", "m")
     assert "--follow" in bad(cli(*args, "--limit", "3")).stderr
     assert "--follow" in bad(cli(*args, "--batch")).stderr
+
+
+def test_follow_refuses_a_fifo_naming_it(cli: Run, db_path: Path, tmp_path: Path) -> None:
+    """A FIFO has no offset to remember: refused at once, not followed as "0 files" for ever."""
+    import os
+
+    fifo = tmp_path / "stream.jsonl"
+    os.mkfifo(fifo)
+    message = bad(cli("import", "--follow", str(fifo))).stderr
+    assert str(fifo) in message and "not a regular file" in message
+    assert "Traceback" not in message

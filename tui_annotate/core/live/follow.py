@@ -85,6 +85,13 @@ class Follower:
         self.directory = options.path.is_dir()
         if not self.directory and not options.path.parent.is_dir():
             raise InputError("its directory does not exist", file=str(options.path))
+        if not self.directory and options.path.exists() and not options.path.is_file():
+            # A FIFO or a device has no offset to remember and no rotation to follow.
+            raise InputError(
+                "is not a regular file or a directory: --follow reads a log file it can"
+                " reopen at an offset (pipe a stream through `import -` instead)",
+                file=str(options.path),
+            )
         self.defaults = {"source": "live"}
         if options.prompt:
             self.defaults["prompt"] = options.prompt
