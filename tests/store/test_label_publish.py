@@ -33,6 +33,7 @@ from tui_annotate.core.models import Rubric
 from tui_annotate.store import label_publish
 from tui_annotate.store.clauses import LIVE
 from tui_annotate.store.import_lock import ImportLock
+from tui_annotate.store.label_publish import LabelPublish
 from tui_annotate.store.repository import Repository
 
 ANNOTATORS = ("ext-a", "ext-b", "ext-c")
@@ -141,7 +142,7 @@ def test_nothing_is_seen_until_the_last_transaction_then_all_of_it(
     result = run_import(sample_repo, write_labels(tmp_path / "l.jsonl", sample_repo), faithfulness)
     assert (result.read, result.inserted) == (120, 120)
     assert steps[0] == "reserved" and steps[-1] == "written"
-    assert steps.count("chunk") == 17  # 119 rows after the first, 7 a transaction
+    assert steps.count("chunk") == 18  # 120 rows, 7 a transaction
     assert all(view == before for view in during)  # nobody saw any of it …
     after = seen(db_path)
     assert after["labels"] == before["labels"] + 120  # … then everybody saw all of it
@@ -156,7 +157,7 @@ def test_nothing_is_seen_until_the_last_transaction_then_all_of_it(
     current = sample_repo.current_label(item, "faithfulness", "ext-a")
     assert current is not None and current.score != 1  # the file's re-rating is current
     assert stored(db_path) == (121, 120, 120)
-    assert sample_repo.label_stage().publisher.pending() == (1, 0, "")
+    assert LabelPublish(sample_repo.connection).pending() == (1, 0, "")
 
 
 def test_an_annotator_saves_while_an_import_is_publishing(
@@ -174,7 +175,7 @@ def test_an_annotator_saves_while_an_import_is_publishing(
         if step != "chunk" or saved:
             return
         with Repository.open(db_path) as annotator:
-            low, high, _ = annotator.label_stage().publisher.pending()
+            low, high, _ = LabelPublish(annotator.connection).pending()
             assert low <= high  # the import is publishing: its range is pending
             # A person's own label, and one on a key the file labels too, made after it.
             mine = rate(annotator, faithfulness, "nw-002", "alice", 4)
@@ -251,7 +252,7 @@ def test_a_failed_import_leaves_nothing_behind(
         run_import(sample_repo, write_labels(tmp_path / "l.jsonl", sample_repo), faithfulness)
     assert seen(db_path) == before
     assert stored(db_path) == rows
-    assert sample_repo.label_stage().publisher.pending() == (1, 0, "")
+    assert LabelPublish(sample_repo.connection).pending() == (1, 0, "")
 
 
 #: Runs an import of labels that SIGKILLs itself at its STEP-th step (argv[3]).
@@ -261,6 +262,7 @@ from pathlib import Path
 from tui_annotate.core import label_import
 from tui_annotate.core.rubric import load_rubric
 from tui_annotate.store import label_publish
+from tui_annotate.store.label_publish import LabelPublish
 from tui_annotate.store.repository import Repository
 
 label_publish.CHUNK_FIRST = label_publish.CHUNK_MIN = label_publish.CHUNK_MAX = 7
@@ -276,8 +278,8 @@ label_import.import_labels(Repository.open(sys.argv[1]), Path(sys.argv[2]),
                            {rubric.name: rubric}, rubric.name)
 """
 
-#: Steps of the import above: reserved, 17 chunks, written (see the first test).
-STEPS = 19
+#: Steps of the import above: reserved, 18 chunks, written (see the first test).
+STEPS = 20
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

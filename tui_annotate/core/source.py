@@ -46,6 +46,17 @@ def is_regular(path: Path | str) -> bool:
         return False
 
 
+def line_bound(path: Path | str) -> int | None:
+    """The most lines PATH can hold as it is now (its size in bytes, plus one), or None
+    when that can't be known (a pipe, standard input, a device)."""
+    if not is_regular(path):
+        return None
+    try:
+        return os.stat(path).st_size + 1
+    except OSError:
+        return None
+
+
 def check_path(path: Path | str, what: str) -> None:
     """Refuse, without opening it, a path that is not a source of WHAT ('items', 'labels')."""
     if is_stdin(path):

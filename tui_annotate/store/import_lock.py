@@ -19,6 +19,9 @@ from collections.abc import Callable
 
 from tui_annotate.store.connection import Connection
 
+#: Told who holds the lock when an import has to wait for it (None: nobody is told).
+Wait = Callable[[str], None] | None
+
 #: How often a waiting import looks again.
 POLL_SECONDS = 0.2
 
@@ -86,7 +89,7 @@ class ImportLock:
         self.held = True
         return True
 
-    def acquire(self, waiting: Callable[[str], None] | None = None) -> None:
+    def acquire(self, waiting: Wait = None) -> None:
         """Take the lock, waiting for the import that holds it; WAITING(who) is told first."""
         if self.try_acquire():
             return

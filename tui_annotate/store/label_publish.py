@@ -1,14 +1,18 @@
 """Labels written where nobody sees them, then shown at once: an import's pending range.
 
-Publishing a label file (store/label_stage.py readies its rows) never holds
-the write lock for long (issue 9: annotators' saves waited seconds, then
-failed, behind one big transaction):
+Publishing a label file (store/label_stage.py readies its rows, a batch at
+a time, while the file is still being read) never holds the write lock for
+long (issue 9: annotators' saves waited seconds, then failed, behind one
+big transaction):
 
 1. One tiny transaction reserves the ids the labels will take, just above
    every label, and records that range as pending in `import_state`
    (migration m008: the `labels` view hides it, the label_state triggers
-   skip it). Its top row goes in at once, so labels appended meanwhile by
-   annotators take ids above the range and are seen as usual.
+   skip it). The file is still being read, so the range is as long as the
+   file could hold lines (its size in bytes, plus one; a pipe gets 2^40).
+   A placeholder row takes the range's top id at once, so labels appended
+   meanwhile by annotators take ids above the range and are seen as usual;
+   the ids the file leaves unused are gaps nobody takes.
 2. The labels go into `labels_all` in short transactions (tens of
    milliseconds each, sized by how long the last one took), with a pause
    after each in which annotators' saves get in. With them go the
@@ -19,9 +23,10 @@ failed, behind one big transaction):
    someone appended since the check (the file's copy is dropped from the
    range, so the import stays a no-op for them), gives the keys that had a
    state (the file re-rates them) their new one, holds for good the claims
-   that were on a lease, and empties the range: the whole file becomes
-   visible at once, label_state and claims with it. Its work grows with
-   the re-rated keys only: a few milliseconds for a file of new labels.
+   that were on a lease, deletes the placeholder and empties the range: the
+   whole file becomes visible at once, label_state and claims with it. Its
+   work grows with the re-rated keys only: a few milliseconds for a file of
+   new labels.
 
 A state someone makes meanwhile stays theirs: their label has a higher id
 than the range, and the import's writes replace only a pending state or one
@@ -61,22 +66,30 @@ step_hook: Callable[[str], None] | None = None
 
 
 class LabelPublish:
-    """The pending range of one connection's import; reads its temp tables (label_stage.py).
+    """The pending range of one connection's import; reads the scratch database (label_ready.py).
 
     `label_ready` holds the rows to write, numbered by rowid in label_state's
-    key order (with gaps, where a repeated line was dropped), the last row
-    numbered TOTAL; `label_over` the keys that had a state, by their last row;
-    `label_leased` the claims on a lease that the labels will hold for good.
+    key order within each batch (with gaps, where a row was dropped);
+    `label_over` the keys that had a state, by their last row; `label_leased`
+    the claims on a lease that the labels will hold for good; `label_redo`
+    the labels written from a line that a later line repeats.
     """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.conn = connection.conn
+        #: The range being written: rows take LOW …, the placeholder holds HIGH.
+        self.low, self.high = 1, 0
         #: What the last run did, for tests and the bench: seconds the write lock was held
         #: by the longest transaction and by the last, and how many chunks there were.
         self.longest_hold = 0.0
         self.final_hold = 0.0
         self.chunks = 0
+        #: Labels written and then deleted because a later line repeats them.
+        self.redone = 0
+        self._size = CHUNK_FIRST
+        self._changed = False
+        self._stamp = ""
         self._triggers: list[tuple[str, str]] = []
 
     def pending(self) -> tuple[int, int, str]:
@@ -92,19 +105,24 @@ class LabelPublish:
         The caller holds the import lock. Nobody saw any of it: the labels, the
         label_state rows they added and the claims they made (a state row or a
         claim someone has since made their own, by a label of theirs, stays).
-        Returns how many labels were deleted.
+        The range is mostly unused ids: each chunk is found by the rows there
+        are. Returns how many labels were deleted (the placeholder counted).
         """
         low, high, claimed = self.pending()
         deleted = 0
-        top = high
-        while top >= low:
-            bottom = max(low, top - DELETE_CHUNK + 1)
+        while low <= high:
+            below = self.conn.execute(
+                "SELECT id FROM labels_all WHERE id BETWEEN ? AND ? ORDER BY id DESC"
+                " LIMIT 1 OFFSET ?",
+                (low, high, DELETE_CHUNK - 1),
+            ).fetchone()
+            bottom = low if below is None else int(below[0])
             keys = "SELECT rubric, annotator, item_id FROM labels_all WHERE id BETWEEN ? AND ?"
             with self.connection.transaction():
                 self.conn.execute(
                     f"DELETE FROM label_state WHERE (rubric, annotator, item_id) IN ({keys})"
                     " AND event_id BETWEEN ? AND ?",
-                    (bottom, top, low, high),
+                    (bottom, high, low, high),
                 )
                 # Its claims: made at its time and held for good, and nobody's label since.
                 self.conn.execute(
@@ -113,13 +131,14 @@ class LabelPublish:
                     "  SELECT 1 FROM label_state s WHERE s.rubric = assignments.rubric"
                     "  AND s.annotator = assignments.annotator"
                     "  AND s.item_id = assignments.item_id AND s.event_id > ?)",
-                    (bottom, top, claimed, high),
+                    (bottom, high, claimed, high),
                 )
                 cur = self.conn.execute(
-                    "DELETE FROM labels_all WHERE id BETWEEN ? AND ?", (bottom, top)
+                    "DELETE FROM labels_all WHERE id BETWEEN ? AND ?", (bottom, high)
                 )
             deleted += cur.rowcount
-            top = bottom - 1
+            if below is None:
+                break
         if low <= high or claimed:
             # Only now, with none of its rows left, may the range close: closing it
             # earlier would show what is left.
@@ -127,127 +146,140 @@ class LabelPublish:
                 self.conn.execute(_CLOSE)
         return deleted
 
-    def run(self, total: int, stamp: str, imported_from: str, checked: int) -> int:
-        """Write label_ready's rows (rowids up to TOTAL) unseen, then show them; how many
-        were dropped. Row N becomes label LOW + N - 1: a rowid label_stage.py left
-        unused (a repeat it dropped) is an id nobody takes.
+    def begin(self, capacity: int, stamp: str) -> None:
+        """Step 1: reserve CAPACITY ids and the placeholder above them, in one tiny transaction.
 
-        CHECKED is the largest label id when label_ready was checked against
-        the project: labels appended after it are checked again at the end.
+        From here until `show` or `settings_back`, this connection writes
+        with foreign keys unchecked: every item id comes from the join with
+        items and every rubric version is registered before the labels show,
+        so they hold by construction, and checking them row by row would
+        double the time each chunk holds the write lock (the placeholder's
+        item is no item). Chunks need not reach the disk one by one either:
+        only the last commit (FULL again by then) shows them. WAL keeps
+        NORMAL crash-safe.
         """
         conn = self.conn
-        # Every item id comes from the join with items and every rubric version was
-        # registered before: the foreign keys hold by construction, and checking them
-        # row by row would double the time each chunk holds the write lock. Chunks need
-        # not reach the disk one by one: only the last commit (FULL again by then) shows
-        # them. WAL keeps NORMAL crash-safe.
+        self._stamp = stamp
+        self._changed = True
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA synchronous = NORMAL")
-        try:
-            self._triggers = conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
-            ).fetchall()
-            low = self._reserve(total, stamp, imported_from)
-            self._write(low, total, stamp, imported_from)
-            conn.execute("PRAGMA synchronous = FULL")
-            return self._show(low, low + total - 1, checked)
-        finally:
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+        self._triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            " AND tbl_name = 'labels_all' AND name LIKE 'labels_derive_%'"
+        ).fetchall()
+        began = time.monotonic()
+        with self.connection.transaction():
+            self.low = 1 + int(
+                conn.execute("SELECT coalesce(max(id), 0) FROM labels_all").fetchone()[0]
+            )
+            self.high = self.low + capacity
+            conn.execute(
+                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?,"
+                " labels_pending_claims = ?",
+                (self.low, self.high, stamp),
+            )
+            # (The derive triggers skip it: its id is pending.)
+            conn.execute(
+                "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind,"
+                " score, created_at) VALUES (?, 0, '', '', '', 'rate', 0, ?)",
+                (self.high, stamp),
+            )
+        self._held(time.monotonic() - began)
+        if step_hook is not None:
+            step_hook("reserved")
 
-    def _chunk(self, low: int, first: int, last: int, stamp: str, imported_from: str) -> None:
+    def settings_back(self) -> None:
+        """Foreign keys checked and every commit synced again (after `begin`)."""
+        if self._changed:
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._changed = False
+
+    def write(self, first: int, last: int) -> int:
+        """Step 2: label_ready's rows FIRST … LAST (rowids) in short transactions, each
+        followed by a pause; how many labels were written."""
+        written = 0
+        while first <= last:
+            end = min(first + self._size - 1, last)
+            began = time.monotonic()
+            with self.connection.transaction():
+                done = self._chunk(first, end)
+            held = time.monotonic() - began
+            self._held(held)
+            self.chunks += 1
+            written += done
+            if step_hook is not None:
+                step_hook("chunk")
+            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
+            rows = end - first + 1
+            self._size = max(CHUNK_MIN, min(CHUNK_MAX, int(rows * CHUNK_SECONDS / max(held, 1e-4))))
+            first = end + 1
+        return written
+
+    def _chunk(self, first: int, last: int) -> int:
         """Rows FIRST … LAST of label_ready (rowids), with the state and claims they add.
 
         Row N becomes label LOW + N - 1. A key nobody has a state for gets one
         (and a claim), which readers leave out while its label id is pending; a
         key with a state already is left to the last transaction (label_over).
+        A label of the import's that one of these rows repeats goes now, in the
+        transaction that makes the row the key's state.
         """
-        args = {"low": low, "first": first, "last": last, "source": imported_from}
+        args = {"low": self.low, "first": first, "last": last, "stamp": self._stamp}
         # The triggers deriving label_state skip pending ids anyway; out of the way inside
         # this transaction (DDL is transactional: a crash brings them back with the
         # rollback), they cost nothing per row, where running them costs a third of
         # the insert.
         for name, _ in self._triggers:
             self.conn.execute(f'DROP TRIGGER "{name}"')
-        self.conn.execute(
+        self.redone += self.conn.execute(
+            "DELETE FROM labels_all WHERE id IN"
+            " (SELECT id FROM scratch.label_redo WHERE by BETWEEN :first AND :last)",
+            args,
+        ).rowcount
+        written = self.conn.execute(
             "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
             " tags, comment, meta, created_at)"
             " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
-            " tags, comment, meta, :stamp FROM label_ready WHERE rowid BETWEEN :first AND :last",
-            {**args, "stamp": stamp},
-        )
+            " tags, comment, meta, :stamp"
+            " FROM scratch.label_ready WHERE rowid BETWEEN :first AND :last",
+            args,
+        ).rowcount
         # In id order, the last line about a key wins; a pending row is replaced only by a
         # later pending one, and a state someone else made meanwhile stays theirs.
         self.conn.execute(
             "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
             " SELECT rubric, annotator, item_id, 'rated', score, :low + rowid - 1"
-            " FROM label_ready WHERE rowid BETWEEN :first AND :last ORDER BY rowid"
+            " FROM scratch.label_ready WHERE rowid BETWEEN :first AND :last ORDER BY rowid"
             " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
             " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
             " WHERE label_state.event_id BETWEEN :low AND excluded.event_id",
-            {"low": low, "first": first, "last": last},
+            args,
         )
         self.conn.execute(
             "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-            " SELECT rubric, item_id, annotator, :stamp, NULL FROM label_ready"
+            " SELECT rubric, item_id, annotator, :stamp, NULL FROM scratch.label_ready"
             " WHERE rowid BETWEEN :first AND :last ON CONFLICT DO NOTHING",
-            {"first": first, "last": last, "stamp": stamp},
+            args,
         )
         for _, sql in self._triggers:
             self.conn.execute(sql)
+        return int(written)
 
-    def _reserve(self, total: int, stamp: str, imported_from: str) -> int:
-        """Step 1: the pending range and its top row, in one tiny transaction; its first id."""
-        began = time.monotonic()
-        with self.connection.transaction():
-            low = int(
-                self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM labels_all").fetchone()[0]
-            )
-            self.conn.execute(
-                "UPDATE import_state SET labels_pending_from = ?, labels_pending_to = ?,"
-                " labels_pending_claims = ?",
-                (low, low + total - 1, stamp),
-            )
-            self._chunk(low, total, total, stamp, imported_from)
-        self._held(time.monotonic() - began)
-        if step_hook is not None:
-            step_hook("reserved")
-        return low
-
-    def _write(self, low: int, total: int, stamp: str, imported_from: str) -> None:
-        """Step 2: rows 1 … total-1 in short transactions, each followed by a pause."""
-        first, size = 1, CHUNK_FIRST
-        while first < total:
-            last = min(first + size - 1, total - 1)
-            began = time.monotonic()
-            with self.connection.transaction():
-                self._chunk(low, first, last, stamp, imported_from)
-            held = time.monotonic() - began
-            self._held(held)
-            self.chunks += 1
-            if step_hook is not None:
-                step_hook("chunk")
-            time.sleep(max(PAUSE_MIN, held * PAUSE_SHARE))
-            done = last - first + 1
-            size = max(CHUNK_MIN, min(CHUNK_MAX, int(done * CHUNK_SECONDS / max(held, 1e-4))))
-            first = last + 1
+    def show(self) -> int:
+        """Step 3: re-check, change what existed, and show, in one transaction; rows dropped."""
         if step_hook is not None:
             step_hook("written")
-
-    def _show(self, low: int, high: int, checked: int) -> int:
-        """Step 3: re-check, change what existed, and show, in one transaction; rows dropped."""
         conn = self.conn
-        args = {"checked": checked, "low": low, "high": high}
-        # Labels appended by others since the check: before the range, and after it.
-        since = (
-            "(SELECT * FROM labels_all WHERE id > :checked AND id < :low"
-            " UNION ALL SELECT * FROM labels_all WHERE id > :high)"
-        )
+        conn.execute("PRAGMA synchronous = FULL")
+        args = {"low": self.low, "high": self.high}
+        # Labels appended by others since the range was reserved: above it.
+        since = "(SELECT * FROM labels_all WHERE id > :high)"
         began = time.monotonic()
         with self.connection.transaction():
-            # A label identical to one of the file's, appended by someone since the check:
-            # the file's copy goes (the range was never seen, so it may).
+            conn.execute("DELETE FROM labels_all WHERE id = :high", args)  # the placeholder
+            # A label identical to one of the file's, appended by someone after its batch
+            # was checked: the file's copy goes (the range was never seen, so it may).
             dropped = conn.execute(
                 f"DELETE FROM labels_all WHERE id IN (SELECT p.id FROM {since} AS l"
                 " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = l.item_id"
@@ -256,18 +288,12 @@ class LabelPublish:
                 "  AND p.tags = l.tags AND p.comment = l.comment)",
                 args,
             ).rowcount
-            # The keys that had a state before (the file re-rates them), and those someone
-            # labelled between the check and the range: the file's last label on each,
-            # unless someone's since (a higher id) is the current one.
+            # The keys that had a state of someone's (the file re-rates them): the file's
+            # last label on each, unless someone's since (a higher id) is the current one.
             conn.execute(
                 "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
-                " SELECT p.rubric, p.annotator, p.item_id, 'rated', p.score, p.id FROM ("
-                "  SELECT :low + last - 1 AS id FROM label_over"
-                "  UNION SELECT max(p.id) FROM labels_all l JOIN labels_all p"
-                "   INDEXED BY labels_by_item ON p.item_id = l.item_id AND p.rubric = l.rubric"
-                "   AND p.annotator = l.annotator AND p.id BETWEEN :low AND :high"
-                "   WHERE l.id > :checked AND l.id < :low GROUP BY p.item_id, p.rubric,"
-                "   p.annotator) AS k JOIN labels_all p ON p.id = k.id WHERE true"
+                " SELECT p.rubric, p.annotator, p.item_id, 'rated', p.score, p.id FROM"
+                " scratch.label_over o JOIN labels_all p ON p.id = :low + o.last - 1 WHERE true"
                 " ORDER BY p.id ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
                 " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
                 " WHERE coalesce(label_state.event_id, 0) < excluded.event_id",
@@ -276,11 +302,12 @@ class LabelPublish:
             # Claims on a lease that the file's labels hold for good.
             conn.execute(
                 "UPDATE assignments SET lease_until = NULL WHERE (rubric, item_id, annotator) IN"
-                " (SELECT rubric, item_id, annotator FROM label_leased)"
+                " (SELECT rubric, item_id, annotator FROM scratch.label_leased)"
             )
             conn.execute(_CLOSE)
         self.final_hold = time.monotonic() - began
         self._held(self.final_hold)
+        self.settings_back()
         return int(dropped)
 
     def _held(self, seconds: float) -> None:

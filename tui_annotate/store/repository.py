@@ -12,7 +12,7 @@ imports this one (tests/store/test_layout.py).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from tui_annotate.store.drift import DriftStore
     from tui_annotate.store.export import ExportQueries
     from tui_annotate.store.follow import FollowStore
+    from tui_annotate.store.import_lock import Wait
     from tui_annotate.store.pairwise import PairwiseStore
 
 __all__ = ["LabelWrite", "Repository"]
@@ -208,13 +209,13 @@ class Repository:
 
     # -- sessions: one object per import ---------------------------------------
 
-    def item_import(self, waiting: Callable[[str], None] | None = None) -> ItemImport:
+    def item_import(self, waiting: Wait = None) -> ItemImport:
         """An import's session: chunks invisible until published (store/item_import.py)."""
         return self.imports.session(waiting)
 
-    def label_stage(self, waiting: Callable[[str], None] | None = None) -> LabelStage:
+    def label_stage(self, source: str, stamp: str, lines: int | None, wait: Wait) -> LabelStage:
         """Labels from elsewhere, written unseen and shown at once (store/label_stage.py)."""
-        return LabelStage(self.connection, waiting)
+        return LabelStage(self.connection, source, stamp, lines, wait)
 
     # -- schema introspection (tests, status) --------------------------------
 
