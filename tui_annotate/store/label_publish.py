@@ -200,6 +200,14 @@ class LabelPublish:
         followed by a pause; how many labels were written."""
         written = 0
         while first <= last:
+            # The next row there is (a batch of labels the project has is all gaps).
+            row = self.conn.execute(
+                "SELECT min(rowid) FROM scratch.label_ready WHERE rowid BETWEEN ? AND ?",
+                (first, last),
+            ).fetchone()
+            if row[0] is None:
+                break
+            first = int(row[0])
             end = min(first + self._size - 1, last)
             began = time.monotonic()
             with self.connection.transaction():

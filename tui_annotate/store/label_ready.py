@@ -132,24 +132,29 @@ class LabelReady:
         conn, before = self.conn, self.top
         args = {"before": before, "low": self.low, "high": self.high, "source": self.source}
         self._look_up()
-        # The last line about a key last, so that it becomes the current label. `seen`: the
-        # annotator had labels on the rubric, and has one on this key (rarely, in a file of
-        # new labels): only those rows are looked at again, below.
+        # The last line about a key last, so that it becomes the current label. Only an
+        # annotator who had labels on the rubric (`known`) is looked up: a row identical to
+        # a label the project shows is left alone (importing a file twice appends nothing),
+        # and `seen` marks a key with a label already (rarely, in a file of new labels),
+        # which is looked at again below.
         conn.execute(
             "INSERT INTO scratch.label_ready (line, item_id, rubric, rubric_version, annotator,"
             " score, tags, comment, meta, seen) SELECT line, item_id, rubric, rubric_version,"
             " annotator, score, tags, comment,"
-            " json_object('imported_from', :source, 'line', line), item_id IS NOT NULL"
-            "  AND (rubric, annotator) IN (SELECT rubric, annotator FROM scratch.label_known)"
-            "  AND EXISTS (SELECT 1 FROM labels_all p INDEXED BY labels_by_item"
-            "   WHERE p.item_id = s.item_id AND p.rubric = s.rubric"
-            "   AND p.annotator = s.annotator AND p.id NOT BETWEEN :low AND :high)"
+            " json_object('imported_from', :source, 'line', line), known AND EXISTS ("
+            "  SELECT 1 FROM labels_all p INDEXED BY labels_by_item WHERE p.item_id = s.item_id"
+            "  AND p.rubric = s.rubric AND p.annotator = s.annotator"
+            "  AND p.id NOT BETWEEN :low AND :high)"
             # A subquery, not a join: for a join SQLite builds a Bloom filter over every
             # item, batch after batch (1.2 s for 600,000 labels on 200,000 items; 0.3 s so).
             # (items_all and the view's own test: the view costs a third more per row.)
             " FROM (SELECT *, (SELECT i.id FROM items_all i WHERE i.external_id = ext"
+            f"  AND {VISIBLE}) AS item_id, (rubric, annotator) IN"
+            "  (SELECT rubric, annotator FROM scratch.label_known) AS known"
             # (LIMIT: not flattened into the query, which would look each id up thrice.)
-            f"  AND {VISIBLE}) AS item_id FROM scratch.label_stage LIMIT -1) AS s"
+            "  FROM scratch.label_stage LIMIT -1) AS s"
+            " WHERE NOT (known AND item_id IS NOT NULL AND EXISTS (SELECT 1 FROM labels l"
+            f"  WHERE l.kind = 'rate' AND {_SAME_LABEL.format(a='s', b='l')}))"
             " ORDER BY rubric, annotator, item_id, line",
             args,
         )
@@ -233,18 +238,9 @@ class LabelReady:
         )
 
     def _seen(self, args: dict[str, object]) -> None:
-        """This batch's rows on keys that have a label already: what each needs."""
-        conn = self.conn
-        r = "label_ready"
-        # Identical to a label the project shows: left alone.
-        conn.execute(
-            "DELETE FROM scratch.label_ready WHERE rowid > :before AND seen AND EXISTS"
-            f" (SELECT 1 FROM labels l WHERE l.kind = 'rate' AND {_SAME_LABEL.format(a=r, b='l')})",
-            args,
-        )
-        # A key with a state of someone's, not this import's: the file re-rates it, and
-        # the last transaction gives it its new state.
-        conn.execute(
+        """A key with a state of someone's, not this import's: the file re-rates it, and the
+        last transaction gives it its new state (by the file's last row on it)."""
+        self.conn.execute(
             "INSERT OR REPLACE INTO scratch.label_over SELECT r.rubric, r.annotator, r.item_id,"
             " max(r.rowid) FROM scratch.label_ready r WHERE r.rowid > :before AND r.seen"
             " AND EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = r.rubric"
