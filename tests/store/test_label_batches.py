@@ -27,6 +27,7 @@ from tui_annotate.core import label_import
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError, ManyInputErrors
 from tui_annotate.store.label_publish import LabelPublish
+from tui_annotate.store.label_ready import LabelReady
 from tui_annotate.store.repository import Repository
 
 ITEMS = [f"nw-{n:03d}" for n in range(1, 9)]
@@ -37,7 +38,8 @@ Key = tuple[str, str]  # (item external id, annotator)
 Content = tuple[int, str]  # (score, comment)
 
 
-def messy_file(path: Path, seed: int) -> list[dict[str, Any]]:
+def messy_file(path: Path, seed: int, by_item: bool) -> list[dict[str, Any]]:
+    """160 lines on 8 items: in random order, or (as a tool's export by item) in item order."""
     rng = random.Random(seed)
     rows = [
         {
@@ -48,6 +50,8 @@ def messy_file(path: Path, seed: int) -> list[dict[str, Any]]:
         }
         for _ in range(160)
     ]
+    if by_item:
+        rows.sort(key=lambda row: row["item_id"])  # stable: a key's lines keep their order
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     return rows
 
@@ -128,6 +132,7 @@ def project(db: Path) -> tuple[set[Any], dict[Key, Any], set[Any]]:
     return labels, current, claims
 
 
+@pytest.mark.parametrize("by_item", [False, True], ids=["random order", "item order"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_batch_size_gives_what_the_rules_say(
     sample_repo: Repository,
@@ -136,11 +141,22 @@ def test_every_batch_size_gives_what_the_rules_say(
     faithfulness: Rubric,
     monkeypatch: pytest.MonkeyPatch,
     seed: int,
+    by_item: bool,
 ) -> None:
+    """In item order every batch is written as it comes; in random order the first batch
+    out of order, and the rest, wait for the sort (store/label_ready.py)."""
     had = before(sample_repo, faithfulness)
-    rows = messy_file(tmp_path / "l.jsonl", seed)
+    rows = messy_file(tmp_path / "l.jsonl", seed, by_item)
     kept, current = model(rows, had)
     sample_repo.close()
+    streamed: list[bool] = []
+    finish = LabelReady.finish
+
+    def noted(ready: LabelReady) -> int:
+        streamed.append(ready.streaming)
+        return finish(ready)
+
+    monkeypatch.setattr(LabelReady, "finish", noted)
     results = []
     for size in (1, 2, 3, 7, 20_000):
         copy = tmp_path / f"copy-{size}.db"
@@ -160,6 +176,7 @@ def test_every_batch_size_gives_what_the_rules_say(
         }
         results.append((labels, now_current, claims))
     assert all(r == results[0] for r in results)
+    assert streamed == [True] * 5 if by_item else streamed == [False] * 4 + [True]
 
 
 def test_an_unknown_item_in_a_later_batch_leaves_the_project_as_it_was(

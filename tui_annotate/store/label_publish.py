@@ -68,11 +68,10 @@ step_hook: Callable[[str], None] | None = None
 class LabelPublish:
     """The pending range of one connection's import; reads the scratch database (label_ready.py).
 
-    `label_ready` holds the rows to write, numbered by rowid in label_state's
-    key order within each batch (with gaps, where a row was dropped);
-    `label_over` the keys that had a state, by their last row; `label_leased`
-    the claims on a lease that the labels will hold for good; `label_redo`
-    the labels written from a line that a later line repeats.
+    `label_write` holds the rows to write, numbered by `pos` (row POS becomes
+    label LOW + POS - 1), `redo` where the row repeats one of the import's
+    earlier labels; `label_over` the keys that had a state; `label_leased`
+    the claims on a lease that the labels will hold for good.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -196,18 +195,10 @@ class LabelPublish:
             self._changed = False
 
     def write(self, first: int, last: int) -> int:
-        """Step 2: label_ready's rows FIRST … LAST (rowids) in short transactions, each
-        followed by a pause; how many labels were written."""
+        """Step 2: label_write's rows FIRST … LAST in short transactions, each followed by a
+        pause; how many labels were written."""
         written = 0
         while first <= last:
-            # The next row there is (a batch of labels the project has is all gaps).
-            row = self.conn.execute(
-                "SELECT min(rowid) FROM scratch.label_ready WHERE rowid BETWEEN ? AND ?",
-                (first, last),
-            ).fetchone()
-            if row[0] is None:
-                break
-            first = int(row[0])
             end = min(first + self._size - 1, last)
             began = time.monotonic()
             with self.connection.transaction():
@@ -225,13 +216,13 @@ class LabelPublish:
         return written
 
     def _chunk(self, first: int, last: int) -> int:
-        """Rows FIRST … LAST of label_ready (rowids), with the state and claims they add.
+        """Rows FIRST … LAST of label_write, with the state and claims they add.
 
         Row N becomes label LOW + N - 1. A key nobody has a state for gets one
         (and a claim), which readers leave out while its label id is pending; a
         key with a state already is left to the last transaction (label_over).
-        A label of the import's that one of these rows repeats goes now, in the
-        transaction that makes the row the key's state.
+        A label of the import's that one of these rows repeats (`redo`) goes
+        now, in the transaction that makes the row the key's state.
         """
         args = {"low": self.low, "first": first, "last": last, "stamp": self._stamp}
         # The triggers deriving label_state skip pending ids anyway; out of the way inside
@@ -240,25 +231,19 @@ class LabelPublish:
         # the insert.
         for name, _ in self._triggers:
             self.conn.execute(f'DROP TRIGGER "{name}"')
-        self.redone += self.conn.execute(
-            "DELETE FROM labels_all WHERE id IN"
-            " (SELECT id FROM scratch.label_redo WHERE by BETWEEN :first AND :last)",
-            args,
-        ).rowcount
         written = self.conn.execute(
             "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind, score,"
             " tags, comment, meta, created_at)"
-            " SELECT :low + rowid - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
-            " tags, comment, meta, :stamp"
-            " FROM scratch.label_ready WHERE rowid BETWEEN :first AND :last",
+            " SELECT :low + pos - 1, item_id, rubric, rubric_version, annotator, 'rate', score,"
+            " tags, comment, meta, :stamp FROM scratch.label_write WHERE pos BETWEEN :first AND :last",
             args,
         ).rowcount
         # In id order, the last line about a key wins; a pending row is replaced only by a
         # later pending one, and a state someone else made meanwhile stays theirs.
         self.conn.execute(
             "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
-            " SELECT rubric, annotator, item_id, 'rated', score, :low + rowid - 1"
-            " FROM scratch.label_ready WHERE rowid BETWEEN :first AND :last ORDER BY rowid"
+            " SELECT rubric, annotator, item_id, 'rated', score, :low + pos - 1"
+            " FROM scratch.label_write WHERE pos BETWEEN :first AND :last ORDER BY pos"
             " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
             " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
             " WHERE label_state.event_id BETWEEN :low AND excluded.event_id",
@@ -266,10 +251,21 @@ class LabelPublish:
         )
         self.conn.execute(
             "INSERT INTO assignments (rubric, item_id, annotator, claimed_at, lease_until)"
-            " SELECT rubric, item_id, annotator, :stamp, NULL FROM scratch.label_ready"
-            " WHERE rowid BETWEEN :first AND :last ON CONFLICT DO NOTHING",
+            " SELECT rubric, item_id, annotator, :stamp, NULL FROM scratch.label_write"
+            " WHERE pos BETWEEN :first AND :last ON CONFLICT DO NOTHING",
             args,
         )
+        # The import's earlier copies of a repeated line (after the inserts: one may be in
+        # this very chunk). The key's state is the later copy's by now.
+        self.redone += self.conn.execute(
+            "DELETE FROM labels_all WHERE id IN (SELECT p.id FROM scratch.label_write w"
+            " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = w.item_id"
+            "  AND p.rubric = w.rubric AND p.annotator = w.annotator AND p.score = w.score"
+            "  AND p.tags = w.tags AND p.comment = w.comment"
+            " WHERE w.pos BETWEEN :first AND :last AND w.redo"
+            "  AND p.id BETWEEN :low AND :low + w.pos - 2)",
+            args,
+        ).rowcount
         for _, sql in self._triggers:
             self.conn.execute(sql)
         return int(written)
@@ -301,7 +297,10 @@ class LabelPublish:
             conn.execute(
                 "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
                 " SELECT p.rubric, p.annotator, p.item_id, 'rated', p.score, p.id FROM"
-                " scratch.label_over o JOIN labels_all p ON p.id = :low + o.last - 1 WHERE true"
+                " scratch.label_over o JOIN labels_all p ON p.id = (SELECT max(q.id)"
+                "  FROM labels_all q INDEXED BY labels_by_item WHERE q.item_id = o.item_id"
+                "  AND q.rubric = o.rubric AND q.annotator = o.annotator"
+                "  AND q.id BETWEEN :low AND :high) WHERE true"
                 " ORDER BY p.id ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
                 " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
                 " WHERE coalesce(label_state.event_id, 0) < excluded.event_id",

@@ -128,6 +128,8 @@ class LabelStage:
             (scratch.resolve().as_uri() + "?mode=ro" if _uri_names() else str(scratch),),
         )
         self._attached = True
+        # Each chunk reads its rows three times (labels, states, claims): kept in memory.
+        self.conn.execute("PRAGMA scratch.cache_size = -16384")  # 16 MiB
         return self.ready
 
     def write(self, top: int) -> None:
