@@ -335,6 +335,57 @@ def visible_items(db: Path) -> int:
     return int(json.loads(out.stdout)["items"])
 
 
+def test_sigterm_stops_an_import_of_labels_blocked_on_a_pipe(tmp_path: Path) -> None:
+    """import-labels reads in a thread of its own: stopped while that thread waits on a pipe
+    that says no more, and after it wrote a batch (unseen), it still ends at once, and
+    leaves no label, no pending range and no scratch database behind."""
+    db = sample_db(tmp_path)
+    pipe = tmp_path / "labels.jsonl"
+    os.mkfifo(pipe)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    log = tmp_path / "labels.log"
+    proc = start(
+        ["--db", str(db), "import-labels", str(pipe), "--rubric", "faithfulness"],
+        log,
+        env=child_env(TMPDIR=str(scratch)),
+    )
+    ids = [f"nw-{n:03d}" for n in range(1, 41)]
+    writer = os.open(pipe, os.O_WRONLY)  # waits for the import to open it
+    try:
+        lines = "".join(
+            json.dumps({"item_id": ids[n % 40], "annotator": f"ext{n // 40}", "score": 3}) + "\n"
+            for n in range(25_000)  # more than one batch (20,000)
+        ).encode()
+        os.write(writer, lines)
+
+        def written() -> bool:
+            with closing(sqlite3.connect(db)) as conn:
+                return bool(conn.execute("SELECT count(*) FROM labels_all").fetchone()[0])
+
+        # The first batch is written (unseen); the reading thread waits for more.
+        wait_until(lambda: written() or proc.poll() is not None, 4 * TIMEOUT, lambda: said(log))
+        assert proc.poll() is None, f"the import ended first: {said(log)}"
+        assert list(scratch.iterdir())  # its scratch database is there meanwhile
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(4 * TIMEOUT)
+    finally:
+        os.close(writer)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = log.with_suffix(".err").read_text()
+    assert status == TERM_EXIT, said(log)
+    assert "Traceback" not in err and "stopped: no label" in err, said(log)
+    assert_sound(db, "after SIGTERM")
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM labels_all").fetchone()[0] == 0
+        assert conn.execute(
+            "SELECT labels_pending_from > labels_pending_to FROM import_state"
+        ).fetchone() == (1,)
+    assert not list(scratch.iterdir())
+
+
 def test_sigterm_stops_an_import_leaving_nothing_of_it(tmp_path: Path) -> None:
     n = 300_000
     source = big_jsonl(tmp_path / "big.jsonl", n)
