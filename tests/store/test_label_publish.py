@@ -310,6 +310,8 @@ def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
     assert proc.returncode == -signal.SIGKILL
     assert seen(db_path) == before  # killed anywhere: none of it is seen
     assert stored(db_path)[0] > rows[0]  # though some of it was written
+    with closing(sqlite3.connect(db_path)) as conn:  # and what was written holds together
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
     result = run_import(sample_repo, source, faithfulness)  # takes the dead one's lock over
     assert result.inserted == 120

@@ -175,7 +175,8 @@ def import_labels(
             """In the reading thread: each batch read, checked and made ready to write."""
             for batch in checks.batches(path, fmt):
                 yield ready.add(batch), ready.unknown
-            yield ready.finish(), ready.unknown  # the rows held back for a sort, if any
+            if not checks.errors:  # the rows held back for a sort, if any
+                yield ready.finish(), ready.unknown
 
         with ReadAhead(readied()) as ahead:
             for top, unknown in ahead:

@@ -152,8 +152,7 @@ class LabelPublish:
         with foreign keys unchecked: every item id comes from the join with
         items and every rubric version is registered before the labels show,
         so they hold by construction, and checking them row by row would
-        double the time each chunk holds the write lock (the placeholder's
-        item is no item). Chunks need not reach the disk one by one either:
+        double the time each chunk holds the write lock. Chunks need not reach the disk one by one either:
         only the last commit (FULL again by then) shows them. WAL keeps
         NORMAL crash-safe.
         """
@@ -177,10 +176,13 @@ class LabelPublish:
                 " labels_pending_claims = ?",
                 (self.low, self.high, stamp),
             )
-            # (The derive triggers skip it: its id is pending.)
+            # (The derive triggers skip it: its id is pending.) An item and a rubric that
+            # exist, where there are any, so that a kill -9 leaves foreign keys that hold.
             conn.execute(
                 "INSERT INTO labels_all (id, item_id, rubric, rubric_version, annotator, kind,"
-                " score, created_at) VALUES (?, 0, '', '', '', 'rate', 0, ?)",
+                " score, created_at) SELECT ?, coalesce((SELECT min(id) FROM items_all), 0),"
+                " coalesce(r.name, ''), coalesce(r.version, ''), '', 'rate', 0, ?"
+                " FROM (SELECT 1) LEFT JOIN (SELECT name, version FROM rubrics LIMIT 1) AS r",
                 (self.high, stamp),
             )
         self._held(time.monotonic() - began)

@@ -73,7 +73,7 @@ class LabelStage:
         self._folder: str | None = None
         self._attached = False
         self._cache = 0
-        self._top = 0  # the scratch rows up to this rowid are written
+        self._top = 0  # label_write's rows up to this one are written
         self._written = 0
 
     def __enter__(self) -> LabelStage:
@@ -133,7 +133,7 @@ class LabelStage:
         return self.ready
 
     def write(self, top: int) -> None:
-        """Write the ready rows up to rowid TOP, unseen (store/label_publish.py)."""
+        """Write label_write's rows up to TOP, unseen (store/label_publish.py)."""
         if top > self.capacity:
             raise InputError(
                 f"grew while it was read: more than the {self.capacity:,} lines it could"
