@@ -19,6 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -284,7 +285,12 @@ STEPS = 20
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
-    sample_repo: Repository, db_path: Path, tmp_path: Path, faithfulness: Rubric, seed: int
+    sample_repo: Repository,
+    db_path: Path,
+    tmp_path: Path,
+    faithfulness: Rubric,
+    seed: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rate(sample_repo, faithfulness, "nw-001", "ext-a", 1)
     snapshot.register(sample_repo, faithfulness)
@@ -292,6 +298,9 @@ def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
     before, rows = seen(db_path), stored(db_path)
     step = random.Random(seed).randint(1, STEPS)
     rubric_file = Path(__file__).parents[2] / "rubrics" / "faithfulness.toml"
+    scratch = tmp_path / "tmp"  # where its scratch database goes (store/label_stage.py)
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -301,7 +310,8 @@ def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
             str(source),
             str(step),
             str(rubric_file),
-        ]
+        ],
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     deadline = time.monotonic() + DEADLINE
     while proc.poll() is None:
@@ -313,8 +323,11 @@ def test_kill9_at_a_seeded_step_shows_nothing_and_the_next_import_cleans_up(
     with closing(sqlite3.connect(db_path)) as conn:  # and what was written holds together
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
+    # Killed after its first step, it had made its scratch database: left behind.
+    assert len(list(scratch.iterdir())) == (step > 1)
     result = run_import(sample_repo, source, faithfulness)  # takes the dead one's lock over
     assert result.inserted == 120
+    assert not list(scratch.iterdir())  # the dead one's scratch database is gone too
     assert stored(db_path) == (rows[0] + 120, 120, 120)
     after = seen(db_path)
     assert len(after["current"]) == 120 and after["live claims"] == 120

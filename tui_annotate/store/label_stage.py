@@ -27,7 +27,9 @@ range on the way out.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -41,6 +43,9 @@ from tui_annotate.store.label_ready import LabelReady
 
 #: Ids reserved for a source whose length can't be known (a pipe): more lines than any file.
 UNBOUNDED = 1 << 40
+#: The scratch directory's name, before PID@HOST- (in the temporary directory).
+SCRATCH_PREFIX = "tui-annotate-labels-"
+_HOST = socket.gethostname()
 
 
 class LabelStage:
@@ -111,7 +116,8 @@ class LabelStage:
         self.lock.acquire(self._waiting)
         self.publisher.discard()  # an import that died: what it wrote, never seen
         self.publisher.begin(self.capacity, self.stamp)
-        self._folder = tempfile.mkdtemp(prefix="tui-annotate-labels-")
+        _sweep(tempfile.gettempdir())
+        self._folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}@{_HOST}-")
         scratch = Path(self._folder) / "ready.db"
         self.ready = LabelReady(
             self.connection.path,
@@ -174,6 +180,26 @@ class LabelStage:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+
+
+def _sweep(folder: str) -> None:
+    """Delete the scratch directories of imports that died (kill -9) on this host.
+
+    Each is named after its process and host: one whose process is gone is
+    left over. Another host's (a container sharing the directory) stays, as
+    does another user's (not ours to delete) and one whose process number a
+    running process has taken since.
+    """
+    for path in Path(folder).glob(f"{SCRATCH_PREFIX}*@*-*"):
+        pid, _, rest = path.name[len(SCRATCH_PREFIX) :].partition("@")
+        if rest.rsplit("-", 1)[0] != _HOST or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # alive, someone else's
 
 
 def _uri_names() -> bool:
