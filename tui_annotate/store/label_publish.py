@@ -1,8 +1,8 @@
 """Labels written where nobody sees them, then shown at once: an import's pending range.
 
-Publishing a label file (store/label_stage.py readies its rows, a batch at
-a time, while the file is still being read) never holds the write lock for
-long (issue 9: annotators' saves waited seconds, then failed, behind one
+Publishing a label file (store/label_ready.py readies its rows, a batch at
+a time, often while the file is still being read) never holds the write
+lock for long (issue 9: annotators' saves waited seconds, then failed, behind one
 big transaction):
 
 1. One tiny transaction reserves the ids the labels will take, just above

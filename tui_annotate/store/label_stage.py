@@ -6,10 +6,11 @@ An import of labels runs on two cores (core/label_import.py):
   ready to write on a connection of its own (store/label_ready.py: item ids
   resolved, sorted, repeats and duplicates found), into a scratch database
   that lives in a temporary directory for as long as the import;
-- meanwhile this connection writes the batch before it into the project,
-  unseen, in short transactions that annotators' saves get in between
-  (store/label_publish.py), and at the end shows the whole file in one last,
-  small transaction.
+- meanwhile this connection writes the batch before it into the project
+  (while the file comes in item order; else the rest once it is read,
+  sorted), unseen, in short transactions that annotators' saves get in
+  between (store/label_publish.py), and at the end shows the whole file in
+  one last, small transaction.
 
 Writing while reading is what makes an import fast, and it is why the
 pending range of ids is reserved before the file's length is known: it is
