@@ -25,7 +25,7 @@ import pytest
 
 from tui_annotate.core import label_import
 from tui_annotate.core.models import Rubric
-from tui_annotate.errors import InputError, ManyInputErrors
+from tui_annotate.errors import InputError, ManyInputErrors, StoreError
 from tui_annotate.store.label_publish import LabelPublish
 from tui_annotate.store.label_ready import LabelReady
 from tui_annotate.store.repository import Repository
@@ -260,3 +260,27 @@ def _stored(db: Path) -> tuple[int, int, int, int]:
             conn.execute("SELECT count(*) FROM assignments").fetchone()[0],
             conn.execute("SELECT coalesce(max(id), 0) FROM labels_all").fetchone()[0],
         )
+
+
+def test_a_failing_scratch_database_is_an_error_for_a_person(
+    sample_repo: Repository,
+    db_path: Path,
+    tmp_path: Path,
+    faithfulness: Rubric,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scratch database lives in $TMPDIR: a full one says so, and nothing is imported."""
+
+    def full(ready: LabelReady) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(LabelReady, "_ready", full)
+    rows = [{"item_id": ext, "annotator": "ext-a", "score": 2} for ext in ITEMS]
+    path = tmp_path / "l.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    stored = _stored(db_path)
+    with pytest.raises(StoreError, match=r"scratch database failed \(database or disk is full\)"):
+        label_import.import_labels(
+            sample_repo, path, {faithfulness.name: faithfulness}, faithfulness.name
+        )
+    assert _stored(db_path) == stored

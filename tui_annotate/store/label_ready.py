@@ -41,6 +41,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from tui_annotate.errors import StoreError
 from tui_annotate.store.clauses import VISIBLE
 from tui_annotate.store.db import BUSY_TIMEOUT_MS
 
@@ -88,7 +89,7 @@ class LabelReady:
     """
 
     def __init__(self, project: str, scratch: str, low: int, high: int, source: str) -> None:
-        self.low, self.high, self.source = low, high, source
+        self.low, self.high, self.source, self.scratch = low, high, source, scratch
         # as_uri() escapes '#', '?' and '%' in the path, which a URI would misread.
         self.conn = sqlite3.connect(
             Path(project).resolve().as_uri() + "?mode=ro",
@@ -150,11 +151,21 @@ class LabelReady:
                     self._last_item = int(last)
             if self.streaming:
                 self._ready()
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise self._error(exc) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         return self._written()
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        """A failure of the scratch database (a full temporary directory, say), for a person."""
+        return StoreError(
+            f"{self.scratch}: the import's scratch database failed ({exc}); it lives in the"
+            " temporary directory ($TMPDIR), which needs room for about twice the file"
+        )
 
     def finish(self) -> int:
         """The file is read: the rows held back are made ready, sorted by item, in one go;
@@ -163,6 +174,9 @@ class LabelReady:
             self.conn.execute("BEGIN")
             try:
                 self._ready()
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise self._error(exc) from None
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
