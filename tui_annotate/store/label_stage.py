@@ -38,15 +38,14 @@ from types import TracebackType
 
 from tui_annotate.errors import InputError, StoreError
 from tui_annotate.store.connection import Connection
-from tui_annotate.store.import_lock import ImportLock, Wait
+from tui_annotate.store.import_lock import ImportLock, Wait, process_alive, process_started
 from tui_annotate.store.label_publish import LabelPublish
 from tui_annotate.store.label_ready import LabelReady
 
 #: Ids reserved for a source whose length can't be known (a pipe): more lines than any file.
 UNBOUNDED = 1 << 40
-#: The scratch directory's name, before PID@HOST- (in the temporary directory).
+#: The scratch directory's name, before PID.START@HOST- (in the temporary directory).
 SCRATCH_PREFIX = "tui-annotate-labels-"
-_HOST = socket.gethostname()
 
 
 class LabelStage:
@@ -118,7 +117,8 @@ class LabelStage:
         self.publisher.discard()  # an import that died: what it wrote, never seen
         self.publisher.begin(self.capacity, self.stamp)
         _sweep(tempfile.gettempdir())
-        self._folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}@{_HOST}-")
+        me = f"{os.getpid()}.{process_started(os.getpid())}@{socket.gethostname()}"
+        self._folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{me}-")
         scratch = Path(self._folder) / "ready.db"
         self.ready = LabelReady(
             self.connection.path,
@@ -184,23 +184,20 @@ class LabelStage:
 
 
 def _sweep(folder: str) -> None:
-    """Delete the scratch directories of imports that died (kill -9) on this host.
+    """Delete the scratch directories of imports that died (kill -9).
 
-    Each is named after its process and host: one whose process is gone is
-    left over. Another host's (a container sharing the directory) stays, as
-    does another user's (not ours to delete) and one whose process number a
-    running process has taken since.
+    Each is named after its process as the import lock records one (pid,
+    start, host): one whose process is gone is left over. Another host's (a
+    container sharing the directory) stays, and so does another user's (not
+    ours to delete).
     """
     for path in Path(folder).glob(f"{SCRATCH_PREFIX}*@*-*"):
-        pid, _, rest = path.name[len(SCRATCH_PREFIX) :].partition("@")
-        if rest.rsplit("-", 1)[0] != _HOST or not pid.isdigit() or int(pid) == os.getpid():
+        who, _, rest = path.name[len(SCRATCH_PREFIX) :].partition("@")
+        pid, _, since = who.partition(".")
+        if not (pid.isdigit() and since.isdigit()):
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if not process_alive(rest.rsplit("-", 1)[0], int(pid), int(since)):
             shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            continue  # alive, someone else's
 
 
 def _uri_names() -> bool:
