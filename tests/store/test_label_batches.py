@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.store.test_label_publish import run_import
 from tui_annotate.core import label_import
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import InputError, ManyInputErrors, StoreError
@@ -36,6 +37,11 @@ COMMENTS = ("", "checked")
 
 Key = tuple[str, str]  # (item external id, annotator)
 Content = tuple[int, str]  # (score, comment)
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    return path
 
 
 def messy_file(path: Path, seed: int, by_item: bool) -> list[dict[str, Any]]:
@@ -52,7 +58,7 @@ def messy_file(path: Path, seed: int, by_item: bool) -> list[dict[str, Any]]:
     ]
     if by_item:
         rows.sort(key=lambda row: row["item_id"])  # stable: a key's lines keep their order
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    write_rows(path, rows)
     return rows
 
 
@@ -166,9 +172,7 @@ def test_every_batch_size_gives_what_the_rules_say(
         shutil.copy(db_path, copy)
         monkeypatch.setattr(label_import, "STAGE_ROWS", size)
         with Repository.open(copy) as repo:
-            result = label_import.import_labels(
-                repo, tmp_path / "l.jsonl", {faithfulness.name: faithfulness}, faithfulness.name
-            )
+            result = run_import(repo, tmp_path / "l.jsonl", faithfulness)
         assert (result.read, result.inserted) == (len(rows), len(kept)), size
         labels, now_current, claims = project(copy)
         assert labels == kept, size
@@ -196,13 +200,10 @@ def test_an_unknown_item_in_a_later_batch_leaves_the_project_as_it_was(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     rows = [{"item_id": ext, "annotator": "ext-a", "score": 2} for ext in ITEMS * 3]
     rows[20]["item_id"] = "no-such-item"
-    path = tmp_path / "l.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    path = write_rows(tmp_path / "l.jsonl", rows)
     stored = _stored(db_path)
     with pytest.raises(InputError, match=r"unknown item ids: 'no-such-item'"):
-        label_import.import_labels(
-            sample_repo, path, {faithfulness.name: faithfulness}, faithfulness.name
-        )
+        run_import(sample_repo, path, faithfulness)
     assert _stored(db_path) == stored
     assert not list(scratch.iterdir())  # the scratch database is gone with it
 
@@ -221,9 +222,7 @@ def test_a_bad_line_in_a_later_batch_leaves_the_project_as_it_was(
     path.write_text("\n".join(lines) + "\n", "utf-8")
     stored = _stored(db_path)
     with pytest.raises(ManyInputErrors) as caught:
-        label_import.import_labels(
-            sample_repo, path, {faithfulness.name: faithfulness}, faithfulness.name
-        )
+        run_import(sample_repo, path, faithfulness)
     assert [(e.line, e.field) for e in caught.value.errors] == [(18, "score")]
     assert _stored(db_path) == stored
 
@@ -240,13 +239,10 @@ def test_a_file_that_grows_while_it_is_read_is_refused_whole(
     monkeypatch.setattr(label_import, "STAGE_ROWS", 4)
     monkeypatch.setattr(label_import.source, "line_bound", lambda path: 10)
     rows = [{"item_id": ext, "annotator": who, "score": 2} for ext in ITEMS for who in WHO]
-    path = tmp_path / "l.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    path = write_rows(tmp_path / "l.jsonl", rows)
     stored = _stored(db_path)
     with pytest.raises(InputError, match="grew while it was read") as caught:
-        label_import.import_labels(
-            sample_repo, path, {faithfulness.name: faithfulness}, faithfulness.name
-        )
+        run_import(sample_repo, path, faithfulness)
     assert caught.value.file == str(path)
     assert _stored(db_path) == stored
 
@@ -276,11 +272,8 @@ def test_a_failing_scratch_database_is_an_error_for_a_person(
 
     monkeypatch.setattr(LabelReady, "_ready", full)
     rows = [{"item_id": ext, "annotator": "ext-a", "score": 2} for ext in ITEMS]
-    path = tmp_path / "l.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    path = write_rows(tmp_path / "l.jsonl", rows)
     stored = _stored(db_path)
     with pytest.raises(StoreError, match=r"scratch database failed \(database or disk is full\)"):
-        label_import.import_labels(
-            sample_repo, path, {faithfulness.name: faithfulness}, faithfulness.name
-        )
+        run_import(sample_repo, path, faithfulness)
     assert _stored(db_path) == stored

@@ -49,12 +49,13 @@ def is_regular(path: Path | str) -> bool:
 def line_bound(path: Path | str) -> int | None:
     """The most lines PATH can hold as it is now (its size in bytes, plus one), or None
     when that can't be known (a pipe, standard input, a device)."""
-    if not is_regular(path):
+    if is_stdin(path):
         return None
     try:
-        return os.stat(path).st_size + 1
+        found = os.stat(path)
     except OSError:
         return None
+    return found.st_size + 1 if stat.S_ISREG(found.st_mode) else None
 
 
 def check_path(path: Path | str, what: str) -> None:

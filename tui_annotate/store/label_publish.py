@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable
 
 from tui_annotate.store.connection import Connection
+from tui_annotate.store.label_ready import SAME_LABEL
 
 #: Each short transaction of step 2 aims to hold the write lock this long.
 CHUNK_SECONDS = 0.06
@@ -261,10 +262,9 @@ class LabelPublish:
         # this very chunk). The key's state is the later copy's by now.
         self.redone += self.conn.execute(
             "DELETE FROM labels_all WHERE id IN (SELECT p.id FROM scratch.label_write w"
-            " JOIN labels_all p INDEXED BY labels_by_item ON p.item_id = w.item_id"
-            "  AND p.rubric = w.rubric AND p.annotator = w.annotator AND p.score = w.score"
-            "  AND p.tags = w.tags AND p.comment = w.comment"
-            " WHERE w.pos BETWEEN :first AND :last AND w.redo"
+            " JOIN labels_all p INDEXED BY labels_by_item ON "
+            + SAME_LABEL.format(a="w", b="p")
+            + " WHERE w.pos BETWEEN :first AND :last AND w.redo"
             "  AND p.id BETWEEN :low AND :low + w.pos - 2)",
             args,
         ).rowcount

@@ -49,11 +49,10 @@ from tui_annotate.store.db import BUSY_TIMEOUT_MS
 #: tags as JSON, comment).
 StagedLabel = tuple[int, str, str, str, str, int, str, str]
 
-_SAME_KEY = (
-    "{b}.item_id = {a}.item_id AND {b}.rubric = {a}.rubric AND {b}.annotator = {a}.annotator"
-)
-_SAME_LABEL = (
-    _SAME_KEY + " AND {b}.score = {a}.score AND {b}.tags = {a}.tags AND {b}.comment = {a}.comment"
+#: Two rows, {a} and {b}, on the same key, and (SAME_LABEL) saying the same.
+SAME_KEY = "{b}.item_id = {a}.item_id AND {b}.rubric = {a}.rubric AND {b}.annotator = {a}.annotator"
+SAME_LABEL = (
+    SAME_KEY + " AND {b}.score = {a}.score AND {b}.tags = {a}.tags AND {b}.comment = {a}.comment"
 )
 #: label_write's columns, as label_ready has them.
 _COLUMNS = "item_id, rubric, rubric_version, annotator, score, tags, comment, meta, redo"
@@ -224,7 +223,7 @@ class LabelReady:
             # (LIMIT: not flattened into the query, which would test `known` thrice.)
             "  FROM scratch.label_stage LIMIT -1) AS s"
             " WHERE NOT (known AND EXISTS (SELECT 1 FROM labels l"
-            f"  WHERE l.kind = 'rate' AND {_SAME_LABEL.format(a='s', b='l')}))"
+            f"  WHERE l.kind = 'rate' AND {SAME_LABEL.format(a='s', b='l')}))"
             " ORDER BY rubric, item_id, annotator, line",
             args,
         )
@@ -239,7 +238,7 @@ class LabelReady:
         conn.execute(
             "UPDATE scratch.label_ready SET redo = 1 WHERE rowid > :before AND EXISTS"
             " (SELECT 1 FROM scratch.label_ready q INDEXED BY label_ready_key"
-            f"  WHERE {_SAME_LABEL.format(a='label_ready', b='q')} AND q.rowid <= :before)",
+            f"  WHERE {SAME_LABEL.format(a='label_ready', b='q')} AND q.rowid <= :before)",
             args,
         )
         if conn.execute(
@@ -296,7 +295,7 @@ class LabelReady:
             r[0]
             for r in conn.execute(
                 "SELECT a.rowid FROM scratch.label_ready a JOIN scratch.label_ready b"
-                " ON b.rowid = a.rowid + 1 WHERE a.rowid > ? AND " + _SAME_KEY.format(a="a", b="b"),
+                " ON b.rowid = a.rowid + 1 WHERE a.rowid > ? AND " + SAME_KEY.format(a="a", b="b"),
                 (before,),
             )
         ]
