@@ -50,16 +50,21 @@ def test_leaving_early_stops_the_reader_within_a_few_items() -> None:
 
 def test_the_reader_runs_ahead_of_the_caller_by_at_most_depth() -> None:
     made: list[int] = []
+    blocked = threading.Event()
 
     def items() -> Iterator[int]:
         for n in range(10):
             made.append(n)
+            if len(made) == 4:  # one taken, two queued, this one waiting for room
+                blocked.set()
             yield n
 
+    taken = 0
     with ReadAhead(items(), depth=2) as ahead:
-        first = next(iter(ahead))
-        # Time enough for a reader without a bound to make all ten; this one fills the
-        # queue (two) and holds one more, waiting for room.
-        threading.Event().wait(0.5)
-        assert first == 0
-        assert len(made) <= 1 + 2 + 1
+        for item in ahead:
+            assert item == taken
+            taken += 1
+            if taken == 1:
+                assert blocked.wait(10)  # it does read ahead …
+            assert len(made) <= taken + 2 + 1  # … by at most two, and one in hand
+    assert taken == 10
