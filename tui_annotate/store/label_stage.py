@@ -7,7 +7,7 @@ An import of labels runs on two cores (core/label_import.py):
   resolved, sorted, repeats and duplicates found), into a scratch database
   that lives in a temporary directory for as long as the import;
 - meanwhile this connection writes the batch before it into the project
-  (while the file comes in item order; else the rest once it is read,
+  (while the file's lines come in item order; else the rest once it is read,
   sorted), unseen, in short transactions that annotators' saves get in
   between (store/label_publish.py), and at the end shows the whole file in
   one last, small transaction.
