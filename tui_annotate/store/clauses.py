@@ -62,10 +62,10 @@ RATED_BY_HUMAN = (
 # `rubric` prefix and read every label of the rubric for every item.
 # SQLite tests them in this order: first the one that rules out the judge-labelled bulk
 # (a quick miss in a small index where there is none), then this annotator's own.
-ELIGIBLE = (
-    # An item an LLM judge labelled is the judge's, unless it was routed to people.
-    f" (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
-    "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
+#
+# ELIGIBLE_REST is all but the first test, for a count that splits the items by it
+# (store/queue.py).
+ELIGIBLE_REST = (
     " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
     f"   AND s.annotator = :annotator AND s.item_id = i.id AND s.state != 'open'"
     f"   AND {shown('s')})"
@@ -74,6 +74,12 @@ ELIGIBLE = (
     "   < :overlap + (i.rank % 1000 < :drift)"
     " AND NOT EXISTS (SELECT 1 FROM round_items ri JOIN rounds r ON r.id = ri.round_id"
     "   WHERE ri.item_id = i.id AND r.status = 'open' AND r.rubric = :rubric)"
+)
+ELIGIBLE = (
+    # An item an LLM judge labelled is the judge's, unless it was routed to people.
+    f" (NOT EXISTS ({JUDGED_BY_ANY} AND j.item_id = i.id)"
+    "   OR EXISTS (SELECT 1 FROM routes rt WHERE rt.rubric = :rubric AND rt.item_id = i.id))"
+    + ELIGIBLE_REST
 )
 
 # A routed item wants one human label made after it was routed (a second opinion,

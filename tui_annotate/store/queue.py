@@ -19,7 +19,9 @@ from tui_annotate.core.models import ClaimRequest
 from tui_annotate.errors import StoreError
 from tui_annotate.store.clauses import (
     ELIGIBLE,
+    ELIGIBLE_REST,
     ITEMS_BY_ID,
+    JUDGED_BY_ANY,
     LIVE,
     ROUTED_ELIGIBLE,
     VISIBLE,
@@ -249,8 +251,18 @@ class QueueStore:
         ).fetchone()[0]
         live = 0
         if not calibration_only:
+            # ELIGIBLE's items in two parts, each item in one: those no judge labelled,
+            # walking every item, and the routed ones a judge did label, walking the
+            # routes. One walk with ELIGIBLE's test (not judged, or routed) also sought
+            # the routes for every judge-labelled item: 720 ms rather than 500 ms at a
+            # million items, nearly all labelled by the judge (`python -m bench scale`).
+            judged = f"({JUDGED_BY_ANY} AND j.item_id = i.id)"
             live = self.conn.execute(
-                f"SELECT count(*) FROM {ITEMS_BY_ID} WHERE {VISIBLE} AND {ELIGIBLE}",
+                f"SELECT (SELECT count(*) FROM {ITEMS_BY_ID} WHERE {VISIBLE}"
+                f"  AND NOT EXISTS {judged}{ELIGIBLE_REST})"
+                f" + (SELECT count(*) FROM routes rt CROSS JOIN {ITEMS_BY_ID}"
+                f"  WHERE rt.rubric = :rubric AND i.id = rt.item_id AND {VISIBLE}"
+                f"  AND EXISTS {judged}{ELIGIBLE_REST})",
                 args,
             ).fetchone()[0]
         return rated, int(in_rounds) + int(live), skipped
