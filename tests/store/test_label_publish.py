@@ -256,6 +256,95 @@ def test_a_failed_import_leaves_nothing_behind(
     assert LabelPublish(sample_repo.connection).pending() == (1, 0, "")
 
 
+def flag(repo: Repository, rubric: Rubric, external: str, annotator: str) -> int:
+    item = repo.item_ids_by_external([external])[external]
+    return repo.append_event(
+        item_id=item,
+        rubric=rubric.name,
+        rubric_version=rubric.version,
+        annotator=annotator,
+        kind="flag",
+    )
+
+
+def state_row(db_path: Path, external: str, annotator: str) -> tuple[Any, ...] | None:
+    """label_state's row for (faithfulness, ANNOTATOR, item EXTERNAL): state, score, flagged,
+    and whether its event id is set."""
+    with closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute(
+            "SELECT s.state, s.score, s.flagged, s.event_id IS NOT NULL FROM label_state s"
+            " JOIN items_all i ON i.id = s.item_id WHERE i.external_id = ?"
+            " AND s.rubric = 'faithfulness' AND s.annotator = ?",
+            (external, annotator),
+        ).fetchone()
+
+
+def test_a_flag_set_during_a_failed_import_stays(
+    sample_repo: Repository,
+    db_path: Path,
+    tmp_path: Path,
+    faithfulness: Rubric,
+    small_chunks: None,
+    hook: list[Any],
+) -> None:
+    """ext-a flags an item the import has already given a (pending) state; the import then
+    fails. The flag is ext-a's own label: it stays, and the state is what the flag alone
+    makes (open, flagged), not deleted with the import's."""
+    steps: list[str] = []
+
+    def flag_then_fail(step: str) -> None:
+        steps.append(step)
+        if steps.count("chunk") == 1 and step == "chunk":
+            with Repository.open(db_path) as annotator:
+                flag(annotator, faithfulness, "nw-001", "ext-a")
+            assert state_row(db_path, "nw-001", "ext-a") == ("rated", 3 % 5 + 1, 1, 1)
+        if steps.count("chunk") == 3:
+            raise OSError("disk gone")
+
+    hook.append(flag_then_fail)
+    with pytest.raises(OSError, match="disk gone"):
+        run_import(sample_repo, write_labels(tmp_path / "l.jsonl", sample_repo), faithfulness)
+    item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
+    assert sample_repo.is_flagged(item, "faithfulness", "ext-a")
+    assert state_row(db_path, "nw-001", "ext-a") == ("open", None, 1, 0)
+    assert sample_repo.current_label(item, "faithfulness", "ext-a") is None
+    # Every other state the import wrote is gone; only the flag's row and label are left.
+    assert stored(db_path) == (1, 1, 0)
+    assert LabelPublish(sample_repo.connection).pending() == (1, 0, "")
+
+
+def test_a_flag_set_before_its_key_is_written_keeps_the_imported_state(
+    sample_repo: Repository,
+    db_path: Path,
+    tmp_path: Path,
+    faithfulness: Rubric,
+    small_chunks: None,
+    hook: list[Any],
+) -> None:
+    """The file is read and checked before its first chunk is written (one batch). ext-c then
+    flags nw-040, whose labels are in the last chunk: a state row of the flag alone, made
+    after the check. The import's rating still becomes that key's state, with the flag."""
+    flagged: list[int] = []
+
+    def flag_first(step: str) -> None:
+        if step == "chunk" and not flagged:
+            with Repository.open(db_path) as annotator:
+                flagged.append(flag(annotator, faithfulness, "nw-040", "ext-c"))
+            assert state_row(db_path, "nw-040", "ext-c") == ("open", None, 1, 0)
+
+    hook.append(flag_first)
+    source = write_labels(tmp_path / "l.jsonl", sample_repo)
+    result = run_import(sample_repo, source, faithfulness)
+    assert flagged and result.inserted == 120
+    line = [json.loads(x) for x in source.read_text("utf-8").splitlines()][-1]
+    assert (line["item_id"], line["annotator"]) == ("nw-040", "ext-c")
+    assert state_row(db_path, "nw-040", "ext-c") == ("rated", line["score"], 1, 1)
+    item = sample_repo.item_ids_by_external(["nw-040"])["nw-040"]
+    current = sample_repo.current_label(item, "faithfulness", "ext-c")
+    assert current is not None and current.score == line["score"]
+    assert len(seen(db_path)["current"]) == 120
+
+
 #: Runs an import of labels that SIGKILLs itself at its STEP-th step (argv[3]).
 KILLED_IMPORT = """
 import os, signal, sys

@@ -30,8 +30,9 @@ big transaction):
 
 A state someone makes meanwhile stays theirs: their label has a higher id
 than the range, and the import's writes replace only a pending state or one
-with a lower id. (A flag set meanwhile on a key the import adds is kept only
-if the import completes.)
+with a lower id. A flag set meanwhile is kept either way: with the file's
+rating once it shows, and as the flag alone if the import never completes
+(the clean-up leaves that row, open, instead of deleting it).
 
 The caller holds the project's import lock (store/import_lock.py): one
 pending range at a time, so a range found by whoever holds the lock belongs
@@ -119,6 +120,18 @@ class LabelPublish:
             bottom = low if below is None else int(below[0])
             keys = "SELECT rubric, annotator, item_id FROM labels_all WHERE id BETWEEN ? AND ?"
             with self.connection.transaction():
+                # A key someone flagged or unflagged meanwhile keeps the row their label
+                # made: what the flag alone derives (open, no score). The import writes
+                # ratings only, so any flag label on the key is outside the range.
+                self.conn.execute(
+                    "UPDATE label_state SET state = 'open', score = NULL, event_id = NULL"
+                    f" WHERE (rubric, annotator, item_id) IN ({keys})"
+                    " AND event_id BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM labels_all f"
+                    "  INDEXED BY labels_by_item WHERE f.item_id = label_state.item_id"
+                    "  AND f.rubric = label_state.rubric AND f.annotator = label_state.annotator"
+                    "  AND f.kind IN ('flag', 'unflag'))",
+                    (bottom, high, low, high),
+                )
                 self.conn.execute(
                     f"DELETE FROM label_state WHERE (rubric, annotator, item_id) IN ({keys})"
                     " AND event_id BETWEEN ? AND ?",
@@ -242,14 +255,19 @@ class LabelPublish:
             args,
         ).rowcount
         # In id order, the last line about a key wins; a pending row is replaced only by a
-        # later pending one, and a state someone else made meanwhile stays theirs.
+        # later pending one, and a state someone else made meanwhile stays theirs. A row
+        # of a flag alone (no event) made since the key was checked takes the rating too
+        # (one there at the check is label_over's, for the last transaction).
         self.conn.execute(
             "INSERT INTO label_state (rubric, annotator, item_id, state, score, event_id)"
             " SELECT rubric, annotator, item_id, 'rated', score, :low + pos - 1"
             " FROM scratch.label_write WHERE pos BETWEEN :first AND :last ORDER BY pos"
             " ON CONFLICT (rubric, annotator, item_id) DO UPDATE SET"
             " state = excluded.state, score = excluded.score, event_id = excluded.event_id"
-            " WHERE label_state.event_id BETWEEN :low AND excluded.event_id",
+            " WHERE label_state.event_id BETWEEN :low AND excluded.event_id"
+            " OR (label_state.event_id IS NULL AND NOT EXISTS (SELECT 1 FROM scratch.label_over o"
+            "  WHERE o.rubric = excluded.rubric AND o.annotator = excluded.annotator"
+            "  AND o.item_id = excluded.item_id))",
             args,
         )
         self.conn.execute(
