@@ -3,7 +3,9 @@
 Each database (built by bench.scale_data with direct SQL, cached in bench/out/)
 is measured for: `status` wall time; the app's header count (the function the
 app's worker runs, for an annotator with 666k labels and for a new one);
-`judge --limit 1`, from spawn to its first request at the fake server;
+`judge --limit 1`, from spawn to its first request at the fake server, for a
+new judge model and for the judge that labelled every item once 1,000 new
+items came in;
 `agreement` and `export`, wall time and peak RSS (each in a fresh wrapper
 process whose only child it is, so RUSAGE_CHILDREN is that command's peak);
 the app in a pty (start → first item → header count shown); one rating key's
@@ -27,7 +29,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, Figure, cli, main_for, say
-from bench.scale_data import HUMANS, RUBRIC, RUBRIC_VERSION, build
+from bench.scale_data import HUMANS, JUDGE, RUBRIC, RUBRIC_VERSION, build
 
 SIZES = [(100_000, 2_000, 3_000), (1_000_000, 1_000_000, 2_000_000)]
 IMPORT_ROWS = 600_000
@@ -37,6 +39,8 @@ JUDGE_AIM_S = 1.0
 AGREEMENT_AIM_S = 10.0
 RSS_AIM_MB = 500.0
 IMPORT_AIM_PER_S = 100_000
+#: Items imported after the database was built, for the judge of every item to find.
+NEW_ITEMS = 1_000
 
 #: Runs ARGV in a child and prints its wall seconds and peak RSS (kB) as JSON.
 _PEAK = (
@@ -83,8 +87,9 @@ def _header_count(db: Path, annotator: str) -> float:
         return time.perf_counter() - started
 
 
-def _judge_first_request(db: Path) -> float:
-    """Spawn `judge --limit 1` and time its first request's arrival at the fake server."""
+def _judge_first_request(db: Path, model: str = "m2") -> float:
+    """Spawn `judge --limit 1 --model MODEL` and time its first request's arrival at the fake
+    server."""
     sys.path.insert(0, str(ROOT))
     from tests.openai_server import FakeOpenAI
 
@@ -100,7 +105,7 @@ def _judge_first_request(db: Path) -> float:
                 "--rubric",
                 RUBRIC,
                 "--model",
-                "m2",
+                model,
                 "--base-url",
                 server.url,
                 "--limit",
@@ -168,6 +173,14 @@ def _key_store_ms(db: Path, annotator: str, keys: int = 30) -> float:
             )
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times) if times else float("nan")
+
+
+def _new_items(path: Path, count: int) -> Path:
+    """COUNT items no database of this benchmark has yet, as `import` reads them."""
+    with path.open("w", encoding="utf-8") as f:
+        for n in range(count):
+            f.write(json.dumps({"id": f"new{n:05d}", "input": f"q {n}", "output": f"a {n}"}) + "\n")
+    return path
 
 
 def _label_file(path: Path, items: int, rows: int, by_item: bool = False) -> Path:
@@ -261,6 +274,25 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
                 first < JUDGE_AIM_S,
             )
         )
+        # The judge that labelled every item, run again once new items came in: its own
+        # million labels must not stand between it and its first request.
+        new_items = _new_items(scratch / "new-items.jsonl", NEW_ITEMS)
+        subprocess.run(
+            [*cli(), "--db", str(copy), "import", str(new_items)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        first = _judge_first_request(copy, JUDGE.removeprefix("judge:"))
+        figures.append(
+            Figure(
+                f"judge --limit 1, the judge of every item, {NEW_ITEMS:,} new items:"
+                f" spawn → first request ({at})",
+                first * 1000,
+                "ms",
+                f"< {JUDGE_AIM_S:.0f} s",
+                first < JUDGE_AIM_S,
+            )
+        )
         rows = min(IMPORT_ROWS, items)
         # In random item order the rows wait for one sort and are written after the file is
         # read; in item order each batch is written while the next is read
@@ -268,10 +300,9 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
         for by_item, order in ((False, "random order"), (True, "item order")):
             name = f"scale-labels-{items}-{rows}{'-by-item' if by_item else ''}.csv"
             labels = _label_file(scratch.parent / name, items, rows, by_item)
-            if by_item:
-                shutil.copyfile(db, copy)
-                for suffix in ("-wal", "-shm"):
-                    Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(db, copy)
             seconds, mb = _peak([*cli(), "--db", str(copy), "import-labels", str(labels)])
             rate = rows / seconds
             figures.append(

@@ -176,7 +176,7 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     # judge: item selection before the first request, and what it already judged
     for which in ("unlabeled", "all", "golden"):
         judge.plan(repo, faithfulness, JudgeConfig(model="m2", items=which, limit=3))
-    repo.judge.judged("faithfulness", "m")
+    repo.judge.judged("faithfulness", "m", repo.judge.item_ids("faithfulness", "m", "all"))
     # route, and the judge-vs-people report's reads
     routing.route(repo, faithfulness, model="m", confidence_below=0.7, sample=0.25)
     routing.only_judge(repo, faithfulness, None)

@@ -60,6 +60,19 @@ def item_ids(repo: Repository, n: int | None = None) -> list[int]:
     return ids if n is None else ids[:n]
 
 
+def rate(repo: Repository, item: int, annotator: str, score: int, **extra: Any) -> int:
+    """ANNOTATOR's rating of ITEM on the rubric, appended as the app or the judge would."""
+    return repo.append_event(
+        item_id=item,
+        rubric=RUBRIC,
+        rubric_version="1.0.0",
+        annotator=annotator,
+        kind="rate",
+        score=score,
+        **extra,
+    )
+
+
 def by_item(repo: Repository, ids: list[int], reply: Callable[[int], Reply]) -> Callable:
     """An answer function that replies per item: it finds the item by its boundary line."""
     marks = {f"{judge_prompt.boundary(repo.get_item(i))} BEGIN": i for i in ids}
@@ -753,17 +766,8 @@ def test_plan_leaves_out_items_people_labelled(
     sample_repo: Repository, faithfulness: Rubric
 ) -> None:
     first, second, *_ = item_ids(sample_repo)
-    sample_repo.append_event(
-        item_id=first, rubric=RUBRIC, rubric_version="1.0.0", annotator="ana", kind="rate", score=4
-    )
-    sample_repo.append_event(
-        item_id=second,
-        rubric=RUBRIC,
-        rubric_version="1.0.0",
-        annotator="judge:someone-else",
-        kind="rate",
-        score=4,
-    )
+    rate(sample_repo, first, "ana", 4)
+    rate(sample_repo, second, "judge:someone-else", 4)
     planned = [it.id for it, _ in judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL))]
     assert first not in planned and second in planned and len(planned) == 39
     every = judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL, items="all", limit=3))
@@ -771,6 +775,27 @@ def test_plan_leaves_out_items_people_labelled(
     assert judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL, items="golden")) == []
     with pytest.raises(AnnotateError, match="--items"):
         judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL, items="everything"))
+
+
+def test_a_rerun_of_the_judge_of_most_items_plans_the_rest_and_reads_only_those(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    """The judge labelled all but three items, a person one of those: the rerun's plan is
+    the other two, in id order, and what it looks up of its own labels is just theirs."""
+    ids = item_ids(sample_repo)
+    for n, item in enumerate(ids[:-3]):
+        rate(sample_repo, item, JUDGE, n % 5 + 1, meta={"prompt_hash": f"h{item}"})
+    rate(sample_repo, ids[-2], "ana", 2)
+    planned = [it.id for it, _ in judge.plan(sample_repo, faithfulness, JudgeConfig(MODEL))]
+    assert planned == [ids[-3], ids[-1]]
+    assert sample_repo.judge.judged(RUBRIC, MODEL, planned) == {}
+    assert sample_repo.judge.judged(RUBRIC, MODEL, [ids[0], ids[5], ids[-1]]) == {
+        ids[0]: f"h{ids[0]}",
+        ids[5]: f"h{ids[5]}",
+    }
+    # Asked in chunks of 500 ids: ids that are no item's are simply not found.
+    many = sample_repo.judge.judged(RUBRIC, MODEL, [*range(max(ids) + 1, max(ids) + 1200), *ids])
+    assert sorted(many) == ids[:-3]
 
 
 def test_plan_builds_each_items_exact_prompt(sample_repo: Repository, faithfulness: Rubric) -> None:

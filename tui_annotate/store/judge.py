@@ -36,28 +36,44 @@ class JudgeStore:
             return [r[0] for r in self.conn.execute(sql, (rubric,))]
         if which == "all":
             return [r[0] for r in self.conn.execute("SELECT id FROM items ORDER BY id" + tail)]
+        # This judge's own labels first, read once into a list (SQLite keeps it as a
+        # temporary index) that each item is looked up in: where the judge has judged
+        # the bulk (the usual case, and the one a rerun for newly arrived items meets),
+        # that rules an item out. A million items all judged: 0.3 s to walk; 0.55 s with
+        # a seek in label_state per item; 1.5 s with people's ratings tested first (a
+        # seek in the larger label_state_human for every item).
         return [
             r[0]
             for r in self.conn.execute(
                 f"SELECT i.id FROM {ITEMS_BY_ID} WHERE {VISIBLE}"
+                " AND i.id NOT IN (SELECT s.item_id FROM label_state s WHERE s.rubric = :rubric"
+                f"   AND s.annotator = :judge AND s.state = 'rated' AND {shown('s')})"
                 f" AND NOT EXISTS ({RATED_BY_HUMAN} AND h.item_id = i.id)"
-                " AND NOT EXISTS (SELECT 1 FROM label_state s WHERE s.rubric = :rubric"
-                "   AND s.annotator = :judge AND s.item_id = i.id AND s.state = 'rated'"
-                f"   AND {shown('s')})"
                 " ORDER BY i.id" + tail,
                 {"rubric": rubric, "judge": judge},
             )
         ]
 
-    def judged(self, rubric: str, model: str) -> dict[int, str]:
-        """item -> prompt hash of this judge's current label, for skipping finished work."""
+    def judged(self, rubric: str, model: str, item_ids: Sequence[int]) -> dict[int, str]:
+        """item -> prompt hash of this judge's current label on each of ITEM_IDS that has one,
+        for skipping finished work.
+
+        Only the items asked about, a seek each: the run's plan, not every label the
+        judge ever made (reading and parsing a million labels' meta took 1.9 s before
+        `judge --limit 1` could send its first request).
+        """
         out: dict[int, str] = {}
-        for item_id, meta in self.conn.execute(
-            "SELECT s.item_id, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
-            " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated'",
-            (rubric, JUDGE_PREFIX + model),
-        ):
-            out[item_id] = json.loads(meta).get("prompt_hash", "")
+        ids = sorted(set(item_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for item_id, meta in self.conn.execute(
+                "SELECT s.item_id, l.meta FROM label_state s JOIN labels l ON l.id = s.event_id"
+                f" WHERE s.rubric = ? AND s.annotator = ? AND s.item_id IN ({marks})"
+                " AND s.state = 'rated'",
+                (rubric, JUDGE_PREFIX + model, *chunk),
+            ):
+                out[int(item_id)] = json.loads(meta).get("prompt_hash", "")
         return out
 
     # -- cache and results -------------------------------------------------------------

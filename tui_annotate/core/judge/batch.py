@@ -39,10 +39,11 @@ def make_client(config: JudgeConfig) -> Any:
 
 def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -> str | None:
     """Upload a JSONL of requests for every item still to judge; returns the batch id."""
-    judged = repo.judge.judged(rubric.name, config.model)
+    work = plan(repo, rubric, config)
+    judged = repo.judge.judged(rubric.name, config.model, [item.id for item, _ in work])
     requests: dict[str, Any] = {}
     lines = []
-    for item, prompt in plan(repo, rubric, config):
+    for item, prompt in work:
         if judged.get(item.id) == prompt.prompt_hash:
             continue
         if repo.judge.cached(config.model, prompt.prompt_hash) is not None:
@@ -124,7 +125,9 @@ def collect(
         for file_id in (batch.output_file_id, getattr(batch, "error_file_id", None))
         if file_id
     )
-    judged = repo.judge.judged(rubric.name, config.model)
+    judged = repo.judge.judged(
+        rubric.name, config.model, [item_id for item_id, _ in saved["requests"].values()]
+    )
     for line in filter(None, (ln.strip() for ln in text.splitlines())):
         result = json.loads(line)
         item_id, prompt_hash = saved["requests"].get(result.get("custom_id"), (None, None))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
+import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +147,8 @@ async def run(
     committed in batches (FLUSH_SIZE of them or every FLUSH_SECONDS, see writes.py) and
     at the end, also of a cancelled run, so Ctrl-C or SIGTERM loses nothing, kill -9 at
     most the last unflushed batch, and a re-run continues."""
+    if client is None:
+        _preload_openai()
     snapshot.register(repo, rubric)
     writes = Writes(repo, size=flush_size, seconds=flush_seconds)
     try:
@@ -165,7 +170,7 @@ async def _run(
     stats = stats or RunStats()
     work = plan(repo, rubric, config)
     stats.total = len(work)
-    judged = repo.judge.judged(rubric.name, config.model)
+    judged = repo.judge.judged(rubric.name, config.model, [item.id for item, _ in work])
     todo: list[tuple[Item, JudgePrompt]] = []
     for item, prompt in work:
         if judged.get(item.id) == prompt.prompt_hash:
@@ -248,6 +253,22 @@ async def _run(
             await _close(caller.client)
             remember(repo, config, caller)
     return stats
+
+
+def _preload_openai() -> None:
+    """Import `openai` in a thread of its own while the run plans its items.
+
+    The import takes about 0.35 s of Python; finding the items to judge is
+    mostly SQLite, which lets go of the interpreter lock, so the two overlap
+    on a second core instead of adding up before the first request
+    (issue 9: `judge --limit 1` asks within 1 s at a million items). The
+    client, made after the plan, finds the module loaded, or waits on
+    Python's import lock for the rest of it.
+    """
+    if "openai" not in sys.modules:
+        threading.Thread(
+            target=importlib.import_module, args=("openai",), name="import-openai", daemon=True
+        ).start()
 
 
 def _store(
