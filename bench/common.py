@@ -193,6 +193,12 @@ def items_db(name: str, count: int, sizes: tuple[int, int, int], prefix: str) ->
         import_file(db, items)
         done.touch()
     # Brought to the current schema here, once: not inside a timed run of every copy.
+    return migrated(db)
+
+
+def migrated(db: Path) -> Path:
+    """DB, a cached benchmark database, brought to the current schema (opened read-write
+    once): commands that open it read-only refuse a schema that needs migrating."""
     from tui_annotate.store.repository import Repository
 
     with Repository.open(db):

@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.common import OUT, Figure, cli, main_for, say
+from bench.common import OUT, Figure, cli, main_for, migrated, say
 from tui_annotate.core import rubric as rubrics
 
 AIM_SECONDS = 2.0
@@ -44,7 +44,7 @@ def ensure_db(count: int) -> Path:
     db = OUT / f"decide-{count}.db"
     done = db.with_name(f"{db.name}.v{VERSION}.done")
     if db.exists() and done.exists():
-        return db
+        return migrated(db)
     OUT.mkdir(parents=True, exist_ok=True)
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)

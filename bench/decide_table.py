@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import decide_data
-from bench.common import OUT, Figure, main_for, say
+from bench.common import OUT, Figure, main_for, migrated, say
 
 if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
@@ -40,7 +40,7 @@ def ensure_db(items: int) -> Path:
     db = OUT / f"decide-{items}.db"
     done = db.with_name(f"{db.name}.v{VERSION}.done")
     if db.exists() and done.exists():
-        return db
+        return migrated(db)
     say(f"building {db.name}: {items:,} items over 10 versions, 3 rubrics")
     decide_data.build(db, items=items, versions=10)
     done.touch()

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import OUT, Figure, cli, main_for, remove_db, say
+from bench.common import OUT, Figure, cli, main_for, migrated, remove_db, say
 from tui_annotate.core import snapshot
 from tui_annotate.core.case_hash import case_hash
 from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
@@ -34,7 +34,7 @@ def build(items: int) -> Path:
     db = OUT / f"drift-{items}.db"
     done = db.with_name(db.name + f".v{SHAPE_VERSION}.built")
     if db.exists() and done.exists():
-        return db
+        return migrated(db)
     OUT.mkdir(parents=True, exist_ok=True)
     remove_db(db)
     say(f"building {db.name}: {items:,} live items with a human label each")

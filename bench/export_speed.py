@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.common import OUT, Figure, cli, main_for, remove_db, say
+from bench.common import OUT, Figure, cli, main_for, migrated, remove_db, say
 from tui_annotate.core import snapshot
 from tui_annotate.core.rubric import find_rubric, shipped_rubrics_dir
 from tui_annotate.store.repository import Repository
@@ -41,7 +41,7 @@ def ensure_db(count: int) -> Path:
     db = OUT / f"export-{count}.db"
     done = db.with_name(f"{db.name}.v{VERSION}.done")
     if db.exists() and done.exists():
-        return db
+        return migrated(db)
     OUT.mkdir(parents=True, exist_ok=True)
     remove_db(db)
     say(f"building {count:,} items with {3 * count:,} labels in {db.name}")
