@@ -6,10 +6,10 @@ app's worker runs, for an annotator with 666k labels and for a new one);
 `judge --limit 1`, from spawn to its first request at the fake server, for a
 new judge model and for the judge that labelled every item once 1,000 new
 items came in;
-`agreement` and `export`, wall time and peak RSS (each in a fresh wrapper
+`agreement`, `agreement --judge` and `export`, wall time and peak RSS (each in a fresh wrapper
 process whose only child it is, so RUSAGE_CHILDREN is that command's peak);
 the app in a pty (start → first item → header count shown); one rating key's
-store work; and `import-labels` of 600,000 rows. Whatever writes runs on a
+store work; `route`; and `import-labels` of 600,000 rows. Whatever writes runs on a
 copy. `--quick` measures the 100k database only.
 """
 
@@ -53,13 +53,13 @@ _PEAK = (
 )
 
 
-def _peak(argv: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one command."""
+def _peak(argv: list[str], codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one command, which must exit with one of CODES."""
     out = subprocess.run(
         [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=True, cwd=ROOT
     )
     got = json.loads(out.stdout)
-    if got["rc"] != 0:
+    if got["rc"] not in codes:
         raise RuntimeError(f"{' '.join(argv[-4:])} failed ({got['rc']}): {got['err']}")
     return float(got["seconds"]), got["kb"] / 1024
 
@@ -236,6 +236,28 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
     figures.append(
         Figure(f"agreement peak RSS ({at})", mb, "MB", f"< {RSS_AIM_MB:.0f} MB", mb < RSS_AIM_MB)
     )
+    # Exit 1: the judge is not to be trusted (its scores here are random), as documented.
+    seconds, mb = _peak(
+        [*base, "agreement", "--rubric", RUBRIC, "--judge", JUDGE, "--json"], codes=(0, 1)
+    )
+    figures.append(
+        Figure(
+            f"agreement --judge, the judge against people ({at})",
+            seconds,
+            "s",
+            f"< {AGREEMENT_AIM_S:.0f} s",
+            seconds < AGREEMENT_AIM_S,
+        )
+    )
+    figures.append(
+        Figure(
+            f"agreement --judge peak RSS ({at})",
+            mb,
+            "MB",
+            f"< {RSS_AIM_MB:.0f} MB",
+            mb < RSS_AIM_MB,
+        )
+    )
     out = scratch / "export.csv"
     seconds, mb = _peak([*base, "export", "--rubric", RUBRIC, "-o", str(out)])
     out.unlink(missing_ok=True)
@@ -293,6 +315,10 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
                 first < JUDGE_AIM_S,
             )
         )
+        judge = ["--model", JUDGE.removeprefix("judge:")]
+        seconds, mb = _peak([*cli(), "--db", str(copy), "route", "--rubric", RUBRIC, *judge])
+        figures.append(Figure(f"route, the judge of every item ({at})", seconds, "s"))
+        figures.append(Figure(f"route peak RSS ({at})", mb, "MB"))
         rows = min(IMPORT_ROWS, items)
         # In random item order the rows wait for one sort and are written after the file is
         # read; in item order each batch is written while the next is read

@@ -17,6 +17,7 @@ import pytest
 
 from tui_annotate.core import agreement_report, calibration, gate, report, routing
 from tui_annotate.core.judge import JudgeConfig
+from tui_annotate.core.judge import report as judge_report
 from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.session import AnnotationSession
@@ -180,6 +181,9 @@ def test_every_query_seeks_by_item(project: Repository, faithfulness: Rubric) ->
     # route, and the judge-vs-people report's reads
     routing.route(repo, faithfulness, model="m", confidence_below=0.7, sample=0.25)
     routing.only_judge(repo, faithfulness, None)
+    judge_report.judge_vs_humans(
+        repo, faithfulness, "m", bootstrap=10, seed=0, threshold=0.8, min_kappa=0.6
+    )
     # agreement over the project
     agreement_report.from_db(
         repo,

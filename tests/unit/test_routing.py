@@ -22,6 +22,7 @@ import pytest
 
 from tests.openai_server import FakeOpenAI, Reply, last_user_text, logprob_reply
 from tui_annotate.core import ingest, routing
+from tui_annotate.core.consensus import human_consensus
 from tui_annotate.core.judge import JudgeConfig
 from tui_annotate.core.judge import prompt as judge_prompt
 from tui_annotate.core.judge import report as judge_report
@@ -149,7 +150,7 @@ def test_the_seed_is_what_it_says(
         score, meta = got[i]
         assert score == judge_score(k)
         assert meta["confidence"] == pytest.approx(0.5 if k in LOW else 0.9)
-    consensus = routing.human_consensus(sample_repo, faithfulness)
+    consensus = human_consensus(sample_repo, faithfulness).as_dict()
     assert consensus == {seeded[k]: s for k, s in HUMAN.items()}
 
 
@@ -259,7 +260,7 @@ def test_consensus_is_the_median_ties_to_the_lower(
         ]
     )
     # first: 2 and 5 tie, the lower wins; second: the median of 1 2 4 (the judge is no person).
-    assert routing.human_consensus(sample_repo, faithfulness) == {first: 2, second: 2}
+    assert human_consensus(sample_repo, faithfulness).as_dict() == {first: 2, second: 2}
 
 
 # -- the queue serves routed items first ---------------------------------------------------

@@ -98,13 +98,13 @@ def from_db(
         for lb in repo.rounds.labels(round_id):
             if annotators is None or lb.annotator in annotators:
                 by_annotator.setdefault(lb.annotator, []).append((lb.item_id, lb.score))
-        columns = {a: _columns([rows], rubric) for a, rows in by_annotator.items()}
+        columns = {a: rating_columns([rows], rubric) for a, rows in by_annotator.items()}
     else:
         # Per annotator, straight into arrays: no object per label (2M labels: < 100 MB).
         names = [a for a in repo.annotators(rubric.name) if annotators is None or a in annotators]
         columns = {}
         for name in names:
-            got = _columns(repo.rating_chunks(rubric.name, name, live_only=live), rubric)
+            got = rating_columns(repo.rating_chunks(rubric.name, name, live_only=live), rubric)
             if only_items is not None:
                 keep = np.isin(got[0], only_items)
                 got = (got[0][keep], got[1][keep])
@@ -168,7 +168,7 @@ def _name_the_missing(
     return data
 
 
-def _columns(
+def rating_columns(
     chunks: Iterable[list[tuple[int, int]]], rubric: Rubric
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(item ids, value indices on RUBRIC's scale) from (item_id, score) chunks."""

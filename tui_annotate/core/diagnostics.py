@@ -8,7 +8,8 @@ arrays, no I/O. Undefined results are `None` with a reason, never 0 or 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,15 +141,25 @@ class TwoRaterAgreement:
 
 def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> TwoRaterAgreement:
     """Cohen's kappa and percent agreement for paired labels (None where a label is missing)."""
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
-    n = len(pairs)
+    return kappa_from_table(
+        Counter((x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None)
+    )
+
+
+def kappa_from_table(table: Mapping[tuple[Any, Any], int]) -> TwoRaterAgreement:
+    """Cohen's kappa and percent agreement from how many units got each pair of labels
+    {(first rater's, second rater's): units}: the judge's report counts a million pairs
+    in arrays and hands over the four cells of PASS/FAIL."""
+    n = sum(table.values())
     if n == 0:
         return TwoRaterAgreement(0, None, None, "no unit labelled by both raters")
-    p_o = sum(x == y for x, y in pairs) / n
-    cats = {x for x, _ in pairs} | {y for _, y in pairs}
-    p_e = sum(
-        (sum(x == c for x, _ in pairs) / n) * (sum(y == c for _, y in pairs) / n) for c in cats
-    )
+    p_o = sum(k for (x, y), k in table.items() if x == y) / n
+    first: Counter[Any] = Counter()
+    second: Counter[Any] = Counter()
+    for (x, y), k in table.items():
+        first[x] += k
+        second[y] += k
+    p_e = sum((first[c] / n) * (second[c] / n) for c in first.keys() | second.keys())
     if math.isclose(p_e, 1.0):
         return TwoRaterAgreement(n, p_o, None, "both raters used one and the same category only")
     return TwoRaterAgreement(n, p_o, (p_o - p_e) / (1.0 - p_e))

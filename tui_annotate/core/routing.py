@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import random
-import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
+from tui_annotate.core.consensus import human_consensus
+from tui_annotate.core.judge.ratings import judge_ratings
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.names import JUDGE_PREFIX, judge_name
 from tui_annotate.core.results.route import RouteSummary
@@ -30,12 +35,14 @@ def only_judge(repo: Repository, rubric: Rubric, model: str | None) -> str:
     return judges[0].removeprefix(JUDGE_PREFIX)
 
 
-def human_consensus(repo: Repository, rubric: Rubric) -> dict[int, int]:
-    """Each item's human consensus: the median of current human scores, ties to the lower."""
-    scores: dict[int, list[int]] = defaultdict(list)
-    for label in repo.current_labels(rubric.name):
-        scores[label.item_id].append(label.score)
-    return {item: int(statistics.median_low(s)) for item, s in scores.items()}
+def passing(rubric: Rubric) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.bool_]]:
+    """Whether each score in an array passes RUBRIC (its verdict is PASS), by a lookup."""
+    values = list(rubric.values)
+    low = min(values)
+    table = np.zeros(max(values) - low + 1, dtype=bool)
+    for value in values:
+        table[value - low] = rubric.verdict(value) == "PASS"
+    return lambda scores: table[scores - low]
 
 
 def route(
@@ -49,29 +56,29 @@ def route(
 ) -> RouteSummary:
     """Route items and report what was routed, and why."""
     model = only_judge(repo, rubric, model)
-    judged = repo.judge.labels(rubric.name, model)
-    if not judged:
+    judged = judge_ratings(repo, rubric.name, model)
+    if not len(judged.items):
         raise InputError(
             f"{judge_name(model)} has no labels on {rubric.name}; run tui-annotate judge first"
         )
-    humans = human_consensus(repo, rubric)
-    reasons: dict[int, str] = {}
-    unknown = 0
-    rest: list[int] = []
-    for label, meta in judged:
-        confidence = meta.get("confidence")
-        human = humans.get(label.item_id)
-        if confidence is not None and confidence < confidence_below:
-            reasons[label.item_id] = "low_confidence"
-        elif human is not None and rubric.verdict(human) != rubric.verdict(label.score):
-            reasons[label.item_id] = "disagreement"
-        else:
-            if confidence is None:
-                unknown += 1
-            if human is None:
-                rest.append(label.item_id)
+    # Arrays over the judge's labels, a million of them in a few MB: each label is low
+    # confidence, or else a disagreement with people's consensus on its PASS/FAIL, or else
+    # one of the rest (no consensus) the sample is drawn from.
+    has_human, human = human_consensus(repo, rubric).lookup(judged.items)
+    passes = passing(rubric)
+    unsure = judged.confidence < confidence_below  # NaN (no confidence): False
+    disagree = ~unsure & has_human
+    disagree[disagree] = passes(human[disagree]) != passes(judged.scores[disagree])
+    other = ~unsure & ~disagree
+    unknown = int((other & np.isnan(judged.confidence)).sum())
+    rest = judged.items[other & ~has_human].tolist()
+    flagged = unsure | disagree
+    reasons: dict[int, str] = {  # in item order, as the summary counts them
+        item: "low_confidence" if low else "disagreement"
+        for item, low in zip(judged.items[flagged].tolist(), unsure[flagged].tolist(), strict=True)
+    }
     rng = random.Random(seed)
-    for item in rng.sample(sorted(rest), round(sample * len(rest))):
+    for item in rng.sample(rest, round(sample * len(rest))):  # rest is sorted, by item
         reasons[item] = "sample"
     before = set(repo.judge.routes(rubric.name))
     routed = repo.judge.route(rubric.name, model, sorted(reasons.items()))
@@ -82,7 +89,7 @@ def route(
     return RouteSummary(
         rubric=rubric.name,
         model=model,
-        judged=len(judged),
+        judged=len(judged.items),
         routed=routed,
         already_routed=len(set(reasons) & before),
         routed_by_reason=dict(by_reason),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tui_annotate.core.clock import now
@@ -289,6 +289,21 @@ class JudgeStore:
                 (rubric, JUDGE_PREFIX + model),
             )
         ]
+
+    def rating_chunks(
+        self, rubric: str, model: str, *, size: int = 65_536
+    ) -> Iterator[list[tuple[int, int, float | None]]]:
+        """(item_id, score, confidence or None) of the judge's current labels, in chunks, by
+        item: what route and the judge's report weigh, without an object per label (a
+        million labels as objects with their parsed metadata took over a gigabyte)."""
+        cur = self.conn.execute(
+            "SELECT s.item_id, s.score, json_extract(l.meta, '$.confidence') FROM label_state s"
+            " JOIN labels l ON l.id = s.event_id"
+            " WHERE s.rubric = ? AND s.annotator = ? AND s.state = 'rated' ORDER BY s.item_id",
+            (rubric, JUDGE_PREFIX + model),
+        )
+        while chunk := cur.fetchmany(size):
+            yield chunk
 
     # -- batches -------------------------------------------------------------------------
 

@@ -166,6 +166,26 @@ class LabelReads:
         while chunk := cur.fetchmany(size):
             yield chunk
 
+    def tagged_chunks(
+        self, rubric: str, annotator: str, *, size: int = 65_536
+    ) -> Iterator[list[tuple[int, str]]]:
+        """(item_id, tags as JSON) of ANNOTATOR's current ratings on RUBRIC that carry tags,
+        in chunks, by item: the few labels a tag count needs, not every label as an object.
+
+        The labels current_labels gives (an open round's own labels held back, a pending
+        import's left out: joined to the `labels` view), the judge's too.
+        """
+        cur = self.conn.execute(
+            "SELECT s.item_id, l.tags FROM label_state s JOIN labels l ON l.id = s.event_id"
+            " WHERE s.rubric = :rubric AND s.annotator = :annotator AND s.state = 'rated'"
+            " AND l.tags != '[]' AND (l.round_id IS NULL OR l.round_id NOT IN"
+            "   (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open'))"
+            " ORDER BY s.item_id",
+            {"rubric": rubric, "annotator": annotator},
+        )
+        while chunk := cur.fetchmany(size):
+            yield chunk
+
 
 def _label_filters(
     sql: str, args: list[Any], *, humans_only: bool, annotators: Sequence[str] | None

@@ -323,6 +323,9 @@ class Repository:
     ) -> Iterator[list[tuple[int, int]]]:
         return self.reads.rating_chunks(rubric, annotator, live_only=live_only, size=size)
 
+    def tagged_chunks(self, rubric: str, annotator: str) -> Iterator[list[tuple[int, str]]]:
+        return self.reads.tagged_chunks(rubric, annotator)
+
     # -- status (store/status.py) ----------------------------------------------
 
     def label_counts(self) -> list[tuple[str, str, int, int, int]]:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from tui_annotate.core import agreement, diagnostics
 from tui_annotate.core.agreement_report import report
+from tui_annotate.core.consensus import consensus, human_columns
+from tui_annotate.core.judge.ratings import judge_ratings
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.names import judge_name
+from tui_annotate.core.results.agreement import Agreement
 from tui_annotate.core.results.judge import Disagreement, JudgeReport, PassFail, TagHits
-from tui_annotate.core.routing import human_consensus, only_judge
+from tui_annotate.core.routing import only_judge, passing
 from tui_annotate.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,86 +37,171 @@ def judge_vs_humans(
     min_kappa: float,
 ) -> JudgeReport:
     """Alpha judge vs consensus and with the judge as one more annotator, PASS/FAIL kappa
-    and percent agreement, confusion matrices, per-tag hit rates, biggest disagreements."""
+    and percent agreement, confusion matrices, per-tag hit rates, biggest disagreements.
+
+    In arrays over the items both labelled (units are item ids; the few items a
+    reader sees are named by their external ids at the end), with tags read only
+    from the labels that carry some: at a million items with three million labels
+    this took 45 s and 2.2 GB as objects per label.
+    """
     model = only_judge(repo, rubric, model)
-    judge_labels = {label.item_id: label for label, _ in repo.judge.labels(rubric.name, model)}
-    humans = repo.current_labels(rubric.name)
-    consensus = human_consensus(repo, rubric)
-    shared = sorted(set(judge_labels) & set(consensus))
-    if not shared:
+    name = judge_name(model)
+    # Phase by phase, each one's arrays let go before the next grows: the peak is the
+    # agreement reports', not the sum of everything read (under 500 MB at a million items).
+    judged = judge_ratings(repo, rubric.name, model)
+    humans = human_columns(repo, rubric)
+    agreed = consensus(humans, rubric)
+    shared = np.intersect1d(judged.items, agreed.items, assume_unique=True)
+    if not len(shared):
         raise InputError(
             f"no item has both a human label and a judge:{model} label on "
             f"{rubric.name}; judge with --items all, or label some items"
         )
-    name = judge_name(model)
-    ext = {i: repo.get_item(i).external_id for i in shared}
-    vs = agreement.Ratings.from_triples(
-        [(ext[i], "humans", consensus[i]) for i in shared]
-        + [(ext[i], name, judge_labels[i].score) for i in shared],
-        domain=rubric.values,
-    )
-    extra = agreement.Ratings.from_triples(
-        [(ext[lb.item_id], lb.annotator, lb.score) for lb in humans if lb.item_id in ext]
-        + [(ext[i], name, judge_labels[i].score) for i in shared],
-        domain=rubric.values,
-    )
-    human_verdicts = [rubric.verdict(consensus[i]) for i in shared]
-    judge_verdicts = [rubric.verdict(judge_labels[i].score) for i in shared]
-    kappa = diagnostics.cohen_kappa(human_verdicts, judge_verdicts)
-    confusion = {
-        f"human {h}": {f"judge {j}": 0 for j in ("PASS", "FAIL")} for h in ("PASS", "FAIL")
+    judge_scores = judged.scores[np.searchsorted(judged.items, shared)]
+    human_scores = agreed.scores[np.searchsorted(agreed.items, shared)]
+    del judged, agreed
+    position = _positions(rubric)
+    judge_column = (shared, position(judge_scores))
+    with_judge: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {
+        name: judge_column
     }
-    for h, j in zip(human_verdicts, judge_verdicts, strict=True):
-        confusion[f"human {h}"][f"judge {j}"] += 1
+    people = list(humans)
+    for person in people:
+        ids, values = humans.pop(person)
+        keep = np.isin(ids, shared, assume_unique=True)
+        with_judge[person] = (ids[keep], values[keep])
+        del ids, values, keep
+    vs = agreement.Ratings.from_columns(
+        {"humans": (shared, position(human_scores)), name: judge_column}, rubric.values
+    )
+    vs_report = _named(
+        repo, report(vs, rubric.level, bootstrap=bootstrap, seed=seed, threshold=threshold)
+    )
+    del vs
+    extra = agreement.Ratings.from_columns(with_judge, rubric.values)
+    del with_judge, judge_column
+    extra_report = _named(
+        repo, report(extra, rubric.level, bootstrap=0, seed=seed, threshold=threshold)
+    )
+    del extra
+    passes = passing(rubric)
+    human_pass, judge_pass = passes(human_scores), passes(judge_scores)
+    cells = {
+        (h, j): int(((human_pass == (h == "PASS")) & (judge_pass == (j == "PASS"))).sum())
+        for h in ("PASS", "FAIL")
+        for j in ("PASS", "FAIL")
+    }
+    kappa = diagnostics.kappa_from_table(cells)
+    confusion = {
+        f"human {h}": {f"judge {j}": cells[(h, j)] for j in ("PASS", "FAIL")}
+        for h in ("PASS", "FAIL")
+    }
     scores = {str(h): {str(j): 0 for j in rubric.values} for h in rubric.values}
-    for i in shared:
-        scores[str(consensus[i])][str(judge_labels[i].score)] += 1
-    human_tags: dict[int, set[str]] = defaultdict(set)
-    for lb in humans:
-        if lb.item_id in ext:
-            human_tags[lb.item_id].update(lb.tags)
-    tags: dict[str, TagHits] = {}
-    for tag in rubric.tags:
-        by_humans = {i for i in shared if tag.name in human_tags[i]}
-        by_judge = {i for i in shared if tag.name in judge_labels[i].tags}
-        both = len(by_humans & by_judge)
-        tags[tag.name] = TagHits(
-            humans=len(by_humans),
-            judge=len(by_judge),
-            both=both,
-            recall=both / len(by_humans) if by_humans else None,
-            precision=both / len(by_judge) if by_judge else None,
-        )
-    gaps = sorted(shared, key=lambda i: (-abs(judge_labels[i].score - consensus[i]), i))
+    pairs, counts = np.unique(np.stack([human_scores, judge_scores]), axis=1, return_counts=True)
+    for (h, j), n in zip(pairs.T.tolist(), counts.tolist(), strict=True):
+        scores[str(h)][str(j)] = n
+    tags = _tag_hits(repo, rubric, name, people, shared)
+    gap = judge_scores - human_scores
+    order = np.lexsort((shared, -np.abs(gap)))
+    largest = [int(k) for k in order[gap[order] != 0][:10]]
+    named = repo.external_ids(int(shared[k]) for k in largest)
     trustworthy = kappa.kappa is not None and kappa.kappa >= min_kappa
     why = (
         f"PASS/FAIL kappa {kappa.kappa:.3f} {'≥' if trustworthy else '<'} {min_kappa}"
         if kappa.kappa is not None
         else f"PASS/FAIL kappa undefined: {kappa.reason}"
     )
+    rationale = {int(shared[k]): _comment(repo, int(shared[k]), rubric, name) for k in largest}
     return JudgeReport(
         rubric=rubric.name,
         judge=name,
         items=len(shared),
-        vs_consensus=report(vs, rubric.level, bootstrap=bootstrap, seed=seed, threshold=threshold),
-        with_judge=report(extra, rubric.level, bootstrap=0, seed=seed, threshold=threshold),
+        vs_consensus=vs_report,
+        with_judge=extra_report,
         pass_fail=PassFail(kappa.kappa, kappa.percent, kappa.reason, kappa.units),
         confusion=confusion,
         score_confusion=scores,
-        verdicts=dict(Counter(judge_verdicts)),
+        verdicts=_first_seen_counts(judge_pass),
         tags=tags,
         largest_disagreements=tuple(
             Disagreement(
-                item=ext[i],
-                judge=judge_labels[i].score,
-                humans=consensus[i],
-                gap=judge_labels[i].score - consensus[i],
-                rationale=judge_labels[i].comment,
+                item=named[int(shared[k])],
+                judge=int(judge_scores[k]),
+                humans=int(human_scores[k]),
+                gap=int(gap[k]),
+                rationale=rationale[int(shared[k])],
             )
-            for i in gaps[:10]
-            if judge_labels[i].score != consensus[i]
+            for k in largest
         ),
         trustworthy=trustworthy,
         trust_reason=why,
         min_kappa=min_kappa,
     )
+
+
+def _positions(rubric: Rubric) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
+    """Each score's index on RUBRIC's scale (the domain agreement counts in)."""
+    values = list(rubric.values)
+    low = min(values)
+    table = np.full(max(values) - low + 1, -1, dtype=np.int64)
+    for at, value in enumerate(values):
+        table[value - low] = at
+    return lambda scores: table[scores - low]
+
+
+def _tag_hits(
+    repo: Repository,
+    rubric: Rubric,
+    judge: str,
+    people: Sequence[str],
+    shared: npt.NDArray[np.int64],
+) -> dict[str, TagHits]:
+    """Per rubric tag, on the SHARED items: how many people tagged (anyone of them), the
+    judge tagged, and both; recall and precision of the judge's against people's. Only
+    labels that carry tags are read."""
+
+    def tagged(annotators: Iterable[str]) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = defaultdict(set)
+        for annotator in annotators:
+            for chunk in repo.tagged_chunks(rubric.name, annotator):
+                ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
+                inside = np.isin(ids, shared).tolist()
+                for (item, text), keep in zip(chunk, inside, strict=True):
+                    if keep:
+                        for tag in json.loads(text):
+                            found[tag].add(int(item))
+        return found
+
+    by_humans, by_judge = tagged(people), tagged([judge])
+    hits: dict[str, TagHits] = {}
+    for tag in rubric.tags:
+        mine, judged = by_humans.get(tag.name, set()), by_judge.get(tag.name, set())
+        both = len(mine & judged)
+        hits[tag.name] = TagHits(
+            humans=len(mine),
+            judge=len(judged),
+            both=both,
+            recall=both / len(mine) if mine else None,
+            precision=both / len(judged) if judged else None,
+        )
+    return hits
+
+
+def _named(repo: Repository, data: Agreement) -> Agreement:
+    """DATA with its disputed units, item ids, named by their external ids."""
+    names = repo.external_ids(int(d.item) for d in data.disputed)
+    return replace(data, disputed=tuple(replace(d, item=names[int(d.item)]) for d in data.disputed))
+
+
+def _comment(repo: Repository, item: int, rubric: Rubric, judge: str) -> str:
+    """The judge's rationale on ITEM: its current label's comment."""
+    label = repo.current_label(item, rubric.name, judge)
+    return label.comment if label is not None else ""
+
+
+def _first_seen_counts(passed: npt.NDArray[np.bool_]) -> dict[str, int]:
+    """{verdict: units}, verdicts in the order they first occur (by item), as Counter had it."""
+    counts = {"PASS": int(passed.sum()), "FAIL": int((~passed).sum())}
+    first = {"PASS": np.argmax(passed), "FAIL": np.argmax(~passed)}
+    present = [v for v in ("PASS", "FAIL") if counts[v]]
+    return {v: counts[v] for v in sorted(present, key=lambda v: int(first[v]))}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tui_annotate.core import agreement
-from tui_annotate.core.agreement_report import _columns
+from tui_annotate.core.agreement_report import rating_columns
 
 if TYPE_CHECKING:
     from tui_annotate.core.models import Rubric
@@ -48,7 +48,7 @@ def window_agreement(repo: Repository, rubric: Rubric, item_ids: np.ndarray) -> 
     """Alpha of the live human labels on ITEM_IDS (the window's items that two or more
     people labelled), and the last calibration's alpha."""
     by_annotator = repo.drift.live_ratings(rubric.name, item_ids.tolist())
-    columns = {name: _columns([rows], rubric) for name, rows in by_annotator.items()}
+    columns = {name: rating_columns([rows], rubric) for name, rows in by_annotator.items()}
     ratings = agreement.Ratings.from_columns(columns, rubric.values)
     result = agreement.alpha(ratings, rubric.level)
     closed = [
