@@ -5,7 +5,8 @@ is measured for: `status` wall time; the app's header count (the function the
 app's worker runs, for an annotator with 666k labels and for a new one);
 `judge --limit 1`, from spawn to its first request at the fake server, for a
 new judge model and for the judge that labelled every item once 1,000 new
-items came in;
+items came in; `judge --items all` over every item (first request, peak RSS
+while it judges, SIGTERM to exit);
 `agreement`, `agreement --judge` and `export`, wall time and peak RSS (each in a fresh wrapper
 process whose only child it is, so RUSAGE_CHILDREN is that command's peak);
 the app in a pty (start → first item → header count shown); one rating key's
@@ -127,6 +128,61 @@ def _judge_first_request(db: Path, model: str = "m2") -> float:
         if first is None:
             raise RuntimeError(f"judge sent no request: {child.stderr.read().decode()[-600:]}")  # type: ignore[union-attr]
     return first
+
+
+def _judge_every_item(db: Path, seconds: float = 8.0) -> tuple[float, float, float]:
+    """`judge --items all` with a new model over every item of DB: (spawn → first request,
+    peak RSS in MB over SECONDS of judging, SIGTERM → exit), in seconds and MB."""
+    import signal
+    import threading
+
+    sys.path.insert(0, str(ROOT))
+    from tests.openai_server import FakeOpenAI
+
+    env = {**os.environ, "OPENAI_API_KEY": "bench-key"}
+    with FakeOpenAI() as server:
+        started = time.perf_counter()
+        every = ["--model", "m3", "--items", "all", "--concurrency", "16"]
+        child = subprocess.Popen(
+            [
+                *cli(),
+                "--db",
+                str(db),
+                "judge",
+                "--rubric",
+                RUBRIC,
+                *every,
+                "--base-url",
+                server.url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+        )
+        ended: dict[str, object] = {}
+
+        def reap() -> None:  # wait4: the child's own peak RSS
+            ended["usage"] = os.wait4(child.pid, 0)[2]
+            ended["at"] = time.perf_counter()
+
+        reaper = threading.Thread(target=reap)
+        reaper.start()
+        first = None
+        while first is None and reaper.is_alive():
+            if server.requests:
+                first = time.perf_counter() - started
+            time.sleep(0.005)
+        time.sleep(seconds)
+        stopped = time.perf_counter()
+        if reaper.is_alive():
+            os.kill(child.pid, signal.SIGTERM)
+        reaper.join(60)
+        child.returncode = 0  # reaped above
+    if first is None:
+        raise RuntimeError("judge --items all sent no request")
+    usage = ended["usage"]
+    return first, usage.ru_maxrss / 1024, float(ended["at"]) - stopped  # type: ignore[attr-defined,arg-type]
 
 
 #: The header's "N done / TOTAL " once the queue is counted.
@@ -315,6 +371,16 @@ def _measure(items: int, judge_labels: int, human_labels: int, scratch: Path) ->
                 first < JUDGE_AIM_S,
             )
         )
+        first, mb, stop = _judge_every_item(copy)
+        figures.append(
+            Figure(
+                f"judge --items all, every item: spawn → first request ({at})",
+                first * 1000,
+                "ms",
+            )
+        )
+        figures.append(Figure(f"judge --items all: peak RSS while judging ({at})", mb, "MB"))
+        figures.append(Figure(f"judge --items all: SIGTERM → exit ({at})", stop * 1000, "ms"))
         judge = ["--model", JUDGE.removeprefix("judge:")]
         seconds, mb = _peak([*cli(), "--db", str(copy), "route", "--rubric", RUBRIC, *judge])
         figures.append(Figure(f"route, the judge of every item ({at})", seconds, "s"))

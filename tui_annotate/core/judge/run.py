@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui_annotate.core import snapshot
@@ -62,13 +63,23 @@ def make_client(config: JudgeConfig) -> Any:
     )
 
 
-def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[Item, JudgePrompt]]:
-    """The items this run covers, each with its exact prompt."""
+#: Items made ready at a time (fetched, their prompts built, looked up among the judge's
+#: labels and in the cache) as a run goes: it holds a batch of prompts, not the whole plan.
+PLAN_BATCH = 500
+
+
+def planned_ids(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[int]:
+    """The ids of the items this run covers, in order."""
     if config.items not in ITEM_SETS:
         raise AnnotateError(f"--items must be one of {', '.join(ITEM_SETS)}")
     ids = repo.judge.item_ids(rubric.name, config.model, config.items, limit=config.limit)
-    if config.limit is not None:
-        ids = ids[: config.limit]
+    return ids if config.limit is None else ids[: config.limit]
+
+
+def prompts(
+    repo: Repository, rubric: Rubric, config: JudgeConfig, ids: Sequence[int]
+) -> list[tuple[Item, JudgePrompt]]:
+    """Each of the items IDS with its exact prompt."""
     return [
         (
             item,
@@ -83,6 +94,12 @@ def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[It
         )
         for item in (repo.get_item(i) for i in ids)
     ]
+
+
+def plan(repo: Repository, rubric: Rubric, config: JudgeConfig) -> list[tuple[Item, JudgePrompt]]:
+    """The items this run covers, each with its exact prompt, all at once: for a few (the
+    Batch API's upload, a dry look); a run makes them ready a batch at a time."""
+    return prompts(repo, rubric, config, planned_ids(repo, rubric, config))
 
 
 class _Probe:
@@ -168,21 +185,15 @@ async def _run(
     say: Callable[[str], None] | None,
 ) -> RunStats:
     stats = stats or RunStats()
-    work = plan(repo, rubric, config)
-    stats.total = len(work)
-    judged = repo.judge.judged(rubric.name, config.model, [item.id for item, _ in work])
-    todo: list[tuple[Item, JudgePrompt]] = []
-    for item, prompt in work:
-        if judged.get(item.id) == prompt.prompt_hash:
-            stats.skipped += 1
-        elif (answer := repo.judge.cached(config.model, prompt.prompt_hash)) is not None:
-            _store(writes, rubric, config, item, prompt, answer, from_cache=True)
-            stats.cached += 1
-        else:
-            todo.append((item, prompt))
+    ids = planned_ids(repo, rubric, config)
+    stats.total = len(ids)
+    todo = _todo(repo, rubric, config, writes, ids, stats, progress)
+    # As many as run at once, ahead: whether there is anything to ask at all (no client is
+    # made for nothing), and how many first requests the probe waits for.
+    first = list(itertools.islice(todo, max(1, config.concurrency)))
     if progress:
         progress(stats)
-    if not todo:
+    if not first:
         return stats
     caller = Caller(
         client or make_client(config),
@@ -193,7 +204,7 @@ async def _run(
         say=say or (lambda _: None),
     )
     semaphore = asyncio.Semaphore(max(1, config.concurrency))
-    probe = _Probe(min(max(1, config.concurrency), len(todo)))
+    probe = _Probe(len(first))
 
     async def one(item: Item, prompt: JudgePrompt) -> None:
         import openai
@@ -240,7 +251,15 @@ async def _run(
         if progress:
             progress(stats)
 
-    tasks = [asyncio.create_task(one(item, prompt)) for item, prompt in todo]
+    # One worker per request in flight, each taking the next item from the plan as it goes
+    # (one task per item held a million tasks and their prompts at a million items).
+    work = itertools.chain(first, todo)
+
+    async def worker() -> None:
+        for item, prompt in work:
+            await one(item, prompt)
+
+    tasks = [asyncio.create_task(worker()) for _ in range(len(first))]
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -253,6 +272,35 @@ async def _run(
             await _close(caller.client)
             remember(repo, config, caller)
     return stats
+
+
+def _todo(
+    repo: Repository,
+    rubric: Rubric,
+    config: JudgeConfig,
+    writes: Writes,
+    ids: Sequence[int],
+    stats: RunStats,
+    progress: Callable[[RunStats], None] | None,
+) -> Iterator[tuple[Item, JudgePrompt]]:
+    """The items of IDS still to ask about, with their prompts, a batch at a time: one the
+    judge already labelled with this exact prompt is skipped, and one whose prompt is in
+    the cache takes the cached answer (both counted in STATS as they come, and PROGRESS
+    told after each batch that had any)."""
+    for start in range(0, len(ids), PLAN_BATCH):
+        settled = stats.skipped + stats.cached
+        batch = prompts(repo, rubric, config, ids[start : start + PLAN_BATCH])
+        judged = repo.judge.judged(rubric.name, config.model, [item.id for item, _ in batch])
+        for item, prompt in batch:
+            if judged.get(item.id) == prompt.prompt_hash:
+                stats.skipped += 1
+            elif (answer := repo.judge.cached(config.model, prompt.prompt_hash)) is not None:
+                _store(writes, rubric, config, item, prompt, answer, from_cache=True)
+                stats.cached += 1
+            else:
+                yield item, prompt
+        if progress and stats.skipped + stats.cached > settled:
+            progress(stats)
 
 
 def _preload_openai() -> None:
