@@ -88,6 +88,11 @@ def _header_count(db: Path, annotator: str) -> float:
         return time.perf_counter() - started
 
 
+def _judge(db: Path, url: str, *flags: str) -> list[str]:
+    """The command line of `judge` on DB's rubric against the fake server at URL."""
+    return [*cli(), "--db", str(db), "judge", "--rubric", RUBRIC, "--base-url", url, *flags]
+
+
 def _judge_first_request(db: Path, model: str = "m2") -> float:
     """Spawn `judge --limit 1 --model MODEL` and time its first request's arrival at the fake
     server."""
@@ -98,21 +103,7 @@ def _judge_first_request(db: Path, model: str = "m2") -> float:
     with FakeOpenAI() as server:
         started = time.perf_counter()
         child = subprocess.Popen(
-            [
-                *cli(),
-                "--db",
-                str(db),
-                "judge",
-                "--rubric",
-                RUBRIC,
-                "--model",
-                model,
-                "--base-url",
-                server.url,
-                "--limit",
-                "1",
-                "--json",
-            ],
+            _judge(db, server.url, "--model", model, "--limit", "1", "--json"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=ROOT,
@@ -142,19 +133,8 @@ def _judge_every_item(db: Path, seconds: float = 8.0) -> tuple[float, float, flo
     env = {**os.environ, "OPENAI_API_KEY": "bench-key"}
     with FakeOpenAI() as server:
         started = time.perf_counter()
-        every = ["--model", "m3", "--items", "all", "--concurrency", "16"]
         child = subprocess.Popen(
-            [
-                *cli(),
-                "--db",
-                str(db),
-                "judge",
-                "--rubric",
-                RUBRIC,
-                *every,
-                "--base-url",
-                server.url,
-            ],
+            _judge(db, server.url, "--model", "m3", "--items", "all", "--concurrency", "16"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=ROOT,
