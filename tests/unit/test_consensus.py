@@ -197,3 +197,31 @@ def test_the_judge_report_says_what_the_per_label_computation_says(
         for i in gaps[:10]
         if judged[i].score != consensus[i]
     ]
+
+
+def test_a_score_off_the_scale_routes_by_the_threshold_and_the_report_refuses_it(
+    sample_repo: Repository, faithfulness: Rubric
+) -> None:
+    """A label of an older rubric version can hold a score the scale no longer has: route
+    gives it its verdict by the pass threshold, as it always did; the report, which counts
+    scores on the scale, names it instead of miscounting it."""
+    item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
+    for who, score, meta in (("ana", 9, None), (JUDGE, 1, {"confidence": 0.9})):
+        sample_repo.append_event(
+            item_id=item,
+            rubric=RUBRIC,
+            rubric_version=faithfulness.version,
+            annotator=who,
+            kind="rate",
+            score=score,
+            meta=meta,
+        )
+    assert human_consensus(sample_repo, faithfulness).as_dict() == {item: 9}
+    summary = routing.route(
+        sample_repo, faithfulness, model=MODEL, confidence_below=0.5, sample=0.0
+    ).to_json()
+    assert summary["routed_by_reason"] == {"disagreement": 1}
+    with pytest.raises(ValueError, match="value 9 is not on the scale"):
+        judge_report.judge_vs_humans(
+            sample_repo, faithfulness, MODEL, bootstrap=0, seed=1, threshold=0.8, min_kappa=0.4
+        )

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from tui_annotate.core.agreement_report import rating_columns
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.names import is_judge
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 IntArray = npt.NDArray[np.int64]
-#: Per person: (item ids ascending, value indices on the rubric's scale), as agreement has them.
+#: Per person: (item ids ascending, their scores as given).
 Columns = dict[str, tuple[IntArray, IntArray]]
 
 
@@ -50,25 +49,30 @@ class Consensus:
 
 
 def human_columns(repo: Repository, rubric: Rubric) -> Columns:
-    """Every person's current ratings on RUBRIC (no judge's, no open round's), as arrays."""
+    """Every person's current ratings on RUBRIC (no judge's, no open round's), as arrays of
+    the scores as given: one off the scale (a label of an older version) is kept, as the
+    consensus always kept it; agreement refuses it where it counts one."""
     columns: Columns = {}
     for name in repo.annotators(rubric.name):
         if not is_judge(name):
-            got = rating_columns(repo.rating_chunks(rubric.name, name), rubric)
-            if len(got[0]):
-                columns[name] = got
+            parts = [
+                np.asarray(chunk, dtype=np.int64).reshape(-1, 2)
+                for chunk in repo.rating_chunks(rubric.name, name)
+            ]
+            if parts:
+                rows = np.concatenate(parts)
+                columns[name] = (rows[:, 0].copy(), rows[:, 1].copy())
     return columns
 
 
-def consensus(columns: Columns, rubric: Rubric) -> Consensus:
+def consensus(columns: Columns) -> Consensus:
     """The median of each item's scores in COLUMNS, the lower of the middle two for an even
     count: sorted by (item, score), it is the ((n - 1) // 2)-th score of the item's run."""
-    values = np.asarray(rubric.values, dtype=np.int64)
     if not columns:
         empty = np.zeros(0, dtype=np.int64)
         return Consensus(empty, empty.copy())
     ids = np.concatenate([c[0] for c in columns.values()])
-    scores = values[np.concatenate([c[1] for c in columns.values()])]
+    scores = np.concatenate([c[1] for c in columns.values()])
     order = np.lexsort((scores, ids))
     ids, scores = ids[order], scores[order]
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
@@ -78,4 +82,4 @@ def consensus(columns: Columns, rubric: Rubric) -> Consensus:
 
 def human_consensus(repo: Repository, rubric: Rubric) -> Consensus:
     """Each item's consensus of people on RUBRIC (see `consensus`)."""
-    return consensus(human_columns(repo, rubric), rubric)
+    return consensus(human_columns(repo, rubric))

@@ -36,13 +36,10 @@ def only_judge(repo: Repository, rubric: Rubric, model: str | None) -> str:
 
 
 def passing(rubric: Rubric) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.bool_]]:
-    """Whether each score in an array passes RUBRIC (its verdict is PASS), by a lookup."""
-    values = list(rubric.values)
-    low = min(values)
-    table = np.zeros(max(values) - low + 1, dtype=bool)
-    for value in values:
-        table[value - low] = rubric.verdict(value) == "PASS"
-    return lambda scores: table[scores - low]
+    """Rubric.passes over an array of scores: the same comparison with the threshold, so a
+    score off the scale (a label of an older version) gets the verdict it always got."""
+    threshold, lower = rubric.pass_threshold, rubric.direction == "lower"
+    return lambda scores: scores <= threshold if lower else scores >= threshold
 
 
 def route(

@@ -50,7 +50,7 @@ def judge_vs_humans(
     # agreement reports', not the sum of everything read (under 500 MB at a million items).
     judged = judge_ratings(repo, rubric.name, model)
     humans = human_columns(repo, rubric)
-    agreed = consensus(humans, rubric)
+    agreed = consensus(humans)
     shared = np.intersect1d(judged.items, agreed.items, assume_unique=True)
     if not len(shared):
         raise InputError(
@@ -67,10 +67,10 @@ def judge_vs_humans(
     }
     people = list(humans)
     for person in people:
-        ids, values = humans.pop(person)
+        ids, given = humans.pop(person)
         keep = np.isin(ids, shared, assume_unique=True)
-        with_judge[person] = (ids[keep], values[keep])
-        del ids, values, keep
+        with_judge[person] = (ids[keep], position(given[keep]))
+        del ids, given, keep
     vs = agreement.Ratings.from_columns(
         {"humans": (shared, position(human_scores)), name: judge_column}, rubric.values
     )
@@ -140,13 +140,23 @@ def judge_vs_humans(
 
 
 def _positions(rubric: Rubric) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
-    """Each score's index on RUBRIC's scale (the domain agreement counts in)."""
+    """Each score's index on RUBRIC's scale (the domain agreement counts in); a score off
+    the scale is refused, as agreement refuses it."""
     values = list(rubric.values)
-    low = min(values)
-    table = np.full(max(values) - low + 1, -1, dtype=np.int64)
+    low, high = min(values), max(values)
+    table = np.full(high - low + 1, -1, dtype=np.int64)
     for at, value in enumerate(values):
         table[value - low] = at
-    return lambda scores: table[scores - low]
+
+    def positions(scores: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        inside = (scores >= low) & (scores <= high)
+        found = np.full(len(scores), -1, dtype=np.int64)
+        found[inside] = table[scores[inside] - low]
+        if (found < 0).any():
+            raise ValueError(f"value {int(scores[found < 0][0])!r} is not on the scale {values}")
+        return found
+
+    return positions
 
 
 def _tag_hits(
