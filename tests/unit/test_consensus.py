@@ -30,21 +30,34 @@ JUDGE = f"judge:{MODEL}"
 PEOPLE = ("ana", "ben", "cy", "dee")
 
 
+def label(
+    repo: Repository,
+    rubric: Rubric,
+    item: int,
+    who: str,
+    kind: str,
+    score: int | None = None,
+    **extra: Any,
+) -> None:
+    """WHO's label of KIND (and SCORE) on ITEM, appended as the app or the judge would."""
+    repo.append_event(
+        item_id=item,
+        rubric=RUBRIC,
+        rubric_version=rubric.version,
+        annotator=who,
+        kind=kind,  # type: ignore[typeddict-item]
+        score=score,
+        **extra,
+    )
+
+
 def random_project(repo: Repository, rubric: Rubric, seed: int) -> None:
     rng = random.Random(seed)
     ids = [r[0] for r in repo.conn.execute("SELECT id FROM items ORDER BY id")]
     tags = [t.name for t in rubric.tags]
 
     def add(item: int, who: str, kind: str, score: int | None = None, **extra: Any) -> None:
-        repo.append_event(
-            item_id=item,
-            rubric=RUBRIC,
-            rubric_version=rubric.version,
-            annotator=who,
-            kind=kind,  # type: ignore[typeddict-item]
-            score=score,
-            **extra,
-        )
+        label(repo, rubric, item, who, kind, score, **extra)
 
     for item in ids:
         for who in PEOPLE:
@@ -206,16 +219,8 @@ def test_a_score_off_the_scale_routes_by_the_threshold_and_the_report_refuses_it
     gives it its verdict by the pass threshold, as it always did; the report, which counts
     scores on the scale, names it instead of miscounting it."""
     item = sample_repo.item_ids_by_external(["nw-001"])["nw-001"]
-    for who, score, meta in (("ana", 9, None), (JUDGE, 1, {"confidence": 0.9})):
-        sample_repo.append_event(
-            item_id=item,
-            rubric=RUBRIC,
-            rubric_version=faithfulness.version,
-            annotator=who,
-            kind="rate",
-            score=score,
-            meta=meta,
-        )
+    label(sample_repo, faithfulness, item, "ana", "rate", 9)
+    label(sample_repo, faithfulness, item, JUDGE, "rate", 1, meta={"confidence": 0.9})
     assert human_consensus(sample_repo, faithfulness).as_dict() == {item: 9}
     summary = routing.route(
         sample_repo, faithfulness, model=MODEL, confidence_below=0.5, sample=0.0
