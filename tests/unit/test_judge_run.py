@@ -950,6 +950,42 @@ def test_a_batch_resumes_by_id_and_stores_each_result_once(
     assert len(batch_server.batch_requests) == 6
 
 
+@pytest.mark.parametrize("limit", ["requests", "bytes"])
+def test_a_batch_holds_what_the_batch_api_takes_and_the_next_run_submits_the_rest(
+    sample_repo: Repository,
+    faithfulness: Rubric,
+    batch_server: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+) -> None:
+    """With at most 16 requests a batch (or a file of about one and a half requests' bytes:
+    one a batch), the 40 items take three (forty) runs, each but the last says more are
+    left, and every item is labelled once."""
+    if limit == "requests":
+        monkeypatch.setattr(judge_batch, "BATCH_MAX_REQUESTS", 16)
+        expected = [16, 16, 8]
+    else:
+        monkeypatch.setattr(judge_batch, "BATCH_MAX_BYTES", 6_000)
+        expected = [1] * 40
+    cfg = config(batch_server)
+    sizes: list[int] = []
+    for _ in range(len(expected)):
+        said: list[str] = []
+        summary = run_batch(sample_repo, faithfulness, batch_server, cfg=cfg, said=said)
+        sizes.append(summary["requests"])
+        assert summary["judged"] == summary["requests"]
+        assert any("more items are still to judge" in line for line in said) == (
+            len(sizes) < len(expected)
+        )
+    assert sizes == expected
+    assert run_batch(sample_repo, faithfulness, batch_server, cfg=cfg)["batch"] is None
+    events = judge_events(sample_repo)
+    assert set(events) == set(item_ids(sample_repo)) and set(events.values()) == {1}
+    assert len(batch_server.batches) == len(expected)
+    # Every request is over 3,000 bytes: no two fit in 6,000, and one alone always goes.
+    assert min(len(json.dumps(r)) for r in batch_server.batch_requests) > 3_000
+
+
 def test_an_open_batch_is_resumed_rather_than_submitted_again(
     sample_repo: Repository, faithfulness: Rubric, batch_server: FakeOpenAI
 ) -> None:

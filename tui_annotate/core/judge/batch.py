@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from tui_annotate.core import snapshot
 from tui_annotate.core.judge import confidence as judge_confidence
 from tui_annotate.core.judge import parse as judge_parse
-from tui_annotate.core.judge.config import BatchSummary, JudgeConfig
+from tui_annotate.core.judge.config import BatchSummary, JudgeConfig, RunStats
 from tui_annotate.core.judge.endpoint import confidence_fields
-from tui_annotate.core.judge.run import plan, redact
+from tui_annotate.core.judge.prompt import JudgePrompt
+from tui_annotate.core.judge.run import pending, planned_ids, redact
 from tui_annotate.core.models import Rubric
 from tui_annotate.errors import AnnotateError, InputError
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from tui_annotate.store.repository import Repository
 
 DONE = ("completed", "failed", "expired", "cancelled")
+#: One batch holds at most this many requests and bytes: the OpenAI Batch API's limits
+#: (50,000 requests, an input file of 200 MB), the bytes with room to spare.
+BATCH_MAX_REQUESTS = 50_000
+BATCH_MAX_BYTES = 190 * 1024 * 1024
 
 
 def make_client(config: JudgeConfig) -> Any:
@@ -38,43 +43,32 @@ def make_client(config: JudgeConfig) -> Any:
 
 
 def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -> str | None:
-    """Upload a JSONL of requests for every item still to judge; returns the batch id."""
-    work = plan(repo, rubric, config)
-    judged = repo.judge.judged(rubric.name, config.model, [item.id for item, _ in work])
+    """Upload the requests for the items still to judge, as many as one batch takes (see
+    BATCH_MAX_REQUESTS); returns the batch id, None when there is nothing to judge.
+
+    The lines go to a temporary file as they are made, their prompts 500 items at a time
+    (run.pending): a million items' requests are not held in memory, and the next run
+    submits what did not fit.
+    """
     requests: dict[str, Any] = {}
-    lines = []
-    for item, prompt in work:
-        if judged.get(item.id) == prompt.prompt_hash:
-            continue
-        if repo.judge.cached(config.model, prompt.prompt_hash) is not None:
-            continue
-        custom_id = f"item-{item.id}-{prompt.prompt_hash[:16]}"
-        body: dict[str, Any] = {
-            "model": config.model,
-            "messages": list(prompt.messages),
-            "temperature": config.temperature,
-        }
-        if config.structured and prompt.response_format is not None:
-            body["response_format"] = prompt.response_format
-        if config.logprobs:
-            body.update(logprobs=True, top_logprobs=5)
-        lines.append(
-            json.dumps(
-                {
-                    "custom_id": custom_id,
-                    "method": "POST",
-                    "url": "/v1/chat/completions",
-                    "body": body,
-                }
-            )
-        )
-        requests[custom_id] = [item.id, prompt.prompt_hash]
-    if not lines:
-        return None
-    upload = client.files.create(
-        file=("judge-requests.jsonl", io.BytesIO(("\n".join(lines) + "\n").encode())),
-        purpose="batch",
-    )
+    with tempfile.TemporaryFile() as lines:
+        size = 0
+        for item, prompt in pending(
+            repo, rubric, config, planned_ids(repo, rubric, config), RunStats()
+        ):
+            custom_id = f"item-{item.id}-{prompt.prompt_hash[:16]}"
+            line = _request_line(custom_id, prompt, config)
+            if requests and (
+                len(requests) >= BATCH_MAX_REQUESTS or size + len(line) > BATCH_MAX_BYTES
+            ):
+                break
+            lines.write(line)
+            size += len(line)
+            requests[custom_id] = [item.id, prompt.prompt_hash]
+        if not requests:
+            return None
+        lines.seek(0)
+        upload = client.files.create(file=("judge-requests.jsonl", lines), purpose="batch")
     batch = client.batches.create(
         input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
     )
@@ -87,6 +81,21 @@ def submit(repo: Repository, rubric: Rubric, config: JudgeConfig, client: Any) -
         requests=requests,
     )
     return str(batch.id)
+
+
+def _request_line(custom_id: str, prompt: JudgePrompt, config: JudgeConfig) -> bytes:
+    """One line of the batch's input file: the request the live run would send."""
+    body: dict[str, Any] = {
+        "model": config.model,
+        "messages": list(prompt.messages),
+        "temperature": config.temperature,
+    }
+    if config.structured and prompt.response_format is not None:
+        body["response_format"] = prompt.response_format
+    if config.logprobs:
+        body.update(logprobs=True, top_logprobs=5)
+    request = {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions"}
+    return json.dumps({**request, "body": body}).encode() + b"\n"
 
 
 def collect(
@@ -242,13 +251,17 @@ def _run_batch(
 ) -> BatchSummary:
     batch_id = resume_id
     if batch_id is None:
-        pending = repo.judge.open_batches(rubric.name, config.model)
-        if pending:
-            batch_id = pending[0]
+        unfinished = repo.judge.open_batches(rubric.name, config.model)
+        if unfinished:
+            batch_id = unfinished[0]
             say(f"resuming batch {batch_id}")
         else:
             batch_id = submit(repo, rubric, config, client)
             if batch_id is None:
                 return BatchSummary(None, "nothing to judge")
             say(f"submitted batch {batch_id}; resume with --resume {batch_id} if interrupted")
-    return collect(repo, rubric, config, client, batch_id, poll_seconds=poll_seconds, say=say)
+    summary = collect(repo, rubric, config, client, batch_id, poll_seconds=poll_seconds, say=say)
+    ids = planned_ids(repo, rubric, config)
+    if next(pending(repo, rubric, config, ids, RunStats()), None) is not None:
+        say("more items are still to judge: run the same command again for the next batch")
+    return summary

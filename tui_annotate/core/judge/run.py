@@ -187,7 +187,7 @@ async def _run(
     stats = stats or RunStats()
     ids = planned_ids(repo, rubric, config)
     stats.total = len(ids)
-    todo = _todo(repo, rubric, config, writes, ids, stats, progress)
+    todo = pending(repo, rubric, config, ids, stats, writes=writes, progress=progress)
     # As many as run at once, ahead: whether there is anything to ask at all (no client is
     # made for nothing), and how many first requests the probe waits for.
     first = list(itertools.islice(todo, max(1, config.concurrency)))
@@ -274,19 +274,20 @@ async def _run(
     return stats
 
 
-def _todo(
+def pending(
     repo: Repository,
     rubric: Rubric,
     config: JudgeConfig,
-    writes: Writes,
     ids: Sequence[int],
     stats: RunStats,
-    progress: Callable[[RunStats], None] | None,
+    *,
+    writes: Writes | None = None,
+    progress: Callable[[RunStats], None] | None = None,
 ) -> Iterator[tuple[Item, JudgePrompt]]:
-    """The items of IDS still to ask about, with their prompts, a batch at a time: one the
-    judge already labelled with this exact prompt is skipped, and one whose prompt is in
-    the cache takes the cached answer (both counted in STATS as they come, and PROGRESS
-    told after each batch that had any)."""
+    """The items of IDS still to ask about, with their prompts, made ready PLAN_BATCH at a
+    time: one the judge already labelled with this exact prompt is skipped, and so is one
+    whose prompt is in the cache, its cached answer stored through WRITES when given (both
+    counted in STATS as they come, and PROGRESS told after each batch that had any)."""
     for start in range(0, len(ids), PLAN_BATCH):
         settled = stats.skipped + stats.cached
         batch = prompts(repo, rubric, config, ids[start : start + PLAN_BATCH])
@@ -295,7 +296,8 @@ def _todo(
             if judged.get(item.id) == prompt.prompt_hash:
                 stats.skipped += 1
             elif (answer := repo.judge.cached(config.model, prompt.prompt_hash)) is not None:
-                _store(writes, rubric, config, item, prompt, answer, from_cache=True)
+                if writes is not None:
+                    _store(writes, rubric, config, item, prompt, answer, from_cache=True)
                 stats.cached += 1
             else:
                 yield item, prompt
