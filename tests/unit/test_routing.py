@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError
+from tui_annotate.store import judge as judge_store
 from tui_annotate.store.repository import Repository
 
 MODEL = "judge-model"
@@ -177,6 +180,31 @@ def test_route_picks_low_confidence_disagreement_and_a_sample_of_the_rest(
     assert len(by_reason["sample"]) == 6 and by_reason["sample"] <= REST
     model_of = dict(sample_repo.conn.execute("SELECT item_id, model FROM routes"))
     assert set(model_of.values()) == {MODEL}
+
+
+def test_route_writes_in_short_transactions_and_a_save_gets_in_between(
+    sample_repo: Repository,
+    faithfulness: Rubric,
+    seeded: dict[int, int],
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Routes go in 4 a transaction: in each pause another connection takes the write
+    lock at once (timeout 0: 'database is locked' if the route still held it)."""
+    monkeypatch.setattr(judge_store, "ROUTE_CHUNK", 4)
+    pauses: list[int] = []
+
+    def save_in_between() -> None:
+        with closing(sqlite3.connect(db_path, timeout=0)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            pauses.append(len(sample_repo.judge.routes(RUBRIC)))
+            other.execute("ROLLBACK")
+
+    monkeypatch.setattr(judge_store, "_pause", save_in_between)
+    summary = do_route(sample_repo, faithfulness)
+    assert summary["routed"] == 15
+    assert pauses == [4, 8, 12]  # 15 routes: 4 + 4 + 4 + 3, each chunk committed
+    assert len(sample_repo.judge.routes(RUBRIC)) == 15
 
 
 def test_route_is_idempotent(
