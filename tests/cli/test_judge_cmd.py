@@ -391,7 +391,7 @@ def test_route_json(cli: Run, seeded: dict[int, int], sample_repo: Repository) -
     assert data["judged"] == 40 and data["routed"] == 15
     assert data["routed_by_reason"] == {"low_confidence": 5, "disagreement": 4, "sample": 6}
     assert data["confidence_below"] == 0.7 and data["sample"] == 0.25
-    routes = sample_repo.judge.routes(RUBRIC)
+    routes = sample_repo.routing.routes(RUBRIC)
     low = {i for i, reason in routes.items() if reason == "low_confidence"}
     assert low == {seeded[k] for k in LOW}
     again = json.loads(ok(cli("route", "--rubric", RUBRIC, "--sample", "0.25", "--json")).stdout)

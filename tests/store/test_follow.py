@@ -202,7 +202,7 @@ def test_the_sample_routes_a_seeded_share_to_people(repo: Repository, tmp_path: 
     write(log, "".join(line(n) for n in range(400)))
     f = follower(repo, log, sample=0.25, seed=7, rubrics=("faithfulness",))
     f.poll()
-    routed = repo.judge.routes("faithfulness")
+    routed = repo.routing.routes("faithfulness")
     assert 60 <= len(routed) <= 140
     assert set(routed.values()) == {"sample"}
     chosen = sampler(0.25, 7)

@@ -138,7 +138,7 @@ def project(sample_repo: Repository, faithfulness: Rubric) -> Iterator[Repositor
             for n, item in enumerate(ids[:12])
         ]
     )
-    repo.judge.route("faithfulness", "m", [(ids[20], "low_confidence"), (ids[3], "disagreement")])
+    repo.routing.route("faithfulness", "m", [(ids[20], "low_confidence"), (ids[3], "disagreement")])
     repo.rounds.add_golden(
         item_id=ids[0],
         rubric="faithfulness",

@@ -130,7 +130,7 @@ def test_route_routes_what_the_per_label_loop_routed(
     assert summary["routed_by_reason"] == dict(Counter(reasons.values()))
     assert list(summary["routed_by_reason"]) == list(dict.fromkeys(reasons.values()))
     assert summary["confidence_unknown"] == unknown
-    assert sample_repo.judge.routes(RUBRIC) == reasons
+    assert sample_repo.routing.routes(RUBRIC) == reasons
 
 
 def test_the_judge_report_says_what_the_per_label_computation_says(

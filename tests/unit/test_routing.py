@@ -32,7 +32,7 @@ from tui_annotate.core.judge import run as judge
 from tui_annotate.core.models import Rubric
 from tui_annotate.core.session import AnnotationSession
 from tui_annotate.errors import InputError
-from tui_annotate.store import judge as judge_store
+from tui_annotate.store import routes as route_store
 from tui_annotate.store.repository import Repository
 
 MODEL = "judge-model"
@@ -170,7 +170,7 @@ def test_route_picks_low_confidence_disagreement_and_a_sample_of_the_rest(
     assert summary["already_routed"] == 0 and summary["confidence_unknown"] == 0
     assert summary["model"] == MODEL and summary["rubric"] == RUBRIC
 
-    routes = sample_repo.judge.routes(RUBRIC)
+    routes = sample_repo.routing.routes(RUBRIC)
     back = {i: k for k, i in seeded.items()}
     by_reason: dict[str, set[int]] = {}
     for item, reason in routes.items():
@@ -191,31 +191,31 @@ def test_route_writes_in_short_transactions_and_a_save_gets_in_between(
 ) -> None:
     """Routes go in 4 a transaction: in each pause another connection takes the write
     lock at once (timeout 0: 'database is locked' if the route still held it)."""
-    monkeypatch.setattr(judge_store, "ROUTE_CHUNK", 4)
+    monkeypatch.setattr(route_store, "ROUTE_CHUNK", 4)
     pauses: list[int] = []
 
     def save_in_between() -> None:
         with closing(sqlite3.connect(db_path, timeout=0)) as other:
             other.execute("BEGIN IMMEDIATE")
-            pauses.append(len(sample_repo.judge.routes(RUBRIC)))
+            pauses.append(len(sample_repo.routing.routes(RUBRIC)))
             other.execute("ROLLBACK")
 
-    monkeypatch.setattr(judge_store, "_pause", save_in_between)
+    monkeypatch.setattr(route_store, "_pause", save_in_between)
     summary = do_route(sample_repo, faithfulness)
     assert summary["routed"] == 15
     assert pauses == [4, 8, 12]  # 15 routes: 4 + 4 + 4 + 3, each chunk committed
-    assert len(sample_repo.judge.routes(RUBRIC)) == 15
+    assert len(sample_repo.routing.routes(RUBRIC)) == 15
 
 
 def test_route_is_idempotent(
     sample_repo: Repository, faithfulness: Rubric, seeded: dict[int, int]
 ) -> None:
     first = do_route(sample_repo, faithfulness)
-    routes = sample_repo.judge.routes(RUBRIC)
+    routes = sample_repo.routing.routes(RUBRIC)
     again = do_route(sample_repo, faithfulness)
     assert again["routed"] == 0 and again["routed_by_reason"] == {}
     assert again["already_routed"] == first["routed"] == 15
-    assert sample_repo.judge.routes(RUBRIC) == routes
+    assert sample_repo.routing.routes(RUBRIC) == routes
 
 
 def test_the_sample_follows_the_seed_and_the_share(
@@ -321,7 +321,7 @@ def test_the_queue_serves_routed_items_first_and_never_other_judged_ones(
     sample_repo: Repository, faithfulness: Rubric, seeded: dict[int, int], tmp_path: Path
 ) -> None:
     do_route(sample_repo, faithfulness)
-    routed = set(sample_repo.judge.routes(RUBRIC))
+    routed = set(sample_repo.routing.routes(RUBRIC))
     unjudged = add_unjudged_items(sample_repo, tmp_path)
     # overlap 2: alice's items can take one more person.
     served = drain(AnnotationSession(sample_repo, faithfulness, "newbie", overlap=2))
@@ -344,7 +344,7 @@ def test_items_routed_for_disagreement_reach_a_second_person_at_the_default_over
     """At overlap 1 (the default), alice's labels hold her items; an item routed because the
     judge disagrees with her is only worth routing if someone else can be served it."""
     do_route(sample_repo, faithfulness)
-    routed = set(sample_repo.judge.routes(RUBRIC))
+    routed = set(sample_repo.routing.routes(RUBRIC))
     served = drain(AnnotationSession(sample_repo, faithfulness, "newbie"))
     missing = {k for k, i in seeded.items() if i in routed - set(served)}
     assert missing == set(), f"routed items never served (positions): {sorted(missing)}"
@@ -354,7 +354,7 @@ def test_a_routed_item_goes_to_one_more_person_not_to_everyone(
     sample_repo: Repository, faithfulness: Rubric, seeded: dict[int, int]
 ) -> None:
     do_route(sample_repo, faithfulness)
-    routed = set(sample_repo.judge.routes(RUBRIC))
+    routed = set(sample_repo.routing.routes(RUBRIC))
     first = drain(AnnotationSession(sample_repo, faithfulness, "newbie"))
     assert set(first[: len(routed)]) == routed
     later = drain(AnnotationSession(sample_repo, faithfulness, "third"))
@@ -497,7 +497,7 @@ def test_a_label_made_just_before_routing_is_not_the_second_opinion(
         "INSERT INTO assignments (rubric, item_id, annotator, claimed_at) VALUES (?,?,?,?)",
         (RUBRIC, item, "alice", "2026-01-01T00:00:00.000Z"),
     )
-    sample_repo.judge.route(RUBRIC, MODEL, [(item, "disagreement")])
+    sample_repo.routing.route(RUBRIC, MODEL, [(item, "disagreement")])
     # Give the route the very timestamp of alice's label: a clock-based rule would now
     # take her label for the second opinion and never serve the item.
     (stamp,) = sample_repo.conn.execute(

@@ -77,8 +77,8 @@ def route(
     rng = random.Random(seed)
     for item in rng.sample(rest, round(sample * len(rest))):  # rest is sorted, by item
         reasons[item] = "sample"
-    before = set(repo.judge.routes(rubric.name))
-    routed = repo.judge.route(rubric.name, model, sorted(reasons.items()))
+    before = set(repo.routing.routes(rubric.name))
+    routed = repo.routing.route(rubric.name, model, sorted(reasons.items()))
     by_reason: dict[str, int] = defaultdict(int)
     for item, reason in reasons.items():
         if item not in before:

@@ -3,7 +3,7 @@
 `Repository` holds one `Connection` (store/connection.py) and the stores that
 share it, the way sqlite-utils' `Database` hands out its `Table`s: `items`,
 `labels`, `reads`, `leases`, `queue`, `status`, `drafts`, `rubrics`,
-`settings`, `rounds`, `judge`, `imports`, and, on first use, `exports`, `decide`, `pairwise`, `follow` and `drift`. The
+`settings`, `rounds`, `judge`, `routing`, `imports`, and, on first use, `exports`, `decide`, `pairwise`, `follow` and `drift`. The
 methods below are the names the core, the CLI and the TUI have always
 called; each hands on to its store, where the SQL is. No store module
 imports this one (tests/store/test_layout.py).
@@ -32,6 +32,7 @@ from tui_annotate.store.labels import LabelStore, LabelWrite
 from tui_annotate.store.leases import LeaseStore
 from tui_annotate.store.queue import QueueStore
 from tui_annotate.store.rounds import RoundStore
+from tui_annotate.store.routes import RouteStore
 from tui_annotate.store.rubrics import RubricStore
 from tui_annotate.store.settings import SettingStore
 from tui_annotate.store.status import StatusStore
@@ -66,8 +67,10 @@ class Repository:
         self.settings = SettingStore(c)
         #: Calibration rounds and the golden set.
         self.rounds = RoundStore(c)
-        #: The LLM judge's cache, attempts, batches and routes.
+        #: The LLM judge's cache, attempts and batches.
         self.judge = JudgeStore(c)
+        #: The judge's hard cases, routed to people.
+        self.routing = RouteStore(c)
         #: The import watermark; `item_import()` starts one import.
         self.imports = ItemImports(c, self.items)
 
@@ -322,9 +325,6 @@ class Repository:
         self, rubric: str, annotator: str, *, live_only: bool = False, size: int = 65_536
     ) -> Iterator[list[tuple[int, int]]]:
         return self.reads.rating_chunks(rubric, annotator, live_only=live_only, size=size)
-
-    def tagged_chunks(self, rubric: str, annotator: str) -> Iterator[list[tuple[int, str]]]:
-        return self.reads.tagged_chunks(rubric, annotator)
 
     # -- status (store/status.py) ----------------------------------------------
 

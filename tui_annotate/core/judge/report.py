@@ -173,7 +173,7 @@ def _tag_hits(
     def tagged(annotators: Iterable[str]) -> dict[str, set[int]]:
         found: dict[str, set[int]] = defaultdict(set)
         for annotator in annotators:
-            for chunk in repo.tagged_chunks(rubric.name, annotator):
+            for chunk in repo.reads.tagged_chunks(rubric.name, annotator):
                 ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
                 inside = np.isin(ids, shared).tolist()
                 for (item, text), keep in zip(chunk, inside, strict=True):
