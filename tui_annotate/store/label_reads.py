@@ -16,6 +16,14 @@ from tui_annotate.core.names import JUDGE_PREFIX
 from tui_annotate.store.clauses import shown
 from tui_annotate.store.connection import Connection
 
+#: The label (alias l) is no open calibration round's of the rubric (bound as {rubric}):
+#: those are blind until the round closes. Uncorrelated: the open rounds' ids are read
+#: once, not once per label.
+_NOT_OPEN_ROUNDS = (
+    " AND (l.round_id IS NULL OR l.round_id NOT IN"
+    "   (SELECT id FROM rounds WHERE rubric = {rubric} AND status = 'open'))"
+)
+
 
 class LabelReads:
     """What has been labelled, by whom, as it stands now."""
@@ -91,10 +99,7 @@ class LabelReads:
         sql = (
             "SELECT l.item_id, l.annotator, l.score, l.tags, l.comment, l.rubric_version,"
             " l.created_at FROM label_state s JOIN labels l ON l.id = s.event_id"
-            " WHERE s.rubric = ? AND s.state = 'rated'"
-            # Uncorrelated: the open rounds' ids are read once, not once per label.
-            " AND (l.round_id IS NULL OR l.round_id NOT IN"
-            "   (SELECT id FROM rounds WHERE rubric = ? AND status = 'open'))"
+            " WHERE s.rubric = ? AND s.state = 'rated'" + _NOT_OPEN_ROUNDS.format(rubric="?")
         )
         args: list[Any] = [rubric, rubric]
         sql, args = _label_filters(sql, args, humans_only=humans_only, annotators=annotators)
@@ -153,12 +158,7 @@ class LabelReads:
             f" AND s.annotator NOT LIKE '{JUDGE_PREFIX}%'"
             # Joined to the `labels` view, a pending label's state is left out already.
             + ("" if join else f" AND {shown('s')}")
-            + (
-                " AND (l.round_id IS NULL OR l.round_id NOT IN"
-                "   (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open'))"
-                if open_rounds is not None
-                else ""
-            )
+            + (_NOT_OPEN_ROUNDS.format(rubric=":rubric") if open_rounds is not None else "")
             + (" AND l.round_id IS NULL" if live_only else "")
             + " ORDER BY s.item_id"
         )
@@ -178,9 +178,9 @@ class LabelReads:
         cur = self.conn.execute(
             "SELECT s.item_id, l.tags FROM label_state s JOIN labels l ON l.id = s.event_id"
             " WHERE s.rubric = :rubric AND s.annotator = :annotator AND s.state = 'rated'"
-            " AND l.tags != '[]' AND (l.round_id IS NULL OR l.round_id NOT IN"
-            "   (SELECT id FROM rounds WHERE rubric = :rubric AND status = 'open'))"
-            " ORDER BY s.item_id",
+            " AND l.tags != '[]'"
+            + _NOT_OPEN_ROUNDS.format(rubric=":rubric")
+            + " ORDER BY s.item_id",
             {"rubric": rubric, "annotator": annotator},
         )
         while chunk := cur.fetchmany(size):
