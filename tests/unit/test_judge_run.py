@@ -967,6 +967,7 @@ def test_a_batch_holds_what_the_batch_api_takes_and_the_next_run_submits_the_res
     else:
         monkeypatch.setattr(judge_batch, "BATCH_MAX_BYTES", 6_000)
         expected = [1] * 40
+    batch_server.batch_polls_until_done = 0  # done at the first look: no poll's sleep
     cfg = config(batch_server)
     sizes: list[int] = []
     for _ in range(len(expected)):
